@@ -1,0 +1,28 @@
+# publisher: `make demo` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test bench system clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+system:
+	@bash scripts/system-deps.sh
+
+demo: $(STAMP) system
+	$(BIN)/publisher demo
+
+test: $(STAMP) system
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) system
+	$(BIN)/python -m publisher.bench
+
+clean:
+	rm -rf $(VENV) output var

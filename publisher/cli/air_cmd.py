@@ -1,0 +1,7 @@
+import click
+
+
+@click.command()
+def air() -> None:
+    """Evaluate hourly air files (not built yet)."""
+    raise click.ClickException("not built yet")

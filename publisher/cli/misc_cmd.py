@@ -1,0 +1,62 @@
+"""Small commands: the standards tables, a configuration check, and the demo."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from publisher import registry as registry_mod
+from publisher import standards
+from publisher.paths import workspace
+
+
+@click.group()
+def standards_group() -> None:
+    """The standards tables shipped with publisher, with their effective dates."""
+
+
+@standards_group.command("list")
+def standards_list() -> None:
+    """One line per table: family, id, effective dates, confidence."""
+    for table in standards.all_tables():
+        until = table.effective_to.isoformat() if table.effective_to else "在用"
+        click.echo(f"{table.family:10} {table.id:16} {table.effective_from.isoformat()} ~ {until:10} "
+                   f"{table.confidence:16} {table.title_zh}")
+
+
+@standards_group.command("show")
+@click.argument("table_id")
+def standards_show(table_id: str) -> None:
+    """Print one table as JSON."""
+    table = standards.get(table_id)
+    click.echo(json.dumps(table.data, ensure_ascii=False, indent=2, default=str))
+
+
+standards = standards_group  # noqa: F811 - the command is registered under this name
+standards.name = "standards"
+
+
+@click.command()
+@click.option("--stations", type=click.Path(dir_okay=False), help="Registry file (default: the workspace's).")
+def check(stations: str | None) -> None:
+    """Check the registry and the standards tables; exit 1 on any problem."""
+    from publisher import standards as std
+
+    reg = registry_mod.load(stations or workspace().stations)
+    issues = std.problems()
+    for issue in issues:
+        click.echo(f"standards: {issue}", err=True)
+    click.echo(f"registry: {len(reg.stations)} stations in {len(reg.areas)} areas ({reg.path})")
+    click.echo(f"standards: {len(std.all_tables())} tables")
+    if issues:
+        raise SystemExit(1)
+
+
+@click.command()
+@click.option("--home", type=click.Path(file_okay=False), default=None,
+              help="Workspace for the demo (default: the current directory).")
+def demo(home: str | None) -> None:
+    """Run the main job end to end on the bundled sample data and write output/."""
+    from publisher.demo import run
+
+    run(workspace(home))

@@ -1,0 +1,7 @@
+import click
+
+
+@click.command()
+def water() -> None:
+    """Evaluate water-quality files (not built yet)."""
+    raise click.ClickException("not built yet")
