@@ -1,0 +1,31 @@
+"""The bulletins: one module per kind, each assembling its figures from the store.
+
+A bulletin module exposes ``KIND`` (the id used on the command line and in output paths),
+``TITLE_ZH``, ``CADENCE`` (``daily | monthly | quarterly``), ``TEMPLATE`` (a file in templates/),
+and ``assemble(job: Job) -> Bulletin``. ``publisher.bulletins.build.build()`` renders a Bulletin into
+``output/<kind>/<period>/``: index.html with its charts, bulletin.pdf, data.csv (UTF-8 with BOM),
+data.xlsx, bulletin.json (every figure, with the source files and standards behind it) and
+manifest.json.
+"""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+#: kind -> module, in the order bulletins are listed and built.
+KINDS: dict[str, str] = {
+    "water-sources": "publisher.bulletins.water_sources",
+    "water-sources-county": "publisher.bulletins.water_sources_county",
+    "water-sections": "publisher.bulletins.water_sections",
+    "air-monthly": "publisher.bulletins.air_monthly",
+    "air-daily": "publisher.bulletins.air_daily",
+}
+
+
+def module(kind: str) -> ModuleType:
+    """The module that assembles bulletins of `kind`."""
+    from publisher.errors import PublisherError
+
+    if kind not in KINDS:
+        raise PublisherError(f"未知的公报类型 {kind!r} (unknown_kind)；可选：{', '.join(KINDS)}")
+    return importlib.import_module(KINDS[kind])

@@ -1,0 +1,66 @@
+"""What every bulletin module receives and returns."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from publisher.paths import Workspace
+from publisher.periods import Period
+from publisher.registry import Registry
+
+
+@dataclass(frozen=True)
+class Job:
+    """One bulletin to assemble: its kind, period and, for per-area kinds, the area."""
+
+    kind: str
+    period: Period
+    workspace: Workspace
+    registry: Registry
+    area: str | None = None
+
+    @property
+    def store(self):  # a property so that assembling needs no open store until it reads
+        from publisher.store import Store
+
+        return Store(self.workspace)
+
+
+@dataclass
+class Bulletin:
+    """An assembled bulletin, ready to render.
+
+    Attributes
+    ----------
+    kind, period, title : what and when; title is the Chinese title printed on the page.
+    template : the jinja2 template in templates/ (it extends base.html).
+    context : every figure the page prints, JSON-serialisable (dates as ISO strings); written
+        as bulletin.json and passed to the template as ``b``.
+    tables : sheet name -> frame; data.xlsx holds them all, data.csv the first one.
+    charts : chart specs for publisher.charts.render_charts; each spec's name is the file stem
+        the template refers to (``charts/<name>.png``).
+    inputs : provenance rows (source file, sha256, ingest id, rows used).
+    standards : ids of the standards tables applied (publisher.standards.get(id)).
+    issued : the date printed as the issue date (derived from the period, never the clock,
+        so rebuilding unchanged inputs gives identical files).
+    """
+
+    kind: str
+    period: Period
+    title: str
+    template: str
+    context: dict[str, Any]
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    charts: list[Any] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    standards: list[str] = field(default_factory=list)
+    issued: dt.date | None = None
+    area: str | None = None
+
+    @property
+    def slug(self) -> str:
+        """The output folder below output/<kind>/: the period, plus the area for per-area kinds."""
+        return self.period.label if not self.area else f"{self.period.label}/{self.area}"
