@@ -33,6 +33,7 @@ WATERBODY_TYPES = {"river": "河流", "lake": "湖库", "groundwater": "地下�
 CLASSES = ("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ")
 CADENCES = {"hourly", "monthly", "quarterly"}
 AREA_LEVELS = {"province", "city", "county"}
+ASSESSMENTS = {"national": "国考（5+X）", "provincial": "省考（21项）"}
 
 REQUIRED = {
     "all": ("id", "name", "kind", "city", "cadence", "unit"),
@@ -40,6 +41,13 @@ REQUIRED = {
     "source": ("volume",),
     "section": ("river", "basin"),
     "air": ("area",),
+}
+AREA_FIELDS = {"id", "name", "level", "city"}
+# every key a station may carry; anything else is reported (usually a typo)
+STATION_FIELDS = {
+    "id", "name", "kind", "city", "cadence", "unit", "county", "area", "extra_areas", "water_body",
+    "river", "basin", "waterbody_type", "target_class", "volume", "assessment", "x_items", "code",
+    "lon", "lat", "active_from", "active_to", "sample", "sample_fields", "note",
 }
 
 
@@ -79,12 +87,28 @@ class Station:
     active_from: dt.date | None = None
     active_to: dt.date | None = None
     sample: bool = False
+    sample_fields: tuple[str, ...] = ()
+    extra_areas: tuple[str, ...] = ()
     note: str | None = None
     line: int = field(default=0, compare=False)
 
     @property
     def kind_zh(self) -> str:
         return KINDS[self.kind]
+
+    @property
+    def waterbody_type_zh(self) -> str | None:
+        return WATERBODY_TYPES.get(self.waterbody_type) if self.waterbody_type else None
+
+    @property
+    def areas(self) -> tuple[str, ...]:
+        """The areas whose figures this station counts in: its own area (or city), then extra_areas."""
+        own = self.area or self.county or self.city
+        return (own, *[a for a in self.extra_areas if a != own])
+
+    def is_sample(self, field_name: str | None = None) -> bool:
+        """True if the station is invented, or (given a field name) if that field's value is invented."""
+        return self.sample or (field_name is not None and field_name in self.sample_fields)
 
     def active_on(self, day: dt.date) -> bool:
         return (self.active_from is None or self.active_from <= day) and (
@@ -132,34 +156,48 @@ class Registry:
 
     def frame(self) -> pl.DataFrame:
         """One row per station, the registry's fields as columns."""
+        tuples = ("x_items", "sample_fields", "extra_areas")
         rows = [
-            {k: v for k, v in station.__dict__.items() if k not in ("line", "x_items")}
-            | {"x_items": ",".join(station.x_items)}
+            {k: v for k, v in station.__dict__.items() if k not in ("line", *tuples)}
+            | {name: ",".join(getattr(station, name)) for name in tuples}
             for station in self.stations
         ]
         return pl.DataFrame(rows, infer_schema_length=None)
 
     def air_areas(self) -> pl.DataFrame:
-        """``station_id, area`` for every air station: its own area and, for a county, its city too."""
-        pairs: list[dict[str, str]] = []
-        for station in self.by_kind("air_station"):
-            area = self.area(station.area or station.city)
-            pairs.append({"station_id": station.id, "area": area.name})
-            if area.level == "county" and area.city:
-                pairs.append({"station_id": station.id, "area": area.city})
+        """``station_id, area`` for every air station: each area whose figures the station counts in.
+
+        That is the station's ``area`` plus its ``extra_areas``. A county station does not count in
+        its city's figure unless the city is listed in ``extra_areas``: a city's ambient air quality is
+        assessed on the city's own (national) stations, the counties are reported on their own.
+        """
+        pairs = [
+            {"station_id": station.id, "area": self.area(name).name}
+            for station in self.by_kind("air_station")
+            for name in station.areas
+        ]
         return pl.DataFrame(pairs, schema={"station_id": pl.String, "area": pl.String}).unique(
             maintain_order=True
         )
 
 
-def _line_numbers(text: str) -> list[int]:
-    """The 1-based line of each item of the top-level ``stations`` list."""
-    node = yaml.compose(text)
+def _line_numbers(text: str, section: str) -> list[tuple[int, dict[str, int]]]:
+    """For each item of the top-level list `section`: its 1-based line and the line of each of its keys."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return []
     if node is None or not isinstance(node, yaml.MappingNode):
         return []
     for key, value in node.value:
-        if key.value == "stations" and isinstance(value, yaml.SequenceNode):
-            return [item.start_mark.line + 1 for item in value.value]
+        if key.value == section and isinstance(value, yaml.SequenceNode):
+            found = []
+            for item in value.value:
+                keys = {}
+                if isinstance(item, yaml.MappingNode):
+                    keys = {k.value: k.start_mark.line + 1 for k, _ in item.value if isinstance(k, yaml.ScalarNode)}
+                found.append((item.start_mark.line + 1, keys))
+            return found
     return []
 
 
@@ -167,6 +205,15 @@ def _date(value: Any) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value))
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """A YAML list (or one scalar) of names as a tuple of strings."""
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value)
+    return (str(value),)
 
 
 def load(path: str | Path | None = None) -> Registry:
@@ -177,23 +224,53 @@ def load(path: str | Path | None = None) -> Registry:
         doc = yaml.safe_load(text) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise RegistryError(f"{path}: cannot read the registry: {exc}") from exc
-    lines = _line_numbers(text)
+    if not isinstance(doc, dict):
+        raise RegistryError(f"{path}: the registry must be a mapping with 'region', 'areas' and 'stations'")
     problems: list[str] = []
-    areas = []
-    for raw in doc.get("areas") or []:
-        if raw.get("level") not in AREA_LEVELS:
-            problems.append(f"{path}: area {raw.get('name')!r}: unknown level {raw.get('level')!r}")
+
+    area_lines = _line_numbers(text, "areas")
+    areas: list[Area] = []
+    area_seen: dict[str, int] = {}
+    for index, raw in enumerate(doc.get("areas") or []):
+        line = area_lines[index][0] if index < len(area_lines) else 0
+        where = f"{path}:{line}"
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: an area must be a mapping")
+            continue
+        for name in ("id", "name", "level"):
+            if raw.get(name) in (None, ""):
+                problems.append(f"{where}: area {raw.get('name', raw.get('id', '?'))!r}: missing field {name!r}")
+        if raw.get("level") is not None and raw.get("level") not in AREA_LEVELS:
+            problems.append(f"{where}: area {raw.get('name')!r}: unknown level {raw.get('level')!r} "
+                            f"(one of {', '.join(sorted(AREA_LEVELS))})")
+        for extra in sorted(set(raw) - AREA_FIELDS):
+            problems.append(f"{where}: area {raw.get('name')!r}: unknown field {extra!r}")
+        for name in ("id", "name"):
+            value = str(raw.get(name))
+            if raw.get(name) is not None and value in area_seen:
+                problems.append(f"{where}: duplicate area {name} {value!r} (first at line {area_seen[value]})")
+            area_seen.setdefault(value, line)
         areas.append(Area(id=str(raw.get("id")), name=str(raw.get("name")), level=str(raw.get("level")),
                           city=raw.get("city")))
     area_names = {a.name for a in areas} | {a.id for a in areas}
+    for area, (line, _) in zip(areas, area_lines):
+        if area.city is not None and area.city not in area_names:
+            problems.append(f"{path}:{line}: area {area.name!r}: unknown city {area.city!r}")
+
+    station_lines = _line_numbers(text, "stations")
     stations: list[Station] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, dict[str, int]] = {"id": {}, "name": {}, "code": {}}
     for index, raw in enumerate(doc.get("stations") or []):
-        line = lines[index] if index < len(lines) else 0
+        line, key_lines = station_lines[index] if index < len(station_lines) else (0, {})
         where = f"{path}:{line}"
         if not isinstance(raw, dict):
             problems.append(f"{where}: a station must be a mapping")
             continue
+        sid = str(raw.get("id", "?"))
+
+        def at(key: str, _lines: dict[str, int] = key_lines, _line: int = line) -> str:
+            return f"{path}:{_lines.get(key, _line)}: station {sid}"
+
         kind = raw.get("kind")
         needed = list(REQUIRED["all"])
         if kind in WATER_KINDS:
@@ -206,41 +283,81 @@ def load(path: str | Path | None = None) -> Registry:
             needed += REQUIRED["air"]
         for name in needed:
             if raw.get(name) in (None, ""):
-                problems.append(f"{where}: station {raw.get('id', '?')}: missing field {name!r}")
-        if kind not in KINDS:
-            problems.append(f"{where}: station {raw.get('id', '?')}: unknown kind {kind!r} "
-                            f"(one of {', '.join(KINDS)})")
-        sid = str(raw.get("id", ""))
-        if sid in seen:
-            problems.append(f"{where}: duplicate id {sid!r} (first at line {seen[sid]})")
-        seen[sid] = line
+                problems.append(f"{where}: station {sid}: missing field {name!r}")
+        if kind is not None and kind not in KINDS:
+            problems.append(f"{at('kind')}: unknown kind {kind!r} (one of {', '.join(KINDS)})")
+        for extra in sorted(set(raw) - STATION_FIELDS):
+            problems.append(f"{at(extra)}: unknown field {extra!r}")
+        for name in ("id", "name", "code"):
+            value = raw.get(name)
+            if value in (None, ""):
+                continue
+            value = str(value)
+            if value in seen[name]:
+                problems.append(f"{at(name)}: duplicate {name} {value!r} (first at line {seen[name][value]}; "
+                                f"ids, names and codes must be unique)")
+            else:
+                seen[name][value] = key_lines.get(name, line)
+        if raw.get("id") is not None and not str(raw["id"]).isascii():
+            problems.append(f"{at('id')}: the id must be ASCII")
         target = raw.get("target_class")
         if target is not None and target not in CLASSES:
-            problems.append(f"{where}: station {sid}: bad target class {target!r} (one of {' '.join(CLASSES)})")
+            problems.append(f"{at('target_class')}: bad target class {target!r} (one of {' '.join(CLASSES)})")
         wtype = raw.get("waterbody_type")
         if wtype is not None and wtype not in WATERBODY_TYPES:
-            problems.append(f"{where}: station {sid}: unknown waterbody_type {wtype!r}")
+            problems.append(f"{at('waterbody_type')}: unknown waterbody_type {wtype!r} "
+                            f"(one of {', '.join(WATERBODY_TYPES)})")
         if raw.get("cadence") not in CADENCES and raw.get("cadence") is not None:
-            problems.append(f"{where}: station {sid}: unknown cadence {raw.get('cadence')!r}")
+            problems.append(f"{at('cadence')}: unknown cadence {raw.get('cadence')!r} "
+                            f"(one of {', '.join(sorted(CADENCES))})")
+        assessment = raw.get("assessment")
+        if assessment is not None and assessment not in ASSESSMENTS:
+            problems.append(f"{at('assessment')}: unknown assessment {assessment!r} (national or provincial)")
         for key in ("city", "county", "area"):
             value = raw.get(key)
             if value is not None and value not in area_names:
-                problems.append(f"{where}: station {sid}: unknown {key} {value!r}")
-        try:
-            stations.append(Station(
-                id=sid, name=str(raw.get("name", "")), kind=str(kind), city=str(raw.get("city", "")),
-                cadence=str(raw.get("cadence", "")), unit=str(raw.get("unit", "")),
-                county=raw.get("county"), area=raw.get("area"), water_body=raw.get("water_body"),
-                river=raw.get("river"), basin=raw.get("basin"), waterbody_type=wtype,
-                target_class=target, volume=None if raw.get("volume") is None else float(raw["volume"]),
-                assessment=raw.get("assessment"), x_items=tuple(raw.get("x_items") or ()),
-                code=None if raw.get("code") is None else str(raw["code"]),
-                lon=raw.get("lon"), lat=raw.get("lat"),
-                active_from=_date(raw.get("active_from")), active_to=_date(raw.get("active_to")),
-                sample=bool(raw.get("sample", False)), note=raw.get("note"), line=line,
-            ))
-        except (TypeError, ValueError) as exc:
-            problems.append(f"{where}: station {sid}: {exc}")
+                problems.append(f"{at(key)}: unknown {key} {value!r}")
+        extra_areas = _strings(raw.get("extra_areas"))
+        for value in extra_areas:
+            if value not in area_names:
+                problems.append(f"{at('extra_areas')}: unknown area {value!r} in extra_areas")
+        sample_fields = _strings(raw.get("sample_fields"))
+        for value in sample_fields:
+            if value not in STATION_FIELDS:
+                problems.append(f"{at('sample_fields')}: unknown field {value!r} in sample_fields")
+        for key in ("lon", "lat", "volume"):
+            value = raw.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                problems.append(f"{at(key)}: {key} must be a number, not {value!r}")
+        dates: dict[str, dt.date | None] = {}
+        for key in ("active_from", "active_to"):
+            try:
+                dates[key] = _date(raw.get(key))
+            except ValueError:
+                problems.append(f"{at(key)}: {key} must be a date YYYY-MM-DD, not {raw.get(key)!r}")
+                dates[key] = None
+        if dates["active_from"] and dates["active_to"] and dates["active_to"] < dates["active_from"]:
+            problems.append(f"{at('active_to')}: active_to is before active_from")
+        if raw.get("sample") is not None and not isinstance(raw.get("sample"), bool):
+            problems.append(f"{at('sample')}: sample must be true or false")
+
+        def number(key: str) -> float | None:
+            value = raw.get(key)
+            return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+        stations.append(Station(
+            id=sid, name=str(raw.get("name", "")), kind=str(kind), city=str(raw.get("city", "")),
+            cadence=str(raw.get("cadence", "")), unit=str(raw.get("unit", "")),
+            county=raw.get("county"), area=raw.get("area"), water_body=raw.get("water_body"),
+            river=raw.get("river"), basin=raw.get("basin"), waterbody_type=wtype,
+            target_class=target, volume=number("volume"), assessment=assessment,
+            x_items=_strings(raw.get("x_items")),
+            code=None if raw.get("code") is None else str(raw["code"]),
+            lon=number("lon"), lat=number("lat"),
+            active_from=dates["active_from"], active_to=dates["active_to"],
+            sample=bool(raw.get("sample", False)), sample_fields=sample_fields, extra_areas=extra_areas,
+            note=raw.get("note"), line=line,
+        ))
     if problems:
-        raise RegistryError("stations.yaml has problems:\n" + "\n".join(problems))
+        raise RegistryError(f"{path.name} has {len(problems)} problem(s):\n" + "\n".join(problems))
     return Registry(region=doc.get("region") or {}, areas=tuple(areas), stations=tuple(stations), path=path)
