@@ -1,7 +1,49 @@
+"""``publisher build``: assemble and render bulletins for a period."""
+from __future__ import annotations
+
 import click
+
+from publisher.bulletins import KINDS, module
+from publisher.periods import Period
+from publisher.paths import workspace
+
+#: which kinds a period of each unit builds when --kind is not given
+DEFAULT_KINDS = {
+    "month": ("water-sources", "water-sections", "air-monthly"),
+    "quarter": ("water-sources-county",),
+    "day": ("air-daily",),
+}
 
 
 @click.command()
-def build() -> None:
-    """Build bulletins (not built yet)."""
-    raise click.ClickException("not built yet")
+@click.option("--period", "period_text", required=True,
+              help="2026-05 (month), 2026-Q2 (quarter) or 2026-05-01 (day).")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(list(KINDS)),
+              help="Bulletin kind (repeatable). Default: every kind of the period's cadence.")
+@click.option("--area", default=None, help="The area, for kinds built per area.")
+@click.option("--home", type=click.Path(file_okay=False), default=None, help="Workspace folder.")
+def build(period_text: str, kinds: tuple[str, ...], area: str | None, home: str | None) -> None:
+    """Assemble and render bulletins into output/<kind>/<period>/.
+
+    \b
+    Example:
+      publisher build --period 2026-05
+      publisher build --period 2026-Q3 --kind water-sources-county
+      publisher build --period 2026-06-10 --kind air-daily
+    """
+    from publisher.bulletins.build import build as build_one
+
+    period = Period.parse(period_text)
+    chosen = kinds or DEFAULT_KINDS.get(period.unit, ())
+    if not chosen:
+        raise click.UsageError(f"no bulletin kind is built for a period like {period_text!r}")
+    ws = workspace(home)
+    for kind in chosen:
+        cadence = module(kind).CADENCE
+        expected = {"daily": "day", "monthly": "month", "quarterly": "quarter"}[cadence]
+        if period.unit != expected:
+            raise click.UsageError(f"{kind} is {cadence}: give a period like "
+                                   f"{ {'day': '2026-05-01', 'month': '2026-05', 'quarter': '2026-Q2'}[expected] }")
+        built = build_one(kind, period, ws, area=area)
+        state = "已更新" if built.changed else "无变化"
+        click.echo(f"{kind:22} {built.period:10} 第{built.revision}版 {state}  {built.path}")
