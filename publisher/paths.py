@@ -19,6 +19,7 @@ class Workspace:
     """The folders of one deployment. Nothing here is created until it is needed."""
 
     home: Path
+    output_dir: Path | None = None
 
     @property
     def inbox(self) -> Path:
@@ -38,7 +39,7 @@ class Workspace:
 
     @property
     def output(self) -> Path:
-        return self.home / "output"
+        return self.output_dir or self.home / "output"
 
     @property
     def stations(self) -> Path:
@@ -46,7 +47,12 @@ class Workspace:
         return local if local.exists() else DEFAULT_STATIONS
 
 
-def workspace(home: str | os.PathLike[str] | None = None) -> Workspace:
-    """The workspace at `home`, else $PUBLISHER_HOME, else the current directory."""
+def workspace(home: str | os.PathLike[str] | None = None,
+              output: str | os.PathLike[str] | None = None) -> Workspace:
+    """The workspace at `home`, else $PUBLISHER_HOME, else the current directory.
+
+    Bulletins go to `output`, else $PUBLISHER_OUTPUT, else ``<home>/output``.
+    """
     chosen = home or os.environ.get("PUBLISHER_HOME") or os.getcwd()
-    return Workspace(Path(chosen).resolve())
+    out = output or os.environ.get("PUBLISHER_OUTPUT")
+    return Workspace(Path(chosen).resolve(), Path(out).resolve() if out else None)
