@@ -1,0 +1,163 @@
+"""Findings: what validation says about a file, as data.
+
+A finding has a stable English ``code``, a ``severity`` (``error`` = the file is rejected whole,
+``warning`` = accepted and flagged) and a Chinese message that names the file, sheet, row, column
+and reason, so that station staff can fix the file without help. Every code is listed in ``CODES``
+with its message template and what to do; docs/data-formats.md documents the same table.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from publisher.errors import InputError
+
+ERROR = "error"
+WARNING = "warning"
+
+#: code -> (severity, Chinese message template, what to do). Templates use str.format fields.
+CODES: dict[str, tuple[str, str, str]] = {
+    # file level
+    "empty_file": (ERROR, "文件为空或没有数据行", "检查导出是否成功，重新导出后再放入收件箱"),
+    "binary_file": (ERROR, "文件不是文本表格（疑似二进制文件改了扩展名）{detail}",
+                    "请另存为 CSV（UTF-8）或 Excel（.xlsx）"),
+    "bad_encoding": (ERROR, "无法识别文件编码（不是 UTF-8、GBK 或 GB18030）",
+                     "请用 Excel 或 WPS 另存为“CSV UTF-8”"),
+    "bad_workbook": (ERROR, "不是有效的 Excel 工作簿：{detail}", "请用 Excel 打开后另存为 .xlsx"),
+    "unknown_file_type": (ERROR, "不支持的文件类型 {detail}", "只接受 .csv、.csv.gz、.xlsx、.xls 文件"),
+    "bad_file_name": (ERROR, "文件名不安全：{detail}", "请改用普通文件名（中文、字母、数字、空格、括号、-、_）"),
+    "not_regular_file": (ERROR, "不是普通文件（符号链接或特殊文件）", "请放入文件本身，不要放链接"),
+    "too_large": (ERROR, "文件过大（{detail}）", "请按月拆分后再放入"),
+    "no_header": (ERROR, "找不到表头：前 {detail} 行中没有同时含“点位/断面名称”和“监测时间”的一行",
+                  "表头应含站点列（断面名称/点位名称/站点名称/station_id）和时间列（采样时间/监测时间/time）"),
+    "mixed_kinds": (ERROR, "同一文件中既有空气数据又有水质数据", "空气与水质数据请分文件报送"),
+    "no_values": (ERROR, "表头中没有任何监测项目列", "检查表头的项目名称是否正确"),
+    "formula_cell": (ERROR, "单元格内容 {value!r} 以 = + - @ 开头，电子表格会把它当公式执行",
+                     "删除该单元格开头的符号，或改为纯数值"),
+    # row / cell level
+    "missing_station": (ERROR, "站点为空", "填写点位名称或编码"),
+    "unknown_station": (ERROR, "站点 {value!r} 不在站点名录中{detail}",
+                        "检查名称是否与站点名录一致；新站点须先加入 stations.yaml"),
+    "wrong_station_kind": (ERROR, "站点 {value!r} 是{detail}，不能报送此类数据",
+                           "检查文件是否放错，或站点名称是否写错"),
+    "bad_time": (ERROR, "时间 {value!r} 无法识别", "时间应写成 2026-05-08 10:00 或 2026-05-08"),
+    "missing_time": (ERROR, "时间为空", "填写采样/监测时间"),
+    "future_time": (ERROR, "时间 {value!r} 晚于当前时间", "检查年份、月份是否写错"),
+    "duplicate_conflict": (ERROR, "同一站点同一时间{detail}出现多行且数值不同（另见第 {other} 行）",
+                           "删除重复行，只保留正确的一行"),
+    "non_numeric": (ERROR, "数值 {value!r} 无法识别", "数值只能是数字、检出限写法（0.02L、<0.02、ND、未检出）或留空"),
+    "negative_value": (ERROR, "浓度不能为负数：{value!r}", "检查数值或符号"),
+    "impossible_value": (ERROR, "数值 {value!r} 超出可能范围（{detail}）", "检查数值、单位或小数点"),
+    "unknown_item": (ERROR, "未知的监测项目 {value!r}{detail}", "项目名称应与项目目录一致，如“氨氮(mg/L)”"),
+    "bad_unit": (ERROR, "单位 {value!r} 无法换算为 {detail}", "使用项目目录中的单位，或 mg/L、μg/L 等可换算的单位"),
+    "bad_layout_value": (ERROR, "{detail}", "检查该单元格"),
+    # warnings
+    "below_dl_no_limit": (WARNING, "“{value}”表示未检出，但没有给出检出限",
+                          "请补充检出限列或写成 0.02L 的形式；公报中该值显示为“未检出”"),
+    "suspicious_value": (WARNING, "数值 {value!r} 偏离常见范围（{detail}），已接收但请核实", "核实原始记录"),
+    "duplicate_same": (WARNING, "同一站点同一时间{detail}的重复行（数值相同，已合并；另见第 {other} 行）", "可删除重复行"),
+    "ignored_column": (WARNING, "列 {value!r} 不是监测项目，已忽略", "无需处理；如为监测项目请改用标准名称"),
+    "unknown_station_kept": (WARNING, "站点 {value!r} 不在站点名录中{detail}，按原样保留", "仅用于直接评价；入库前须加入站点名录"),
+    "skipped_sheet": (WARNING, "工作表没有可识别的表头，已跳过", "如该表有数据，请检查表头"),
+    "air_below_dl": (WARNING, "空气浓度 {value!r} 写成了检出限形式，按检出限数值接收", "核实原始记录"),
+    "pm25_gt_pm10": (WARNING, "PM2.5 大于 PM10（{detail}）", "核实仪器数据"),
+}
+
+
+@dataclass
+class Finding:
+    """One problem found in a file. ``row`` is the row number a person sees (1-based; the header row
+    counts), ``column`` the header text as written in the file."""
+
+    code: str
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: Any = None
+    detail: str = ""
+    other: int | None = None
+    count: int = 1  # identical findings of one column are folded into one, with a count
+
+    @property
+    def severity(self) -> str:
+        return CODES[self.code][0]
+
+    @property
+    def advice(self) -> str:
+        return CODES[self.code][2]
+
+    @property
+    def reason(self) -> str:
+        template = CODES[self.code][1]
+        return template.format(value=self.value, detail=self.detail, other=self.other)
+
+    @property
+    def where(self) -> str:
+        parts = [f"文件“{self.file}”"]
+        if self.sheet:
+            parts.append(f"工作表“{self.sheet}”")
+        if self.row is not None:
+            parts.append(f"第 {self.row} 行")
+        if self.column:
+            parts.append(f"“{self.column}”列")
+        return "，".join(parts)
+
+    @property
+    def message(self) -> str:
+        more = f"（同类问题共 {self.count} 处）" if self.count > 1 else ""
+        return f"{self.where}：{self.reason}{more} [{self.code}]"
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["value"] = None if self.value is None else str(self.value)
+        data.update(severity=self.severity, message=self.message, advice=self.advice)
+        return data
+
+
+@dataclass
+class Findings:
+    """The findings of one file; more than ``limit`` of one code and column are counted, not listed."""
+
+    file: str
+    items: list[Finding] = field(default_factory=list)
+    limit: int = 20
+
+    def add(self, code: str, **where: Any) -> Finding:
+        same = [f for f in self.items if f.code == code and f.column == where.get("column")
+                and f.sheet == where.get("sheet")]
+        if len(same) >= self.limit:
+            same[-1].count += 1
+            return same[-1]
+        finding = Finding(code=code, file=self.file, **where)
+        self.items.append(finding)
+        return finding
+
+    def extend(self, other: "Findings") -> None:
+        self.items.extend(other.items)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.items if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.items if f.severity == WARNING]
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+class FileRejected(InputError):
+    """A file cannot be accepted; ``findings`` holds every error found (and the warnings)."""
+
+    def __init__(self, findings: Findings):
+        self.findings = findings
+        errors = findings.errors
+        head = "\n".join(f.message for f in errors[:10])
+        more = f"\n……另有 {len(errors) - 10} 个问题" if len(errors) > 10 else ""
+        super().__init__(f"文件“{findings.file}”未通过校验（{len(errors)} 个错误）：\n{head}{more}")
+
+    @property
+    def codes(self) -> list[str]:
+        return sorted({f.code for f in self.findings.errors})

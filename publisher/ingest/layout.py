@@ -1,0 +1,366 @@
+"""From raw sheets to canonical frames: find the header row, interpret the columns through the alias
+table, parse values and times column-wise, validate, and collect findings.
+
+Layouts
+- wide: one row per sample, one column per item (``station, time, [waterbody_type], <items…>``);
+- long: one row per value (``station, time, item, value, [unit], [detection limit]``);
+- the national air feed (``timepoint, stationcode, …, aqi, primarypollutant, pm10, …``) is a wide layout.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from publisher.ingest import aliases, values
+from publisher.ingest.findings import Findings
+from publisher.ingest.readers import HEAD_ROWS, Sheet
+
+AIR_CODES = ("so2", "no2", "co", "o3", "pm10", "pm2_5")
+AIR_SCHEMA = {"station_id": pl.String, "time": pl.Datetime("us"), **{c: pl.Float64 for c in AIR_CODES},
+              "platform_aqi": pl.Int64, "platform_primary": pl.String, "not_monitored": pl.String,
+              "source_row": pl.Int64, "source_sheet": pl.String}
+WATER_SCHEMA = {"station_id": pl.String, "sampled_at": pl.Datetime("us"), "item": pl.String, "value": pl.Float64,
+                "below_dl": pl.Boolean, "waterbody_type": pl.String, "raw": pl.String,
+                "source_row": pl.Int64, "source_sheet": pl.String}
+AIR_KIND = {"air_station"}
+WATER_KIND = {"city_source", "county_source", "national_section", "provincial_section", "lake_point"}
+
+#: Plausibility: code -> (hard minimum, hard maximum, soft maximum) in the canonical unit. Outside the
+#: hard range a value is impossible (error); above the soft maximum it is accepted with a warning.
+RANGES: dict[str, tuple[float | None, float | None, float | None]] = {
+    "so2": (0, None, 2000), "no2": (0, None, 1000), "o3": (0, None, 1000), "pm10": (0, None, 2000),
+    "pm2_5": (0, None, 1000), "co": (0, None, 50),
+    "ph": (0, 14, None), "water_temp": (-5, 100, 40), "do": (0, None, 20),
+}
+#: a water item whose minimum is not 0 (only these may be negative)
+_SIGNED = {"water_temp"}
+
+
+@dataclass
+class Parsed:
+    kind: str | None                       # "air" | "water"; None when nothing was read
+    frame: pl.DataFrame | None             # AIR_SCHEMA or WATER_SCHEMA
+    findings: Findings
+    encoding: str | None = None
+    sheets: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Options:
+    registry: object | None = None
+    unknown_stations: str = "keep"   # "keep" (evaluate) | "error" (ingest into the store)
+    hour_label: str = "end"
+    kind: str | None = None          # expected kind, when the caller knows it
+    now: dt.datetime | None = None
+
+
+def _header_index(frame: pl.DataFrame) -> int | None:
+    cols = [c for c in frame.columns if c != "_row"]
+    for index, row in enumerate(frame.head(HEAD_ROWS).select(cols).iter_rows()):
+        roles = {aliases.lookup(cell).role for cell in row if cell is not None}
+        if roles & {"station_id", "station_name"} and "time" in roles:
+            return index
+    return None
+
+
+def _report(findings: Findings, code: str, bad: pl.DataFrame, sheet: str | None, column: str | None = None,
+            column_col: str | None = None, value_col: str | None = "raw", detail: str = "",
+            other_col: str | None = None, limit: int = 20) -> None:
+    """Findings for the rows of `bad` (at most `limit` listed per code and column; the rest counted)."""
+    if bad.height == 0:
+        return
+    groups = bad.partition_by(column_col, maintain_order=True) if column_col else [bad]
+    for group in groups:
+        rows = group.head(limit).to_dicts()
+        last = None
+        for row in rows:
+            last = findings.add(code, sheet=sheet, row=row.get("_row"),
+                                column=row.get(column_col) if column_col else column,
+                                value=row.get(value_col) if value_col else None, detail=detail,
+                                other=row.get(other_col) if other_col else None)
+        if last is not None and group.height > limit:
+            last.count += group.height - limit
+
+
+def parse_sheet(sheet: Sheet, findings: Findings, options: Options) -> tuple[str | None, pl.DataFrame | None]:
+    """(kind, canonical frame) of one sheet, or (None, None) when it has no header row."""
+    rows = sheet.rows
+    index = _header_index(rows)
+    if index is None:
+        return None, None
+    cols = [c for c in rows.columns if c != "_row"]
+    header = [None if v is None else str(v).strip() for v in rows.select(cols).row(index)]
+    data = rows.slice(index + 1)
+    data = data.filter(~pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cols]))
+    name = sheet.name
+
+    meanings = {c: aliases.lookup(h) for c, h in zip(cols, header)}
+    label = dict(zip(cols, [h or f"第{j + 1}列" for j, h in enumerate(header)]))
+    air_only = sum(1 for c, m in meanings.items() if m.item and m.item.kind == "air" and not aliases.ambiguous(label[c]))
+    water_only = sum(1 for c, m in meanings.items() if m.item and m.item.kind == "water")
+    prefer = options.kind or ("water" if water_only > air_only else "air" if air_only else None)
+    if prefer:
+        meanings = {c: aliases.lookup(h, prefer=prefer) for c, h in zip(cols, header)}
+
+    def first(*roles: str) -> str | None:
+        for role in roles:
+            for c in cols:
+                if meanings[c].role == role:
+                    return c
+        return None
+
+    station_col = first("station_id") or first("station_name")
+    time_col = first("time")
+    item_col, value_col = first("item_name"), first("value")
+    long = item_col is not None and value_col is not None
+
+    # --- the values, as one long frame: _row, station_raw, time_raw, item, label, raw, factor, dl_raw
+    base = [pl.col("_row"), pl.col(station_col).alias("station_raw"), pl.col(time_col).alias("time_raw")]
+    wbt_col = first("waterbody_type")
+    base.append(pl.col(wbt_col).alias("wbt_raw") if wbt_col else pl.lit(None, pl.String).alias("wbt_raw"))
+    aqi_col, primary_col = first("platform_aqi"), first("platform_primary")
+    base.append(pl.col(aqi_col).alias("aqi_raw") if aqi_col else pl.lit(None, pl.String).alias("aqi_raw"))
+    base.append(pl.col(primary_col).alias("primary_raw") if primary_col else pl.lit(None, pl.String).alias("primary_raw"))
+    text_cols = [station_col, time_col] + [c for c in (wbt_col, item_col, first("unit")) if c]
+
+    if long:
+        unit_col, dl_col = first("unit"), first("dl")
+        frame = data.select(*base, pl.col(item_col).alias("item_text"), pl.col(value_col).alias("raw"),
+                            (pl.col(unit_col) if unit_col else pl.lit(None, pl.String)).alias("unit_text"),
+                            (pl.col(dl_col) if dl_col else pl.lit(None, pl.String)).alias("dl_raw"))
+        pairs = frame.select("item_text", "unit_text").unique().to_dicts()
+        mapping = []
+        for pair in pairs:
+            meaning = aliases.lookup(pair["item_text"], prefer=prefer)
+            unit = pair["unit_text"] if pair["unit_text"] not in (None, "") else meaning.unit
+            item = meaning.item if meaning.role == "item" else None
+            mapping.append({"item_text": pair["item_text"], "unit_text": pair["unit_text"],
+                            "item": item.code if item else None, "item_kind": item.kind if item else None,
+                            "factor": item.factor(unit) if item else None, "numeric": item.numeric if item else True,
+                            "unit_used": unit, "canonical_unit": item.unit if item else None})
+        table = pl.DataFrame(mapping, schema={"item_text": pl.String, "unit_text": pl.String, "item": pl.String,
+                                              "item_kind": pl.String, "factor": pl.Float64, "numeric": pl.Boolean,
+                                              "unit_used": pl.String, "canonical_unit": pl.String})
+        frame = frame.join(table, on=["item_text", "unit_text"], how="left", nulls_equal=True)
+        frame = frame.with_columns(pl.coalesce(pl.col("item_text"), pl.lit("")).alias("label"))
+        unknown = frame.filter(pl.col("item").is_null() & pl.col("item_text").is_not_null())
+        for text in unknown.get_column("item_text").unique(maintain_order=True).to_list():
+            hint = aliases.suggest(text, prefer)
+            sub = unknown.filter(pl.col("item_text") == text)
+            _report(findings, "unknown_item", sub, name, column=label[item_col], value_col="item_text",
+                    detail=f"，是否应为“{hint}”？" if hint else "")
+        badunit = frame.filter(pl.col("item").is_not_null() & pl.col("factor").is_null())
+        for row in badunit.unique(["item", "unit_used"], maintain_order=True).iter_rows(named=True):
+            sub = badunit.filter((pl.col("item") == row["item"]) & (pl.col("unit_used") == row["unit_used"]))
+            _report(findings, "bad_unit", sub, name, column=label.get(first("unit") or item_col),
+                    value_col="unit_used", detail=f"{row['canonical_unit']}（{row['item_text']}）")
+        frame = frame.filter(pl.col("item").is_not_null() & pl.col("factor").is_not_null() & pl.col("numeric"))
+        kinds = set(frame.get_column("item_kind").unique().to_list())
+    else:
+        value_cols: dict[str, tuple[str, float, str]] = {}
+        kinds = set()
+        for c in cols:
+            meaning, text = meanings[c], label[c]
+            if c in (station_col, time_col) or meaning.role in ("ignore", "station_id", "station_name", "time",
+                                                                "waterbody_type", "platform_aqi",
+                                                                "platform_primary", "unit", "dl"):
+                continue
+            column_empty = data.get_column(c).drop_nulls().str.strip_chars().eq("").all()
+            if meaning.role == "empty" and column_empty:
+                continue
+            if meaning.role == "item" and meaning.item is not None:
+                item = meaning.item
+                if not item.numeric:
+                    findings.add("ignored_column", sheet=name, column=text, value=text)
+                    continue
+                factor = item.factor(meaning.unit)
+                if factor is None:
+                    findings.add("bad_unit", sheet=name, column=text, value=meaning.unit,
+                                 detail=f"{item.unit}（{item.name_zh}）")
+                    continue
+                value_cols[c] = (item.code, factor, item.kind)
+                kinds.add(item.kind)
+                continue
+            # an unknown column
+            if prefer == "water" or meaning.unit is not None:
+                hint = aliases.suggest(text, prefer)
+                findings.add("unknown_item", sheet=name, row=int(rows.get_column("_row")[index]), column=text,
+                             value=text, detail=f"，是否应为“{hint}”？" if hint else "")
+            else:
+                findings.add("ignored_column", sheet=name, column=text, value=text)
+        if not value_cols:
+            if not findings.errors:
+                findings.add("no_values", sheet=name, row=int(rows.get_column("_row")[index]))
+            return None, None
+        frame = data.select(*base, *[pl.col(c) for c in value_cols]).unpivot(
+            index=["_row", "station_raw", "time_raw", "wbt_raw", "aqi_raw", "primary_raw"],
+            on=list(value_cols), variable_name="col", value_name="raw")
+        mapping = pl.DataFrame({"col": list(value_cols), "item": [v[0] for v in value_cols.values()],
+                                "factor": [v[1] for v in value_cols.values()],
+                                "item_kind": [v[2] for v in value_cols.values()],
+                                "label": [label[c] for c in value_cols]})
+        frame = frame.join(mapping, on="col", how="left").with_columns(dl_raw=pl.lit(None, pl.String))
+
+    if len(kinds) > 1:
+        findings.add("mixed_kinds", sheet=name)
+        return None, None
+    kind = kinds.pop() if kinds else (options.kind or prefer)
+    if kind is None:
+        findings.add("no_values", sheet=name)
+        return None, None
+
+    # --- formula-like text in the columns that are kept
+    for c in text_cols:
+        bad = data.filter(pl.col(c).str.strip_chars().str.contains(r"^[=+\-@]")).select("_row", pl.col(c).alias("raw"))
+        _report(findings, "formula_cell", bad, name, column=label[c])
+
+    # --- values
+    # parse each distinct (text, detection limit) once: a year of hourly data has few distinct cells
+    distinct = frame.select("raw", "dl_raw").unique()
+    distinct = distinct.with_columns(p=values.parse_values(pl.col("raw"), pl.col("dl_raw"))).unnest("p")
+    frame = frame.join(distinct, on=["raw", "dl_raw"], how="left", nulls_equal=True)
+    frame = frame.with_columns(value=pl.col("value") * pl.col("factor"))
+    _report(findings, "non_numeric", frame.filter(pl.col("status") == values.BAD), name, column_col="label")
+    _report(findings, "formula_cell", frame.filter(pl.col("status") == values.FORMULA), name, column_col="label")
+    if kind == "air":
+        _report(findings, "air_below_dl", frame.filter(pl.col("status") == values.BELOW_DL), name, column_col="label")
+    else:
+        _report(findings, "below_dl_no_limit",
+                frame.filter((pl.col("status") == values.BELOW_DL) & pl.col("value").is_null()), name,
+                column_col="label")
+    measured = pl.col("status").is_in([values.NUMERIC, values.BELOW_DL]) & pl.col("value").is_not_null()
+    negative = frame.filter(measured & (pl.col("value") < 0) & ~pl.col("item").is_in(list(_SIGNED)))
+    _report(findings, "negative_value", negative, name, column_col="label")
+    for code, (low, high, soft) in RANGES.items():
+        sub = frame.filter(measured & (pl.col("item") == code))
+        if sub.height == 0:
+            continue
+        if code in _SIGNED and low is not None:
+            _report(findings, "impossible_value", sub.filter(pl.col("value") < low), name, column_col="label",
+                    detail=f"不应低于 {low}")
+        if high is not None:
+            _report(findings, "impossible_value", sub.filter(pl.col("value") > high), name, column_col="label",
+                    detail=f"应在 {low}–{high} 之间")
+        if soft is not None:
+            _report(findings, "suspicious_value", sub.filter(pl.col("value") > soft), name, column_col="label",
+                    detail=f"通常不超过 {soft}")
+
+    # --- stations
+    frame = frame.with_columns(station_raw=pl.col("station_raw").str.strip_chars())
+    _report(findings, "missing_station",
+            frame.filter(pl.col("station_raw").is_null() | (pl.col("station_raw") == "")).unique("_row"),
+            name, column=label[station_col], value_col=None)
+    frame = frame.filter(pl.col("station_raw").is_not_null() & (pl.col("station_raw") != ""))
+    frame = frame.with_columns(station_id=_resolve(frame, findings, options, kind, name, label[station_col]))
+
+    # --- times
+    times = frame.select("time_raw").unique().with_columns(time=values.parse_times(pl.col("time_raw")))
+    frame = frame.join(times, on="time_raw", how="left", nulls_equal=True)
+    rowwise = frame.unique("_row", maintain_order=True)
+    _report(findings, "missing_time", rowwise.filter(pl.col("time_raw").is_null() |
+                                                     (pl.col("time_raw").str.strip_chars() == "")),
+            name, column=label[time_col], value_col=None)
+    _report(findings, "bad_time", rowwise.filter(pl.col("time_raw").is_not_null() &
+                                                 (pl.col("time_raw").str.strip_chars() != "") &
+                                                 pl.col("time").is_null()),
+            name, column=label[time_col], value_col="time_raw")
+    if kind == "air" and options.hour_label == "start":
+        frame = frame.with_columns(time=pl.col("time") + pl.duration(hours=1))
+    now = options.now or values.beijing_now()
+    _report(findings, "future_time",
+            frame.filter(pl.col("time") > now + dt.timedelta(hours=1)).unique("_row", maintain_order=True),
+            name, column=label[time_col], value_col="time_raw")
+    frame = frame.filter(pl.col("time").is_not_null())
+
+    # --- waterbody type
+    if kind == "water" and wbt_col:
+        types = {t: aliases.waterbody(t) for t in frame.get_column("wbt_raw").drop_nulls().unique().to_list()
+                 if str(t).strip()}
+        for text, mapped in types.items():
+            if mapped is None:
+                _report(findings, "bad_layout_value", frame.filter(pl.col("wbt_raw") == text).unique("_row"), name,
+                        column=label[wbt_col], value_col="wbt_raw",
+                        detail=f"水体类型“{text}”无法识别（应为 河流、湖库 或 地下水）")
+        frame = frame.with_columns(waterbody_type=pl.col("wbt_raw").replace_strict(types, default=None,
+                                                                                   return_dtype=pl.String))
+    else:
+        frame = frame.with_columns(waterbody_type=pl.lit(None, pl.String))
+
+    # --- duplicates: same station, time and item more than once
+    key = ["station_id", "time", "item"]
+    dups = (frame.group_by(key).agg(pl.len().alias("n"), pl.col("_row").min().alias("first_row"),
+                                    pl.struct("value", "below_dl", "status").n_unique().alias("distinct"))
+            .filter(pl.col("n") > 1))
+    if dups.height:
+        joined = frame.join(dups, on=key).filter(pl.col("_row") != pl.col("first_row"))
+        joined = joined.with_columns(detail=pl.concat_str(pl.lit("（"), pl.col("label"), pl.lit("）")))
+        for code, cond in (("duplicate_conflict", pl.col("distinct") > 1), ("duplicate_same", pl.col("distinct") == 1)):
+            sub = joined.filter(cond).unique("_row", maintain_order=True)
+            if sub.height:
+                _report(findings, code, sub, name, column=label[station_col], value_col="station_raw",
+                        other_col="first_row")
+        frame = frame.sort("_row").unique(key, keep="first", maintain_order=True)
+
+    if kind == "air":
+        return "air", _air_frame(frame, name)
+    return "water", _water_frame(frame, name)
+
+
+def _resolve(frame: pl.DataFrame, findings: Findings, options: Options, kind: str, sheet: str | None,
+             column: str) -> pl.Expr:
+    registry = options.registry
+    if registry is None:
+        return pl.col("station_raw")
+    mapping: dict[str, str] = {}
+    for text in frame.get_column("station_raw").unique(maintain_order=True).to_list():
+        station = registry.resolve(text)
+        rows = frame.filter(pl.col("station_raw") == text).unique("_row", maintain_order=True)
+        if station is None:
+            hint = registry.suggest(text)
+            detail = f"，是否应为“{hint}”？" if hint else ""
+            code = "unknown_station" if options.unknown_stations == "error" else "unknown_station_kept"
+            _report(findings, code, rows, sheet, column=column, value_col="station_raw", detail=detail, limit=3)
+            mapping[text] = text
+            continue
+        wanted = AIR_KIND if kind == "air" else WATER_KIND
+        if station.kind not in wanted:
+            _report(findings, "wrong_station_kind", rows, sheet, column=column, value_col="station_raw",
+                    detail=f"{station.kind_zh}（{station.id}）", limit=3)
+        mapping[text] = station.id
+    return pl.col("station_raw").replace_strict(mapping, return_dtype=pl.String)
+
+
+def _air_frame(frame: pl.DataFrame, sheet: str | None) -> pl.DataFrame:
+    per_row = frame.group_by("station_id", "time").agg(
+        pl.col("_row").min().alias("source_row"),
+        pl.col("aqi_raw").first(),
+        pl.col("primary_raw").first(),
+        pl.col("item").filter(pl.col("status") == values.NOT_MONITORED).sort().alias("nm"),
+    )
+    wide = (frame.filter(pl.col("status").is_in([values.NUMERIC, values.BELOW_DL]))
+            .pivot(on="item", index=["station_id", "time"], values="value", aggregate_function="first"))
+    out = per_row.join(wide, on=["station_id", "time"], how="left")
+    aqi = values.clean(pl.col("aqi_raw"))
+    primary = values.clean(pl.col("primary_raw"))
+    out = out.with_columns(
+        *[(pl.col(c) if c in out.columns else pl.lit(None)).cast(pl.Float64).alias(c) for c in AIR_CODES],
+        platform_aqi=aqi.str.extract(r"^(\d+)(?:\.0+)?$", 1).cast(pl.Int64, strict=False),
+        platform_primary=pl.when(primary.str.to_lowercase().is_in(values.MISSING_TOKENS + ["", "/"]))
+        .then(None).otherwise(primary),
+        not_monitored=pl.when(pl.col("nm").list.len() > 0).then(
+            pl.col("nm").list.eval(pl.element().replace_strict(
+                {c: f"{i}{c}" for i, c in enumerate(AIR_CODES)}, return_dtype=pl.String)).list.sort()
+            .list.eval(pl.element().str.slice(1)).list.join(",")),
+        source_sheet=pl.lit(sheet, pl.String),
+    )
+    return out.select(list(AIR_SCHEMA)).cast(AIR_SCHEMA).sort("station_id", "time")
+
+
+def _water_frame(frame: pl.DataFrame, sheet: str | None) -> pl.DataFrame:
+    kept = frame.filter(pl.col("status").is_in([values.NUMERIC, values.BELOW_DL]))
+    out = kept.select(
+        "station_id", pl.col("time").alias("sampled_at"), "item", "value", "below_dl", "waterbody_type", "raw",
+        pl.col("_row").alias("source_row"), pl.lit(sheet, pl.String).alias("source_sheet"))
+    return out.cast(WATER_SCHEMA).sort("station_id", "sampled_at", "item")
