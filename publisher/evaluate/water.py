@@ -1,0 +1,976 @@
+"""Water-quality evaluation: GB 3838-2002, GB/T 14848-2017 and the 地表水环境质量评价办法（试行）(环办〔2011〕22号).
+
+Pure functions on polars frames; no I/O beyond reading the standards tables through
+:func:`publisher.standards.in_force`. Every limit, item list, word and rounding rule comes from the YAML
+files of ``publisher/standards/data`` (families ``gb3838``, ``gb14848``, ``water_assessment``,
+``water_eval``); the method with its citations is in ``docs/water-method.md``.
+
+Frames
+------
+samples
+    The long water frame of ``docs/architecture.md``: ``station_id, sampled_at, item, value, below_dl,
+    waterbody_type`` (``river | lake | groundwater``). A below-detection-limit result has ``below_dl`` true
+    and ``value`` = the detection limit (DL).
+stations
+    Optional station metadata: ``station_id`` and any of ``target_class`` (``Ⅰ``..``Ⅴ`` or 1..5),
+    ``assessment`` (``national | provincial | source``), ``x_items`` (list of codes or comma-joined text),
+    ``kind``, ``waterbody_type``, ``name``, ``river``, ``basin``, ``water_body``, ``volume``.
+    :func:`stations_frame` builds it from a loaded registry.
+
+Classes are integers 1..6 (Ⅰ..Ⅴ, 6 = 劣Ⅴ; groundwater 1..5) inside frames; :func:`class_label` turns them
+into the printed ``Ⅰ Ⅱ Ⅲ Ⅳ Ⅴ 劣Ⅴ``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
+from typing import Any, Iterable
+
+import polars as pl
+import yaml
+
+from publisher import standards
+from publisher.errors import StandardNotFound
+
+# Display labels only (not thresholds): class number -> printed class.
+CLASS_LABELS = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ", 5: "Ⅴ", 6: "劣Ⅴ"}
+_LABEL_TO_CLASS = {v: k for k, v in CLASS_LABELS.items()} | {
+    "I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "劣V": 6, "劣Ⅴ类": 6,
+    "Ⅰ类": 1, "Ⅱ类": 2, "Ⅲ类": 3, "Ⅳ类": 4, "Ⅴ类": 5,
+}
+WATERBODY_TYPES = {"river": "river", "lake": "lake", "groundwater": "groundwater", "河流": "river",
+                   "湖库": "lake", "湖泊": "lake", "水库": "lake", "湖": "lake", "库": "lake",
+                   "地下水": "groundwater", "reservoir": "lake"}
+CLASS_TABLES = ("gb3838_t1", "gb14848")
+SINGLE_TABLES = {"table2": "gb3838_t2", "table3": "gb3838_t3"}
+
+SAMPLE_SCHEMA = {"station_id": pl.String, "sampled_at": pl.Datetime("us"), "item": pl.String,
+                 "value": pl.Float64, "below_dl": pl.Boolean, "waterbody_type": pl.String}
+
+
+# --------------------------------------------------------------------------------------------- catalogue
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, Any]]:
+    """The water item catalogue (``water-items.yaml``) by code."""
+    path = standards.DATA_DIR / "water-items.yaml"
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
+    return {item["code"]: item for item in items}
+
+
+def item_name(code: str) -> str:
+    """The Chinese name reports print for an item code (the code itself when unknown)."""
+    return catalogue().get(code, {}).get("name_zh", code)
+
+
+def _order(code: str) -> int:
+    codes = list(catalogue())
+    return codes.index(code) if code in codes else len(codes)
+
+
+# --------------------------------------------------------------------------------------------- display
+def class_label(value: int | None) -> str | None:
+    """``1..6`` -> ``Ⅰ Ⅱ Ⅲ Ⅳ Ⅴ 劣Ⅴ``; None stays None."""
+    if value is None:
+        return None
+    return CLASS_LABELS[int(value)]
+
+
+def class_number(label: Any) -> int | None:
+    """Parse a printed class (``Ⅲ``, ``Ⅲ类``, ``III``, ``劣Ⅴ``, ``3``) into ``1..6``; empty -> None."""
+    if label is None:
+        return None
+    if isinstance(label, (int, float)) and not (isinstance(label, float) and math.isnan(label)):
+        return int(label) if 1 <= int(label) <= 6 else None
+    text = str(label).strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text) if 1 <= int(text) <= 6 else None
+    if text in _LABEL_TO_CLASS:
+        return _LABEL_TO_CLASS[text]
+    raise ValueError(f"not a water class: {label!r}")
+
+
+def round_half_even(value: float | None, decimals: int) -> float | None:
+    """GB/T 8170 四舍六入五成双 on the decimal form of `value` (not on its binary expansion)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    quantum = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_EVEN))
+
+
+def _plain(value: float) -> str:
+    """A float as plain decimal text, no exponent, no trailing zeros (0.00005 -> '0.00005')."""
+    text = format(Decimal(repr(float(value))), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def format_value(value: float | None, below_dl: bool = False, decimals: int | None = None) -> str:
+    """A measured value as reports print it: ``0.01L`` below the detection limit, '' when missing.
+
+    Below-DL values are printed as their detection limit followed by ``L`` (HJ/T 91), unrounded. Other
+    values are rounded half-even to `decimals` when given, else printed as they are. Never invents a number.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if below_dl:
+        return _plain(value) + "L"
+    if decimals is None:
+        return _plain(value)
+    return f"{round_half_even(value, decimals):.{decimals}f}"
+
+
+def report_decimals(code: str, on: dt.date | None = None) -> int | None:
+    """Decimals of an item's evaluation value (环办监测函〔2020〕82号 as encoded; single source), or None."""
+    rules = standards.in_force("water_eval", on or dt.date.today())
+    return rules["report_decimals"]["items"].get(code)
+
+
+# --------------------------------------------------------------------------------------------- limits
+def _day(value: Any) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _table_id(family: str, day: dt.date) -> str | None:
+    try:
+        return standards.in_force(family, day).id
+    except StandardNotFound:
+        return None
+
+
+INF = float("inf")
+
+
+def _limit_rows(std: standards.Standard) -> list[dict[str, Any]]:
+    """One row per (waterbody type, item) of a standards table, with per-class [lo, hi] bounds."""
+    rows: list[dict[str, Any]] = []
+
+    def row(wb: str, item: str, table: str, bounds: list[tuple[float | None, float | None]] | None,
+            worst: int | None, single: float | None, kind: str, class1_below_dl: bool = False) -> None:
+        r: dict[str, Any] = {"std_id": std.id, "waterbody_type": wb, "item": item, "table": table,
+                             "worst": worst, "single_limit": single, "direction": kind,
+                             "class1_only_below_dl": class1_below_dl}
+        for k in range(1, 6):
+            lo, hi = bounds[k - 1] if bounds and k <= len(bounds) else (None, None)
+            r[f"lo{k}"], r[f"hi{k}"] = lo, hi
+        rows.append(r)
+
+    if std.family == "gb3838":
+        worst = len(std["classes"]) + 1
+        for item, spec in std["table1"]["items"].items():
+            direction = spec["direction"]
+            if direction == "narrative":
+                continue
+            for wb in ("river", "lake"):
+                if direction == "range":
+                    lo, hi = spec["range"]
+                    bounds = [(float(lo), float(hi))] * 5
+                    row(wb, item, "gb3838_t1", bounds, int(spec["outside"]), None, "range")
+                    continue
+                limits = spec["limits"]
+                if isinstance(limits, dict):
+                    if wb not in limits:
+                        continue
+                    limits = limits[wb]
+                if direction == "min":
+                    bounds = [(float(v), INF) for v in limits]
+                else:
+                    bounds = [(-INF, float(v)) for v in limits]
+                row(wb, item, "gb3838_t1", bounds, worst, None, direction)
+        for key, table in SINGLE_TABLES.items():
+            for item, spec in std[key]["items"].items():
+                for wb in ("river", "lake"):
+                    row(wb, item, table, None, None, float(spec["limit"]), "single")
+    elif std.family == "gb14848":
+        worst = len(std["classes"])
+        for item, spec in std["items"].items():
+            direction = spec["direction"]
+            if direction == "text" or spec.get("evaluated") is False:
+                continue
+            if direction == "range":
+                bounds = [(float(lo), float(hi)) for lo, hi in spec["ranges"]]
+                row("groundwater", item, "gb14848", bounds, int(spec["outside"]), None, "range")
+                continue
+            bounds = [(-INF, None if v is None else float(v)) for v in spec["limits"]]
+            row("groundwater", item, "gb14848", bounds, worst, None, direction,
+                bool(spec.get("class1_only_below_dl", False)))
+    return rows
+
+
+@lru_cache(maxsize=16)
+def _limits_frame(std_ids: tuple[str, ...]) -> pl.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for std_id in std_ids:
+        rows.extend(_limit_rows(standards.get(std_id)))
+    schema = {"std_id": pl.String, "waterbody_type": pl.String, "item": pl.String, "table": pl.String,
+              "worst": pl.Int8, "single_limit": pl.Float64, "direction": pl.String,
+              "class1_only_below_dl": pl.Boolean}
+    for k in range(1, 6):
+        schema[f"lo{k}"] = pl.Float64
+        schema[f"hi{k}"] = pl.Float64
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _with_std_ids(frame: pl.DataFrame) -> pl.DataFrame:
+    """Attach ``std_id`` (GB 3838 or GB/T 14848 in force on the sampling day, by water-body type)."""
+    days = frame.select(pl.col("sampled_at").dt.date().unique().alias("day"))["day"].to_list()
+    mapping = []
+    for day in days:
+        mapping.append({"day": day, "surface": _table_id("gb3838", day), "ground": _table_id("gb14848", day)})
+    map_frame = pl.DataFrame(mapping, schema={"day": pl.Date, "surface": pl.String, "ground": pl.String})
+    return (
+        frame.with_columns(pl.col("sampled_at").dt.date().alias("day"))
+        .join(map_frame, on="day", how="left")
+        .with_columns(
+            pl.when(pl.col("waterbody_type") == "groundwater").then(pl.col("ground"))
+            .otherwise(pl.col("surface")).alias("std_id")
+        )
+        .drop("day", "surface", "ground")
+    )
+
+
+def normalize_waterbody(expr: pl.Expr) -> pl.Expr:
+    """Map ``河流 / 湖库 / 地下水`` (and English) to ``river / lake / groundwater``; unknown -> null."""
+    return expr.str.strip_chars().replace_strict(WATERBODY_TYPES, default=None, return_dtype=pl.String)
+
+
+# --------------------------------------------------------------------------------------------- item classes
+def item_classes(samples: pl.DataFrame) -> pl.DataFrame:
+    """Class of every item of every sample (GB 3838-2002 Table 1 / GB/T 14848-2017), and exceedances.
+
+    Parameters
+    ----------
+    samples : pl.DataFrame
+        ``station_id, sampled_at, item, value, below_dl, waterbody_type`` and optionally ``target_class``
+        (Int, 1..5). `waterbody_type` must be resolved (``river | lake | groundwater``).
+
+    Returns
+    -------
+    pl.DataFrame
+        The input plus ``std_id`` (table in force on the day), ``table`` (``gb3838_t1 | gb3838_t2 |
+        gb3838_t3 | gb14848``; null when the item has no limit for that water body), ``class`` (Int8: 1..6 for
+        surface water, 6 = 劣Ⅴ; 1..5 for groundwater; null for single-limit and unclassified items),
+        ``ref_limit`` (the limit S the 超标倍数 is computed against), ``exceeds`` (Boolean) and ``multiple``
+        (超标倍数 = C/S − 1, null when not exceeding, for items without multiple, or below DL).
+
+    Notes
+    -----
+    * GB 3838-2002 Table 1: a value belongs to the best class whose limit it meets (equal limits → the
+      better class, 从优不从劣); DO is a minimum; pH outside 6–9 is 劣Ⅴ; TP has river and lake rows; TN has
+      lake limits only (rivers get no TN class).
+    * GB/T 14848-2017: classes Ⅰ–Ⅳ by limit, Ⅴ beyond Ⅳ; pH by ranges; 阴离子表面活性剂 Ⅰ only when not
+      detected.
+    * A below-DL result is classified by its DL (``water_eval › below_detection_limit``).
+    * S = the limit of the station's target class (``target_class``), Ⅲ when none (``water_eval ›
+      exceedance``); Table 2/3 items: their single limit. No multiple for 水温, pH, DO.
+    """
+    frame = samples
+    if "target_class" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Int8).alias("target_class"))
+    frame = _with_std_ids(frame.with_columns(pl.col("target_class").cast(pl.Int8)))
+    std_ids = tuple(sorted(s for s in frame["std_id"].unique().to_list() if s))
+    limits = _limits_frame(std_ids)
+    frame = frame.join(limits, on=["std_id", "waterbody_type", "item"], how="left")
+
+    exc_rules = _eval_rules_any()["exceedance"]
+    no_multiple = list(exc_rules["not_computed_for"])
+    default_ref = 3 if exc_rules["reference_class"] == "target_or_3" else int(exc_rules["reference_class"])
+
+    v = pl.col("value")
+    klass: Any = pl.when(pl.col("class1_only_below_dl") & pl.col("below_dl")).then(pl.lit(1, pl.Int8))
+    for k in range(1, 6):
+        klass = klass.when((v >= pl.col(f"lo{k}")) & (v <= pl.col(f"hi{k}"))).then(pl.lit(k, pl.Int8))
+    klass = klass.otherwise(pl.col("worst"))
+    frame = frame.with_columns(
+        pl.when(pl.col("table").is_in(list(CLASS_TABLES))).then(klass).otherwise(None).cast(pl.Int8)
+        .alias("class")
+    )
+    ref = pl.coalesce(pl.col("target_class"), pl.lit(default_ref, pl.Int8))
+    hi_at_ref = pl.when(ref == 1).then(pl.col("hi1")).when(ref == 2).then(pl.col("hi2")) \
+        .when(ref == 3).then(pl.col("hi3")).when(ref == 4).then(pl.col("hi4")).otherwise(pl.col("hi5"))
+    frame = frame.with_columns(
+        pl.when(pl.col("table").is_in(list(CLASS_TABLES)) & (pl.col("direction") == "max"))
+        .then(hi_at_ref)
+        .when(pl.col("direction") == "single").then(pl.col("single_limit"))
+        .otherwise(None).alias("ref_limit"),
+        pl.when(pl.col("table").is_in(list(CLASS_TABLES))).then(pl.col("class") > ref)
+        .when(pl.col("direction") == "single").then(v > pl.col("single_limit"))
+        .otherwise(None).alias("exceeds"),
+    )
+    frame = frame.with_columns(
+        pl.when(pl.col("exceeds") & ~pl.col("below_dl") & ~pl.col("item").is_in(no_multiple)
+                & pl.col("ref_limit").is_not_null() & (pl.col("ref_limit") > 0) & pl.col("ref_limit").is_finite())
+        .then(v / pl.col("ref_limit") - 1).otherwise(None).alias("multiple")
+    )
+    drop = ["worst", "single_limit", "direction", "class1_only_below_dl"] + \
+        [f"{p}{k}" for p in ("lo", "hi") for k in range(1, 6)]
+    return frame.drop(drop)
+
+
+@lru_cache(maxsize=1)
+def _eval_rules_any() -> standards.Standard:
+    """The latest water_eval table (for rules that are the same in every version, e.g. exceedance)."""
+    return standards.versions("water_eval")[-1]
+
+
+# --------------------------------------------------------------------------------------------- periods
+PERIODS = {"sample": None, "month": "1mo", "quarter": "1q", "year": "1y"}
+
+
+def period_values(samples: pl.DataFrame, period: str = "month", by: Iterable[str] = ("station_id",),
+                  ph_mean: str | None = None) -> pl.DataFrame:
+    """Values of each station (or group) and period, as the evaluation method aggregates them.
+
+    Parameters
+    ----------
+    samples : pl.DataFrame
+        The long water frame.
+    period : {"sample", "month", "quarter", "year"}
+        ``sample`` keeps each sampling time (duplicates at one time are averaged).
+    by : columns identifying a station or group (default ``station_id``).
+    ph_mean : {"arithmetic", "hydrogen_ion"}, optional
+        Override of ``water_eval › time_aggregation.ph_mean``.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``*by, sampled_at`` (period start), ``item, value, below_dl, waterbody_type, n_samples, min, max``.
+
+    Notes
+    -----
+    环办〔2011〕22号 (time aggregation): a month is evaluated on its single sampling or on the arithmetic mean of
+    several; quarters and years on the mean. Below-DL results enter the mean at ½ DL (环办监测函〔2020〕82号
+    第七点); when every result of the period is below DL the period value is the largest DL, still flagged
+    below DL. pH: arithmetic mean unless the table says ``hydrogen_ion`` (mean of 10^-pH, then −log10).
+    """
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {', '.join(PERIODS)}")
+    by = list(by)
+    day = samples["sampled_at"].min() if samples.height else dt.datetime.now()
+    try:
+        rules = standards.in_force("water_eval", day)
+    except StandardNotFound:
+        rules = standards.versions("water_eval")[0]
+    factor = float(rules["below_detection_limit"]["statistic_factor"])
+    mode = ph_mean or rules["time_aggregation"]["ph_mean"]
+    frame = samples.filter(pl.col("value").is_not_null())
+    every = PERIODS[period]
+    start = pl.col("sampled_at") if every is None else pl.col("sampled_at").dt.truncate(every)
+    stat = pl.when(pl.col("below_dl")).then(pl.col("value") * factor).otherwise(pl.col("value"))
+    if mode == "hydrogen_ion":
+        stat = pl.when(pl.col("item") == "ph").then(pl.lit(10.0).pow(-pl.col("value"))).otherwise(stat)
+    elif mode != "arithmetic":
+        raise ValueError(f"unknown pH averaging {mode!r}")
+    grouped = (
+        frame.with_columns(start.alias("_start"), stat.alias("_stat"))
+        .group_by([*by, "_start", "item"], maintain_order=True)
+        .agg(
+            pl.col("_stat").mean().alias("_mean"),
+            pl.col("value").filter(pl.col("below_dl")).max().alias("_dl"),
+            pl.col("below_dl").all().alias("below_dl"),
+            pl.col("waterbody_type").drop_nulls().first().alias("waterbody_type"),
+            pl.len().cast(pl.Int64).alias("n_samples"),
+            pl.col("value").min().alias("min"),
+            pl.col("value").max().alias("max"),
+        )
+    )
+    mean = pl.col("_mean")
+    if mode == "hydrogen_ion":
+        mean = pl.when(pl.col("item") == "ph").then(-pl.col("_mean").log10()).otherwise(mean)
+    return (
+        grouped.with_columns(pl.when(pl.col("below_dl")).then(pl.col("_dl")).otherwise(mean).alias("value"))
+        .rename({"_start": "sampled_at"})
+        .select([*by, "sampled_at", "item", "value", "below_dl", "waterbody_type", "n_samples", "min", "max"])
+    )
+
+
+# --------------------------------------------------------------------------------------------- stations
+def stations_frame(registry: Any) -> pl.DataFrame:
+    """Station metadata for :func:`evaluate` from a loaded :class:`publisher.registry.Registry`."""
+    rows = []
+    for s in registry.stations:
+        if s.kind == "air_station":
+            continue
+        rows.append({"station_id": s.id, "name": s.name, "kind": s.kind, "assessment": s.assessment,
+                     "x_items": ",".join(s.x_items), "target_class": s.target_class,
+                     "waterbody_type": s.waterbody_type, "river": s.river, "basin": s.basin,
+                     "water_body": s.water_body, "volume": s.volume, "city": s.city, "county": s.county})
+    schema = {"station_id": pl.String, "name": pl.String, "kind": pl.String, "assessment": pl.String,
+              "x_items": pl.String, "target_class": pl.String, "waterbody_type": pl.String,
+              "river": pl.String, "basin": pl.String, "water_body": pl.String, "volume": pl.Float64,
+              "city": pl.String, "county": pl.String}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _meta(stations: pl.DataFrame | None) -> pl.DataFrame:
+    base = {"station_id": pl.String, "target_class": pl.Int8, "assessment": pl.String,
+            "x_items": pl.List(pl.String), "kind": pl.String}
+    if stations is None or stations.height == 0:
+        return pl.DataFrame(schema=base)
+    meta = stations
+    for col, dtype in base.items():
+        if col not in meta.columns:
+            meta = meta.with_columns(pl.lit(None, dtype=dtype if dtype != pl.List(pl.String) else pl.String)
+                                     .alias(col))
+    if meta.schema["target_class"] != pl.Int8:
+        meta = meta.with_columns(
+            pl.col("target_class").map_elements(class_number, return_dtype=pl.Int8).alias("target_class"))
+    if meta.schema["x_items"] == pl.String:
+        meta = meta.with_columns(
+            pl.col("x_items").fill_null("").str.split(",")
+            .list.eval(pl.element().str.strip_chars().filter(pl.element() != "")).alias("x_items"))
+    return meta.select(list(base)).unique("station_id", keep="first")
+
+
+# --------------------------------------------------------------------------------------------- evaluation
+def _assessment_rows(days: list[dt.date]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(day -> assessment table id, default assessment, kind mapping) and (table id, assessment, item, role)."""
+    day_rows, set_rows = [], []
+    seen: set[str] = set()
+    for day in days:
+        try:
+            table = standards.in_force("water_assessment", day)
+        except StandardNotFound:
+            day_rows.append({"day": day, "assess_id": None, "default_assessment": None, "kind_map": None})
+            continue
+        day_rows.append({"day": day, "assess_id": table.id, "default_assessment": table["default_assessment"],
+                         "kind_map": None})
+        if table.id in seen:
+            continue
+        seen.add(table.id)
+        for name, spec in table["sets"].items():
+            for item in spec["class_items"]:
+                set_rows.append({"assess_id": table.id, "assessment": name, "item": item, "role": "class"})
+            for key in spec.get("single_limit_tables") or []:
+                set_rows.append({"assess_id": table.id, "assessment": name, "item": f"*{SINGLE_TABLES[key]}",
+                                 "role": "single"})
+            if spec.get("station_x"):
+                set_rows.append({"assess_id": table.id, "assessment": name, "item": "*x", "role": "x"})
+    days_frame = pl.DataFrame(day_rows, schema={"day": pl.Date, "assess_id": pl.String,
+                                                "default_assessment": pl.String, "kind_map": pl.String})
+    sets = pl.DataFrame(set_rows, schema={"assess_id": pl.String, "assessment": pl.String, "item": pl.String,
+                                          "role": pl.String})
+    return days_frame, sets
+
+
+def _kind_assessment(days: list[dt.date]) -> dict[str, str]:
+    for day in days:
+        try:
+            return dict(standards.in_force("water_assessment", day)["by_kind"])
+        except StandardNotFound:
+            continue
+    return {}
+
+
+def _join_names(items: list[str], multiples: list[float | None], decimals: int, sep: str) -> str:
+    parts = []
+    for code, mult in zip(items, multiples):
+        name = item_name(code)
+        if mult is None or (isinstance(mult, float) and math.isnan(mult)):
+            parts.append(name)
+        else:
+            parts.append(f"{name}/{round_half_even(mult, decimals):.{decimals}f}")
+    return sep.join(parts)
+
+
+def evaluate(samples: pl.DataFrame, stations: pl.DataFrame | None = None,
+             assessment: str | None = None) -> pl.DataFrame:
+    """Class, status, compliance and main pollutants of each station and sampling time (or period).
+
+    Parameters
+    ----------
+    samples : pl.DataFrame
+        Long water frame (single samples or :func:`period_values`), ``waterbody_type`` resolved.
+    stations : pl.DataFrame, optional
+        Station metadata (see module docstring). Stations missing from it are evaluated with the default
+        assessment of the item-set table and no target class.
+    assessment : str, optional
+        Force one assessment (``national | provincial | source``) for every station.
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per ``station_id, sampled_at``: ``water_class`` (Int8), ``status``, ``target_class`` (Int8),
+        ``compliant``, ``main_pollutants``, ``exceedances``, ``assessment``, ``waterbody_type``,
+        ``items_evaluated``, ``n_items``, ``class_items`` (items at the worst class), ``tn_class``,
+        ``tli``, ``trophic_state``, ``notes``.
+
+    Notes
+    -----
+    * Item set (``water_assessment`` in force on the day): ``national`` from 2021-01-01 = pH, DO, CODMn,
+      NH3-N, TP + the station's X items; ``provincial`` = the 21 items of 环办〔2011〕22号; ``source`` = the
+      21 items + Table 2 + Table 3 items measured. Groundwater: every GB/T 14848-2017 index measured. Only
+      items present are evaluated (listed in ``items_evaluated``).
+    * Class: single-factor method, the worst item class. Status: ``water_eval › status``.
+    * Compliance: class ≤ target and no Table 2/3 exceedance; drinking sources without a target use Ⅲ
+      (``water_eval › drinking_source``); other stations without a target: null.
+    * Main pollutants (class worse than Ⅲ only): up to three items worse than Ⅲ, worst class first, then larger
+      超标倍数, written ``氨氮/1.3、总磷/0.6`` (pH, DO: name only). ``exceedances`` lists every item above the
+      target-class (or Ⅲ, or Table 2/3) limit in the same order and format.
+    """
+    if samples.height == 0:
+        return _empty_result()
+    frame = samples.with_columns(normalize_waterbody(pl.col("waterbody_type")).alias("waterbody_type"))
+    meta = _meta(stations)
+    frame = frame.join(meta, on="station_id", how="left")
+    days = frame.select(pl.col("sampled_at").dt.date().unique())["sampled_at"].to_list()
+    days_frame, sets = _assessment_rows(days)
+    kind_map = _kind_assessment(days)
+    frame = frame.with_columns(pl.col("sampled_at").dt.date().alias("day")).join(days_frame, on="day", how="left")
+    kind_assess = pl.col("kind").replace_strict(kind_map, default=None, return_dtype=pl.String) \
+        if kind_map else pl.lit(None, pl.String)
+    chosen = pl.lit(assessment, pl.String) if assessment else \
+        pl.coalesce(pl.col("assessment"), kind_assess, pl.col("default_assessment"))
+    frame = frame.with_columns(chosen.alias("assessment"))
+    is_source = pl.col("assessment") == "source"
+    src_rules = _eval_rules_any()["drinking_source"]
+    frame = frame.with_columns(
+        pl.when(pl.col("target_class").is_null() & is_source)
+        .then(pl.lit(int(src_rules["default_target_class"]), pl.Int8))
+        .otherwise(pl.col("target_class")).alias("target_class")
+    )
+    classed = item_classes(frame.select(
+        "station_id", "sampled_at", "item", "value", "below_dl", "waterbody_type", "target_class",
+        "assessment", "assess_id", "x_items"))
+
+    # role of each row: evaluated class item, evaluated single-limit item, or not evaluated
+    class_sets = sets.filter(pl.col("role") == "class").select("assess_id", "assessment", "item",
+                                                             pl.lit(True).alias("_in_set"))
+    single_sets = sets.filter(pl.col("role") == "single").select(
+        "assess_id", "assessment", pl.col("item").str.slice(1).alias("table"), pl.lit(True).alias("_single"))
+    x_sets = sets.filter(pl.col("role") == "x").select("assess_id", "assessment", pl.lit(True).alias("_x"))
+    classed = (
+        classed.join(class_sets, on=["assess_id", "assessment", "item"], how="left")
+        .join(single_sets, on=["assess_id", "assessment", "table"], how="left")
+        .join(x_sets, on=["assess_id", "assessment"], how="left")
+    )
+    in_x = pl.col("_x").fill_null(False) & pl.col("x_items").list.contains(pl.col("item")).fill_null(False)
+    evaluated = (
+        pl.when(pl.col("waterbody_type") == "groundwater").then(pl.col("table") == "gb14848")
+        .otherwise(
+            ((pl.col("table") == "gb3838_t1") & (pl.col("_in_set").fill_null(False) | in_x))
+            | pl.col("_single").fill_null(False)
+        )
+    ).fill_null(False)
+    classed = classed.with_columns(evaluated.alias("evaluated"))
+    return _summarise(classed)
+
+
+def _empty_result() -> pl.DataFrame:
+    return pl.DataFrame(schema={
+        "station_id": pl.String, "sampled_at": pl.Datetime("us"), "water_class": pl.Int8, "status": pl.String,
+        "target_class": pl.Int8, "compliant": pl.Boolean, "main_pollutants": pl.String,
+        "exceedances": pl.String, "assessment": pl.String, "waterbody_type": pl.String,
+        "items_evaluated": pl.String, "n_items": pl.Int64, "class_items": pl.String, "tn_class": pl.Int8,
+        "tli": pl.Float64, "trophic_state": pl.String, "notes": pl.String})
+
+
+def _summarise(classed: pl.DataFrame) -> pl.DataFrame:
+    exc = _eval_rules_any()["exceedance"]
+    mp = _eval_rules_any()["main_pollutants"]
+    decimals, sep = int(exc["decimals"]), exc["separator"]
+    keys = ["station_id", "sampled_at"]
+    ev = classed.filter(pl.col("evaluated"))
+    is_class = pl.col("table").is_in(list(CLASS_TABLES))
+    base = classed.group_by(keys, maintain_order=True).agg(
+        pl.col("waterbody_type").first(), pl.col("target_class").first(), pl.col("assessment").first(),
+        pl.col("std_id").drop_nulls().first().alias("std_id"),
+    )
+    agg = ev.group_by(keys).agg(
+        pl.col("class").filter(is_class).max().alias("water_class"),
+        pl.col("exceeds").filter(pl.col("table").is_in(list(SINGLE_TABLES.values()))).any()
+        .alias("_single_exceeds"),
+        pl.col("item").sort_by(pl.col("item").map_elements(_order, return_dtype=pl.Int64))
+        .str.join(",").alias("items_evaluated"),
+        pl.len().cast(pl.Int64).alias("n_items"),
+    )
+    out = base.join(agg, on=keys, how="left")
+
+    # items at the worst class
+    worst = ev.filter(is_class).join(out.select(*keys, "water_class"), on=keys).filter(
+        pl.col("class") == pl.col("water_class")).group_by(keys).agg(
+        pl.col("item").sort_by(pl.col("item").map_elements(_order, return_dtype=pl.Int64))
+        .str.join(",").alias("class_items"))
+    out = out.join(worst, on=keys, how="left")
+
+    # main pollutants: class worse than Ⅲ; top N by class desc, multiple desc
+    limit_class = int(mp["when_class_worse_than"])
+    cand = ev.filter(is_class & (pl.col("class") > limit_class))
+    if mp.get("apply_priority"):
+        cand = cand.with_columns(pl.col("item").is_in(list(mp["priority_items"])).alias("_prio"))
+    else:
+        cand = cand.with_columns(pl.lit(False).alias("_prio"))
+    cand = cand.sort(["_prio", "class", "multiple"], descending=True, nulls_last=True)
+    main = cand.group_by(keys, maintain_order=True).agg(
+        pl.col("item").head(int(mp["max_items"])).alias("_items"),
+        pl.col("multiple").head(int(mp["max_items"])).alias("_mult"))
+    exceed = ev.filter(pl.col("exceeds").fill_null(False)).sort(
+        ["class", "multiple"], descending=True, nulls_last=True).group_by(keys, maintain_order=True).agg(
+        pl.col("item").alias("_eitems"), pl.col("multiple").alias("_emult"))
+    out = out.join(main, on=keys, how="left").join(exceed, on=keys, how="left")
+    out = out.with_columns(
+        pl.struct("_items", "_mult", "water_class").map_elements(
+            lambda s: "" if not s["_items"] or (s["water_class"] or 0) <= limit_class
+            else _join_names(s["_items"], s["_mult"], decimals, sep), return_dtype=pl.String)
+        .alias("main_pollutants"),
+        pl.struct("_eitems", "_emult").map_elements(
+            lambda s: "" if not s["_eitems"] else _join_names(s["_eitems"], s["_emult"], decimals, sep),
+            return_dtype=pl.String).alias("exceedances"),
+    ).drop("_items", "_mult", "_eitems", "_emult")
+
+    # compliance
+    out = out.with_columns(
+        pl.when(pl.col("target_class").is_null() | pl.col("water_class").is_null()).then(None)
+        .otherwise((pl.col("water_class") <= pl.col("target_class"))
+                   & ~pl.col("_single_exceeds").fill_null(False)).alias("compliant")
+    ).drop("_single_exceeds")
+
+    # status words (by the water_eval table in force on the day)
+    out = out.with_columns(_status_expr(out))
+
+    # reference items: TN class of lakes (单独评价)
+    tn_for = _eval_rules_any()["reference_items"]["tn_separately_for"]
+    tn = classed.filter((pl.col("item") == "tn") & pl.col("waterbody_type").is_in(list(tn_for))).group_by(
+        keys).agg(pl.col("class").max().alias("tn_class"))
+    out = out.join(tn, on=keys, how="left")
+
+    # trophic state of lakes
+    # below-DL results enter the index at ½ DL, like any calculation (环办监测函〔2020〕82号 第七点)
+    half = float(_eval_rules_any()["below_detection_limit"]["statistic_factor"])
+    tli_items = list(_eval_rules_any()["trophic_state"]["items"])
+    wide = classed.filter((pl.col("waterbody_type") == "lake") & pl.col("item").is_in(tli_items)).with_columns(
+        pl.when(pl.col("below_dl")).then(pl.col("value") * half).otherwise(pl.col("value")).alias("_v")
+    ).pivot(on="item", index=keys, values="_v", aggregate_function="first")
+    for code in tli_items:
+        if code not in wide.columns:
+            wide = wide.with_columns(pl.lit(None, pl.Float64).alias(code))
+    if wide.height:
+        wide = trophic_state(wide).select(*keys, "tli", "trophic_state")
+        out = out.join(wide, on=keys, how="left")
+    else:
+        out = out.with_columns(pl.lit(None, pl.Float64).alias("tli"), pl.lit(None, pl.String).alias("trophic_state"))
+
+    # notes
+    out = out.with_columns(
+        pl.when(pl.col("std_id").is_null() & (pl.col("waterbody_type") == "groundwater"))
+        .then(pl.lit("地下水质量标准：该日期无在用版本（GB/T 14848-93 未收录），未评价"))
+        .when(pl.col("waterbody_type").is_null()).then(pl.lit("水体类型未知，未评价"))
+        .when(pl.col("water_class").is_null()).then(pl.lit("无评价项目"))
+        .otherwise(pl.lit("")).alias("notes")
+    )
+    cols = ["station_id", "sampled_at", "water_class", "status", "target_class", "compliant", "main_pollutants",
+            "exceedances", "assessment", "waterbody_type", "items_evaluated", "n_items", "class_items",
+            "tn_class", "tli", "trophic_state", "notes"]
+    return out.select(cols).sort(keys)
+
+
+def _status_expr(out: pl.DataFrame) -> pl.Expr:
+    """Status word of `water_class` by the water_eval table in force on each day (null before 2011-03-09)."""
+    days = out.select(pl.col("sampled_at").dt.date().unique())["sampled_at"].to_list()
+    expr: Any = None
+    for version in standards.versions("water_eval"):
+        mapping = {int(k): v for k, v in version["status"]["by_class"].items()}
+        covered = [d for d in days if version.covers(d)]
+        if not covered:
+            continue
+        cond = pl.col("sampled_at").dt.date().is_in(covered)
+        word = pl.col("water_class").replace_strict(mapping, default=None, return_dtype=pl.String)
+        expr = pl.when(cond).then(word) if expr is None else expr.when(cond).then(word)
+    if expr is None:
+        return pl.lit(None, pl.String).alias("status")
+    return expr.otherwise(None).alias("status")
+
+
+def status_of(water_class: int | None, on: dt.date) -> str | None:
+    """The status word (优 / 良好 / 轻度污染 / 中度污染 / 重度污染) of a class on a day (环办〔2011〕22号)."""
+    if water_class is None:
+        return None
+    rules = standards.in_force("water_eval", on)
+    return rules["status"]["by_class"][int(water_class)]
+
+
+# --------------------------------------------------------------------------------------------- trophic state
+def trophic_state(frame: pl.DataFrame, require_all: bool | None = None,
+                  on: dt.date | None = None) -> pl.DataFrame:
+    """综合营养状态指数 TLI(Σ) and the trophic state (总站生字〔2001〕090号, adopted by 环办〔2011〕22号).
+
+    Parameters
+    ----------
+    frame : pl.DataFrame
+        Columns ``chla`` (mg/m³), ``tp``, ``tn``, ``codmn`` (mg/L), ``sd`` (m).
+    require_all : bool, optional
+        Compute only when all five are present (default from the table); False recomputes the weights
+        W_j = r_j²/Σr_j² over the items present.
+
+    Returns
+    -------
+    pl.DataFrame
+        `frame` plus ``tli_<item>`` components, ``tli`` (rounded to the table's decimals, half-even) and
+        ``trophic_state`` (贫营养 / 中营养 / 轻度富营养 / 中度富营养 / 重度富营养).
+
+    Notes
+    -----
+    TLI(j) = 10(a_j + b_j ln C_j); TLI(Σ) = Σ W_j TLI(j), W_j = r_j²/Σ r_j² with r = chla 1, TP 0.84,
+    TN 0.82, SD −0.83, CODMn 0.83. Classes: <30 贫营养; 30–50 中营养; 50<TLI≤60 轻度; 60<TLI≤70 中度;
+    >70 重度富营养 (boundaries of the 总站 text).
+    """
+    rules = (standards.in_force("water_eval", on) if on else _eval_rules_any())["trophic_state"]
+    need_all = rules["require_all"] if require_all is None else require_all
+    items = list(rules["items"])
+    r2 = {k: float(rules["r"][k]) ** 2 for k in items}
+    comps = []
+    for k in items:
+        a, b = float(rules["components"][k]["a"]), float(rules["components"][k]["b"])
+        x = pl.col(k).cast(pl.Float64)
+        comps.append(pl.when(x > 0).then(10 * (a + b * x.log())).otherwise(None).alias(f"tli_{k}"))
+    out = frame.with_columns(comps)
+    present = [pl.col(f"tli_{k}").is_not_null() for k in items]
+    weight_sum = pl.sum_horizontal([pl.when(p).then(pl.lit(r2[k])).otherwise(0.0) for p, k in zip(present, items)])
+    total = pl.sum_horizontal([pl.col(f"tli_{k}").fill_null(0.0) * r2[k] for k in items]) / weight_sum
+    n_present = pl.sum_horizontal([p.cast(pl.Int32) for p in present])
+    ok = (n_present == len(items)) if need_all else (n_present > 0)
+    decimals = int(rules["decimals"])
+    out = out.with_columns(pl.when(ok).then(total).otherwise(None).alias("_tli"))
+    value = pl.col("_tli").round(decimals) if rules["classify_rounded"] else pl.col("_tli")
+    state: Any = None
+    for cls in rules["classes"]:
+        if "below" in cls:
+            cond = value < float(cls["below"])
+        elif "max" in cls:
+            cond = value <= float(cls["max"])
+        else:
+            cond = value.is_not_null()
+        state = pl.when(cond).then(pl.lit(cls["state"])) if state is None else state.when(cond).then(
+            pl.lit(cls["state"]))
+    return out.with_columns(state.otherwise(None).alias("trophic_state"),
+                            pl.col("_tli").round(decimals).alias("tli")).drop("_tli")
+
+
+def trophic_weights(on: dt.date | None = None) -> dict[str, float]:
+    """W_j = r_j² / Σ r_j² from the table's correlation coefficients."""
+    rules = (standards.in_force("water_eval", on) if on else _eval_rules_any())["trophic_state"]
+    r2 = {k: float(v) ** 2 for k, v in rules["r"].items()}
+    total = sum(r2.values())
+    return {k: v / total for k, v in r2.items()}
+
+
+# --------------------------------------------------------------------------------------------- groups
+def aggregate_points(values: pl.DataFrame, group: str, group_meta: pl.DataFrame) -> pl.DataFrame:
+    """Arithmetic mean of each item over the stations of a group (river, lake, basin) and period.
+
+    `values` are period values (:func:`period_values`); `group_meta` maps ``station_id`` to `group`. Below-DL
+    values enter at ½ DL unless all are below DL (then the largest DL, still below DL). The group becomes
+    the ``station_id`` of the result so that :func:`evaluate` can classify it.
+    """
+    joined = values.join(group_meta.select("station_id", group), on="station_id", how="inner")
+    averaged = period_values(joined.drop("station_id").rename({group: "station_id"}), period="sample")
+    return averaged.select("station_id", "sampled_at", "item", "value", "below_dl", "waterbody_type")
+
+
+def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river",
+                  assessment: str | None = None) -> pl.DataFrame:
+    """Status of rivers or basins (环办〔2011〕22号: 河流、流域（水系）水质评价).
+
+    Parameters
+    ----------
+    values : pl.DataFrame
+        Period values of the sections (:func:`period_values`), one period.
+    stations : pl.DataFrame
+        Station metadata with ``station_id`` and the `by` column.
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per group and period: ``n_sections``, ``share_good`` (Ⅰ–Ⅲ, %), ``share_bad`` (劣Ⅴ, %),
+        ``method`` (``average`` below 5 sections, ``proportion`` from 5), ``water_class`` (average method
+        only), ``status``, ``main_pollutants``, ``notes``.
+
+    Notes
+    -----
+    Fewer than 5 sections: average each item over the sections, then the single-factor method. 5 or more:
+    Ⅰ–Ⅲ ≥ 90% 优; ≥ 75% 良好; else 劣Ⅴ ≥ 40% 重度污染, ≥ 20% 中度污染, otherwise 轻度污染 (the 60%/40% wording
+    disagreement is noted on the row). Main pollutants from 5 sections: items worse than Ⅲ by 断面超标率,
+    top three (memory-only rule, see docs/water-method.md).
+    """
+    rules = _eval_rules_any()
+    river = rules["river"]
+    shares_dec = int(rules["report_decimals"]["share_decimals"])
+    good = set(int(c) for c in rules["status"]["good_group"])
+    sections = evaluate(values, stations, assessment)
+    meta = stations.select("station_id", by)
+    sections = sections.join(meta, on="station_id", how="inner")
+    keys = [by, "sampled_at"]
+    counts = sections.group_by(keys, maintain_order=True).agg(
+        pl.len().cast(pl.Int64).alias("n_sections"),
+        (pl.col("water_class").is_in(list(good)).sum() / pl.len() * 100).alias("_good"),
+        ((pl.col("water_class") == 6).sum() / pl.len() * 100).alias("_bad"),
+    )
+    # average method
+    averaged = aggregate_points(values, by, stations)
+    avg_eval = evaluate(averaged, None, assessment or _first_assessment(sections)).rename({"station_id": by})
+    out = counts.join(avg_eval.select(*keys, "water_class", "status", "main_pollutants"), on=keys, how="left")
+    # proportion method
+    cond = None
+    for row in river["proportion_rules"]:
+        test = pl.lit(True)
+        if "good_min" in row:
+            test = test & (pl.col("_good") >= float(row["good_min"]))
+        if "bad_min" in row:
+            test = test & (pl.col("_bad") >= float(row["bad_min"]))
+        cond = pl.when(test).then(pl.lit(row["status"])) if cond is None else cond.when(test).then(
+            pl.lit(row["status"]))
+    prop_status = cond.otherwise(None)
+    # exceedance rate of items (sections where the item is worse than Ⅲ)
+    classed = _section_item_classes(values, stations, by, assessment)
+    limit_class = int(rules["main_pollutants"]["when_class_worse_than"])
+    rates = classed.filter(pl.col("class") > limit_class).group_by([*keys, "item"]).agg(
+        pl.col("station_id").n_unique().alias("_bad_sections"))
+    rates = rates.join(counts.select(*keys, "n_sections"), on=keys).with_columns(
+        (pl.col("_bad_sections") / pl.col("n_sections") * 100).alias("_rate")
+    ).sort(["_rate", "item"], descending=[True, False]).group_by(keys, maintain_order=True).agg(
+        pl.col("item").head(int(river["main_pollutants_max"])).alias("_items"))
+    out = out.join(rates, on=keys, how="left")
+    sep = rules["exceedance"]["separator"]
+    big = pl.col("n_sections") >= int(river["proportion_from"])
+    note_at = river["heavy_row_note_at"]
+    out = out.with_columns(
+        pl.when(big).then(pl.lit("proportion")).otherwise(pl.lit("average")).alias("method"),
+        pl.when(big).then(None).otherwise(pl.col("water_class")).alias("water_class"),
+        pl.when(big).then(prop_status).otherwise(pl.col("status")).alias("status"),
+        pl.when(big).then(
+            pl.col("_items").map_elements(lambda xs: sep.join(item_name(x) for x in xs) if xs else "",
+                                          return_dtype=pl.String)).otherwise(pl.col("main_pollutants"))
+        .fill_null("").alias("main_pollutants"),
+        pl.col("_good").round(shares_dec).alias("share_good"),
+        pl.col("_bad").round(shares_dec).alias("share_bad"),
+        pl.when(big & (pl.col("_good") == float(note_at["good"])) & (pl.col("_bad") == float(note_at["bad"])))
+        .then(pl.lit("Ⅰ~Ⅲ类=60%且劣Ⅴ类=40%：“<60%”与“<75%”两种表述在此不一致，按劣Ⅴ≥40%评为重度污染"))
+        .otherwise(pl.lit("")).alias("notes"),
+    )
+    return out.select(by, "sampled_at", "n_sections", "share_good", "share_bad", "method", "water_class",
+                      "status", "main_pollutants", "notes").sort(keys)
+
+
+def _first_assessment(sections: pl.DataFrame) -> str | None:
+    values = sections["assessment"].drop_nulls().unique().to_list()
+    return values[0] if len(values) == 1 else None
+
+
+def _section_item_classes(values: pl.DataFrame, stations: pl.DataFrame, by: str,
+                          assessment: str | None) -> pl.DataFrame:
+    """Item classes of evaluated items per section (for exceedance rates)."""
+    meta = stations.select("station_id", by)
+    frame = values.with_columns(normalize_waterbody(pl.col("waterbody_type")).alias("waterbody_type"))
+    frame = frame.join(meta, on="station_id", how="inner")
+    ev = evaluate(frame.drop(by), stations, assessment).select("station_id", "sampled_at", "items_evaluated")
+    classed = item_classes(frame.select("station_id", "sampled_at", "item", "value", "below_dl",
+                                        "waterbody_type", by))
+    classed = classed.join(ev, on=["station_id", "sampled_at"], how="left").filter(
+        pl.col("items_evaluated").fill_null("").str.split(",").list.contains(pl.col("item"))
+        & pl.col("table").is_in(list(CLASS_TABLES)))
+    return classed
+
+
+def lake_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "water_body",
+                 assessment: str | None = None) -> pl.DataFrame:
+    """Lake/reservoir evaluation: spatial mean of the points' period values, then the section method and TLI.
+
+    Returns :func:`evaluate` columns with the lake (`by`) as ``station_id``, plus ``n_points``.
+    Aggregation order (time mean per point, then spatial mean) is memory-only in the digest.
+    """
+    averaged = aggregate_points(values, by, stations)
+    n_points = values.join(stations.select("station_id", by), on="station_id").group_by(
+        by, "sampled_at").agg(pl.col("station_id").n_unique().alias("n_points"))
+    out = evaluate(averaged, None, assessment)
+    return out.join(n_points.rename({by: "station_id"}), on=["station_id", "sampled_at"], how="left")
+
+
+# --------------------------------------------------------------------------------------------- change wording
+def status_change(before: str | None, after: str | None, on: dt.date | None = None) -> str | None:
+    """Change wording by status level (环办〔2011〕22号): 无明显变化 / 有所好转|变差 / 明显好转|变差.
+
+    The steps are the five status levels (优, 良好, 轻度污染, 中度污染, 重度污染), not the six classes:
+    Ⅰ→Ⅱ is 无明显变化; Ⅲ→Ⅴ is two levels, 明显变差.
+    """
+    if before is None or after is None:
+        return None
+    rules = (standards.in_force("water_eval", on) if on else _eval_rules_any())
+    levels = list(rules["status"]["levels"])
+    wording = rules["trend"]["by_status_level"]
+    step = levels.index(after) - levels.index(before)
+    if step == 0:
+        return wording["same"]
+    direction = "better" if step < 0 else "worse"
+    return wording["one_level"][direction] if abs(step) == 1 else wording["two_or_more"][direction]
+
+
+def proportion_change(good_before: float, bad_before: float, good_after: float, bad_after: float,
+                      on: dt.date | None = None) -> dict[str, Any]:
+    """Combined-proportion change (环办〔2011〕22号): ΔG = G2 − G1, ΔD = D2 − D1 in percentage points.
+
+    ΔG − ΔD > 0 better, < 0 worse; |ΔG − ΔD| ≤ 10 无明显变化, ≤ 20 有所好转/变差, > 20 明显好转/变差.
+    Returns ``delta_good, delta_bad, delta, wording`` (deltas rounded half-even to the table's decimals).
+    """
+    rules = (standards.in_force("water_eval", on) if on else _eval_rules_any())["trend"]
+    bands = rules["by_proportion"]
+    dec = int(rules["change_decimals"])
+    d_good = float(Decimal(repr(good_after)) - Decimal(repr(good_before)))
+    d_bad = float(Decimal(repr(bad_after)) - Decimal(repr(bad_before)))
+    delta = float(Decimal(repr(d_good)) - Decimal(repr(d_bad)))
+    size = abs(delta)
+    words = bands["wording"]
+    if size <= float(bands["no_change_max"]):
+        wording = words["same"]
+    elif size <= float(bands["some_change_max"]):
+        wording = words["some_better"] if delta > 0 else words["some_worse"]
+    else:
+        wording = words["clear_better"] if delta > 0 else words["clear_worse"]
+    return {"delta_good": round_half_even(d_good, dec), "delta_bad": round_half_even(d_bad, dec),
+            "delta": round_half_even(delta, dec), "wording": wording}
+
+
+def share_change(current: float | None, previous: float | None, decimals: int = 1) -> float | None:
+    """Change of a share in percentage points (current − previous), half-even rounded; None if either is."""
+    if current is None or previous is None:
+        return None
+    return round_half_even(float(Decimal(repr(current)) - Decimal(repr(previous))), decimals)
+
+
+# --------------------------------------------------------------------------------------------- drinking rates
+def compliance_rates(frame: pl.DataFrame, by: Iterable[str] = ()) -> pl.DataFrame:
+    """水源达标率 and 水量达标率 of drinking-water sources.
+
+    Parameters
+    ----------
+    frame : pl.DataFrame
+        One row per source and period: ``compliant`` (Boolean) and ``volume`` (取水量, 万吨).
+    by : grouping columns (e.g. ``city``); none = one row for all.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``n_sources, n_compliant, count_rate, volume_total, volume_compliant, volume_rate`` (rates in %,
+        rounded half-even to ``water_eval › drinking_source.rate_decimals``). Sources without a compliance
+        result are not counted as monitored; a rate with a zero denominator is null.
+    """
+    rules = _eval_rules_any()["drinking_source"]
+    dec = int(rules["rate_decimals"])
+    by = list(by)
+    data = frame.filter(pl.col("compliant").is_not_null())
+    aggs = [
+        pl.len().cast(pl.Int64).alias("n_sources"),
+        pl.col("compliant").sum().cast(pl.Int64).alias("n_compliant"),
+        pl.col("volume").sum().alias("volume_total"),
+        pl.col("volume").filter(pl.col("compliant")).sum().alias("volume_compliant"),
+    ]
+    out = data.group_by(by, maintain_order=True).agg(aggs) if by else data.select(aggs)
+    return out.with_columns(
+        pl.when(pl.col("n_sources") > 0).then(pl.col("n_compliant") / pl.col("n_sources") * 100)
+        .otherwise(None).round(dec).alias("count_rate"),
+        pl.when(pl.col("volume_total") > 0).then(pl.col("volume_compliant") / pl.col("volume_total") * 100)
+        .otherwise(None).round(dec).alias("volume_rate"),
+    ).select(*by, "n_sources", "n_compliant", "count_rate", "volume_total", "volume_compliant", "volume_rate")
