@@ -6,42 +6,36 @@ import json
 import click
 
 from publisher import registry as registry_mod
-from publisher import standards
+from publisher import standards as std
 from publisher.paths import workspace
 
 
-@click.group()
-def standards_group() -> None:
+@click.group("standards")
+def standards() -> None:
     """The standards tables shipped with publisher, with their effective dates."""
 
 
-@standards_group.command("list")
+@standards.command("list")
 def standards_list() -> None:
     """One line per table: family, id, effective dates, confidence."""
-    for table in standards.all_tables():
+    for table in std.all_tables():
         until = table.effective_to.isoformat() if table.effective_to else "在用"
         click.echo(f"{table.family:10} {table.id:16} {table.effective_from.isoformat()} ~ {until:10} "
                    f"{table.confidence:16} {table.title_zh}")
 
 
-@standards_group.command("show")
+@standards.command("show")
 @click.argument("table_id")
 def standards_show(table_id: str) -> None:
     """Print one table as JSON."""
-    table = standards.get(table_id)
+    table = std.get(table_id)
     click.echo(json.dumps(table.data, ensure_ascii=False, indent=2, default=str))
-
-
-standards = standards_group  # noqa: F811 - the command is registered under this name
-standards.name = "standards"
 
 
 @click.command()
 @click.option("--stations", type=click.Path(dir_okay=False), help="Registry file (default: the workspace's).")
 def check(stations: str | None) -> None:
     """Check the registry and the standards tables; exit 1 on any problem."""
-    from publisher import standards as std
-
     reg = registry_mod.load(stations or workspace().stations)
     issues = std.problems()
     for issue in issues:
