@@ -4,14 +4,12 @@ See docs/cli-evaluate-water.md for the input layouts and the output columns.
 """
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 import polars as pl
 
 from publisher import registry as registry_mod
-from publisher.errors import InputError
 from publisher.evaluate import water as wq
 
 OUTPUT_COLUMNS = ["station_id", "sampled_at", "water_class", "status", "target_class", "compliant",
@@ -21,78 +19,10 @@ OUTPUT_COLUMNS = ["station_id", "sampled_at", "water_class", "status", "target_c
 
 
 def _read(paths: list[str], registry) -> pl.DataFrame:
-    try:
-        from publisher.ingest import read_water_files
-    except ImportError:  # fallback until publisher.ingest lands
-        return _fallback_read(paths, registry)
+    """The long water frame of the files (publisher.ingest: headers, encodings, XLSX, ``0.01L`` values)."""
+    from publisher.ingest import read_water_files
+
     return read_water_files(paths, registry=registry)
-
-
-# --------------------------------------------------------------------------- fallback until publisher.ingest lands
-_STATION = {"station_id", "断面名称", "点位名称", "站点名称", "水源名称", "断面", "点位"}
-_TIME = {"sampled_at", "采样时间", "监测时间", "采样日期", "监测日期", "time", "date"}
-_TYPE = {"waterbody_type", "水体类型"}
-
-
-def _fallback_read(paths: list[str], registry) -> pl.DataFrame:  # fallback until publisher.ingest lands
-    lookup: dict[str, str] = {}
-    for code, item in wq.catalogue().items():
-        for name in [code, item["name_zh"], *item.get("aliases", [])]:
-            lookup[str(name).strip().lower()] = code
-    frames = []
-    for path in paths:
-        data = Path(path).read_bytes()
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise InputError(f"{path}: 无法识别文件编码")
-        raw = pl.read_csv(text.encode("utf-8"), infer_schema=False)
-        cols = {}
-        for col in raw.columns:
-            key = col.strip()
-            if key in _STATION:
-                cols[col] = "station_id"
-            elif key in _TIME:
-                cols[col] = "sampled_at"
-            elif key in _TYPE:
-                cols[col] = "waterbody_type"
-            else:
-                base = key
-                while base:
-                    if base.lower() in lookup:
-                        cols[col] = lookup[base.lower()]
-                        break
-                    cut = max(base.rfind("("), base.rfind("（"))
-                    if cut <= 0:
-                        break
-                    base = base[:cut].strip()
-        if "station_id" not in cols.values() or "sampled_at" not in cols.values():
-            raise InputError(f"{path}: 缺少站点或时间列")
-        frame = raw.select([pl.col(c).alias(n) for c, n in cols.items()])
-        if "waterbody_type" not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, pl.String).alias("waterbody_type"))
-        items = [c for c in frame.columns if c not in ("station_id", "sampled_at", "waterbody_type")]
-        long = frame.unpivot(index=["station_id", "sampled_at", "waterbody_type"], on=items,
-                             variable_name="item", value_name="raw").filter(
-            pl.col("raw").is_not_null() & ~pl.col("raw").str.strip_chars().is_in(["", "--", "-", "/", "NA"]))
-        long = long.with_columns(
-            pl.col("raw").str.strip_chars().str.ends_with("L").alias("below_dl"),
-            pl.col("raw").str.strip_chars().str.strip_suffix("L").cast(pl.Float64, strict=False).alias("value"),
-            pl.col("sampled_at").str.to_datetime(strict=False),
-            wq.normalize_waterbody(pl.col("waterbody_type")).alias("waterbody_type"),
-        )
-        bad = long.filter(pl.col("value").is_null() | pl.col("sampled_at").is_null())
-        if bad.height:
-            raise InputError(f"{path}: 无法识别的数值或时间：{bad.row(0)}")
-        if registry is not None:
-            long = long.with_columns(pl.col("station_id").map_elements(
-                lambda t: (registry.resolve(t).id if registry.resolve(t) else t), return_dtype=pl.String))
-        frames.append(long.select(list(wq.SAMPLE_SCHEMA)).cast(wq.SAMPLE_SCHEMA))
-    return pl.concat(frames) if frames else pl.DataFrame(schema=wq.SAMPLE_SCHEMA)
 
 
 # --------------------------------------------------------------------------- command
