@@ -98,7 +98,9 @@ def round_half_even(value: float | None, decimals: int) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     quantum = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_EVEN))
+    # first strip binary noise (0.35/0.2 − 1 = 0.7499999999999998 is 0.75), then round half to even
+    clean = Decimal(repr(float(value))).quantize(Decimal("1e-12"))
+    return float(clean.quantize(quantum, rounding=ROUND_HALF_EVEN))
 
 
 def _plain(value: float) -> str:
@@ -604,12 +606,14 @@ def _summarise(classed: pl.DataFrame) -> pl.DataFrame:
         cand = cand.with_columns(pl.col("item").is_in(list(mp["priority_items"])).alias("_prio"))
     else:
         cand = cand.with_columns(pl.lit(False).alias("_prio"))
-    cand = cand.sort(["_prio", "class", "multiple"], descending=True, nulls_last=True)
+    order = pl.col("item").map_elements(_order, return_dtype=pl.Int64).alias("_ord")
+    cand = cand.with_columns(order).sort(["_prio", "class", "multiple", "_ord"],
+                                         descending=[True, True, True, False], nulls_last=True)
     main = cand.group_by(keys, maintain_order=True).agg(
         pl.col("item").head(int(mp["max_items"])).alias("_items"),
         pl.col("multiple").head(int(mp["max_items"])).alias("_mult"))
-    exceed = ev.filter(pl.col("exceeds").fill_null(False)).sort(
-        ["class", "multiple"], descending=True, nulls_last=True).group_by(keys, maintain_order=True).agg(
+    exceed = ev.filter(pl.col("exceeds").fill_null(False)).with_columns(order).sort(
+        ["class", "multiple", "_ord"], descending=[True, True, False], nulls_last=True).group_by(keys, maintain_order=True).agg(
         pl.col("item").alias("_eitems"), pl.col("multiple").alias("_emult"))
     out = out.join(main, on=keys, how="left").join(exceed, on=keys, how="left")
     out = out.with_columns(
@@ -842,11 +846,12 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
         pl.when(big).then(None).otherwise(pl.col("water_class")).alias("water_class"),
         pl.when(big).then(prop_status).otherwise(pl.col("status")).alias("status"),
         pl.when(big).then(
-            pl.col("_items").map_elements(lambda xs: sep.join(item_name(x) for x in xs) if xs else "",
-                                          return_dtype=pl.String)).otherwise(pl.col("main_pollutants"))
+            pl.col("_items").map_elements(
+                lambda xs: sep.join(item_name(x) for x in xs) if xs is not None and len(xs) else "",
+                return_dtype=pl.String)).otherwise(pl.col("main_pollutants"))
         .fill_null("").alias("main_pollutants"),
-        pl.col("_good").round(shares_dec).alias("share_good"),
-        pl.col("_bad").round(shares_dec).alias("share_bad"),
+        pl.col("_good").round(12).round(shares_dec).alias("share_good"),
+        pl.col("_bad").round(12).round(shares_dec).alias("share_bad"),
         pl.when(big & (pl.col("_good") == float(note_at["good"])) & (pl.col("_bad") == float(note_at["bad"])))
         .then(pl.lit("Ⅰ~Ⅲ类=60%且劣Ⅴ类=40%：“<60%”与“<75%”两种表述在此不一致，按劣Ⅴ≥40%评为重度污染"))
         .otherwise(pl.lit("")).alias("notes"),
@@ -970,7 +975,7 @@ def compliance_rates(frame: pl.DataFrame, by: Iterable[str] = ()) -> pl.DataFram
     out = data.group_by(by, maintain_order=True).agg(aggs) if by else data.select(aggs)
     return out.with_columns(
         pl.when(pl.col("n_sources") > 0).then(pl.col("n_compliant") / pl.col("n_sources") * 100)
-        .otherwise(None).round(dec).alias("count_rate"),
+        .otherwise(None).round(12).round(dec).alias("count_rate"),
         pl.when(pl.col("volume_total") > 0).then(pl.col("volume_compliant") / pl.col("volume_total") * 100)
-        .otherwise(None).round(dec).alias("volume_rate"),
+        .otherwise(None).round(12).round(dec).alias("volume_rate"),
     ).select(*by, "n_sources", "n_compliant", "count_rate", "volume_total", "volume_compliant", "volume_rate")
