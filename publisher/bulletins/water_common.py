@@ -1,0 +1,418 @@
+"""What the three water bulletins share: reading the store, provenance, wording helpers, the method block.
+
+Nothing here judges water quality. Classes, status words, compliance, rates, shares and change wording
+all come from :mod:`publisher.evaluate.water`; this module only selects stations and periods, reads the
+store, turns the evaluation into printable text and records where every figure came from.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import OrderedDict
+from typing import Any, Iterable, Sequence
+
+import polars as pl
+
+from publisher import standards
+from publisher.errors import StandardNotFound
+from publisher.evaluate import water
+from publisher.periods import Period
+from publisher.registry import Registry, Station
+
+#: Printed in a table cell that has nothing to show (no exceedance, no data).
+DASH = "—"
+#: 水源类型 as drinking-water reports print it.
+SOURCE_TYPE_ZH = {"river": "地表水（河流型）", "lake": "地表水（湖库型）", "groundwater": "地下水"}
+#: 断面级别.
+LEVEL_ZH = {"national_section": "国控", "provincial_section": "省控", "lake_point": "湖库点位"}
+#: Why a station is listed without figures (the store holds no row of it for the period).
+NO_DATA_REASON = "本期未收到该站点的监测数据"
+#: Label of a station without data in the tables.
+NOT_MONITORED = "未监测"
+#: The day of the month following the period on which a bulletin is dated.
+ISSUE_DAY = 10
+
+
+# --------------------------------------------------------------------------------------------- periods
+def issue_date(period: Period) -> dt.date:
+    """The issue date printed on the bulletin: the 10th of the month after the period (never the clock)."""
+    year, month = period.end.year, period.end.month + 1
+    if month == 13:
+        year, month = year + 1, 1
+    return dt.date(year, month, ISSUE_DAY)
+
+
+def month_periods(first: dt.date, last: dt.date) -> list[Period]:
+    """The months from the month of `first` to the month of `last`, in order."""
+    months = []
+    current = Period.month(first.year, first.month)
+    while current.start <= last:
+        months.append(current)
+        current = current.shift(1)
+    return months
+
+
+def period_start(period: Period) -> dt.datetime:
+    """The ``sampled_at`` that :func:`water.period_values` gives the period (its first instant)."""
+    return dt.datetime.combine(period.start, dt.time())
+
+
+# --------------------------------------------------------------------------------------------- stations
+def stations_in(registry: Registry, kinds: Iterable[str], period: Period) -> list[Station]:
+    """Stations of `kinds` whose registry entry applies on some day of `period`, in registry order."""
+    kinds = set(kinds)
+    chosen = []
+    for station in registry.stations:
+        if station.kind not in kinds:
+            continue
+        if station.active_from and station.active_from > period.end:
+            continue
+        if station.active_to and station.active_to < period.start:
+            continue
+        chosen.append(station)
+    return chosen
+
+
+def station_meta(registry: Registry, stations: Sequence[Station]) -> pl.DataFrame:
+    """The station frame :func:`water.evaluate` takes, limited to `stations`."""
+    ids = [s.id for s in stations]
+    frame = water.stations_frame(registry)
+    return frame.filter(pl.col("station_id").is_in(ids))
+
+
+def sample_note(stations: Sequence[Station]) -> str | None:
+    """A note naming what in the registry is sample (样例) rather than real, or None."""
+    invented = [s.name for s in stations if s.sample]
+    estimated = [s.name for s in stations if not s.sample and s.sample_fields]
+    parts = []
+    if invented:
+        parts.append(f"{'、'.join(invented)}为样例站点（名称和位置为样例设定）")
+    if estimated:
+        zh = {"kind": "水源级别", "waterbody_type": "水源类型", "volume": "取水量", "lon": "经度", "lat": "纬度"}
+        present = {f for s in stations if not s.sample for f in s.sample_fields}
+        fields = [f for f in zh if f in present] + sorted(present - set(zh))
+        words = "、".join(zh.get(f, f) for f in fields)
+        parts.append(f"{'、'.join(estimated)}的{words}为样例设定值")
+    if not parts:
+        return None
+    return "；".join(parts) + "。"
+
+
+# --------------------------------------------------------------------------------------------- store
+def read_samples(job: Any, start: dt.date, end: dt.date, stations: Sequence[Station]) -> pl.DataFrame:
+    """Long water rows of `stations` sampled from `start` to `end` (dates inclusive), with provenance.
+
+    ``waterbody_type`` left null by the file is taken from the registry, as the frame contract says.
+    """
+    ids = [s.id for s in stations]
+    frame = job.store.water_samples(start, end, station_ids=ids)
+    types = pl.DataFrame({"station_id": ids, "_registry_type": [s.waterbody_type for s in stations]},
+                         schema={"station_id": pl.String, "_registry_type": pl.String})
+    frame = frame.join(types, on="station_id", how="left").with_columns(
+        pl.coalesce(water.normalize_waterbody(pl.col("waterbody_type")), pl.col("_registry_type"))
+        .alias("waterbody_type")
+    ).drop("_registry_type")
+    return frame.sort(["station_id", "sampled_at", "item"])
+
+
+def provenance(samples: pl.DataFrame, store: Any = None) -> list[dict[str, Any]]:
+    """One row per source file and ingest behind `samples`: sha256, ingest id, rows used, stations, dates.
+
+    File names are added when the store's ledger can tell them (``store.files()``), never guessed.
+    """
+    if samples.height == 0 or "source_sha256" not in samples.columns:
+        return []
+    grouped = (
+        samples.group_by("source_sha256", "ingest_id")
+        .agg(
+            pl.len().cast(pl.Int64).alias("rows"),
+            pl.col("station_id").unique().sort().alias("stations"),
+            pl.col("sampled_at").min().alias("first"),
+            pl.col("sampled_at").max().alias("last"),
+        )
+        .sort("ingest_id", "source_sha256")
+    )
+    names = _file_names(store)
+    out = []
+    for row in grouped.to_dicts():
+        entry = {
+            "sha256": row["source_sha256"],
+            "ingest_id": row["ingest_id"],
+            "rows": row["rows"],
+            "stations": row["stations"],
+            "sampled_from": row["first"].isoformat(sep=" "),
+            "sampled_to": row["last"].isoformat(sep=" "),
+        }
+        if row["source_sha256"] in names:
+            entry["file"] = names[row["source_sha256"]]
+        out.append(entry)
+    return out
+
+
+def _file_names(store: Any) -> dict[str, str]:
+    """sha256 -> original file name, from the store's ledger when it offers ``files()``."""
+    if store is None or not hasattr(store, "files"):
+        return {}
+    try:
+        files = store.files()
+    except Exception:  # the ledger is optional for naming; the sha256 identifies the file anyway
+        return {}
+    if isinstance(files, pl.DataFrame):
+        files = files.to_dicts()
+    names = {}
+    for row in files or []:
+        sha = row.get("sha256") or row.get("source_sha256")
+        name = row.get("name") or row.get("file_name") or row.get("original_name") or row.get("path")
+        if sha and name:
+            names[sha] = str(name).replace("\\", "/").rsplit("/", 1)[-1]
+    return names
+
+
+# --------------------------------------------------------------------------------------------- standards
+def table_id(family: str, day: dt.date) -> str | None:
+    try:
+        return standards.in_force(family, day).id
+    except StandardNotFound:
+        return None
+
+
+def citation(family: str, day: dt.date) -> str | None:
+    try:
+        return standards.in_force(family, day).citation
+    except StandardNotFound:
+        return None
+
+
+def eval_rules(day: dt.date) -> standards.Standard:
+    """The 环办〔2011〕22号 table in force on `day`."""
+    return standards.in_force("water_eval", day)
+
+
+def standards_used(day: dt.date, families: Iterable[str]) -> list[str]:
+    ids = [table_id(f, day) for f in families]
+    return sorted({i for i in ids if i})
+
+
+# --------------------------------------------------------------------------------------------- wording
+def class_zh(value: int | None) -> str:
+    """``3`` -> ``Ⅲ类``; None -> ``—``."""
+    label = water.class_label(value)
+    return f"{label}类" if label else DASH
+
+
+def class_plain(value: int | None) -> str:
+    """``3`` -> ``Ⅲ``; None -> ``—`` (table cells)."""
+    return water.class_label(value) or DASH
+
+
+def pct(value: float | None, decimals: int = 1) -> str:
+    """A rate already rounded by evaluate, printed with its decimals: ``92.3%``; None -> ``—``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    return f"{value:.{decimals}f}%"
+
+
+def num(value: float | None, decimals: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    return f"{water.round_half_even(value, decimals):.{decimals}f}"
+
+
+def points_change(delta: float | None, decimals: int = 1) -> str:
+    """A change in percentage points as words: ``上升7.7个百分点`` / ``下降…`` / ``持平``."""
+    if delta is None:
+        return ""
+    if delta == 0:
+        return "持平"
+    word = "上升" if delta > 0 else "下降"
+    return f"{word}{abs(delta):.{decimals}f}个百分点"
+
+
+def share(count: int, total: int, day: dt.date) -> float | None:
+    """A count as a percentage of a total, rounded as the method's tables print shares."""
+    if not total:
+        return None
+    decimals = int(eval_rules(day)["report_decimals"]["share_decimals"])
+    return water.round_half_even(count / total * 100, decimals)
+
+
+def exceedance_parts(text: str | None) -> list[tuple[str, str | None]]:
+    """``锰/0.5、铁/0.2`` (evaluate's format) -> ``[("锰", "0.5"), ("铁", "0.2")]``; pH/DO carry no multiple."""
+    if not text:
+        return []
+    parts = []
+    for piece in text.split("、"):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if "/" in piece:
+            name, multiple = piece.rsplit("/", 1)
+            parts.append((name, multiple))
+        else:
+            parts.append((piece, None))
+    return parts
+
+
+def exceedance_cell(text: str | None) -> str:
+    """The 超标指标及超标倍数 cell: ``锰（0.5倍）、铁（0.2倍）``; ``—`` when none."""
+    parts = exceedance_parts(text)
+    if not parts:
+        return DASH
+    return "、".join(f"{name}（{mult}倍）" if mult is not None else name for name, mult in parts)
+
+
+def exceedance_words(text: str | None) -> str:
+    """For sentences: ``锰超标0.5倍、铁超标0.2倍`` (pH / DO: ``pH值超标``)."""
+    parts = exceedance_parts(text)
+    return "、".join(f"{name}超标{mult}倍" if mult is not None else f"{name}超标" for name, mult in parts)
+
+
+def join_names(names: Sequence[str]) -> str:
+    """``A``, ``A和B``, ``A、B和C``."""
+    names = list(names)
+    if not names:
+        return ""
+    if len(names) == 1:
+        return names[0]
+    return "、".join(names[:-1]) + "和" + names[-1]
+
+
+def class_counts(classes: Iterable[int | None]) -> "OrderedDict[int, int]":
+    """Count per class 1..6 of the non-null classes (every class present, also zero)."""
+    counts: OrderedDict[int, int] = OrderedDict((k, 0) for k in water.CLASS_LABELS)
+    for value in classes:
+        if value is not None:
+            counts[int(value)] += 1
+    return counts
+
+
+def class_breakdown(classes: Sequence[int | None], unit: str, day: dt.date, with_share: bool = True) -> str:
+    """``Ⅱ类2个（占66.7%）、Ⅲ类1个（占33.3%）``: the classes present, best first."""
+    counts = class_counts(classes)
+    total = sum(counts.values())
+    parts = []
+    for k, n in counts.items():
+        if not n:
+            continue
+        text = f"{class_zh(k)}{n}{unit}"
+        if with_share and total:
+            text += f"（占{pct(share(n, total, day))}）"
+        parts.append(text)
+    return "、".join(parts)
+
+
+# --------------------------------------------------------------------------------------------- items
+def item_unit(code: str) -> str:
+    return str(water.catalogue().get(code, {}).get("unit", ""))
+
+
+def items_by_table(samples: pl.DataFrame) -> "OrderedDict[str, list[str]]":
+    """Item codes measured in `samples`, grouped by the first table of the catalogue that lists them."""
+    cat = water.catalogue()
+    order = {code: i for i, code in enumerate(cat)}
+    groups: OrderedDict[str, list[str]] = OrderedDict()
+    codes = sorted(set(samples["item"].unique().to_list()), key=lambda c: (order.get(c, len(order)), c))
+    for code in codes:
+        tables = cat.get(code, {}).get("tables") or ["none"]
+        groups.setdefault(tables[0], []).append(code)
+    return groups
+
+
+TABLE_NAMES = {
+    "gb3838_t1": "GB 3838-2002表1基本项目",
+    "gb3838_t2": "GB 3838-2002表2集中式生活饮用水地表水源地补充项目",
+    "gb3838_t3": "GB 3838-2002表3集中式生活饮用水地表水源地特定项目",
+    "gb14848": "GB/T 14848-2017地下水质量常规指标",
+    "trophic": "营养状态指标",
+    "none": "其他项目",
+}
+
+
+def items_sentence(samples: pl.DataFrame, waterbody: str | None = None) -> str:
+    """``GB 3838-2002表1基本项目24项（水温、pH值、…）`` for the items measured, grouped by table."""
+    frame = samples if waterbody is None else samples.filter(pl.col("waterbody_type") == waterbody)
+    if frame.height == 0:
+        return ""
+    parts = []
+    for table, codes in items_by_table(frame).items():
+        if waterbody == "groundwater" and table != "gb14848":
+            # a groundwater index is listed under GB/T 14848 even when GB 3838 also has it
+            continue
+        names = "、".join(water.item_name(c) for c in codes)
+        parts.append(f"{TABLE_NAMES.get(table, table)}{len(codes)}项（{names}）")
+    if waterbody == "groundwater":
+        codes = [c for c in frame["item"].unique().to_list()]
+        cat = water.catalogue()
+        gw = sorted((c for c in codes if "gb14848" in (cat.get(c, {}).get("tables") or [])),
+                    key=lambda c: list(cat).index(c) if c in cat else len(cat))
+        names = "、".join(water.item_name(c) for c in gw)
+        parts = [f"{TABLE_NAMES['gb14848']}{len(gw)}项（{names}）"] if gw else []
+    return "；".join(parts)
+
+
+# --------------------------------------------------------------------------------------------- method
+def method_block(day: dt.date, *, groundwater: bool, sections: bool, trophic: bool,
+                 monitored: list[dict[str, str]]) -> dict[str, Any]:
+    """监测项目 / 评价标准 / 评价方法 / 检出限 paragraphs, with citations from the standards tables."""
+    rules = eval_rules(day)
+    ev_cite = citation("water_eval", day)
+    surface = citation("gb3838", day)
+    ground = citation("gb14848", day) if groundwater else None
+    basis = []
+    if surface:
+        basis.append(f"地表水执行{surface}")
+    if ground:
+        basis.append(f"地下水执行{ground}")
+    paragraphs = []
+    paragraphs.append({"label": "评价标准", "text": "；".join(basis) + "。"})
+    method = []
+    if ev_cite:
+        method.append(f"地表水水质按{ev_cite}采用单因子评价法，以参与评价指标中类别最差的一项确定水质类别，"
+                      f"{rules['reference_items']['quote_zh']}")
+    if sections:
+        assess = standards.in_force("water_assessment", day) if table_id("water_assessment", day) else None
+        if assess is not None and "national" in assess["sets"]:
+            national = assess["sets"]["national"]
+            base = "、".join(water.item_name(c) for c in national["class_items"])
+            method.append(f"国控断面按{assess['meta']['number']}以“5+X”指标评价（{base}5项及该断面的X特征指标），"
+                          f"省控断面按21项指标评价")
+        method.append("河流、流域断面数少于5个时以各断面指标浓度的算术平均值评价，5个及以上时按Ⅰ～Ⅲ类及劣Ⅴ类断面比例评价")
+        method.append("不同时段水质变化按水质状况等级和Ⅰ～Ⅲ类、劣Ⅴ类比例的变化（百分点）评价")
+    else:
+        method.append(rules["drinking_source"]["rule_zh"].strip().rstrip("。"))
+        method.append(f"水源达标率 = 达标水源个数 ÷ 监测水源个数 × 100%；"
+                      f"水量达标率 = 达标水源取水量之和 ÷ 全部监测水源取水量之和 × 100%")
+    method.append(f"超标倍数 = (C − S) ÷ S，S为水质目标（未设目标时为Ⅲ类）对应的标准限值或表2、表3限值，"
+                  f"水温、pH值、溶解氧不计算超标倍数")
+    if trophic:
+        method.append(f"湖库营养状态采用综合营养状态指数法（{rules['trophic_state']['document']}），"
+                      f"以叶绿素a、总磷、总氮、透明度和高锰酸盐指数计算TLI(Σ)")
+    paragraphs.append({"label": "评价方法", "text": "；".join(method) + "。"})
+    paragraphs.append({"label": "检出限", "text": f"{rules['below_detection_limit']['rule_zh']}"
+                       f"低于检出限的单次结果以“检出限+L”表示（如0.01L）。"})
+    citations = [c for c in (surface, ground, ev_cite) if c]
+    if sections:
+        number = citation("water_assessment", day)
+        if number:
+            citations.append(number)
+    return {"monitored": monitored, "paragraphs": paragraphs, "citations": citations}
+
+
+# --------------------------------------------------------------------------------------------- json
+def jsonable(value: Any) -> Any:
+    """Dates as ISO strings, NaN as None, tuples as lists, recursively."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def frame_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    return [jsonable(row) for row in frame.to_dicts()]

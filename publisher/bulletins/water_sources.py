@@ -1,0 +1,448 @@
+"""城市集中式生活饮用水水源水质状况 (monthly): the central city's drinking-water sources.
+
+The figures come from :mod:`publisher.evaluate.water` (period values with the ½-DL rule, the class by the
+single-factor method, compliance against the source's target, 水源达标率 and 水量达标率, change wording);
+this module picks the sources and periods, words the findings and lays out the tables and charts.
+The county-level bulletin (:mod:`publisher.bulletins.water_sources_county`) is the same assembly over
+the county sources, by quarter.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from publisher.bulletins import water_common as wc
+from publisher.bulletins.base import Bulletin, Job
+from publisher.errors import PublisherError
+from publisher.evaluate import water
+from publisher.periods import Period
+
+KIND = "water-sources"
+TITLE_ZH = "城市集中式生活饮用水水源水质状况"
+CADENCE = "monthly"
+TEMPLATE = "water_sources.html"
+
+#: How many items the trend charts follow.
+TREND_ITEMS = 3
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What differs between the city (monthly) and county (quarterly) source bulletins."""
+
+    kind: str
+    title_zh: str
+    template: str
+    station_kinds: tuple[str, ...]
+    unit: str                # month | quarter (the Period unit and the period_values period)
+    scope_zh: str            # 中心城市 / 县级
+    this_zh: str             # 本月 / 本季度
+    prev_zh: str             # 上月 / 上季度
+    history: int             # how many periods the trend charts cover (13 months / 5 quarters)
+    volume_zh: str = "取水量（万吨）"   # the registry's volume is 万吨 per month
+    volume_sentence: str = "{this}取水总量{total}万吨，达标水量{ok}万吨，水量达标率为{rate}。"
+
+
+CITY = Scope(kind=KIND, title_zh=TITLE_ZH, template=TEMPLATE, station_kinds=("city_source",), unit="month",
+             scope_zh="中心城市", this_zh="本月", prev_zh="上月", history=13)
+
+
+def assemble(job: Job) -> Bulletin:
+    return assemble_sources(job, CITY)
+
+
+# --------------------------------------------------------------------------------------------- assembly
+def assemble_sources(job: Job, scope: Scope) -> Bulletin:
+    period = job.period
+    if period.unit != scope.unit:
+        word = {"month": "月（如 2026-09）", "quarter": "季度（如 2026-Q3）"}[scope.unit]
+        raise PublisherError(f"{scope.title_zh}按{word}编制，期间 {period.label} 不适用 (bad_period)")
+    registry = job.registry
+    region = registry.region.get("name", "")
+    day = period.end
+    stations = wc.stations_in(registry, scope.station_kinds, period)
+    meta = wc.station_meta(registry, stations)
+
+    previous, last_year = period.previous(), period.same_period_last_year()
+    first = period.shift(-(scope.history - 1))
+    read_from = min(first.start, dt.date(period.start.year, 1, 1))
+    samples = wc.read_samples(job, read_from, period.end, stations)
+    values = water.period_values(samples, scope.unit)
+    evaluated = water.evaluate(values, meta) if values.height else water.evaluate(values)
+
+    current = _snapshot(period, stations, evaluated, day)
+    before = _snapshot(previous, stations, evaluated, day)
+    year_ago = _snapshot(last_year, stations, evaluated, day)
+    cur_samples = samples.filter(pl.col("sampled_at").dt.date().is_between(period.start, period.end))
+
+    changes = {
+        "previous": _changes(current, before, scope.prev_zh, previous),
+        "last_year": _changes(current, year_ago, "上年同期", last_year),
+    }
+    findings = _findings(scope, period, region, current, changes, stations, day)
+    rows = current["rows"]
+    table = _main_table(rows, scope.volume_zh)
+    results = _results_table(values.filter(pl.col("sampled_at") == wc.period_start(period)), stations, day)
+
+    monitored = []
+    for wtype, label in (("lake", "地表水（湖库型）水源"), ("river", "地表水（河流型）水源"),
+                         ("groundwater", "地下水水源")):
+        text = wc.items_sentence(cur_samples, wtype)
+        if text:
+            monitored.append({"label": label, "text": text})
+    has_ground = any(s.waterbody_type == "groundwater" for s in stations)
+    method = wc.method_block(day, groundwater=has_ground, sections=False, trophic=False, monitored=monitored)
+
+    charts, specs, chart_notes = _charts(job, scope, period, stations, meta, samples, evaluated, values,
+                                         current, day)
+    notes = []
+    for row in rows:
+        if row["missing"]:
+            notes.append(f"{row['name']}{scope.this_zh}未监测：{row['reason']}，不参与达标率统计。")
+    sample = wc.sample_note(stations)
+    if sample:
+        notes.append(sample)
+    notes.extend(chart_notes)
+
+    inputs = wc.provenance(samples, job.store)
+    families = ["gb3838", "water_eval", "water_assessment"] + (["gb14848"] if has_ground else [])
+    title = f"{region}{period.label_zh}{scope.title_zh}"
+    issued = wc.issue_date(period)
+    context = wc.jsonable({
+        "kind": scope.kind,
+        "title": title,
+        "region": region,
+        "organisation": f"{region}生态环境局",
+        "period": period.label,
+        "period_zh": period.label_zh,
+        "issued": issued,
+        "issued_zh": f"{issued.year}年{issued.month}月{issued.day}日",
+        "scope_zh": scope.scope_zh,
+        "this_zh": scope.this_zh,
+        "findings": findings,
+        "summary": current["summary"],
+        "rows": rows,
+        "counties": current["counties"],
+        "changes": changes,
+        "method": method,
+        "notes": notes,
+        "charts": charts,
+        "inputs": inputs,
+        "table_columns": list(table.columns),
+        "volume_zh": scope.volume_zh,
+    })
+    tables = {"水源水质状况": table, "监测结果": results, "数据来源": _inputs_table(inputs)}
+    return Bulletin(
+        kind=scope.kind, period=period, title=title, template=scope.template, context=context,
+        tables=tables, charts=specs, inputs=inputs,
+        standards=wc.standards_used(day, families), issued=issued,
+    )
+
+
+# --------------------------------------------------------------------------------------------- one period
+def _snapshot(period: Period, stations: list, evaluated: pl.DataFrame, day: dt.date) -> dict[str, Any]:
+    """Rows, counts and rates of one period (evaluate's figures, one row per registered source)."""
+    start = wc.period_start(period)
+    ev = evaluated.filter(pl.col("sampled_at") == start)
+    by_id = {row["station_id"]: row for row in ev.to_dicts()}
+    rows = []
+    for seq, station in enumerate(stations, 1):
+        row = by_id.get(station.id)
+        missing = row is None or row["water_class"] is None
+        reason = wc.NO_DATA_REASON if row is None else (row.get("notes") or "无可评价的监测项目")
+        rows.append({
+            "seq": seq,
+            "station_id": station.id,
+            "county": station.county or station.city,
+            "name": station.name,
+            "type": station.waterbody_type,
+            "type_zh": wc.SOURCE_TYPE_ZH.get(station.waterbody_type or "", wc.DASH),
+            "target": station.target_class,
+            "water_class": None if missing else row["water_class"],
+            "class_zh": wc.DASH if missing else wc.class_plain(row["water_class"]),
+            "status": None if missing else row["status"],
+            "compliant": None if missing else row["compliant"],
+            "compliance_zh": wc.NOT_MONITORED if missing else ("达标" if row["compliant"] else "不达标"),
+            "exceedances": "" if missing else (row["exceedances"] or ""),
+            "exceedances_zh": wc.DASH if missing else wc.exceedance_cell(row["exceedances"]),
+            "tn_class": None if missing else row.get("tn_class"),
+            "volume": station.volume,
+            "volume_zh": wc.num(station.volume, 1) if station.volume is not None else wc.DASH,
+            "n_items": None if missing else row["n_items"],
+            "missing": missing,
+            "reason": reason if missing else "",
+        })
+    monitored = [r for r in rows if not r["missing"]]
+    rate_frame = pl.DataFrame(
+        {"compliant": [r["compliant"] for r in monitored],
+         "volume": [float(r["volume"] or 0.0) for r in monitored],
+         "county": [r["county"] for r in monitored]},
+        schema={"compliant": pl.Boolean, "volume": pl.Float64, "county": pl.String},
+    )
+    rates = water.compliance_rates(rate_frame).to_dicts()[0] if monitored else None
+    counties = water.compliance_rates(rate_frame, by=["county"]).to_dicts() if monitored else []
+    target_default = int(wc.eval_rules(day)["drinking_source"]["default_target_class"])
+    classes = [r["water_class"] for r in monitored]
+    summary = {
+        "period": period.label,
+        "period_zh": period.label_zh,
+        "n_registered": len(rows),
+        "n_monitored": len(monitored),
+        "n_missing": len(rows) - len(monitored),
+        "n_surface": sum(1 for r in monitored if r["type"] in ("river", "lake")),
+        "n_lake": sum(1 for r in monitored if r["type"] == "lake"),
+        "n_river": sum(1 for r in monitored if r["type"] == "river"),
+        "n_ground": sum(1 for r in monitored if r["type"] == "groundwater"),
+        "class_counts": {water.class_label(k): n for k, n in wc.class_counts(classes).items()},
+        "default_target": water.class_label(target_default),
+        "n_meet_default": sum(1 for c in classes if c <= target_default),
+        "rates": rates,
+    }
+    return {"rows": rows, "summary": summary, "counties": counties}
+
+
+def _changes(current: dict[str, Any], other: dict[str, Any], word: str, period: Period) -> dict[str, Any]:
+    """Change of the rates (percentage points) and of each source's status level since `period`."""
+    cur, old = current["summary"]["rates"], other["summary"]["rates"]
+    out: dict[str, Any] = {"word": word, "period": period.label, "period_zh": period.label_zh,
+                           "available": old is not None and cur is not None}
+    if not out["available"]:
+        return out
+    out["count_rate"] = {"before": old["count_rate"], "after": cur["count_rate"],
+                         "points": water.share_change(cur["count_rate"], old["count_rate"])}
+    out["volume_rate"] = {"before": old["volume_rate"], "after": cur["volume_rate"],
+                          "points": water.share_change(cur["volume_rate"], old["volume_rate"])}
+    before = {r["station_id"]: r for r in other["rows"]}
+    sources = []
+    for row in current["rows"]:
+        prior = before.get(row["station_id"])
+        if row["missing"] or prior is None or prior["missing"]:
+            continue
+        surface = row["type"] in ("river", "lake")
+        wording = water.status_change(prior["status"], row["status"]) if surface else None
+        sources.append({"name": row["name"], "before": prior["water_class"], "after": row["water_class"],
+                        "before_zh": wc.class_zh(prior["water_class"]), "after_zh": wc.class_zh(row["water_class"]),
+                        "status_before": prior["status"] if surface else None,
+                        "status_after": row["status"] if surface else None,
+                        "wording": wording, "compliant_before": prior["compliant"],
+                        "compliant_after": row["compliant"]})
+    out["sources"] = sources
+    return out
+
+
+# --------------------------------------------------------------------------------------------- words
+def _findings(scope: Scope, period: Period, region: str, current: dict[str, Any], changes: dict[str, Any],
+              stations: list, day: dt.date) -> list[str]:
+    s, rows = current["summary"], current["rows"]
+    this = scope.this_zh
+    where = f"{region}{scope.scope_zh}" if scope.scope_zh == "中心城市" else f"{region}"
+    what = "在用集中式生活饮用水水源" if scope.scope_zh == "中心城市" else "县级在用集中式生活饮用水水源"
+    out = []
+    if s["n_monitored"] == 0:
+        out.append(f"{period.label_zh}，{where}{s['n_registered']}个{what}均未收到监测数据，本期不作评价。")
+        return out
+    kinds = []
+    if s["n_lake"]:
+        kinds.append(f"地表水（湖库型）{s['n_lake']}个")
+    if s["n_river"]:
+        kinds.append(f"地表水（河流型）{s['n_river']}个")
+    if s["n_ground"]:
+        kinds.append(f"地下水{s['n_ground']}个")
+    first = f"{period.label_zh}，{where}共监测{s['n_monitored']}个{what}，其中{'、'.join(kinds)}"
+    if s["n_missing"]:
+        absent = [r["name"] for r in rows if r["missing"]]
+        first += f"；{wc.join_names(absent)}{this}未监测"
+    out.append(first + "。")
+
+    counts = [c for c in (r["water_class"] for r in rows if not r["missing"])]
+    default = s["default_target"]
+    n_meet = s["n_meet_default"]
+    breakdown = wc.class_breakdown(counts, "个", day, with_share=False)
+    if n_meet == s["n_monitored"]:
+        quality = f"{'全部' if n_meet > 1 else ''}{n_meet}个水源水质均达到或优于{default}类标准（{breakdown}）"
+    else:
+        quality = f"{n_meet}个水源水质达到或优于{default}类标准，{s['n_monitored'] - n_meet}个劣于{default}类（{breakdown}）"
+    rates = s["rates"]
+    compliant_text = (f"{rates['n_compliant']}个水源达到水质目标，水源达标率为{wc.pct(rates['count_rate'])}"
+                      if rates["n_compliant"] < rates["n_sources"]
+                      else f"各水源均达到水质目标，水源达标率为{wc.pct(rates['count_rate'])}")
+    out.append(f"{quality}；{compliant_text}。")
+    out.append(scope.volume_sentence.format(this=this, total=wc.num(rates["volume_total"], 1),
+                                            ok=wc.num(rates["volume_compliant"], 1), rate=wc.pct(rates["volume_rate"])))
+
+    for row in rows:
+        if row["missing"] or row["compliant"]:
+            continue
+        target = row["target"] or default
+        words = wc.exceedance_words(row["exceedances"])
+        reason = f"，{words}" if words else ""
+        out.append(f"{row['name']}未达到{target}类水质目标（水质类别为{wc.class_zh(row['water_class'])}{reason}）。")
+
+    lakes_tn = [r for r in rows if not r["missing"] and r["type"] == "lake" and r["tn_class"] is not None]
+    if lakes_tn:
+        parts = "，".join(f"{r['name']}为{wc.class_zh(r['tn_class'])}" for r in lakes_tn)
+        out.append(f"湖库型水源总氮作为参考指标单独评价，不参与水质类别评价：{parts}。")
+
+    for key in ("previous", "last_year"):
+        out.append(_change_sentence(changes[key], this))
+    return out
+
+
+def _change_sentence(change: dict[str, Any], this: str) -> str:
+    word = change["word"]
+    if not change["available"]:
+        return f"{word}（{change['period_zh']}）无监测数据，不作比较。"
+    cnt, vol = change["count_rate"], change["volume_rate"]
+    parts = [f"水源达标率{_rate_move(cnt)}", f"水量达标率{_rate_move(vol)}"]
+    moved = [s for s in change["sources"] if s["wording"] and s["wording"] != "无明显变化"]
+    class_moved = [s for s in change["sources"] if s["before"] != s["after"]]
+    flips = [s for s in change["sources"] if s["compliant_before"] is not None
+             and s["compliant_after"] is not None and s["compliant_before"] != s["compliant_after"]]
+    if moved:
+        detail = "；".join(f"{s['name']}由{s['before_zh']}变为{s['after_zh']}，水质{s['wording']}" for s in moved)
+        tail = detail
+    elif class_moved:
+        detail = "、".join(f"{s['name']}由{s['before_zh']}变为{s['after_zh']}" for s in class_moved)
+        tail = f"{detail}，水质状况等级未变，各水源水质无明显变化"
+    else:
+        tail = "各水源水质类别均未变化"
+    if flips:
+        tail += "；" + "，".join(f"{s['name']}由{'达标' if s['compliant_before'] else '不达标'}变为"
+                                f"{'达标' if s['compliant_after'] else '不达标'}" for s in flips)
+    return f"与{word}相比，{'，'.join(parts)}；{tail}。"
+
+
+def _rate_move(rate: dict[str, Any]) -> str:
+    if rate["points"] is None:
+        return "无法比较"
+    if rate["points"] == 0:
+        return f"持平（{wc.pct(rate['after'])}）"
+    return f"由{wc.pct(rate['before'])}{wc.points_change(rate['points'])}至{wc.pct(rate['after'])}"
+
+
+# --------------------------------------------------------------------------------------------- tables
+MAIN_COLUMNS = ["序号", "县区", "水源名称", "水源类型", "水质目标", "水质类别", "达标情况", "超标指标及超标倍数",
+                "取水量（万吨）"]
+
+
+def _main_table(rows: list[dict[str, Any]], volume_zh: str) -> pl.DataFrame:
+    data = [[r["seq"], r["county"], r["name"], r["type_zh"], f"{r['target']}类" if r["target"] else wc.DASH,
+             r["class_zh"], r["compliance_zh"], r["exceedances_zh"], r["volume"]] for r in rows]
+    schema = {"序号": pl.Int64, "县区": pl.String, "水源名称": pl.String, "水源类型": pl.String,
+              "水质目标": pl.String, "水质类别": pl.String, "达标情况": pl.String,
+              "超标指标及超标倍数": pl.String, volume_zh: pl.Float64}
+    return pl.DataFrame(data, schema=schema, orient="row")
+
+
+def _results_table(values: pl.DataFrame, stations: list, day: dt.date) -> pl.DataFrame:
+    """Every item of every source in the period: value as printed (``0.01L`` below DL), unit, class."""
+    schema = {"水源名称": pl.String, "项目": pl.String, "单位": pl.String, "监测值": pl.String,
+              "采样次数": pl.Int64, "类别": pl.String, "是否超标": pl.String}
+    if values.height == 0:
+        return pl.DataFrame(schema=schema)
+    targets = {s.id: water.class_number(s.target_class) for s in stations}
+    names = {s.id: s.name for s in stations}
+    order = {s.id: i for i, s in enumerate(stations)}
+    classed = water.item_classes(values.with_columns(
+        pl.col("station_id").replace_strict(targets, default=None, return_dtype=pl.Int8).alias("target_class")))
+    cat_order = {c: i for i, c in enumerate(water.catalogue())}
+    rows = []
+    for r in sorted(classed.to_dicts(), key=lambda r: (order.get(r["station_id"], 99),
+                                                      cat_order.get(r["item"], 9999), r["item"])):
+        rows.append([
+            names.get(r["station_id"], r["station_id"]), water.item_name(r["item"]), wc.item_unit(r["item"]),
+            water.format_value(r["value"], r["below_dl"], None if r["below_dl"] else
+                               water.report_decimals(r["item"], day)),
+            r["n_samples"], water.class_label(r["class"]) or "",
+            "" if r["exceeds"] is None else ("超标" if r["exceeds"] else "否"),
+        ])
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _inputs_table(inputs: list[dict[str, Any]]) -> pl.DataFrame:
+    schema = {"文件": pl.String, "SHA-256": pl.String, "入库批次": pl.Int64, "使用行数": pl.Int64,
+              "采样时间起": pl.String, "采样时间止": pl.String}
+    rows = [[i.get("file", ""), i["sha256"], i["ingest_id"], i["rows"], i["sampled_from"], i["sampled_to"]]
+            for i in inputs]
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+# --------------------------------------------------------------------------------------------- charts
+def _charts(job: Job, scope: Scope, period: Period, stations: list, meta: pl.DataFrame, samples: pl.DataFrame,
+            evaluated: pl.DataFrame, values: pl.DataFrame, current: dict[str, Any],
+            day: dt.date) -> tuple[list[dict[str, Any]], list[Any], list[str]]:
+    """Chart specs and their captions: class shares, class against target, the year's matrix, item trends."""
+    from publisher.charts import ChartSpec
+
+    entries: list[dict[str, Any]] = []
+    specs: list[Any] = []
+    notes: list[str] = []
+    rows = current["rows"]
+    summary = current["summary"]
+    if summary["n_monitored"]:
+        title = f"{period.label_zh}水源水质类别构成"
+        specs.append(ChartSpec("class_shares", "water_class_shares",
+                               {"counts": summary["class_counts"], "unit": "个", "title": title}))
+        entries.append({"name": "class_shares", "title": title,
+                        "caption": f"{summary['n_monitored']}个监测水源按水质类别统计的个数和比例。"})
+        frame = [{"section": r["name"], "class": r["water_class"], "target": r["target"]} for r in rows]
+        title = f"{period.label_zh}各水源水质类别与水质目标"
+        specs.append(ChartSpec("vs_target", "water_sections_vs_target", {"frame": frame, "title": title}))
+        entries.append({"name": "vs_target", "title": title,
+                        "caption": "色条为实测水质类别，黑色竖线为水质目标；未监测的水源标为“无数据”。"})
+
+    # the year so far, month by month
+    year_start = Period.month(period.start.year, 1)
+    if scope.unit == "month":
+        monthly = evaluated
+    else:
+        ytd = samples.filter(pl.col("sampled_at").dt.date() >= year_start.start)
+        month_values = water.period_values(ytd, "month")
+        monthly = water.evaluate(month_values, meta) if month_values.height else month_values
+    ytd_rows = monthly.filter(pl.col("sampled_at").dt.date().is_between(year_start.start, period.end)) \
+        if monthly.height else monthly
+    if scope.unit == "month":
+        months = list(range(1, period.end.month + 1))
+    else:
+        months = sorted({d.month for d in ytd_rows["sampled_at"].to_list()}) if ytd_rows.height else []
+    if months:
+        by_key = {(r["station_id"], r["sampled_at"].month): r["water_class"] for r in ytd_rows.to_dicts()}
+        cells = [{"section": s.name, "month": m, "class": by_key.get((s.id, m))} for s in stations for m in months]
+        title = f"{period.start.year}年各水源逐月水质类别"
+        specs.append(ChartSpec("matrix", "water_class_matrix", {"frame": cells, "months": months, "title": title}))
+        entries.append({"name": "matrix", "title": title,
+                        "caption": "每格为该水源当月的水质类别，灰色为无监测数据。"})
+
+    # trends of the items closest to their class-Ⅲ (or Table 2/3) limit
+    history = [period.shift(-k) for k in range(scope.history - 1, -1, -1)]
+    starts = {wc.period_start(p): p.label for p in history}
+    hist = values.filter(pl.col("sampled_at").is_in(list(starts)))
+    if hist.height:
+        default = int(wc.eval_rules(day)["drinking_source"]["default_target_class"])
+        classed = water.item_classes(hist.with_columns(pl.lit(default, pl.Int8).alias("target_class")))
+        classed = classed.filter(pl.col("ref_limit").is_not_null() & pl.col("ref_limit").is_finite()
+                                 & (pl.col("ref_limit") > 0))
+        now = classed.filter((pl.col("sampled_at") == wc.period_start(period)) & ~pl.col("below_dl"))
+        ranked = (now.with_columns((pl.col("value") / pl.col("ref_limit")).alias("_ratio"))
+                  .group_by("item").agg(pl.col("_ratio").max()).sort(["_ratio", "item"], descending=[True, False]))
+        names = {s.id: s.name for s in stations}
+        for item in ranked["item"].head(TREND_ITEMS).to_list():
+            part = classed.filter(pl.col("item") == item)
+            limits = part["ref_limit"].unique().to_list()
+            limit = limits[0] if len(limits) == 1 else None
+            frame = [{"section": names[r["station_id"]], "period": starts[r["sampled_at"]], "value": r["value"]}
+                     for r in part.sort("station_id", "sampled_at").to_dicts()]
+            table = part["table"].drop_nulls().first() if part["table"].drop_nulls().len() else None
+            label = "标准限值" if table in ("gb3838_t2", "gb3838_t3") else f"{water.class_label(default)}类标准限值"
+            name = water.item_name(item)
+            title = f"{name}近{len(history)}{'个月' if scope.unit == 'month' else '个季度'}变化"
+            specs.append(ChartSpec(f"trend_{item}", "water_trend", {
+                "frame": frame, "item_zh": name, "unit": wc.item_unit(item), "limit": limit,
+                "limit_label": label, "periods": [p.label for p in history], "title": title}))
+            caption = f"{name}逐期监测值（同一期多次监测取算术平均值，低于检出限的按检出限绘制）"
+            caption += "，虚线为" + label + "。" if limit is not None else "；各水源适用的限值不同，未绘制限值线。"
+            entries.append({"name": f"trend_{item}", "title": title, "caption": caption, "item": item})
+    return entries, specs, notes
