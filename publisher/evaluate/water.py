@@ -303,10 +303,19 @@ def item_classes(samples: pl.DataFrame) -> pl.DataFrame:
         .when(pl.col("direction") == "single").then(v > pl.col("single_limit"))
         .otherwise(None).alias("exceeds"),
     )
+    # main pollutants are a method concept (worse than Ⅲ): their multiple is against Ⅲ, or against a stricter
+    # (Ⅰ/Ⅱ) target; `multiple` (exceedances of the target) is against the target class itself
+    main_ref = pl.min_horizontal(ref, pl.lit(default_ref, pl.Int8))
+    hi_at_main = pl.when(main_ref == 1).then(pl.col("hi1")).when(main_ref == 2).then(pl.col("hi2")) \
+        .otherwise(pl.col("hi3"))
+    can = ~pl.col("below_dl") & ~pl.col("item").is_in(no_multiple)
     frame = frame.with_columns(
-        pl.when(pl.col("exceeds") & ~pl.col("below_dl") & ~pl.col("item").is_in(no_multiple)
-                & pl.col("ref_limit").is_not_null() & (pl.col("ref_limit") > 0) & pl.col("ref_limit").is_finite())
-        .then(v / pl.col("ref_limit") - 1).otherwise(None).alias("multiple")
+        pl.when(pl.col("exceeds") & can & pl.col("ref_limit").is_not_null() & (pl.col("ref_limit") > 0)
+                & pl.col("ref_limit").is_finite())
+        .then(v / pl.col("ref_limit") - 1).otherwise(None).alias("multiple"),
+        pl.when(pl.col("table").is_in(list(CLASS_TABLES)) & (pl.col("direction") == "max") & can
+                & (v > hi_at_main) & (hi_at_main > 0))
+        .then(v / hi_at_main - 1).otherwise(None).alias("main_multiple"),
     )
     drop = ["worst", "single_limit", "direction", "class1_only_below_dl"] + \
         [f"{p}{k}" for p in ("lo", "hi") for k in range(1, 6)]
@@ -607,11 +616,11 @@ def _summarise(classed: pl.DataFrame) -> pl.DataFrame:
     else:
         cand = cand.with_columns(pl.lit(False).alias("_prio"))
     order = pl.col("item").map_elements(_order, return_dtype=pl.Int64).alias("_ord")
-    cand = cand.with_columns(order).sort(["_prio", "class", "multiple", "_ord"],
+    cand = cand.with_columns(order).sort(["_prio", "class", "main_multiple", "_ord"],
                                          descending=[True, True, True, False], nulls_last=True)
     main = cand.group_by(keys, maintain_order=True).agg(
         pl.col("item").head(int(mp["max_items"])).alias("_items"),
-        pl.col("multiple").head(int(mp["max_items"])).alias("_mult"))
+        pl.col("main_multiple").head(int(mp["max_items"])).alias("_mult"))
     exceed = ev.filter(pl.col("exceeds").fill_null(False)).with_columns(order).sort(
         ["class", "multiple", "_ord"], descending=[True, True, False], nulls_last=True).group_by(keys, maintain_order=True).agg(
         pl.col("item").alias("_eitems"), pl.col("multiple").alias("_emult"))
