@@ -1,0 +1,344 @@
+"""What the air bulletins share: reading the store, the one evaluation path, notes and wording.
+
+Every figure comes from :mod:`publisher.evaluate.air` (``daily_values`` → ``area_daily`` →
+``period_stats`` / ``change``) on the canonical hourly frame read from the store; this module only
+selects, labels and words them. No threshold, breakpoint or validity count is written here: they are
+read from the standards tables in force.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import polars as pl
+
+from publisher import standards
+from publisher.evaluate import air
+from publisher.registry import Registry
+
+#: Shown on every air bulletin: the national feed publishes real-time, unaudited values.
+DATA_LABEL = "实况数据（未经审核）"
+
+#: Display names of pollutant and indicator codes (presentation only).
+NAME_ZH = {
+    "so2": "二氧化硫", "no2": "二氧化氮", "co": "一氧化碳", "o3": "臭氧", "o3_8h": "臭氧",
+    "o3_1h": "臭氧", "pm10": "可吸入颗粒物", "pm2_5": "细颗粒物",
+}
+SYMBOL = {
+    "so2": "SO₂", "no2": "NO₂", "co": "CO", "o3": "O₃", "o3_8h": "O₃", "o3_1h": "O₃",
+    "pm10": "PM₁₀", "pm2_5": "PM₂.₅",
+}
+#: Indicator labels as the daily report and the period tables print them.
+INDICATOR_ZH = {
+    "so2": "SO₂ 24小时平均", "no2": "NO₂ 24小时平均", "co": "CO 24小时平均",
+    "pm10": "PM₁₀ 24小时平均", "pm2_5": "PM₂.₅ 24小时平均",
+    "o3_8h": "O₃ 日最大8小时平均", "o3_1h": "O₃ 日最大1小时平均",
+    "co_p95": "CO 24小时平均第95百分位数", "o3_8h_p90": "O₃ 日最大8小时平均第90百分位数",
+}
+UNIT = {"co": "mg/m³", "co_p95": "mg/m³"}
+DEFAULT_UNIT = "µg/m³"
+PERIOD_STATS = ("so2", "no2", "pm10", "pm2_5", "co_p95", "o3_8h_p90")
+LEVEL_WORDS = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级", 6: "六级"}
+NOT_MONITORED = "/"
+MISSING = "NA"
+
+
+def chart(name: str, kind: str, data: dict[str, Any]) -> Any:
+    """A :class:`publisher.charts.ChartSpec` (imported when a bulletin is assembled)."""
+    from publisher.charts import ChartSpec
+
+    return ChartSpec(name, kind, data)
+
+
+def unit_of(code: str) -> str:
+    return UNIT.get(code, DEFAULT_UNIT)
+
+
+def pollutant_name(code: str) -> str:
+    """``细颗粒物（PM₂.₅）``, ``臭氧（O₃）`` for an indicator or statistic code."""
+    base = code.split("_p")[0] if code.endswith(("_p95", "_p90")) else code
+    if base.startswith("o3"):
+        base = "o3_8h" if base == "o3_8h" else base
+    return f"{NAME_ZH.get(base, base)}（{SYMBOL.get(base, base)}）"
+
+
+def primary_zh(codes: str | None) -> str:
+    """Primary pollutants (comma-joined codes) in words; "—" when none."""
+    if not codes:
+        return "—"
+    names = []
+    for code in codes.split(","):
+        code = code.strip()
+        if not code:
+            continue
+        label = SYMBOL.get(code, code)
+        if code == "o3_8h":
+            label = "O₃_8h"
+        elif code == "o3_1h":
+            label = "O₃_1h"
+        names.append(label)
+    return "、".join(dict.fromkeys(names)) or "—"
+
+
+def fmt(value: Any, decimals: int = 0) -> str:
+    """A number as printed (GB/T 8170 rounding was done by the evaluation), "—" for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value != value:  # NaN
+        return "—"
+    return f"{float(value):.{decimals}f}"
+
+
+def decimals_of(code: str) -> int:
+    """Printed decimals of a period statistic, from the hj663 table."""
+    rules = standards.versions("hj663")[-1]
+    return int(rules["statistics"]["decimals"].get(code, 0))
+
+
+def daily_decimals(code: str, day: dt.date) -> int:
+    """Printed decimals of a daily indicator, from the HJ 633 table in force on `day`."""
+    table = standards.in_force("hj633", day)
+    decimals = ((table.get("rounding") or {}).get("concentration") or {}).get("decimals") or {}
+    return int(decimals.get(code, 1 if code == "co" else 0))
+
+
+# --------------------------------------------------------------------------------------------------
+# areas of the region
+# --------------------------------------------------------------------------------------------------
+def region_name(registry: Registry) -> str:
+    return str(registry.region.get("name") or registry.areas[0].name)
+
+
+def region_counties(registry: Registry) -> list[str]:
+    """The counties (and districts) of the region, in registry order, that have air stations."""
+    region = region_name(registry)
+    mapped = set(registry.air_areas().get_column("area").to_list())
+    return [a.name for a in registry.areas if a.level == "county" and a.city == region and a.name in mapped]
+
+
+def cities(registry: Registry) -> list[str]:
+    """Every city of the registry with air stations: the region first, then the comparison cities."""
+    region = region_name(registry)
+    mapped = set(registry.air_areas().get_column("area").to_list())
+    names = [a.name for a in registry.areas if a.level == "city" and a.name in mapped]
+    return sorted(names, key=lambda n: n != region)
+
+
+def area_stations(registry: Registry, area: str) -> list[dict[str, Any]]:
+    """The air stations whose figures count in `area`."""
+    link = registry.air_areas().filter(pl.col("area") == area).get_column("station_id").to_list()
+    rows = []
+    for sid in link:
+        s = registry.get(sid)
+        rows.append({"id": s.id, "code": s.code, "name": s.name, "unit": s.unit, "sample": s.is_sample(),
+                     "note": s.note})
+    return rows
+
+
+# --------------------------------------------------------------------------------------------------
+# reading and evaluating
+# --------------------------------------------------------------------------------------------------
+def hour_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Hour-END labels of the natural days `first`..`last`: D 01:00 … (last+1) 00:00."""
+    start = dt.datetime.combine(first, dt.time(1))
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0))
+    return start, end
+
+
+def read_hourly(store: Any, first: dt.date, last: dt.date, stations: Sequence[str]) -> pl.DataFrame:
+    """The canonical hourly frame of `stations` for the natural days `first`..`last`."""
+    start, end = hour_bounds(first, last)
+    frame = store.air_hourly(start, end, stations=list(stations))
+    if frame.height:
+        frame = frame.filter(pl.col("time").is_between(start, end, closed="both"))
+    return frame
+
+
+def evaluate(hourly: pl.DataFrame, areas: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Station daily values and area daily values: the one path every figure takes."""
+    if hourly.height == 0:
+        return pl.DataFrame(), pl.DataFrame()
+    daily = air.daily_values(hourly)
+    return daily, air.area_daily(daily, areas)
+
+
+def stats(area_daily: pl.DataFrame, names: Iterable[str], period: str, label: str,
+          dust: pl.DataFrame | None = None) -> pl.DataFrame:
+    """``period_stats`` of the areas `names` (ranked among themselves), the row(s) of `label`."""
+    names = list(names)
+    if area_daily.height == 0:
+        return pl.DataFrame()
+    subset = area_daily.filter(pl.col("area").is_in(names))
+    if subset.height == 0:
+        return pl.DataFrame()
+    if dust is not None:
+        dust = dust.filter(pl.col("area").is_in(names))
+    out = air.period_stats(subset, period, dust=dust)
+    return out.filter(pl.col("period") == label)
+
+
+def rows_by_area(frame: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    if frame is None or frame.height == 0:
+        return {}
+    return {r["area"]: r for r in frame.to_dicts()}
+
+
+def inputs_of(hourly: pl.DataFrame, store: Any = None) -> list[dict[str, Any]]:
+    """Provenance rows: source file (name when the store knows it), sha256, ingest id, rows used."""
+    if hourly.height == 0 or "source_sha256" not in hourly.columns:
+        return []
+    keys = [c for c in ("source_sha256", "ingest_id") if c in hourly.columns]
+    grouped = (hourly.group_by(keys)
+               .agg(pl.len().alias("rows"), pl.col("time").min().alias("first"), pl.col("time").max().alias("last"),
+                    pl.col("station_id").n_unique().alias("stations"))
+               .sort(list(reversed(keys))))
+    names = _file_names(store)
+    rows = []
+    for r in grouped.to_dicts():
+        rows.append({
+            "file": names.get(r["source_sha256"]),
+            "sha256": r["source_sha256"],
+            "ingest_id": r.get("ingest_id"),
+            "rows": int(r["rows"]),
+            "stations": int(r["stations"]),
+            "first_hour": r["first"].isoformat(sep=" ", timespec="minutes"),
+            "last_hour": r["last"].isoformat(sep=" ", timespec="minutes"),
+        })
+    return rows
+
+
+def _file_names(store: Any) -> dict[str, str]:
+    """sha256 → original file name, from the store's ledger when it offers it."""
+    if store is None:
+        return {}
+    for attr in ("file_names", "files"):
+        fn = getattr(store, attr, None)
+        if not callable(fn):
+            continue
+        try:
+            found = fn()
+        except Exception:  # noqa: BLE001 - a ledger without names only costs the file name column
+            continue
+        if isinstance(found, dict):
+            return {str(k): str(v) for k, v in found.items()}
+        if isinstance(found, pl.DataFrame) and {"sha256", "name"} <= set(found.columns):
+            return dict(zip(found["sha256"].to_list(), found["name"].to_list()))
+        if isinstance(found, list) and found and isinstance(found[0], dict):
+            key = "sha256"
+            name = next((k for k in ("name", "file", "original_name", "filename") if k in found[0]), None)
+            if name:
+                return {str(f[key]): str(f[name]) for f in found if f.get(key)}
+    return {}
+
+
+# --------------------------------------------------------------------------------------------------
+# standards versions and their notes
+# --------------------------------------------------------------------------------------------------
+def tables_for(first: dt.date, last: dt.date, families: Sequence[str] = ("hj633", "gb3095")) -> list[standards.Standard]:
+    """The tables of `families` in force on some day of `first`..`last`, oldest first."""
+    found = []
+    for family in families:
+        for table in standards.versions(family):
+            if table.effective_from <= last and (table.effective_to is None or table.effective_to >= first):
+                found.append(table)
+    return found
+
+
+def standard_ids(first: dt.date, last: dt.date, statistics: bool = True) -> list[str]:
+    ids = [t.id for t in tables_for(first, last)]
+    if statistics:
+        ids.append(standards.in_force("hj663", last).id)
+    return ids
+
+
+def _phase_name(table: standards.Standard, day: dt.date) -> str | None:
+    for phase in table.get("phases") or []:
+        start = standards._as_date(phase.get("from"), table.id) or dt.date.min
+        end = standards._as_date(phase.get("to"), table.id) or dt.date.max
+        if start <= day <= end and len(table.get("phases")) > 1:
+            return str(phase.get("name_zh"))
+    return None
+
+
+def _zh_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def version_notes(first: dt.date, last: dt.date, what: str) -> list[str]:
+    """How the days `first`..`last` of `what` (e.g. "本月", "年初至今") are judged, one line per version."""
+    notes = []
+    hj = [t for t in tables_for(first, last, ("hj633",))]
+    gb = [t for t in tables_for(first, last, ("gb3095",))]
+    for h in hj:
+        lo, hi = max(first, h.effective_from), min(last, h.effective_to or last)
+        g = next((t for t in gb if t.covers(lo)), None)
+        phase = _phase_name(g, lo) if g else None
+        gb_text = f"{g.citation}{'（' + phase + '）' if phase else ''}" if g else ""
+        span = f"{_zh_date(lo)}至{_zh_date(hi)}" if lo != hi else _zh_date(lo)
+        notes.append(f"{span}的数据按{gb_text}和{h.citation}评价。")
+    if len(hj) > 1:
+        switch = hj[-1].effective_from
+        notes.insert(0, f"{what}统计时段跨越{_zh_date(switch)}标准更替日，{_zh_date(switch)}前后的日评价分别采用"
+                        f"{hj[0].get('meta', {}).get('number', hj[0].id)}与{hj[-1].get('meta', {}).get('number', hj[-1].id)}"
+                        f"及相应版本的GB 3095；两段日数据合并统计，颗粒物日均值的级别划分前后不同，请注意比较口径。")
+    return notes
+
+
+def statistics_note(last: dt.date) -> str | None:
+    """The HJ 663-2026 pending notice when the period reaches its effective date."""
+    table = standards.in_force("hj663", last)
+    pending = table.get("pending") or {}
+    start = standards._as_date(pending.get("from"), table.id) if pending else None
+    if start and last >= start:
+        return f"{pending.get('note_zh')}。"
+    return None
+
+
+def levels_table(day: dt.date) -> list[dict[str, Any]]:
+    """The HJ 633 level rows (level, category, colour, advice) of the table in force on `day`."""
+    return [dict(item) for item in standards.in_force("hj633", day)["levels"]["items"]]
+
+
+def good_day_aqi(day: dt.date) -> int:
+    """The highest AQI of a good day (优良天), from the hj663 table in force on `day`."""
+    return int(standards.in_force("hj663", day)["good_days"]["aqi_at_most"])
+
+
+def level_row(level: int | None, day: dt.date) -> dict[str, Any] | None:
+    if level is None:
+        return None
+    for item in levels_table(day):
+        if int(item["level"]) == int(level):
+            return item
+    return None
+
+
+def limit(pollutant: str, averaging: str, day: dt.date) -> float | None:
+    """Class-2 GB 3095 limit of the table and phase in force on `day`."""
+    table = standards.in_force("gb3095", day)
+    for phase in table["phases"]:
+        start = standards._as_date(phase.get("from"), table.id) or dt.date.min
+        end = standards._as_date(phase.get("to"), table.id) or dt.date.max
+        if start <= day <= end:
+            return phase["class2"][pollutant].get(averaging)
+    return None
+
+
+#: statistic → (GB 3095 pollutant, averaging) it is compared with; from the hj663 composite-index table.
+def stat_limits(day: dt.date) -> dict[str, float | None]:
+    comp = standards.in_force("hj663", day)["composite_index"]["components"]
+    return {name: limit(spec["pollutant"], spec["averaging"], day) for name, spec in comp.items()}
+
+
+def daily_limits(day: dt.date) -> dict[str, float | None]:
+    """24-hour (O3: 8-hour / 1-hour) class-2 limits in force on `day`, per daily indicator."""
+    out = {c: limit(c, "daily", day) for c in ("so2", "no2", "co", "pm10", "pm2_5")}
+    out["o3_8h"] = limit("o3", "daily_max_8h", day)
+    out["o3_1h"] = limit("o3", "hourly", day)
+    return out
+
+
+def rank_sort_key(row: dict[str, Any]) -> tuple:
+    value = row.get("rank_value")
+    return (value is None, value if value is not None else 0, row.get("composite_index") or 0)
