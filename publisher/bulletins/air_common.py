@@ -51,6 +51,15 @@ def chart(name: str, kind: str, data: dict[str, Any]) -> Any:
     return ChartSpec(name, kind, data)
 
 
+def ink(background: str | None) -> str:
+    """Readable text colour on an AQI level colour."""
+    if not background:
+        return "#1a1a1a"
+    from publisher.charts import text_colour
+
+    return text_colour(background)
+
+
 def unit_of(code: str) -> str:
     return UNIT.get(code, DEFAULT_UNIT)
 

@@ -125,6 +125,7 @@ def assemble(job: Job) -> Bulletin:
                                  "aqi": r.get("aqi") if r else None,
                                  "category": r.get("category") if r else None,
                                  "color": r.get("color") if r else None,
+                                 "ink": ac.ink(r.get("color") if r else None),
                                  "primary": ac.primary_zh(r.get("primary_pollutant")) if r and r.get("aqi") is not None else "—",
                                  "cells": _value_cells(r, day)})
         strip = (adaily.filter(pl.col("area") == name).select("date", "aqi") if adaily.height else
@@ -152,6 +153,7 @@ def assemble(job: Job) -> Bulletin:
             "level": level["level_zh"] if level and aqi is not None else None,
             "category": row.get("category") if row else None,
             "color": row.get("color") if row else None,
+            "ink": ac.ink(row.get("color") if row else None),
             "primary": ac.primary_zh(row.get("primary_pollutant")) if row and aqi is not None else "—",
             "exceeding": ac.primary_zh(row.get("exceeding_pollutants")) if row and row.get("exceeding_pollutants") else None,
             "health_effect": level.get("health_effect_zh") if level and aqi is not None else None,
@@ -179,7 +181,7 @@ def assemble(job: Job) -> Bulletin:
         "has_o3_1h": "o3_1h" in indicators_of(day),
         "indicators": [{"code": c, "label": ac.INDICATOR_ZH[c], "unit": ac.unit_of(c)} for c in indicators_of(day)],
         "areas": sections,
-        "levels": [{k: v for k, v in item.items() if k in ("level", "level_zh", "category_zh", "color_zh", "hex",
+        "levels": [{"ink": ac.ink(item["hex"])} | {k: v for k, v in item.items() if k in ("level", "level_zh", "category_zh", "color_zh", "hex",
                                                             "aqi_from", "aqi_to", "health_effect_zh", "advice_zh")}
                    for item in levels],
         "headline": _headline(sections, period),

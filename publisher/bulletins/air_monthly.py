@@ -97,7 +97,7 @@ def _area_days(adaily: pl.DataFrame, area: str, period: Period) -> list[dict[str
             status = "有效" if r["aqi"] is not None else "无有效AQI"
             invalid = r.get("invalid") or ""
             out.append({"date": day.isoformat(), "day": day.day, "aqi": r["aqi"], "level": r["level"],
-                        "category": r["category"], "color": r["color"],
+                        "category": r["category"], "color": r["color"], "ink": ac.ink(r["color"]),
                         "primary": ac.primary_zh(r.get("primary_pollutant")), "primary_codes": r.get("primary_pollutant") or "",
                         "status": status, "invalid": invalid,
                         "invalid_zh": "、".join(ac.SYMBOL.get(c, c) for c in invalid.split(",") if c),
