@@ -98,6 +98,25 @@ def sample_note(stations: Sequence[Station]) -> str | None:
     return "；".join(parts) + "。"
 
 
+def sample_banner(stations: Sequence[Station], inputs: list[dict[str, Any]]) -> str | None:
+    """The warning printed at the top when the data or stations are sample (样例), else None."""
+    from publisher.sample import PREFIX
+
+    files = [i for i in inputs if str(i.get("file", "")).startswith(PREFIX)]
+    if files:
+        return "注意：本期使用的监测数据为样例数据（非实测），仅用于演示，不代表实际水质。"
+    if any(s.sample for s in stations):
+        return "注意：部分站点为样例站点（名称和位置为样例设定），其结果仅用于演示。"
+    return None
+
+
+def class_colours() -> dict[str, str]:
+    """Display colours of the classes, as the charts draw them (one source for page and charts)."""
+    from publisher.charts import WATER_CLASS_COLOURS
+
+    return dict(WATER_CLASS_COLOURS)
+
+
 # --------------------------------------------------------------------------------------------- store
 def read_samples(job: Any, start: dt.date, end: dt.date, stations: Sequence[Station]) -> pl.DataFrame:
     """Long water rows of `stations` sampled from `start` to `end` (dates inclusive), with provenance.

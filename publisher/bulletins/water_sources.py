@@ -133,6 +133,14 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
         "inputs": inputs,
         "table_columns": list(table.columns),
         "volume_zh": scope.volume_zh,
+        "comparison": {
+            "current": {"label": scope.this_zh, "period_zh": period.label_zh, "rates": current["summary"]["rates"]},
+            "previous": {"label": scope.prev_zh, "period_zh": previous.label_zh, "rates": before["summary"]["rates"]},
+            "last_year": {"label": "上年同期", "period_zh": last_year.label_zh,
+                          "rates": year_ago["summary"]["rates"]},
+        },
+        "sample_banner": wc.sample_banner(stations, inputs),
+        "class_colours": wc.class_colours(),
     })
     tables = {"水源水质状况": table, "监测结果": results, "数据来源": _inputs_table(inputs)}
     return Bulletin(
