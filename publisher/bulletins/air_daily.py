@@ -85,7 +85,8 @@ def _reasons(row: dict[str, Any] | None, stations: list[dict[str, Any]], day_row
             else:
                 src = "o3" if c.startswith("o3") else c
                 parts.append(f"{ac.INDICATOR_ZH.get(c, c)}（有效小时{r.get(f'hours_{src}')}个）")
-        out.append(f"{s['name']}（{s['code'] or s['id']}）有效数据不足：{'、'.join(parts)}。")
+        tail = "，该项区域浓度由其余站点计算" if len(stations) > 1 else ""
+        out.append(f"{s['name']}（{s['code'] or s['id']}）有效数据不足：{'、'.join(parts)}{tail}。")
     return out
 
 
@@ -133,7 +134,8 @@ def assemble(job: Job) -> Bulletin:
         full = pl.DataFrame({"date": pl.date_range(first, day, "1d", eager=True)})
         strip = full.join(strip, on="date", how="left").sort("date")
         chart_name = f"strip-{area.id}"
-        charts.append(ac.chart(chart_name, "aqi_strip", {
+        if not (name != region and {s["id"] for s in stations} == {s["id"] for s in ac.area_stations(reg, region)}):
+            charts.append(ac.chart(chart_name, "aqi_strip", {
             "frame": strip, "levels": levels,
             "title": f"{name}近{STRIP_DAYS}天空气质量指数（AQI）", "source": source}))
         strip_rows = strip.to_dicts()
@@ -146,8 +148,9 @@ def assemble(job: Job) -> Bulletin:
             status = "当日有效数据不足，AQI不发布（NA）"
         else:
             status = "有效"
+        same = name != region and {s["id"] for s in stations} == {s["id"] for s in ac.area_stations(reg, region)}
         sections.append({
-            "name": name, "id": area.id, "is_region": name == region,
+            "name": name, "id": area.id, "is_region": name == region, "same_as_region": same,
             "sample": any(s["sample"] for s in stations), "stations": station_rows,
             "has_data": row is not None, "aqi": aqi, "status": status,
             "level": level["level_zh"] if level and aqi is not None else None,

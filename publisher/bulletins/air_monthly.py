@@ -266,7 +266,8 @@ def assemble(job: Job) -> Bulletin:
         stations = ac.area_stations(reg, name)
         days = _area_days(adaily, name, period)
         chart_name = f"calendar-{area.id}"
-        if row:
+        same = {s["id"] for s in stations} == {s["id"] for s in ac.area_stations(reg, region)}
+        if row and (name == region or not same):
             charts.append(ac.chart(chart_name, "aqi_calendar", {
                 "frame": pl.DataFrame([{"date": dt.date.fromisoformat(d["date"]), "aqi": d["aqi"], "level": d["level"]}
                                        for d in days], schema={"date": pl.Date, "aqi": pl.Int64, "level": pl.Int64}),
@@ -294,12 +295,16 @@ def assemble(job: Job) -> Bulletin:
             "composite_primary": ac.primary_zh((row or {}).get("composite_primary")),
             "completeness": _station_completeness(hourly, daily, stations, period),
             "dust_days": dust_days.get(name, []),
-            "chart": chart_name if row else None,
+            "chart": chart_name if row and (name == region or not same) else None,
             "notes": [n for n in ((row or {}).get("notes") or "").split("；") if n],
             "ytd_notes": [n for n in ((y or {}).get("notes") or "").split("；") if n],
             "ytd_first_day": _first_day(adaily, name, period),
         }
+        entry["same_as_region"] = name != region and same
         entry["summary"] = _area_summary(entry, period)
+        if entry["same_as_region"]:
+            entry["summary"] += (f"{name}为{region}中心城区，评价站点与{region}相同，各项统计结果与{region}一致，"
+                                 f"逐日AQI见{region}部分。")
         areas_out.append(entry)
 
     # comparison of the cities (the region among them), ranked by the composite index
@@ -361,9 +366,13 @@ def assemble(job: Job) -> Bulletin:
                     "limit": c["limit"], "previous": (ly_month.get(region) or {}).get(c["code"])}
             item["label"] = {"co_p95": "CO-95per", "o3_8h_p90": "O₃-8h-90per"}.get(c["code"])
             conc.append(item)
+        schema = {"pollutant": pl.String, "value": pl.Float64, "limit": pl.Float64, "previous": pl.Float64,
+                  "label": pl.String}
+        frame = pl.DataFrame(conc, schema=schema)
+        if not ly_month.get(region):  # no bar, and no legend entry, for a year without data
+            frame = frame.drop("previous")
         charts.append(ac.chart("concentrations", "pollutant_concentrations", {
-            "frame": pl.DataFrame(conc, schema={"pollutant": pl.String, "value": pl.Float64, "limit": pl.Float64,
-                                               "previous": pl.Float64, "label": pl.String}),
+            "frame": frame,
             "labels": (period.label_zh, last_year.label_zh),
             "title": f"{region}{period.label_zh}六项污染物浓度与二级标准限值", "source": source}))
     ranked = [{"area": c["name"], "index": c["row"]["composite_index"]} for c in comparison
