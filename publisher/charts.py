@@ -1,0 +1,974 @@
+"""The bulletins' charts: plain data in, a ``matplotlib.figure.Figure`` out, and a cached renderer.
+
+Every chart function takes a polars frame (or a list of dicts, or a mapping where noted) plus
+keyword options and returns a Figure built with the object API (``Figure()``, never ``pyplot``), so
+it is safe in a long-running process. Colours are data: AQI levels come from the HJ 633 table in
+force (``standards.in_force("hj633", day)["levels"]["items"]``), water-class colours from the
+``colours`` argument (default :data:`WATER_CLASS_COLOURS`, the conventional display colours; GB 3838
+itself defines none).
+
+:func:`save` writes deterministic bytes (no software/date metadata, fixed dpi, fixed SVG hash salt).
+:func:`render_charts` renders many :class:`ChartSpec` in a reused process pool and keeps every result
+in a cache keyed by the hash of chart name + data + :data:`STYLE_VERSION`, so an unchanged rebuild
+renders nothing.
+
+Text is plain Unicode (PM₂.₅, O₃, µg/m³): mathtext has no CJK fallback, so ``$...$`` is never used.
+"""
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+import decimal
+import hashlib
+import io
+import json
+import logging
+import math
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import polars as pl
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+
+from publisher import fonts
+from publisher.render import WATER_CLASSES, fmt_num, water_class_label
+
+log = logging.getLogger(__name__)
+
+#: Bump when the look of any chart changes: it is part of every cache key.
+STYLE_VERSION = "1"
+
+#: Pixel density of PNGs; the default figure (8 × 4.5 in) is 1200 × 675 px.
+DPI = 150
+FIGSIZE = (8.0, 4.5)
+
+#: Conventional display colours of the water-quality classes (as used on national water-quality
+#: pages). GB 3838-2002 defines no colours, so these are a presentation choice; pass ``colours=``
+#: to use others.
+WATER_CLASS_COLOURS: dict[str, str] = {
+    "Ⅰ": "#CCFFFF",
+    "Ⅱ": "#00CCFF",
+    "Ⅲ": "#00FF00",
+    "Ⅳ": "#FFFF00",
+    "Ⅴ": "#FF9B00",
+    "劣Ⅴ": "#FF0000",
+}
+
+INK = "#1a1a1a"
+MUTED = "#595959"
+GRID = "#d9d9d9"
+SPINE = "#8c8c8c"
+ACCENT = "#2f5f8f"
+ACCENT_LIGHT = "#a9bfd6"
+LIMIT = "#c00000"
+MISSING = "#d9d9d9"
+SERIES = ("#2f5f8f", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e9fbf", "#843c0c", "#7f7f7f", "#c00000", "#375623")
+
+#: Display names and units of the pollutant codes of the architecture contract.
+POLLUTANTS: dict[str, tuple[str, str]] = {
+    "so2": ("SO₂", "µg/m³"),
+    "no2": ("NO₂", "µg/m³"),
+    "pm10": ("PM₁₀", "µg/m³"),
+    "pm2_5": ("PM₂.₅", "µg/m³"),
+    "co": ("CO", "mg/m³"),
+    "o3": ("O₃", "µg/m³"),
+    "o3_8h": ("O₃-8h", "µg/m³"),
+    "o3_1h": ("O₃-1h", "µg/m³"),
+}
+
+WEEKDAYS_ZH = ("一", "二", "三", "四", "五", "六", "日")
+
+
+def _rc() -> dict[str, Any]:
+    rc: dict[str, Any] = dict(fonts.matplotlib_rc())
+    rc.update(
+        {
+            "font.size": 9,
+            "axes.edgecolor": SPINE,
+            "axes.linewidth": 0.6,
+            "axes.labelcolor": INK,
+            "axes.labelsize": 9,
+            "axes.titlesize": 10,
+            "axes.titleweight": "normal",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.axisbelow": True,
+            "axes.grid": False,
+            "grid.color": GRID,
+            "grid.linewidth": 0.5,
+            "xtick.color": MUTED,
+            "ytick.color": MUTED,
+            "xtick.labelcolor": INK,
+            "ytick.labelcolor": INK,
+            "xtick.labelsize": 8.5,
+            "ytick.labelsize": 8.5,
+            "xtick.major.width": 0.6,
+            "ytick.major.width": 0.6,
+            "xtick.major.size": 3,
+            "ytick.major.size": 3,
+            "legend.frameon": False,
+            "legend.fontsize": 8.5,
+            "figure.facecolor": "white",
+            "savefig.facecolor": "white",
+            "svg.hashsalt": "publisher-charts",
+            "path.simplify": True,
+        }
+    )
+    return rc
+
+
+@contextmanager
+def _style():
+    fonts.use_in_matplotlib()
+    with mpl.rc_context(_rc()):
+        yield
+
+
+def _chart(func: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Build the figure under the bulletin style, and register the function in :data:`CHARTS`."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        with _style():
+            return func(*args, **kwargs)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__qualname__ = func.__qualname__
+    wrapper.__doc__ = func.__doc__
+    wrapper.__wrapped__ = func  # type: ignore[attr-defined]
+    CHARTS[func.__name__] = wrapper
+    return wrapper
+
+
+#: chart name -> function; a ChartSpec names one of these.
+CHARTS: dict[str, Callable[..., Figure]] = {}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _frame(data: Any) -> pl.DataFrame:
+    if isinstance(data, pl.DataFrame):
+        return data
+    if isinstance(data, Mapping):
+        return pl.DataFrame({k: list(v) if not isinstance(v, (str, bytes)) else [v] for k, v in data.items()})
+    return pl.DataFrame(list(data))
+
+
+def _require(frame: pl.DataFrame, *columns: str, chart: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{chart}: 缺少列 {missing}（已有 {frame.columns}）")
+
+
+def _figure(size: tuple[float, float] = FIGSIZE, *, title: str | None, source: str | None) -> Figure:
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+    bottom = 0.0
+    if source:
+        fig.text(0.012, 0.012, source, ha="left", va="bottom", fontsize=7.5, color=MUTED)
+        bottom = 0.16 / size[1]
+    fig.get_layout_engine().set(rect=(0.0, bottom, 1.0, 1.0 - bottom), h_pad=0.06, w_pad=0.06)
+    if title:
+        fig.suptitle(title, x=0.012, ha="left", fontsize=11.5, color=INK, fontweight="bold")
+    return fig
+
+
+def _grid(ax, axis: str = "y") -> None:
+    ax.grid(True, axis=axis, color=GRID, linewidth=0.5)
+    ax.tick_params(axis="both", length=3, width=0.6)
+
+
+def _luminance(hex_colour: str) -> float:
+    r, g, b = (int(hex_colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+
+
+def text_colour(background: str) -> str:
+    """Black or white, whichever reads better on `background` (a ``#RRGGBB`` colour)."""
+    return INK if _luminance(background) > 0.22 else "white"
+
+
+def _class_colour(label: str | None, colours: Mapping[str, str]) -> str:
+    if label is None:
+        return MISSING
+    return colours.get(label) or colours.get(label + "类") or MISSING
+
+
+def _levels(levels: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for item in levels:
+        if "hex" not in item or "level" not in item:
+            raise ValueError("levels: 每一级需要 level 与 hex（取自 HJ 633 表 levels.items）")
+        out.append(dict(item))
+    return sorted(out, key=lambda x: x["level"])
+
+
+def aqi_level(aqi: float | int | None, levels: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The level row of `levels` whose AQI range holds `aqi` (None for a missing AQI)."""
+    if aqi is None or (isinstance(aqi, float) and math.isnan(aqi)):
+        return None
+    rows = _levels(levels)
+    for row in rows:
+        upper = row.get("aqi_to")
+        if upper is None or aqi <= upper:
+            return row
+    return rows[-1]
+
+
+def _level_by_number(levels: Sequence[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+    return {int(r["level"]): r for r in _levels(levels)}
+
+
+def _legend_handles(items: Iterable[tuple[str, str]]) -> list[Patch]:
+    return [Patch(facecolor=c, edgecolor="#7f7f7f", linewidth=0.4, label=label) for label, c in items]
+
+
+def _pct(value: float | None, decimals: int = 1) -> str:
+    return "—" if value is None else f"{fmt_num(value, decimals)}%"
+
+
+# --------------------------------------------------------------------------- water
+
+
+def _class_counts(counts: Any) -> dict[str, int]:
+    if isinstance(counts, Mapping):
+        pairs = counts.items()
+    else:
+        frame = _frame(counts)
+        _require(frame, "class", "count", chart="water_class_shares")
+        pairs = zip(frame["class"].to_list(), frame["count"].to_list())
+    out = {label: 0 for label in WATER_CLASSES}
+    for key, n in pairs:
+        label = water_class_label(key)
+        if label is None:
+            raise ValueError(f"water_class_shares: 无法识别的水质类别 {key!r}")
+        out[label] += int(n or 0)
+    return out
+
+
+@_chart
+def water_class_shares(
+    counts: Any,
+    *,
+    colours: Mapping[str, str] = WATER_CLASS_COLOURS,
+    kind: str = "bar",
+    unit: str = "个",
+    title: str | None = None,
+    source: str | None = None,
+) -> Figure:
+    """Share of sections (or samples) in each class Ⅰ–劣Ⅴ, as bars or a donut.
+
+    `counts`: a mapping class -> number, or a frame with columns ``class`` (1–6 or Ⅰ…劣Ⅴ) and
+    ``count``. Every class is shown, also those with none. Labels: ``n个 / xx.x%``.
+    """
+    n_by_class = _class_counts(counts)
+    total = sum(n_by_class.values())
+    shares = {k: (100 * v / total if total else 0.0) for k, v in n_by_class.items()}
+    labels = [f"{k}类" for k in WATER_CLASSES]
+    face = [_class_colour(k, colours) for k in WATER_CLASSES]
+    if kind == "donut":
+        fig = _figure((6.4, 4.5), title=title, source=source)
+        ax = fig.add_subplot()
+        present = [k for k in WATER_CLASSES if n_by_class[k] > 0]
+        if present:
+            ax.pie(
+                [n_by_class[k] for k in present],
+                colors=[_class_colour(k, colours) for k in present],
+                startangle=90,
+                counterclock=False,
+                wedgeprops={"width": 0.38, "edgecolor": "white", "linewidth": 1.2},
+                labels=[f"{k}类\n{_pct(shares[k])}" for k in present],
+                labeldistance=1.12,
+                textprops={"fontsize": 8.5, "color": INK},
+            )
+        ax.text(0, 0.08, f"{total}", ha="center", va="center", fontsize=16, color=INK, fontweight="bold")
+        ax.text(0, -0.16, f"合计（{unit}）", ha="center", va="center", fontsize=8.5, color=MUTED)
+        ax.set_aspect("equal")
+        ax.legend(
+            handles=_legend_handles(zip(labels, face)), loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8.5
+        )
+        return fig
+    if kind != "bar":
+        raise ValueError(f"water_class_shares: kind 应为 bar 或 donut，而不是 {kind!r}")
+    fig = _figure(title=title, source=source)
+    ax = fig.add_subplot()
+    x = range(len(WATER_CLASSES))
+    ax.bar(x, [shares[k] for k in WATER_CLASSES], width=0.62, color=face, edgecolor="#7f7f7f", linewidth=0.4)
+    for i, k in enumerate(WATER_CLASSES):
+        ax.text(i, shares[k] + 1.5, f"{n_by_class[k]}{unit}\n{_pct(shares[k])}", ha="center", va="bottom", fontsize=8.5)
+    ax.set_xticks(list(x), labels)
+    ax.set_ylim(0, max(100.0, max(shares.values()) + 14))
+    ax.set_ylim(0, min(115.0, max(shares.values()) * 1.25 + 8) if total else 100)
+    ax.set_ylabel("比例（%）")
+    _grid(ax)
+    return fig
+
+
+@_chart
+def water_sections_vs_target(
+    frame: Any,
+    *,
+    colours: Mapping[str, str] = WATER_CLASS_COLOURS,
+    title: str | None = None,
+    source: str | None = None,
+) -> Figure:
+    """Each section's class beside its target class (horizontal bars, target as a black tick).
+
+    `frame`: columns ``section`` (name), ``class`` (1–6, Ⅰ…劣Ⅴ or null = no data), ``target``.
+    Sections are drawn top to bottom in the given order; a section worse than its target is marked 超标.
+    """
+    df = _frame(frame)
+    _require(df, "section", "class", "target", chart="water_sections_vs_target")
+    rows = df.select("section", "class", "target").to_dicts()
+    n = len(rows)
+    fig = _figure((8.0, max(2.6, 0.34 * n + 1.5)), title=title, source=source)
+    ax = fig.add_subplot()
+    for i, row in enumerate(rows):
+        y = n - 1 - i
+        label = water_class_label(row["class"])
+        target = water_class_label(row["target"])
+        if label is None:
+            ax.text(0.6, y, "无数据", va="center", ha="left", fontsize=8.5, color=MUTED)
+        else:
+            pos = WATER_CLASSES.index(label) + 1
+            ax.barh(y, pos - 0.5, left=0.5, height=0.58, color=_class_colour(label, colours), edgecolor="#7f7f7f", linewidth=0.4)
+            if target is not None and pos > WATER_CLASSES.index(target) + 1:
+                ax.text(pos + 0.06, y, "超标", va="center", ha="left", fontsize=8, color=LIMIT)
+        if target is not None:
+            t = WATER_CLASSES.index(target) + 1
+            ax.plot([t, t], [y - 0.38, y + 0.38], color=INK, linewidth=1.6, solid_capstyle="butt")
+    ax.set_yticks(range(n), [r["section"] for r in reversed(rows)])
+    ax.set_xticks(range(1, 7), [f"{k}类" for k in WATER_CLASSES])
+    ax.set_xlim(0.5, 6.75)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    _grid(ax, "x")
+    handles = [
+        Patch(facecolor=ACCENT_LIGHT, edgecolor="#7f7f7f", linewidth=0.4, label="实测水质类别（颜色为类别色）"),
+        mpl.lines.Line2D([], [], color=INK, linewidth=1.6, label="水质目标"),
+    ]
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=8)
+    return fig
+
+
+@_chart
+def water_class_matrix(
+    frame: Any,
+    *,
+    months: Sequence[int] = tuple(range(1, 13)),
+    colours: Mapping[str, str] = WATER_CLASS_COLOURS,
+    title: str | None = None,
+    source: str | None = None,
+) -> Figure:
+    """Section × month grid of class colours with the class written in each cell (grey = no data).
+
+    `frame`: columns ``section``, ``month`` (1–12) and ``class``. Section order: first appearance.
+    """
+    df = _frame(frame)
+    _require(df, "section", "month", "class", chart="water_class_matrix")
+    sections: list[str] = list(dict.fromkeys(df["section"].to_list()))
+    cell = {(r["section"], int(r["month"])): water_class_label(r["class"]) for r in df.to_dicts()}
+    n, m = len(sections), len(months)
+    fig = _figure((8.0, max(2.4, 0.3 * n + 1.6)), title=title, source=source)
+    ax = fig.add_subplot()
+    for i, section in enumerate(sections):
+        for j, month in enumerate(months):
+            label = cell.get((section, month))
+            face = _class_colour(label, colours)
+            ax.add_patch(Rectangle((j, i), 1, 1, facecolor=face, edgecolor="white", linewidth=1.2))
+            ax.text(j + 0.5, i + 0.52, label or "—", ha="center", va="center", fontsize=8, color=text_colour(face) if label else MUTED)
+    ax.set_xlim(0, m)
+    ax.set_ylim(n, 0)
+    ax.set_xticks([j + 0.5 for j in range(m)], [f"{mo}月" for mo in months])
+    ax.set_yticks([i + 0.5 for i in range(n)], sections)
+    ax.xaxis.tick_top()
+    ax.tick_params(length=0)
+    for side in ("left", "bottom", "top", "right"):
+        ax.spines[side].set_visible(False)
+    items = [(f"{k}类", _class_colour(k, colours)) for k in WATER_CLASSES] + [("无数据", MISSING)]
+    ax.legend(handles=_legend_handles(items), loc="upper center", bbox_to_anchor=(0.5, -0.02), ncols=7, fontsize=8)
+    return fig
+
+
+@_chart
+def water_trend(
+    frame: Any,
+    *,
+    item_zh: str,
+    unit: str,
+    limit: float | None = None,
+    limit_label: str = "Ⅲ类标准限值",
+    periods: Sequence[str] | None = None,
+    title: str | None = None,
+    source: str | None = None,
+) -> Figure:
+    """One item over (usually 13) months, a line per section, the class-Ⅲ limit as a dashed line.
+
+    `frame`: columns ``section``, ``period`` (a label such as ``2025-05`` or ``5月``) and ``value``
+    (null = not sampled: the line breaks). `periods` fixes the x order (default: first appearance).
+    """
+    df = _frame(frame)
+    _require(df, "section", "period", "value", chart="water_trend")
+    order = list(periods) if periods is not None else list(dict.fromkeys(df["period"].to_list()))
+    xpos = {p: i for i, p in enumerate(order)}
+    fig = _figure(title=title, source=source)
+    ax = fig.add_subplot()
+    sections = list(dict.fromkeys(df["section"].to_list()))
+    for k, section in enumerate(sections):
+        part = df.filter(pl.col("section") == section)
+        values = {p: v for p, v in zip(part["period"].to_list(), part["value"].to_list())}
+        ys = [values.get(p) for p in order]
+        ax.plot(
+            range(len(order)),
+            [math.nan if v is None else v for v in ys],
+            color=SERIES[k % len(SERIES)],
+            linewidth=1.4,
+            marker="o",
+            markersize=3,
+            label=section,
+        )
+    if limit is not None:
+        ax.axhline(limit, color=LIMIT, linewidth=1.0, linestyle=(0, (5, 3)))
+        ax.annotate(
+            f"{limit_label} {fmt_num(limit, None)}",
+            xy=(1.0, limit),
+            xycoords=("axes fraction", "data"),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            fontsize=8,
+            color=LIMIT,
+        )
+    ax.set_xticks(range(len(order)), order)
+    if len(order) > 8:
+        for lbl in ax.get_xticklabels():
+            lbl.set_rotation(0)
+    ax.set_xlim(-0.4, len(order) - 0.6)
+    ax.set_ylim(bottom=0)
+    top = max([v for v in df["value"].to_list() if v is not None] + [limit or 0, 0])
+    ax.set_ylim(0, top * 1.18 if top else 1)
+    ax.set_ylabel(f"{item_zh}（{unit}）")
+    _grid(ax)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    return fig
+
+
+# --------------------------------------------------------------------------- air
+
+
+@_chart
+def aqi_calendar(
+    frame: Any,
+    *,
+    year: int,
+    month: int,
+    levels: Sequence[Mapping[str, Any]],
+    title: str | None = None,
+    source: str | None = None,
+) -> Figure:
+    """A month as a calendar (weeks from Monday), each day coloured by its AQI level with its AQI.
+
+    `frame`: columns ``date`` (date) and ``aqi`` (int, null = no valid AQI: grey); an optional
+    ``level`` column (1–6) is used as given instead of looking the AQI up in `levels`.
+    `levels`: the HJ 633 level rows (``level``, ``category_zh``, ``hex``, ``aqi_from``, ``aqi_to``).
+    """
+    df = _frame(frame)
+    _require(df, "date", "aqi", chart="aqi_calendar")
+    by_number = _level_by_number(levels)
+    days: dict[int, dict[str, Any]] = {}
+    for row in df.to_dicts():
+        d = row["date"]
+        if isinstance(d, str):
+            d = dt.date.fromisoformat(d)
+        if d.year == year and d.month == month:
+            days[d.day] = row
+    first_weekday, n_days = calendar.monthrange(year, month)
+    n_weeks = (first_weekday + n_days + 6) // 7
+    fig = _figure((7.2, 1.15 + 0.78 * n_weeks + 0.5), title=title, source=source)
+    ax = fig.add_subplot()
+    for day in range(1, n_days + 1):
+        slot = first_weekday + day - 1
+        col, row = slot % 7, slot // 7
+        record = days.get(day)
+        aqi = record.get("aqi") if record else None
+        level = None
+        if record and record.get("level") is not None:
+            level = by_number.get(int(record["level"]))
+        elif aqi is not None:
+            level = aqi_level(aqi, levels)
+        face = level["hex"] if level else MISSING
+        ax.add_patch(Rectangle((col + 0.04, row + 0.04), 0.92, 0.92, facecolor=face, edgecolor="white", linewidth=0))
+        ink = text_colour(face)
+        ax.text(col + 0.1, row + 0.12, str(day), ha="left", va="top", fontsize=7.5, color=ink)
+        ax.text(col + 0.5, row + 0.58, "—" if aqi is None else str(int(aqi)), ha="center", va="center", fontsize=12, color=ink)
+    ax.set_xlim(0, 7)
+    ax.set_ylim(n_weeks, 0)
+    ax.set_aspect("equal")
+    ax.set_xticks([c + 0.5 for c in range(7)], [f"周{w}" for w in WEEKDAYS_ZH])
+    ax.xaxis.tick_top()
+    ax.tick_params(length=0)
+    ax.set_yticks([])
+    for side in ("left", "bottom", "top", "right"):
+        ax.spines[side].set_visible(False)
+    items = [(_level_range_label(r), r["hex"]) for r in by_number.values()] + [("无有效数据", MISSING)]
+    ax.legend(handles=_legend_handles(items), loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=4, fontsize=8)
+    return fig
+
+
+def _level_range_label(row: Mapping[str, Any]) -> str:
+    lo, hi = row.get("aqi_from"), row.get("aqi_to")
+    span = f"{lo}–{hi}" if hi is not None else f">{int(lo) - 1}" if lo is not None else ""
+    return f"{row.get('category_zh', row['level'])}（{span}）" if span else str(row.get("category_zh", row["level"]))
+
+
+@_chart
+def good_day_ratio(
+    frame: Any,
+    *,
+    labels: tuple[str, str] = ("本月", "今年累计"),
+    target: float | None = None,
+    title: str | None = None,
+    source: str | None = None,
+) -> Figure:
+    """Good-day ratio [%] per area: this month and year to date, side by side.
+
+    `frame`: columns ``area``, ``month`` and ``ytd`` (percentages 0–100; null = no data). `target`
+    draws the year's target ratio as a dashed line.
+    """
+    df = _frame(frame)
+    _require(df, "area", "month", "ytd", chart="good_day_ratio")
+    areas = df["area"].to_list()
+    fig = _figure(title=title, source=source)
+    ax = fig.add_subplot()
+    width = 0.38
+    for offset, column, colour, label in ((-width / 2, "month", ACCENT, labels[0]), (width / 2, "ytd", ACCENT_LIGHT, labels[1])):
+        values = df[column].to_list()
+        xs = [i + offset for i in range(len(areas))]
+        ax.bar(xs, [v or 0 for v in values], width=width * 0.94, color=colour, label=label)
+        for x, v in zip(xs, values):
+            ax.text(x, (v or 0) + 1.2, fmt_num(v, 1) if v is not None else "—", ha="center", va="bottom", fontsize=7.5, color=INK)
+    if target is not None:
+        ax.axhline(target, color=LIMIT, linewidth=1.0, linestyle=(0, (5, 3)))
+        ax.annotate(
+            f"目标 {fmt_num(target, 1)}%",
+            xy=(1.0, target),
+            xycoords=("axes fraction", "data"),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            fontsize=8,
+            color=LIMIT,
+        )
+    ax.set_xticks(range(len(areas)), areas)
+    ax.set_ylim(0, 112)
+    ax.set_yticks(range(0, 101, 20))
+    ax.set_ylabel("优良天数比例（%）")
+    _grid(ax)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2)
+    return fig
+
+
+@_chart
+def pollutant_concentrations(
+    frame: Any,
+    *,
+    labels: tuple[str, str] = ("本期", "上年同期"),
+    title: str | None = None,
+    source: str | None = None,
+) -> Figure:
+    """The six pollutants against their limits: one small panel each, bar(s) and a dashed limit line.
+
+    `frame`: columns ``pollutant`` (code: so2, no2, pm10, pm2_5, co, o3 / o3_8h), ``value`` and
+    ``limit``; optional ``previous`` (same period last year, drawn as a light bar), ``label`` (e.g.
+    ``O₃-8h第90百分位``) and ``unit``. Each panel has its own scale, since units differ (CO in mg/m³).
+    """
+    df = _frame(frame)
+    _require(df, "pollutant", "value", "limit", chart="pollutant_concentrations")
+    rows = df.to_dicts()
+    has_prev = "previous" in df.columns
+    fig = _figure((8.0, 3.4), title=title, source=source)
+    axes = fig.subplots(1, len(rows), squeeze=False)[0]
+    for ax, row in zip(axes, rows):
+        code = row["pollutant"]
+        name, unit = POLLUTANTS.get(code, (code, ""))
+        name = row.get("label") or name
+        unit = row.get("unit") or unit
+        value, limit = row["value"], row["limit"]
+        decimals = 1 if code == "co" else 0
+        bars = [(0.0, value, ACCENT)]
+        if has_prev:
+            bars = [(-0.22, row.get("previous"), "#bfbfbf"), (0.22, value, ACCENT)]
+        for x, v, colour in bars:
+            if v is None:
+                continue
+            ax.bar(x, v, width=0.4 if has_prev else 0.56, color=colour)
+            ax.text(x, v, fmt_num(v, decimals), ha="center", va="bottom", fontsize=7.5, color=INK)
+        top = max([v for _, v, _ in bars if v is not None] + [limit or 0])
+        if limit is not None:
+            ax.axhline(limit, color=LIMIT, linewidth=1.0, linestyle=(0, (4, 2.5)))
+            ax.text(0.5, limit, f"限值 {fmt_num(limit, None)}", transform=ax.get_yaxis_transform(), ha="center", va="bottom", fontsize=7, color=LIMIT)
+        ax.set_ylim(0, top * 1.25 if top else 1)
+        ax.set_xlim(-0.6, 0.6)
+        ax.set_xticks([])
+        ax.set_title(name, fontsize=9.5, color=INK, pad=4)
+        ax.set_xlabel(unit, fontsize=7.5, color=MUTED)
+        ax.tick_params(axis="y", labelsize=7)
+        _grid(ax)
+    if has_prev:
+        handles = _legend_handles([(labels[1], "#bfbfbf"), (labels[0], ACCENT)])
+        handles.append(mpl.lines.Line2D([], [], color=LIMIT, linestyle=(0, (4, 2.5)), linewidth=1.0, label="标准限值"))
+        fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8)
+    return fig
+
+
+@_chart
+def level_days_stacked(
+    frame: Any,
+    *,
+    levels: Sequence[Mapping[str, Any]],
+    title: str | None = None,
+    source: str | None = None,
+) -> Figure:
+    """Days of each AQI level per area, as stacked horizontal bars (grey = days without a valid AQI).
+
+    `frame`: columns ``area``, ``level`` (1–6, or null/0 for days without a valid AQI) and ``days``.
+    Areas are drawn top to bottom in order of first appearance.
+    """
+    df = _frame(frame)
+    _require(df, "area", "level", "days", chart="level_days_stacked")
+    by_number = _level_by_number(levels)
+    areas = list(dict.fromkeys(df["area"].to_list()))
+    table: dict[tuple[str, int], int] = {}
+    for r in df.to_dicts():
+        key = (r["area"], int(r["level"] or 0))
+        table[key] = table.get(key, 0) + int(r["days"] or 0)
+    order = list(by_number) + [0]
+    n = len(areas)
+    fig = _figure((8.0, max(2.6, 0.36 * n + 1.6)), title=title, source=source)
+    ax = fig.add_subplot()
+    longest = 0
+    for i, area in enumerate(areas):
+        y = n - 1 - i
+        left = 0
+        for level in order:
+            days = table.get((area, level), 0)
+            if not days:
+                continue
+            face = by_number[level]["hex"] if level in by_number else MISSING
+            ax.barh(y, days, left=left, height=0.62, color=face, edgecolor="white", linewidth=0.6)
+            if days >= 2:
+                ax.text(left + days / 2, y, str(days), ha="center", va="center", fontsize=7.5, color=text_colour(face))
+            left += days
+        longest = max(longest, left)
+    ax.set_yticks(range(n), list(reversed(areas)))
+    ax.set_xlim(0, max(longest, 1) * 1.02)
+    ax.set_xlabel("天数")
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    _grid(ax, "x")
+    items = [(r.get("category_zh", str(k)), r["hex"]) for k, r in by_number.items()]
+    if any(level == 0 for _, level in table):
+        items.append(("无有效数据", MISSING))
+    ax.legend(handles=_legend_handles(items), loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(items), fontsize=8)
+    return fig
+
+
+@_chart
+def aqi_strip(
+    frame: Any,
+    *,
+    levels: Sequence[Mapping[str, Any]],
+    title: str | None = None,
+    source: str | None = None,
+) -> Figure:
+    """The last (about) 30 days' AQI as bars coloured by level, for the daily report.
+
+    `frame`: columns ``date`` and ``aqi`` (null = no valid AQI, drawn as a grey stub); the last
+    day is labelled with its value and category.
+    """
+    df = _frame(frame)
+    _require(df, "date", "aqi", chart="aqi_strip")
+    rows = df.sort("date").to_dicts()
+    fig = _figure((8.0, 3.2), title=title, source=source)
+    ax = fig.add_subplot()
+    top = 0
+    for i, r in enumerate(rows):
+        aqi = r["aqi"]
+        level = aqi_level(aqi, levels)
+        if aqi is None:
+            ax.bar(i, 4, width=0.78, color=MISSING)
+            continue
+        ax.bar(i, aqi, width=0.78, color=level["hex"] if level else MISSING, edgecolor="#7f7f7f", linewidth=0.3)
+        top = max(top, aqi)
+    for row in _levels(levels):
+        upper = row.get("aqi_to")
+        if upper is not None and upper < max(top, 100) * 1.2:
+            ax.axhline(upper, color=GRID, linewidth=0.6, linestyle=(0, (3, 2)), zorder=0)
+    if rows:
+        last = rows[-1]
+        if last["aqi"] is not None:
+            level = aqi_level(last["aqi"], levels)
+            ax.annotate(
+                f"{int(last['aqi'])} {level.get('category_zh', '') if level else ''}",
+                xy=(len(rows) - 1, last["aqi"]),
+                xytext=(0, 4),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color=INK,
+            )
+    dates = [r["date"] if isinstance(r["date"], dt.date) else dt.date.fromisoformat(str(r["date"])) for r in rows]
+    ticks = [i for i, d in enumerate(dates) if d.day == 1 or i % 5 == 0 or i == len(dates) - 1]
+    ax.set_xticks(ticks, [f"{dates[i].month}/{dates[i].day}" for i in ticks])
+    ax.set_xlim(-0.6, len(rows) - 0.4)
+    ax.set_ylim(0, max(top, 100) * 1.18)
+    ax.set_ylabel("AQI")
+    _grid(ax)
+    return fig
+
+
+@_chart
+def composite_index_ranking(
+    frame: Any,
+    *,
+    highlight: str | None = None,
+    decimals: int = 2,
+    title: str | None = None,
+    source: str | None = None,
+) -> Figure:
+    """Areas ranked by the composite air-quality index (smallest = best, at the top).
+
+    `frame`: columns ``area`` and ``index``; `highlight` names an area drawn in the accent colour.
+    Ties keep their input order.
+    """
+    df = _frame(frame)
+    _require(df, "area", "index", chart="composite_index_ranking")
+    rows = [r for r in df.to_dicts() if r["index"] is not None]
+    rows.sort(key=lambda r: r["index"])
+    n = len(rows)
+    fig = _figure((8.0, max(2.6, 0.32 * n + 1.3)), title=title, source=source)
+    ax = fig.add_subplot()
+    top = max([r["index"] for r in rows] + [1])
+    for i, r in enumerate(rows):
+        y = n - 1 - i
+        colour = ACCENT if highlight is None or r["area"] == highlight else ACCENT_LIGHT
+        ax.barh(y, r["index"], height=0.62, color=colour)
+        ax.text(r["index"] + top * 0.01, y, fmt_num(r["index"], decimals), va="center", ha="left", fontsize=8, color=INK)
+    ax.set_yticks(range(n), [f"{i + 1}  {r['area']}" for i, r in reversed(list(enumerate(rows)))])
+    ax.set_xlim(0, top * 1.12)
+    ax.set_xlabel("环境空气质量综合指数")
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    _grid(ax, "x")
+    return fig
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def to_bytes(fig: Figure, fmt: str = "png") -> bytes:
+    """The figure's file bytes, identical for identical figures (no dates, no software tag)."""
+    buffer = io.BytesIO()
+    with _style():
+        if fmt == "png":
+            fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+        elif fmt == "svg":
+            fig.savefig(buffer, format="svg", dpi=DPI, metadata={"Date": None, "Creator": None})
+        else:
+            raise ValueError(f"unsupported chart format {fmt!r} (png or svg)")
+    return buffer.getvalue()
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
+
+
+def save(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    """Write `fig` to `path` (``.png`` or ``.svg``) with deterministic bytes; returns the path.
+
+    The file is only rewritten when its bytes change, so its mtime tells when the chart changed.
+    """
+    path = Path(path)
+    _write_if_changed(path, to_bytes(fig, path.suffix.lstrip(".").lower() or "png"))
+    return path
+
+
+# --------------------------------------------------------------------------- specs, cache and pool
+
+
+@dataclasses.dataclass(frozen=True)
+class ChartSpec:
+    """One chart to render: `name` is the file stem (``charts/<name>.png``), `chart` a key of
+    :data:`CHARTS`, `data` the keyword arguments (picklable: frames, lists, dicts, dates, numbers)."""
+
+    name: str
+    chart: str
+    data: dict[str, Any]
+    format: str = "png"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.{self.format}"
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, pl.DataFrame):
+        return {
+            "__frame__": [[c, str(t)] for c, t in value.schema.items()],
+            "rows": [[_canonical(v) for v in row] for row in value.iter_rows()],
+        }
+    if isinstance(value, pl.Series):
+        return {"__series__": [value.name, str(value.dtype)], "values": [_canonical(v) for v in value.to_list()]}
+    if isinstance(value, Mapping):
+        return {"__map__": [[_canonical(k), _canonical(v)] for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))]}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, float):
+        return {"__float__": repr(value)}
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return {"__date__": value.isoformat()}
+    if isinstance(value, decimal.Decimal):
+        return {"__decimal__": str(value)}
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    raise TypeError(f"chart data of type {type(value).__name__} cannot be hashed; use frames, lists, dicts, numbers, dates")
+
+
+def spec_key(spec: ChartSpec) -> str:
+    """The content hash of a spec: chart name, data, format, :data:`STYLE_VERSION`, matplotlib version."""
+    payload = {
+        "chart": spec.chart,
+        "data": _canonical(spec.data),
+        "format": spec.format,
+        "style": STYLE_VERSION,
+        "matplotlib": mpl.__version__,
+    }
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def render_spec(spec: ChartSpec) -> bytes:
+    """Build and serialise one chart (what a worker does)."""
+    if spec.chart not in CHARTS:
+        raise ValueError(f"unknown chart {spec.chart!r}; known: {', '.join(sorted(CHARTS))}")
+    fig = CHARTS[spec.chart](**spec.data)
+    return to_bytes(fig, spec.format)
+
+
+class ChartPaths(list):
+    """The list of written chart paths (in spec order), with counts of what was rendered or reused."""
+
+    rendered: int = 0
+    cached: int = 0
+    seconds: float = 0.0
+
+
+_pool: ProcessPoolExecutor | None = None
+_pool_workers = 0
+
+
+def _warm_worker() -> None:
+    fonts.use_in_matplotlib()
+    to_bytes(water_class_shares({"Ⅰ": 1}, title="预热 PM₂.₅"), "png")
+
+
+def _get_pool(workers: int) -> ProcessPoolExecutor:
+    global _pool, _pool_workers
+    if _pool is None or _pool_workers != workers:
+        shutdown_pool()
+        import multiprocessing as mp
+
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["publisher.charts"])
+        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_worker)
+        _pool_workers = workers
+    return _pool
+
+
+def shutdown_pool() -> None:
+    """Stop the chart worker processes (they are otherwise kept for the next call)."""
+    global _pool, _pool_workers
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+    _pool, _pool_workers = None, 0
+
+
+def default_cache_dir() -> Path:
+    """``<workspace>/cache/charts`` (the workspace of :func:`publisher.paths.workspace`)."""
+    from publisher.paths import workspace
+
+    return workspace().home / "cache" / "charts"
+
+
+def render_charts(
+    specs: Sequence[ChartSpec],
+    out_dir: str | os.PathLike[str],
+    workers: int = 2,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> ChartPaths:
+    """Render `specs` into `out_dir` (``<name>.<format>``), reusing cached results.
+
+    A chart whose key (:func:`spec_key`) is in `cache_dir` is copied, not rendered. The rest are
+    rendered in a pool of `workers` processes that is kept alive between calls (the first chart in a
+    new process costs about half a second); with one chart to render or ``workers <= 1`` they are
+    rendered in this process. Returns the paths in spec order, with ``.rendered`` and ``.cached``.
+    """
+    started = time.perf_counter()
+    out = Path(out_dir)
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    names = [s.filename for s in specs]
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"render_charts: duplicate chart names {dupes}")
+    out.mkdir(parents=True, exist_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    keys = [spec_key(s) for s in specs]
+    todo = [(s, k) for s, k in zip(specs, keys) if not (cache / f"{k}.{s.format}").exists()]
+    unique: dict[str, ChartSpec] = {}
+    for s, k in todo:
+        unique.setdefault(k, s)
+    if unique:
+        items = list(unique.items())
+        if workers <= 1 or len(items) == 1:
+            results = [render_spec(s) for _, s in items]
+        else:
+            pool = _get_pool(workers)
+            results = list(pool.map(render_spec, [s for _, s in items], chunksize=max(1, len(items) // (workers * 4))))
+        for (k, s), data in zip(items, results):
+            _write_if_changed(cache / f"{k}.{s.format}", data)
+    paths = ChartPaths()
+    for s, k in zip(specs, keys):
+        target = out / s.filename
+        cached = cache / f"{k}.{s.format}"
+        if not (target.exists() and target.stat().st_size == cached.stat().st_size and target.read_bytes() == cached.read_bytes()):
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            shutil.copyfile(cached, tmp)
+            os.replace(tmp, target)
+        paths.append(target)
+    paths.rendered = len(unique)
+    paths.cached = len(specs) - len(todo)
+    paths.seconds = time.perf_counter() - started
+    log.info("charts.rendered rendered=%d cached=%d seconds=%.2f", paths.rendered, paths.cached, paths.seconds)
+    return paths

@@ -1,0 +1,1 @@
+"""Pure evaluation functions on polars frames (see docs/architecture.md): ``air`` and ``water``."""

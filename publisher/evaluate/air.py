@@ -1,0 +1,954 @@
+"""Ambient-air evaluation: real-time and daily AQI (HJ 633), daily and period statistics (HJ 663, GB 3095).
+
+Every function is a pure, vectorised polars transformation of the canonical hourly air frame of
+``docs/architecture.md`` (``station_id, time`` hour-END label in Beijing time, ``so2, no2, o3, pm10,
+pm2_5`` [µg/m³], ``co`` [mg/m³], optional ``not_monitored``) or of the frames these functions return.
+No threshold is written here: breakpoints, limits, validity counts and rounding rules come from the
+dated tables of :mod:`publisher.standards` (families ``hj633``, ``gb3095``, ``hj663``), chosen per
+row by the date the data belongs to.
+
+Exactness
+---------
+Concentrations are carried as integers: hourly values in milli-units (0.001 µg/m³, 0.001 mg/m³) and
+reported daily and period values in their reporting unit (1 µg/m³, 0.1 mg/m³ CO). Means are integer
+sums divided with GB/T 8170 half-to-even rounding, and IAQIs are integer ceilings of exact
+fractions, so no result depends on float summation order or on float error at a breakpoint.
+
+The method, its order of averaging and rounding and the decisions where the texts are silent are
+described in ``docs/air-method.md``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import polars as pl
+
+from publisher import standards
+from publisher.errors import StandardNotFound
+
+__all__ = [
+    "POLLUTANTS",
+    "DAILY_INDICATORS",
+    "hourly_aqi",
+    "daily_values",
+    "area_daily",
+    "period_stats",
+    "change",
+    "previous_period",
+    "mark_not_monitored",
+    "iaqi",
+    "level_of",
+    "percentile",
+]
+
+#: Pollutant codes of the hourly frame, in reporting order.
+POLLUTANTS: tuple[str, ...] = ("so2", "no2", "co", "o3", "pm10", "pm2_5")
+#: Daily indicator codes (``o3_1h`` exists under HJ 633-2012 only).
+DAILY_INDICATORS: tuple[str, ...] = ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h", "o3_1h")
+#: Integer milli-units used for exact arithmetic on measured values.
+MILLI = 1000
+_SOURCE = {"so2": "so2", "no2": "no2", "co": "co", "pm10": "pm10", "pm2_5": "pm2_5", "o3_8h": "o3", "o3_1h": "o3"}
+_AUTO = "auto"
+
+
+# --------------------------------------------------------------------------------------------------
+# standards tables by date
+# --------------------------------------------------------------------------------------------------
+def _pick(family: str, standard: str) -> standards.Standard:
+    """The table of `family` labelled `standard` ("2012", "2026"), or the only one of the family."""
+    tables = standards.versions(family)
+    labelled = [t for t in tables if str(t.get("label", "")) == str(standard)]
+    if labelled:
+        return labelled[0]
+    if len(tables) == 1:
+        return tables[0]
+    known = ", ".join(str(t.get("label", t.id)) for t in tables)
+    raise StandardNotFound(f"no {family} table labelled {standard!r}; known: {known}")
+
+
+def _tables(family: str, standard: str) -> list[standards.Standard]:
+    return list(standards.versions(family)) if standard == _AUTO else [_pick(family, standard)]
+
+
+def _version_expr(family: str, day: pl.Expr, standard: str = _AUTO) -> pl.Expr:
+    """The id of the `family` table judging each row's `day` (null when none is in force)."""
+    if standard != _AUTO:
+        return pl.lit(_pick(family, standard).id)
+    expr: Any = None
+    for table in standards.versions(family):
+        cond = day >= pl.lit(table.effective_from)
+        if table.effective_to is not None:
+            cond = cond & (day <= pl.lit(table.effective_to))
+        expr = (pl.when(cond) if expr is None else expr.when(cond)).then(pl.lit(table.id))
+    return expr.otherwise(pl.lit(None, dtype=pl.String))
+
+
+def _by_table(column: str, parts: dict[str, pl.Expr], dtype: pl.DataType | None = None) -> pl.Expr:
+    """``parts[table id]`` on the rows whose `column` holds that id."""
+    expr: Any = None
+    for table_id, part in parts.items():
+        cond = pl.col(column) == table_id
+        expr = (pl.when(cond) if expr is None else expr.when(cond)).then(part)
+    if expr is None:
+        return pl.lit(None, dtype=dtype)
+    return expr.otherwise(pl.lit(None, dtype=dtype))
+
+
+def _check_versions(frame: pl.DataFrame, column: str, day_column: str, family: str) -> None:
+    missing = frame.filter(pl.col(column).is_null() & pl.col(day_column).is_not_null())
+    if missing.height:
+        first = missing.get_column(day_column).min()
+        raise StandardNotFound(f"no {family} table in force on {first}")
+
+
+def _phase_limit(table: standards.Standard, day: pl.Expr, pollutant: str, averaging: str,
+                 klass: str = "class2") -> pl.Expr:
+    """GB 3095 limit of `pollutant`/`averaging` in the phase of `table` covering `day`."""
+    phases = table["phases"]
+    expr: Any = None
+    for phase in phases[:-1]:
+        cond = day <= pl.lit(standards._as_date(phase["to"], table.id))
+        value = phase[klass][pollutant].get(averaging)
+        expr = (pl.when(cond) if expr is None else expr.when(cond)).then(pl.lit(value, dtype=pl.Float64))
+    last = pl.lit(phases[-1][klass][pollutant].get(averaging), dtype=pl.Float64)
+    return last if expr is None else expr.otherwise(last)
+
+
+def _limit_expr(day: pl.Expr, gb_version: str, pollutant: str, averaging: str, standard: str) -> pl.Expr:
+    """Class-2 GB 3095 limit [µg/m³; CO mg/m³] in force on `day` (table id in column `gb_version`)."""
+    return _by_table(gb_version, {t.id: _phase_limit(t, day, pollutant, averaging)
+                                  for t in _tables("gb3095", standard)}, pl.Float64)
+
+
+def _gb_value(gb_version: str, key: str, standard: str) -> pl.Expr:
+    return _by_table(gb_version, {t.id: pl.lit(t["validity"][key]) for t in _tables("gb3095", standard)},
+                     pl.Int64)
+
+
+# --------------------------------------------------------------------------------------------------
+# exact arithmetic helpers
+# --------------------------------------------------------------------------------------------------
+def _scaled(expr: pl.Expr, factor: int = MILLI) -> pl.Expr:
+    """A Float64 concentration as an Int64 count of 1/`factor` units (exact for ≤3 decimals)."""
+    return (expr.cast(pl.Float64) * factor).round(0).cast(pl.Int64)
+
+
+def _div_half_even(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+    """``round(num / den)`` with ties to even (GB/T 8170), for Int64 ``num >= 0`` and ``den > 0``."""
+    q = num // den
+    twice = 2 * (num - q * den)
+    return (pl.when(twice > den).then(q + 1).when(twice < den).then(q)
+            .otherwise(q + q % 2))
+
+
+def _ceil_div(num: pl.Expr, den: int) -> pl.Expr:
+    return -((-num) // den)
+
+
+def _iaqi_segments(c: pl.Expr, points: Sequence[float | None], levels: Sequence[int], unit: int,
+                   above: pl.Expr) -> pl.Expr:
+    """IAQI of the Int64 concentration `c` (in 1/`unit` of the table's unit); `above` past the last point."""
+    bp = [None if p is None else int(round(p * unit)) for p in points]
+    expr: Any = pl.when(c.is_null() | (c < 0)).then(pl.lit(None, dtype=pl.Int64))
+    for i in range(1, len(bp)):
+        lo, hi = bp[i - 1], bp[i]
+        if hi is None or lo is None:
+            break
+        span = hi - lo
+        value = levels[i - 1] + _ceil_div((levels[i] - levels[i - 1]) * (c - lo), span)
+        expr = expr.when(c <= hi).then(value)
+    return expr.otherwise(above)
+
+
+def iaqi(concentration: pl.Expr, table: standards.Standard, indicator: str, *, unit: int = MILLI,
+         above_800: pl.Expr | None = None) -> pl.Expr:
+    """Individual air quality index of one indicator, rounded up.
+
+    Parameters
+    ----------
+    concentration : pl.Expr
+        Int64 concentration in 1/`unit` of [µg/m³] (CO [mg/m³]); null = missing.
+    table : Standard
+        An ``hj633`` table.
+    indicator : str
+        Breakpoint column, e.g. ``"so2_1h"``, ``"pm2_5_24h"``, ``"o3_8h"``.
+    unit : int
+        Denominator of `concentration`'s unit (1000 for milli-units, 10 for 0.1 mg/m³).
+    above_800 : pl.Expr, optional
+        For ``so2_1h`` and ``o3_8h`` under a table whose rule is ``use_indicator``: the IAQI of the
+        replacement indicator (SO2 24-h mean, O3 1-h value). Null when not given.
+
+    Returns
+    -------
+    pl.Expr
+        Int64 IAQI [-]; null for a missing or negative concentration.
+
+    Notes
+    -----
+    ``IAQI = ceil((IAQI_Hi - IAQI_Lo) / (BP_Hi - BP_Lo) * (C - BP_Lo) + IAQI_Lo)`` for
+    ``BP_Lo <= C <= BP_Hi``, evaluated in integers. Above the top breakpoint IAQI is
+    ``above_top_breakpoint.iaqi`` (500), except for the ``above_800`` rules of the table.
+
+    References
+    ----------
+    HJ 633-2012 表1, 6.2; HJ 633-2026 表3 (注b, 注c), 4.2.6.
+    """
+    points = table["breakpoints"][indicator]
+    levels = table["iaqi_levels"]["values"]
+    rule = (table.get("above_800") or {}).get(indicator)
+    above: pl.Expr = pl.lit(int(table["above_top_breakpoint"]["iaqi"]), dtype=pl.Int64)
+    if rule:
+        limit = int(round(rule["above"] * unit))
+        if rule["action"] == "fixed":
+            special = pl.lit(int(rule["iaqi"]), dtype=pl.Int64)
+        else:
+            special = above_800 if above_800 is not None else pl.lit(None, dtype=pl.Int64)
+        return pl.when(concentration > limit).then(special).otherwise(
+            _iaqi_segments(concentration, points, levels, unit, above))
+    return _iaqi_segments(concentration, points, levels, unit, above)
+
+
+def _nm_contains(code: str) -> pl.Expr:
+    """True where the row's ``not_monitored`` list holds `code`."""
+    return pl.col("_nm").list.contains(code).fill_null(False)
+
+
+def level_of(aqi: pl.Expr, table: standards.Standard, field: str = "level") -> pl.Expr:
+    """Level (1-6), ``category_zh``, ``color_zh`` or ``hex`` of an AQI or IAQI expression under `table`.
+
+    References
+    ----------
+    HJ 633-2012 表2、附录A; HJ 633-2026 表1、附录A.
+    """
+    items = table["levels"]["items"]
+    dtype = pl.Int64 if field == "level" else pl.String
+    expr: Any = pl.when(aqi.is_null()).then(pl.lit(None, dtype=dtype))
+    for item in items[:-1]:
+        expr = expr.when(aqi <= item["aqi_to"]).then(pl.lit(item[field], dtype=dtype))
+    return expr.otherwise(pl.lit(items[-1][field], dtype=dtype))
+
+
+def _level_columns(table_col: str, tables: list[standards.Standard], aqi: str = "aqi") -> list[pl.Expr]:
+    """level (1-6), category (类别) and colour (hex) of the AQI column, from the table of each row."""
+    out = []
+    for field, name, dtype in (("level", "level", pl.Int64), ("category_zh", "category", pl.String),
+                               ("hex", "color", pl.String)):
+        parts = {}
+        for table in tables:
+            expr: Any = None
+            for item in table["levels"]["items"]:
+                value = pl.lit(item[field], dtype=dtype)
+                if item["aqi_to"] is None:
+                    expr = value if expr is None else expr.otherwise(value)
+                else:
+                    cond = pl.col(aqi) <= item["aqi_to"]
+                    expr = (pl.when(cond) if expr is None else expr.when(cond)).then(value)
+            parts[table.id] = pl.when(pl.col(aqi).is_null()).then(pl.lit(None, dtype=dtype)).otherwise(expr)
+        out.append(_by_table(table_col, parts, dtype).alias(name))
+    return out
+
+
+def _aqi_columns(codes: Sequence[str], table_col: str, tables: list[standards.Standard],
+                 exceeding: bool = False) -> list[list[pl.Expr]]:
+    """Stages computing aqi, primary_pollutant (and exceeding_pollutants) from ``iaqi_<code>`` columns.
+
+    The AQI is the maximum IAQI. A pollutant that is missing (null and not in ``_nm``) withholds the
+    AQI unless the table's ``missing_data.publish_only_above`` is null or the AQI exceeds it
+    (HJ 633-2026 5.3.1); a pollutant outside the monitoring plan does not (5.3.2).
+    """
+    iaqis = [pl.col(f"iaqi_{c}") for c in codes]
+    n_missing = pl.sum_horizontal([(pl.col(f"iaqi_{c}").is_null() & ~_nm_contains(_SOURCE.get(c, c)))
+                                   .cast(pl.Int64) for c in codes])
+    raw = pl.max_horizontal(iaqis)
+    parts = {}
+    for table in tables:
+        above = (table.get("missing_data") or {}).get("publish_only_above")
+        if above is None:
+            parts[table.id] = raw
+        else:
+            parts[table.id] = pl.when((n_missing == 0) | (raw > above)).then(raw)
+    stage1 = [_by_table(table_col, parts, pl.Int64).alias("aqi"), raw.alias("aqi_available")]
+    prim_parts, exc_parts = {}, {}
+    for table in tables:
+        cut = table["primary_pollutant"]["aqi_above"]
+        names = [pl.when(pl.col(f"iaqi_{c}") == pl.col("aqi")).then(pl.lit(c)) for c in codes]
+        prim_parts[table.id] = (pl.when(pl.col("aqi") > cut)
+                                .then(pl.concat_str(names, separator=",", ignore_nulls=True))
+                                .otherwise(pl.lit("")))
+        rule = table.get("exceeding_pollutant")
+        if rule:
+            over = [pl.when(pl.col(f"iaqi_{c}") > rule["iaqi_above"]).then(pl.lit(c)) for c in codes]
+            exc_parts[table.id] = pl.concat_str(over, separator=",", ignore_nulls=True)
+    stage2 = [pl.when(pl.col("aqi").is_null()).then(pl.lit(None, dtype=pl.String))
+              .otherwise(_by_table(table_col, prim_parts, pl.String)).alias("primary_pollutant")]
+    if exceeding:
+        stage2.append(_by_table(table_col, exc_parts, pl.String).alias("exceeding_pollutants"))
+    return [stage1, stage2 + _level_columns(table_col, tables)]
+
+
+def _with_nm(frame: pl.DataFrame) -> pl.DataFrame:
+    if "not_monitored" in frame.columns:
+        return frame.with_columns(
+            pl.col("not_monitored").cast(pl.String).str.replace_all(" ", "").str.split(",").alias("_nm"))
+    return frame.with_columns(pl.lit(None, dtype=pl.List(pl.String)).alias("_nm"))
+
+
+# --------------------------------------------------------------------------------------------------
+# hourly (real-time) AQI
+# --------------------------------------------------------------------------------------------------
+def hourly_aqi(frame: pl.DataFrame, standard: str = _AUTO) -> pl.DataFrame:
+    """Real-time (hourly) AQI as the national platform publishes it.
+
+    Parameters
+    ----------
+    frame : pl.DataFrame
+        Canonical hourly air frame: ``station_id``, ``time`` (hour END, Beijing), ``so2, no2, o3,
+        pm10, pm2_5`` [µg/m³], ``co`` [mg/m³]; optional ``not_monitored`` (comma-joined codes
+        outside the monitoring plan, "/" in the feeds).
+    standard : {"auto", "2012", "2026"}
+        ``auto`` chooses the HJ 633 table by the hour's START date (the hour ending
+        2026-03-01 00:00 is judged by HJ 633-2012, the one ending 01:00 by HJ 633-2026).
+
+    Returns
+    -------
+    pl.DataFrame
+        `frame` plus ``iaqi_so2 … iaqi_pm2_5`` [-], ``aqi`` [-] (null when withheld),
+        ``level`` (1-6), ``category``, ``color`` (hex), ``primary_pollutant`` (codes joined by
+        ",", "" when AQI <= 50), ``standard`` (table id).
+
+    Notes
+    -----
+    Each 1-hour value is indexed on the table's ``realtime.indicators`` column: SO2, NO2, CO, O3 on
+    their 1-hour breakpoints, PM10 and PM2.5 1-hour values on the 24-hour PM breakpoints. Each IAQI
+    is rounded up; AQI = max IAQI. SO2 1-h > 800 µg/m³: HJ 633-2012 reports the IAQI of the SO2
+    24-hour moving mean (24 hours ending at that hour, at least ``daily_min_hours`` valid values),
+    HJ 633-2026 reports 200. Missing pollutants follow ``missing_data`` of the table.
+
+    References
+    ----------
+    HJ 633-2012 5.1, 6.1, 6.2, 表1 注(1)(2); HJ 633-2026 4.2, 5.3, 表3 注a、b.
+    """
+    tables = _tables("hj633", standard)
+    df = _with_nm(frame).with_columns(
+        _version_expr("hj633", (pl.col("time") - pl.duration(hours=1)).dt.date(), standard).alias("standard"))
+    _check_versions(df, "standard", "time", "hj633")
+    df = df.with_columns([_scaled(pl.col(p)).alias(f"_{p}") for p in POLLUTANTS])
+    needs_moving = any(
+        ((t.get("above_800") or {}).get("so2_1h") or {}).get("action") == "use_indicator" for t in tables)
+    so2_24h: pl.Expr | None = None
+    if needs_moving and df.height and df.select((pl.col("_so2") > 800 * MILLI).any()).item():
+        gb = _pick("gb3095", "2012") if standard != _AUTO else standards.versions("gb3095")[0]
+        min_hours = int(gb["validity"]["daily_min_hours"])
+        df = df.sort("station_id", "time").with_columns(
+            pl.col("_so2").rolling_sum_by("time", window_size="24h", closed="right").over("station_id").alias("_s24"),
+            pl.col("_so2").is_not_null().cast(pl.Int64)
+            .rolling_sum_by("time", window_size="24h", closed="right").over("station_id").alias("_n24"))
+        df = df.with_columns(pl.when(pl.col("_n24") >= min_hours)
+                             .then(_div_half_even(pl.col("_s24"), pl.col("_n24") * MILLI)).alias("_so2_24h"))
+        so2_24h = pl.col("_so2_24h")
+    iaqi_cols = []
+    for p in POLLUTANTS:
+        parts = {}
+        for table in tables:
+            indicator = table["realtime"]["indicators"][p]
+            extra = None
+            if p == "so2" and so2_24h is not None:
+                extra = iaqi(so2_24h, table, "so2_24h", unit=1)
+            parts[table.id] = iaqi(pl.col(f"_{p}"), table, indicator, above_800=extra)
+        iaqi_cols.append(_by_table("standard", parts, pl.Int64).alias(f"iaqi_{p}"))
+    df = df.with_columns(iaqi_cols)
+    for stage in _aqi_columns(POLLUTANTS, "standard", tables):
+        df = df.with_columns(stage)
+    helpers = [c for c in df.columns if c.startswith("_")]
+    return df.drop(helpers)
+
+
+# --------------------------------------------------------------------------------------------------
+# daily values per station
+# --------------------------------------------------------------------------------------------------
+def mark_not_monitored(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add to ``not_monitored`` every pollutant a station reports no value for in the whole frame.
+
+    HJ 633-2026 5.3.2 lets a pollutant outside the station's monitoring plan ("/") not block the
+    AQI. Inputs that cannot say "/" (an empty column of the English CSV) are read this way: a
+    station that has no value of a pollutant anywhere in the input is taken as not monitoring it.
+    A pollutant with values at some hours stays "missing" at the other hours.
+    """
+    df = _with_nm(frame)
+    absent = df.group_by("station_id").agg(
+        [pl.col(p).is_null().all().alias(f"_absent_{p}") for p in POLLUTANTS])
+    df = df.join(absent, on="station_id", how="left")
+    listed = [pl.when(_nm_contains(p) | pl.col(f"_absent_{p}")).then(pl.lit(p)) for p in POLLUTANTS]
+    df = df.with_columns(pl.concat_str(listed, separator=",", ignore_nulls=True).alias("not_monitored"))
+    return df.drop([c for c in df.columns if c.startswith("_")])
+
+
+def _day_index(time: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    start = time - pl.duration(hours=1)
+    return start.dt.date().alias("date"), (start.dt.hour().cast(pl.Int64) + 1).alias("_h")
+
+
+def daily_values(frame: pl.DataFrame, standard: str = _AUTO) -> pl.DataFrame:
+    """Daily concentrations, IAQIs and AQI per station and natural day.
+
+    Parameters
+    ----------
+    frame : pl.DataFrame
+        Canonical hourly air frame (hour-END labels, Beijing time). Duplicate (station, time) rows:
+        the last one is used.
+    standard : {"auto", "2012", "2026"}
+        Table choice; ``auto`` judges each day by the HJ 633 / GB 3095 table in force that day.
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per ``station_id, date``: ``so2, no2, co, pm10, pm2_5, o3_8h, o3_1h`` [µg/m³, CO
+        mg/m³] rounded half to even (integers; CO 0.1), null when invalid; ``hours_<p>`` (valid hours),
+        ``o3_8h_windows`` (valid 8-h windows); ``iaqi_<indicator>``, ``aqi``, ``level``,
+        ``category``, ``color``, ``primary_pollutant``, ``exceeding_pollutants`` (HJ 633-2012 days
+        only); ``valid`` (every indicator of the version valid or outside the monitoring plan),
+        ``invalid`` (codes of invalid indicators), ``not_monitored``, ``standard`` (HJ 633 id),
+        ``gb3095`` (GB 3095 id). ``o3_1h`` and ``iaqi_o3_1h`` are null on HJ 633-2026 days.
+
+    Notes
+    -----
+    Day D covers the hours ending D 01:00 … D+1 00:00. 24-hour mean = Σ hourly values / n with
+    ``n >= validity.daily_min_hours`` (20). O3 8-hour means for the windows ending 08:00 … 24:00
+    (``hj663 o3_8h_daily_max``), each with at least ``o3_8h_min_hours`` (6) of its 8 hours, each
+    rounded; the daily maximum is valid with at least ``min_valid_windows`` (14) valid windows or
+    when it exceeds the class-2 8-hour limit. O3 daily maximum 1-hour (2012 days) needs
+    ``o3_1h_daily_max.min_hours`` (20) hourly values. Sums are exact integers (milli-units); each
+    mean is rounded half to even to the table's decimals and the IAQI is computed from the rounded
+    value (HJ 633-2026: "浓度…按照GB/T 8170要求修约"). Above 800 µg/m³ for O3 8-h: 2012 uses the O3
+    1-h IAQI, 2026 reports 300.
+
+    References
+    ----------
+    GB 3095-2012/2026 表4; HJ 633-2012 5.1, 6.1; HJ 633-2026 4.2, 5.3; HJ 663-2013 (O3 8-h validity).
+    """
+    # HJ 663-2013 is the only statistics table (HJ 663-2026 text pending): its rules apply to all days
+    hj663 = standards.versions("hj663")[-1]
+    o3_rule, o3_1h_rule = hj663["o3_8h_daily_max"], hj663["o3_1h_daily_max"]
+    date, hour = _day_index(pl.col("time"))
+    df = (_with_nm(frame).unique(["station_id", "time"], keep="last", maintain_order=True)
+          .with_columns(date, hour)
+          .with_columns([_scaled(pl.col(p)).alias(f"_{p}") for p in POLLUTANTS]))
+    first, last = int(o3_rule["first_window_end_hour"]), int(o3_rule["last_window_end_hour"])
+    aggs: list[pl.Expr] = []
+    for p in ("so2", "no2", "co", "pm10", "pm2_5", "o3"):
+        aggs += [pl.col(f"_{p}").sum().alias(f"_sum_{p}"), pl.col(f"_{p}").count().alias(f"hours_{p}"),
+                 _nm_contains(p).any().alias(f"_nm_{p}")]
+    aggs.append(pl.col("_o3").max().alias("_max_o3"))
+    aggs += [pl.col("_o3").filter(pl.col("_h") == h).first().alias(f"_o3h{h}") for h in range(1, last + 1)]
+    day = df.group_by("station_id", "date").agg(aggs)
+    day = day.with_columns(
+        _version_expr("hj633", pl.col("date"), standard).alias("standard"),
+        _version_expr("gb3095", pl.col("date"), standard).alias("gb3095"))
+    _check_versions(day, "standard", "date", "hj633")
+    _check_versions(day, "gb3095", "date", "gb3095")
+    tables = [t for t in _tables("hj633", standard) if t.id in set(day.get_column("standard").unique())] \
+        or _tables("hj633", standard)[:1]
+    decimals = {t.id: t["rounding"]["concentration"]["decimals"] for t in tables}
+    min_hours = _gb_value("gb3095", "daily_min_hours", standard)
+    win = _gb_value("gb3095", "o3_8h_window_hours", standard)
+    win_min = _gb_value("gb3095", "o3_8h_min_hours", standard)
+    # O3 8-h windows ending at hour t of the day: hours t-7 .. t (window length from the table: 8)
+    window_hours = int(standards.versions("gb3095")[-1]["validity"]["o3_8h_window_hours"])
+    win_cols = []
+    for t in range(first, last + 1):
+        cols = [pl.col(f"_o3h{h}") for h in range(t - window_hours + 1, t + 1)]
+        n = pl.sum_horizontal([c.is_not_null().cast(pl.Int64) for c in cols])
+        s = pl.sum_horizontal([c.fill_null(0) for c in cols])
+        win_cols.append(pl.when((n >= win_min) & (win == window_hours))
+                        .then(_div_half_even(s, pl.max_horizontal(n, pl.lit(1)) * MILLI)).alias(f"_w{t}"))
+    day = day.with_columns(win_cols)
+    wins = [pl.col(f"_w{t}") for t in range(first, last + 1)]
+    day = day.with_columns(
+        pl.max_horizontal(wins).alias("_o3_8h_max"),
+        pl.sum_horizontal([w.is_not_null().cast(pl.Int64) for w in wins]).alias("o3_8h_windows"),
+        _limit_expr(pl.col("date"), "gb3095", "o3", "daily_max_8h", standard).alias("_o3_limit"))
+    units: list[pl.Expr] = []
+    for code in ("so2", "no2", "co", "pm10", "pm2_5"):
+        parts = {tid: _div_half_even(pl.col(f"_sum_{code}"),
+                                     pl.col(f"hours_{code}") * (MILLI // 10 ** int(d[code])))
+                 for tid, d in decimals.items()}
+        units.append(pl.when(pl.col(f"hours_{code}") >= min_hours)
+                     .then(_by_table("standard", parts, pl.Int64)).alias(f"_u_{code}"))
+    o3_ok = ((pl.col("o3_8h_windows") >= int(o3_rule["min_valid_windows"]))
+             | (pl.lit(bool(o3_rule["exceedance_keeps_valid"]))
+                & (pl.col("_o3_8h_max") > pl.col("_o3_limit") * 1)))
+    units.append(pl.when(o3_ok & pl.col("_o3_8h_max").is_not_null()).then(pl.col("_o3_8h_max")).alias("_u_o3_8h"))
+    has_1h = {t.id: "o3_1h" in t["daily"]["indicators"] for t in tables}
+    o3_1h = _div_half_even(pl.col("_max_o3"), pl.lit(MILLI))
+    units.append(pl.when((pl.col("hours_o3") >= int(o3_1h_rule["min_hours"]))
+                         & _by_table("standard", {k: pl.lit(v) for k, v in has_1h.items()}, pl.Boolean))
+                 .then(o3_1h).alias("_u_o3_1h"))
+    day = day.with_columns(units)
+    return _daily_indices(day, tables, decimals, keys=["station_id", "date"])
+
+
+def _daily_indices(day: pl.DataFrame, tables: list[standards.Standard], decimals: dict[str, dict],
+                   keys: list[str]) -> pl.DataFrame:
+    """From ``_u_<code>`` integer values (reporting units) and ``_nm_<pollutant>`` flags: values,
+    IAQIs, AQI, level, primary and exceeding pollutants, validity."""
+    values = []
+    for code in DAILY_INDICATORS:
+        parts = {tid: pl.col(f"_u_{code}") / (10 ** int(d.get(code, 0))) for tid, d in decimals.items()}
+        values.append(_by_table("standard", parts, pl.Float64).alias(code))
+    day = day.with_columns(values)
+    # not monitored on this day: flagged "/" and no value at all
+    nm = [pl.when(pl.col(f"_nm_{p}")).then(pl.lit(p)) for p in ("so2", "no2", "co", "o3", "pm10", "pm2_5")]
+    day = day.with_columns(pl.concat_str(nm, separator=",", ignore_nulls=True).alias("not_monitored"))
+    day = day.with_columns(pl.col("not_monitored").str.split(",").alias("_nm"))
+    iaqi_cols = []
+    for code in DAILY_INDICATORS:
+        parts = {}
+        for table in tables:
+            indicators = table["daily"]["indicators"]
+            if code not in indicators:
+                continue
+            unit = 10 ** int(decimals[table.id].get(code, 0))
+            extra = None
+            rule = (table.get("above_800") or {}).get(indicators[code])
+            if rule and rule["action"] == "use_indicator":
+                other = next(c for c, ind in indicators.items() if ind == rule["indicator"])
+                extra = iaqi(pl.col(f"_u_{other}"), table, rule["indicator"],
+                             unit=10 ** int(decimals[table.id].get(other, 0)))
+            parts[table.id] = iaqi(pl.col(f"_u_{code}"), table, indicators[code], unit=unit, above_800=extra)
+        iaqi_cols.append(_by_table("standard", parts, pl.Int64).alias(f"iaqi_{code}"))
+    day = day.with_columns(iaqi_cols)
+    # indicators not part of a row's version do not count as missing
+    in_version = {code: {t.id: code in t["daily"]["indicators"] for t in tables} for code in DAILY_INDICATORS}
+    missing = []
+    for code in DAILY_INDICATORS:
+        part = _by_table("standard", {k: pl.lit(v) for k, v in in_version[code].items()}, pl.Boolean)
+        missing.append(pl.when(part & pl.col(code).is_null() & ~_nm_contains(_SOURCE[code])).then(pl.lit(code)))
+    day = day.with_columns(pl.concat_str(missing, separator=",", ignore_nulls=True).alias("invalid"))
+    day = day.with_columns((pl.col("invalid") == "").alias("valid"))
+    exceeding = any(t.get("exceeding_pollutant") for t in tables)
+    for stage in _aqi_columns(DAILY_INDICATORS, "standard", tables, exceeding=exceeding):
+        day = day.with_columns(stage)
+    if not exceeding:
+        day = day.with_columns(pl.lit(None, dtype=pl.String).alias("exceeding_pollutants"))
+    hours = [c for c in day.columns if c.startswith("hours_") or c == "o3_8h_windows"]
+    order = (keys + ["aqi", "level", "category", "color", "primary_pollutant", "exceeding_pollutants", "valid",
+                     "invalid", "not_monitored", *DAILY_INDICATORS, *[f"iaqi_{c}" for c in DAILY_INDICATORS],
+                     *hours, "standard", "gb3095"])
+    extra = [c for c in day.columns if c in ("stations",)]
+    return day.select(order[:len(keys)] + extra + order[len(keys):]).sort(keys)
+
+
+# --------------------------------------------------------------------------------------------------
+# area daily values
+# --------------------------------------------------------------------------------------------------
+def area_daily(daily: pl.DataFrame, areas: pl.DataFrame, standard: str = _AUTO) -> pl.DataFrame:
+    """Daily concentrations and AQI of areas (cities, counties) from their stations' daily values.
+
+    Parameters
+    ----------
+    daily : pl.DataFrame
+        Output of :func:`daily_values`.
+    areas : pl.DataFrame
+        ``station_id, area``; a station may belong to several areas.
+    standard : {"auto", "2012", "2026"}
+        Table choice, as in :func:`daily_values`.
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per ``area, date``: ``stations`` (stations with at least one valid daily value that
+        day), the indicators [µg/m³, CO mg/m³], their IAQIs, ``aqi``, ``level``, ``category``,
+        ``color``, ``primary_pollutant``, ``exceeding_pollutants``, ``valid``, ``invalid``,
+        ``not_monitored``, ``standard``, ``gb3095``.
+
+    Notes
+    -----
+    ``C_area = Σ C_station / n`` over the stations whose daily value of that indicator is valid,
+    using the stations' reported (rounded) daily values, summed exactly in reporting units and
+    rounded half to even (GB/T 8170); IAQI, AQI and primary pollutant are then computed from the
+    area concentrations under the HJ 633 table in force that day (not from the stations' AQIs).
+    An indicator is "not monitored" in the area only when no station of the area monitors it.
+
+    References
+    ----------
+    HJ 663-2013 (城市浓度为评价点位浓度的算术平均); HJ 633-2012 5/6, HJ 633-2026 4.2, 5.3.
+    """
+    tables_all = _tables("hj633", standard)
+    link = areas.select(pl.col("station_id").cast(pl.String), pl.col("area").cast(pl.String)).unique()
+    df = daily.join(link, on="station_id", how="inner")
+    df = df.with_columns(_version_expr("hj633", pl.col("date"), standard).alias("standard"),
+                         _version_expr("gb3095", pl.col("date"), standard).alias("gb3095"))
+    tables = [t for t in tables_all if t.id in set(df.get_column("standard").unique())] or tables_all[:1]
+    decimals = {t.id: t["rounding"]["concentration"]["decimals"] for t in tables}
+    unit_of = {code: _by_table("standard", {tid: pl.lit(10 ** int(d.get(code, 0))) for tid, d in decimals.items()},
+                               pl.Int64) for code in DAILY_INDICATORS}
+    df = df.with_columns([(pl.col(c) * unit_of[c]).round(0).cast(pl.Int64).alias(f"_v_{c}") for c in DAILY_INDICATORS])
+    df = df.with_columns(pl.col("not_monitored").fill_null("").str.split(",").alias("_nml"))
+    aggs: list[pl.Expr] = [
+        pl.col("station_id").filter(pl.any_horizontal([pl.col(c).is_not_null() for c in DAILY_INDICATORS]))
+        .n_unique().alias("stations")]
+    for c in DAILY_INDICATORS:
+        aggs += [pl.col(f"_v_{c}").sum().alias(f"_s_{c}"), pl.col(f"_v_{c}").count().alias(f"_n_{c}")]
+    for p in ("so2", "no2", "co", "o3", "pm10", "pm2_5"):
+        aggs.append(pl.col("_nml").list.contains(p).all().alias(f"_nm_{p}"))
+    day = df.group_by("area", "date", "standard", "gb3095").agg(aggs)
+    day = day.with_columns([pl.when(pl.col(f"_n_{c}") > 0)
+                            .then(_div_half_even(pl.col(f"_s_{c}"), pl.col(f"_n_{c}"))).alias(f"_u_{c}")
+                            for c in DAILY_INDICATORS])
+    out = _daily_indices(day, tables, decimals, keys=["area", "date"])
+    return out.drop([c for c in out.columns if c.startswith("hours_") or c == "o3_8h_windows"])
+
+
+# --------------------------------------------------------------------------------------------------
+# period statistics
+# --------------------------------------------------------------------------------------------------
+def _period_frame(daily: pl.DataFrame, period: str) -> pl.DataFrame:
+    d = pl.col("date")
+    if period == "month":
+        return daily.with_columns(d.dt.strftime("%Y-%m").alias("period"))
+    if period == "quarter":
+        return daily.with_columns(pl.format("{}Q{}", d.dt.year(), d.dt.quarter()).alias("period"))
+    if period == "year":
+        return daily.with_columns(d.dt.year().cast(pl.String).alias("period"))
+    if period == "ytd":
+        months = daily.select(d.dt.year().alias("_y"), d.dt.month().alias("_m")).unique()
+        joined = daily.with_columns(d.dt.year().alias("_y"), d.dt.month().alias("_dm")).join(months, on="_y")
+        return (joined.filter(pl.col("_dm") <= pl.col("_m"))
+                .with_columns(pl.format("{}-01~{}", pl.col("_y"), pl.col("_m").cast(pl.String).str.zfill(2))
+                              .alias("period"))
+                .drop("_y", "_m", "_dm"))
+    raise ValueError(f"unknown period {period!r}: month, quarter, ytd or year")
+
+
+def percentile(values: pl.Expr, p: int, unit: int = 1) -> pl.Expr:
+    """p-th percentile of a group's values by HJ 663, exact on values with 1/`unit` resolution.
+
+    Parameters
+    ----------
+    values : pl.Expr
+        Daily values [µg/m³; CO mg/m³] (nulls ignored).
+    p : int
+        Percentile [%], 0-100.
+    unit : int
+        Resolution of the values (1 for integers, 10 for 0.1 mg/m³).
+
+    Returns
+    -------
+    pl.Expr
+        Float64 percentile (unrounded, exact to 1/(100·unit)).
+
+    Notes
+    -----
+    Ascending order X(1..n); ``k = 1 + (n - 1)·p/100``; ``s = int(k)``;
+    ``m_p = X(s) + (X(s+1) - X(s))·(k - s)`` (numpy "linear", Excel PERCENTILE.INC). Evaluated as
+    integers: ``100·m_p·unit = 100·X(s) + (X(s+1) - X(s))·((n-1)·p mod 100)``.
+
+    References
+    ----------
+    HJ 663-2013 (百分位数计算方法).
+    """
+    x = (values * unit).round(0).cast(pl.Int64).drop_nulls().sort()
+    n = x.len().cast(pl.Int64)
+    pos = (n - 1) * p
+    s0 = pos // 100
+    s1 = pl.min_horizontal(s0 + 1, n - 1)
+    frac = pos % 100
+    lo, hi = x.get(s0), x.get(s1)
+    return pl.when(n > 0).then((lo * 100 + (hi - lo) * frac) / (100 * unit))
+
+
+def _round_float(expr: pl.Expr, decimals: int) -> pl.Expr:
+    """GB/T 8170 rounding of a float statistic, after removing float noise beyond 1e-9."""
+    return expr.round(9).round(decimals, mode="half_to_even")
+
+
+def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl.DataFrame | None = None,
+                 weighted: bool | None = None, standard: str = _AUTO) -> pl.DataFrame:
+    """Period statistics, composite index and ranking of areas (HJ 663, GB 3095, ranking rules).
+
+    Parameters
+    ----------
+    area_daily_frame : pl.DataFrame
+        Output of :func:`area_daily`.
+    period : {"month", "quarter", "ytd", "year"}
+        Calendar periods (Beijing). ``ytd`` gives, for every month M with data, January..M of that
+        year (label ``YYYY-01~MM``).
+    dust : pl.DataFrame, optional
+        ``area, date`` of sand-dust-affected days. When given the result is "扣沙": those days'
+        PM10 and PM2.5 values are left out of the period concentrations and the composite index,
+        while valid days, good days and level counts keep them. Without it: "不扣沙".
+    weighted : bool, optional
+        Use the unverified weighted 2026 composite index; default from the hj663 table (off).
+    standard : {"auto", "2012", "2026"}
+        Table choice for the composite-index denominators and limits.
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per ``area, period``: ``standard`` ("2012", "2026" or "2012+2026"), ``valid_days``,
+        ``so2, no2, pm10, pm2_5`` (means) and ``co`` (mean), ``co_p95``, ``o3_8h_p90``,
+        ``so2_p98, no2_p98, pm10_p95, pm2_5_p95`` [µg/m³; CO mg/m³] rounded half to even;
+        ``days_<indicator>`` (valid days per indicator), ``good_days``, ``good_day_ratio`` [%],
+        ``days_level1..6``, ``over_<indicator>`` (days above the class-2 24-h limit of the day's
+        table), ``compliant_<statistic>`` and ``compliant`` (class-2 limits of the table/phase in
+        force on the period's last day), ``composite_index``, ``composite_primary``, ``rank``,
+        ``rank_value``, ``dust``, ``notes``.
+
+    Notes
+    -----
+    Means are arithmetic means of valid daily values; ``co_p95`` and ``o3_8h_p90`` are percentiles
+    by :func:`percentile`. ``I_i = C_i / S_i`` with C at statistical precision (unrounded means and
+    percentiles) and S the class-2 limits named in ``hj663 composite_index.components``;
+    ``composite_index = Σ w_i·I_i`` rounded to 2 decimals; ``composite_primary`` = largest I_i.
+    Areas are ranked ascending on the rounded index within each period; equal indices share the
+    smaller rank, written "n（并列）". The index is null (and unranked) when a component is
+    missing. ``good_day_ratio = good_days / valid_days × 100`` (1 decimal); a valid day is a day
+    with an area AQI. Notes list validity shortfalls (per month: 27 days, 25 in February; per
+    year: 324) and the HJ 663-2026 pending notice.
+
+    References
+    ----------
+    GB 3095-2012/2026 表1, 表4; HJ 663-2013; 城市环境空气质量排名技术规定 (环办〔2014〕64号);
+    环办监测〔2016〕120号 (扣沙).
+    """
+    rules = standards.versions("hj663")[-1]
+    stats_rule, comp, sand = rules["statistics"], rules["composite_index"], rules["sand_dust"]
+    if weighted is None:
+        weighted = bool(comp["weighted_variant_2026"]["enabled"])
+    weights = comp["weighted_variant_2026"]["weights"] if weighted else comp["weights"]
+    dec = stats_rule["decimals"]
+    df = _period_frame(area_daily_frame, period)
+    deducted = dust is not None
+    if deducted:
+        flags = dust.select(pl.col("area").cast(pl.String), pl.col("date").cast(pl.Date)).unique() \
+            .with_columns(pl.lit(True).alias("_dust"))
+        df = df.join(flags, on=["area", "date"], how="left").with_columns(pl.col("_dust").fill_null(False))
+    else:
+        df = df.with_columns(pl.lit(False).alias("_dust"))
+    label_of = {t.id: str(t.get("label", t.id)) for t in standards.versions("hj633")}
+    df = df.with_columns(pl.col("standard").replace_strict(label_of, default=pl.col("standard")).alias("_label"))
+
+    def kept(code: str) -> pl.Expr:
+        col = pl.col(code)
+        return col.filter(~pl.col("_dust")) if code in sand["deduct"] else col
+
+    co_unit = 10 ** int(dec.get("co_p95", 1))
+    aggs: list[pl.Expr] = [
+        pl.col("_label").unique().sort().str.join("+").alias("standard"),
+        pl.col("aqi").count().alias("valid_days"),
+        (pl.col("aqi") <= rules["good_days"]["aqi_at_most"]).sum().cast(pl.Int64).alias("good_days"),
+        pl.col("date").max().alias("_last"),
+        pl.col("date").min().alias("_first"),
+        pl.col("gb3095").sort_by("date").last().alias("_gb"),
+    ]
+    for k in range(1, 7):
+        aggs.append((pl.col("level") == k).sum().cast(pl.Int64).alias(f"days_level{k}"))
+    for code in stats_rule["means"] + ["co"]:
+        aggs.append(kept(code).mean().alias(f"_c_{code}"))
+    for code in ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h"):
+        aggs.append(kept(code).count().alias(f"days_{code}"))
+    for name, spec in {**stats_rule["percentiles"], **stats_rule["annual_percentiles"]}.items():
+        ind = spec["indicator"]
+        unit = co_unit if ind == "co" else 1
+        aggs.append(percentile(kept(ind), int(spec["p"]), unit).alias(f"_c_{name}"))
+    limits = {"so2": "daily", "no2": "daily", "co": "daily", "pm10": "daily", "pm2_5": "daily"}
+    df = df.with_columns(
+        [_limit_expr(pl.col("date"), "gb3095", c, a, standard).alias(f"_lim_{c}") for c, a in limits.items()]
+        + [_limit_expr(pl.col("date"), "gb3095", "o3", "daily_max_8h", standard).alias("_lim_o3_8h")])
+    for code in list(limits) + ["o3_8h"]:
+        aggs.append((pl.col(code) > pl.col(f"_lim_{code}")).sum().cast(pl.Int64).alias(f"over_{code}"))
+    out = df.group_by("area", "period").agg(aggs)
+
+    # rounded statistics
+    rounded = []
+    for code in stats_rule["means"] + ["co"]:
+        rounded.append(_round_float(pl.col(f"_c_{code}"), int(dec.get(code, 1))).alias(code))
+    for name in list(stats_rule["percentiles"]) + list(stats_rule["annual_percentiles"]):
+        rounded.append(_round_float(pl.col(f"_c_{name}"), int(dec.get(name, 0))).alias(name))
+    out = out.with_columns(rounded)
+    ratio_dec = int(rules["good_days"]["ratio_decimals"])
+    out = out.with_columns(
+        pl.when(pl.col("valid_days") > 0)
+        .then(_div_half_even(pl.col("good_days") * 100 * 10 ** ratio_dec, pl.col("valid_days")) / 10 ** ratio_dec)
+        .alias("good_day_ratio"))
+
+    # composite index with denominators of the GB 3095 table/phase in force on the last day
+    last = pl.col("_last")
+    parts = []
+    for name, spec in comp["components"].items():
+        s = _limit_expr(last, "_gb", spec["pollutant"], spec["averaging"], standard)
+        parts.append((float(weights.get(name, 1)) * pl.col(f"_c_{name}") / s).alias(f"_i_{name}"))
+        out = out.with_columns(s.alias(f"_s_{name}"))
+    out = out.with_columns(parts)
+    idx = [pl.col(f"_i_{n}") for n in comp["components"]]
+    complete = pl.all_horizontal([c.is_not_null() for c in idx])
+    out = out.with_columns(
+        pl.when(complete).then(_round_float(pl.sum_horizontal(idx), int(comp["decimals"]))).alias("composite_index"),
+        pl.when(complete).then(pl.max_horizontal(idx)).alias("_imax"))
+    names = [pl.when(pl.col(f"_i_{n}") == pl.col("_imax")).then(pl.lit("o3_8h" if n.startswith("o3") else
+                                                                        n.split("_p")[0])) for n in comp["components"]]
+    out = out.with_columns(pl.when(complete).then(pl.concat_str(names, separator=",", ignore_nulls=True))
+                           .alias("composite_primary"))
+    # compliance against class-2 limits in force on the last day
+    checks = {"so2": ("so2", "annual"), "no2": ("no2", "annual"), "pm10": ("pm10", "annual"),
+              "pm2_5": ("pm2_5", "annual"), "co_p95": ("co", "daily"), "o3_8h_p90": ("o3", "daily_max_8h")}
+    annual = {"so2": "so2_p98", "no2": "no2_p98", "pm10": "pm10_p95", "pm2_5": "pm2_5_p95"}
+    comp_cols = []
+    for stat, (pollutant, averaging) in checks.items():
+        ok = pl.col(stat) <= _limit_expr(last, "_gb", pollutant, averaging, standard)
+        if period == "year" and stat in annual:
+            ok = ok & (pl.col(annual[stat]) <= _limit_expr(last, "_gb", pollutant, "daily", standard))
+        comp_cols.append(ok.alias(f"compliant_{stat}"))
+    out = out.with_columns(comp_cols)
+    out = out.with_columns(pl.all_horizontal([pl.col(f"compliant_{s}") for s in checks]).alias("compliant"))
+    # rank
+    out = out.with_columns(
+        pl.col("composite_index").rank(method="min").over("period").cast(pl.Int64).alias("rank_value"),
+        pl.col("composite_index").count().over(["period", "composite_index"]).alias("_ties"))
+    out = out.with_columns(
+        pl.when(pl.col("rank_value").is_null()).then(pl.lit(None, dtype=pl.String))
+        .when(pl.col("_ties") > 1).then(pl.format("{}（{}）", pl.col("rank_value"), pl.lit(comp["tie_label_zh"])))
+        .otherwise(pl.col("rank_value").cast(pl.String)).alias("rank"),
+        pl.lit(sand["label_deducted_zh"] if deducted else sand["label_kept_zh"]).alias("dust"))
+    out = out.join(_notes(df, period, rules), on=["area", "period"], how="left")
+    missing_note = [pl.when(pl.col(f"_c_{n}").is_null()).then(pl.lit(f"缺少{_ZH.get(n, n)}统计值，综合指数未计算"))
+                    for n in comp["components"]]
+    pending = rules.get("pending") or {}
+    pend = pl.lit(False)
+    if pending:
+        pend = pl.col("_last") >= pl.lit(standards._as_date(pending["from"], "hj663"))
+    weighted_note = pl.lit("综合指数按未经核实的加权方法（PM2.5×3、NO2×2、O3×2）计算" if weighted else None,
+                           dtype=pl.String)
+    out = out.with_columns(pl.concat_str(
+        [pl.col("_notes"), pl.concat_str(missing_note, separator="；", ignore_nulls=True).replace("", None),
+         weighted_note, pl.when(pend).then(pl.lit(pending.get("note_zh")))],
+        separator="；", ignore_nulls=True).alias("notes"))
+    first = ["area", "period", "standard", "valid_days", "so2", "no2", "pm10", "pm2_5", "co_p95", "o3_8h_p90",
+             "good_days", "good_day_ratio", *[f"days_level{k}" for k in range(1, 7)], "composite_index",
+             "composite_primary", "rank", "dust", "notes"]
+    rest = ["co", "so2_p98", "no2_p98", "pm10_p95", "pm2_5_p95",
+            *[f"days_{c}" for c in ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h")],
+            *[f"over_{c}" for c in ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h")],
+            *[f"compliant_{s}" for s in checks], "compliant", "rank_value"]
+    return out.select(first + rest).sort("period", "rank_value", "area", nulls_last=True)
+
+
+_ZH = {"so2": "SO2", "no2": "NO2", "co": "CO", "pm10": "PM10", "pm2_5": "PM2.5", "o3_8h": "O3-8h",
+       "co_p95": "CO", "o3_8h_p90": "O3-8h"}
+
+
+def _notes(df: pl.DataFrame, period: str, rules: standards.Standard) -> pl.DataFrame:
+    """Validity notes per area and period: months or years with too few valid daily values."""
+    codes = ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h")
+    monthly = (df.with_columns(pl.col("date").dt.strftime("%Y-%m").alias("_ym"),
+                               pl.col("date").dt.month().alias("_mo"))
+               .group_by("area", "period", "_ym", "_mo", "gb3095")
+               .agg([pl.col(c).count().alias(c) for c in codes] + [pl.len().alias("_rows")]))
+    min_month = _gb_value("gb3095", "monthly_min_days", _AUTO)
+    min_feb = _gb_value("gb3095", "february_min_days", _AUTO)
+    monthly = monthly.with_columns(pl.when(pl.col("_mo") == 2).then(min_feb).otherwise(min_month).alias("_need"))
+    # months split by the 2026-03-01 switch cannot be: the switch falls on a month boundary
+    monthly = monthly.group_by("area", "period", "_ym").agg(
+        [pl.col(c).sum() for c in codes] + [pl.col("_need").max()])
+    long = monthly.unpivot(index=["area", "period", "_ym", "_need"], on=list(codes), variable_name="_code",
+                           value_name="_n")
+    long = long.with_columns(pl.col("_code").replace_strict(_ZH, default=pl.col("_code")).alias("_zh"))
+    per_month = (long.filter(pl.col("_n") < pl.col("_need"))
+                 .sort("_ym", "_code")
+                 .with_columns(pl.format("{} {}有效日数{}，少于{}", pl.col("_ym"), pl.col("_zh"), pl.col("_n"),
+                                         pl.col("_need")).alias("_t"))
+                 .group_by("area", "period").agg(pl.col("_t").str.join("；").alias("_month_notes")))
+    base = df.select("area", "period").unique()
+    out = base.join(per_month, on=["area", "period"], how="left")
+    if period == "year":
+        need = int(standards.versions("gb3095")[-1]["validity"]["annual_min_days"])
+        yearly = (df.group_by("area", "period").agg([pl.col(c).count().alias(c) for c in codes])
+                  .unpivot(index=["area", "period"], on=list(codes), variable_name="_code", value_name="_n")
+                  .filter(pl.col("_n") < need)
+                  .with_columns(pl.col("_code").replace_strict(_ZH, default=pl.col("_code")).alias("_zh"))
+                  .sort("_code")
+                  .with_columns(pl.format("全年{}有效日数{}，少于{}", pl.col("_zh"), pl.col("_n"), pl.lit(need)).alias("_t"))
+                  .group_by("area", "period").agg(pl.col("_t").str.join("；").alias("_year_notes")))
+        out = out.join(yearly, on=["area", "period"], how="left")
+    else:
+        out = out.with_columns(pl.lit(None, dtype=pl.String).alias("_year_notes"))
+    return out.select("area", "period",
+                      pl.concat_str([pl.col("_year_notes"), pl.col("_month_notes")], separator="；",
+                                    ignore_nulls=True).replace("", None).alias("_notes"))
+
+
+# --------------------------------------------------------------------------------------------------
+# change helpers
+# --------------------------------------------------------------------------------------------------
+def previous_period(label: str, kind: str = "yoy") -> str:
+    """The comparison period of a period label: same period last year (``yoy``) or the previous
+    month/quarter (``mom``). Labels as produced by :func:`period_stats`."""
+    if kind not in ("yoy", "mom"):
+        raise ValueError("kind must be 'yoy' or 'mom'")
+    if "~" in label:  # ytd YYYY-01~MM
+        year, rest = label.split("-", 1)
+        if kind == "mom":
+            raise ValueError("a year-to-date period has only a year-on-year comparison")
+        return f"{int(year) - 1}-{rest}"
+    if "Q" in label:
+        year, q = label.split("Q")
+        if kind == "yoy":
+            return f"{int(year) - 1}Q{q}"
+        y, qq = (int(year), int(q) - 1) if int(q) > 1 else (int(year) - 1, 4)
+        return f"{y}Q{qq}"
+    if "-" in label:
+        year, month = (int(x) for x in label.split("-"))
+        if kind == "yoy":
+            return f"{year - 1}-{month:02d}"
+        first = dt.date(year, month, 1) - dt.timedelta(days=1)
+        return f"{first.year}-{first.month:02d}"
+    if kind == "mom":
+        raise ValueError("a year has only a year-on-year comparison")
+    return str(int(label) - 1)
+
+
+def change(current: pl.DataFrame, previous: pl.DataFrame, *,
+           concentrations: Iterable[str] = ("so2", "no2", "pm10", "pm2_5", "co_p95", "o3_8h_p90", "composite_index"),
+           ratios: Iterable[str] = ("good_day_ratio",), keys: Sequence[str] = ("area", "dust")) -> pl.DataFrame:
+    """Year-on-year or month-on-month change between two period-statistics frames.
+
+    Parameters
+    ----------
+    current, previous : pl.DataFrame
+        Outputs of :func:`period_stats` for the period and its comparison period.
+    concentrations : iterable of str
+        Columns compared as relative change [%]: ``(C - C_prev) / C_prev × 100``, 1 decimal
+        (null when the previous value is missing or 0).
+    ratios : iterable of str
+        Columns compared as differences [percentage points]: ``R - R_prev``, 1 decimal.
+    keys : sequence of str
+        Join keys (area and dust mode).
+
+    Returns
+    -------
+    pl.DataFrame
+        ``keys``, ``period``, ``previous_period`` and ``<column>_change`` for each column.
+
+    Notes
+    -----
+    The composite-index rate is the change-ranking rate of 环办监测函〔2017〕197号 (> 0 worse).
+    Relative changes use the rounded published values of both periods.
+
+    References
+    ----------
+    环办监测函〔2017〕197号 城市环境空气质量变化程度排名方案.
+    """
+    rules = standards.versions("hj663")[-1]["change"]
+    concentrations, ratios = list(concentrations), list(ratios)
+    prev = previous.select([*keys, pl.col("period").alias("previous_period"),
+                            *[pl.col(c).alias(f"_p_{c}") for c in concentrations + ratios]])
+    out = current.select([*keys, "period", *concentrations, *ratios]).join(prev, on=list(keys), how="left")
+    cols = [_round_float(pl.when(pl.col(f"_p_{c}") != 0)
+                         .then((pl.col(c) - pl.col(f"_p_{c}")) / pl.col(f"_p_{c}") * 100),
+                         int(rules["rate_decimals"])).alias(f"{c}_change") for c in concentrations]
+    cols += [_round_float(pl.col(c) - pl.col(f"_p_{c}"), int(rules["points_decimals"])).alias(f"{c}_change")
+             for c in ratios]
+    return out.with_columns(cols).select([*keys, "period", "previous_period",
+                                          *[f"{c}_change" for c in concentrations + ratios]])

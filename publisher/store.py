@@ -1,0 +1,510 @@
+"""The store: measurements as Parquet, and a SQLite ledger of files, ingests and bulletins.
+
+Layout (``<home>/store/``)::
+
+    ledger.sqlite                       files, ingests, parts, bulletins, approvals, publications, events
+    air/year=YYYY/month=MM/ingest-<id>.parquet
+    water/year=YYYY/month=MM/ingest-<id>.parquet
+
+Air parts are partitioned by the month of the hour's *start* (the hour ending 2026-04-01 00:00 belongs to
+31 March and lives in March), water parts by the month of ``sampled_at``: a month's bulletin reads only
+that month's folder.
+
+Atomicity: an ingest writes its parts under temporary names, renames them, and records them in one SQLite
+transaction (files + ingests + parts). Readers only read parts listed in the ledger, so a killed ingest
+leaves what readers see unchanged; ``recover()`` (run before every write) removes its leftovers, which
+makes the folder byte-for-byte what it was.
+
+Versions: every ingest is kept. The current value of (station, time) for air and (station, sampled_at,
+item) for water is the one of the latest ingest; ``all_versions=True`` and ``sources_for`` show the rest,
+each with ``source_sha256``, ``source_row`` and ``ingest_id``.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import polars as pl
+
+from publisher.errors import StoreError
+from publisher.paths import Workspace, workspace as default_workspace
+
+AIR_VALUE_COLUMNS = ("so2", "no2", "co", "o3", "pm10", "pm2_5")
+AIR_PART_SCHEMA = {
+    "station_id": pl.String, "time": pl.Datetime("us"), **{c: pl.Float64 for c in AIR_VALUE_COLUMNS},
+    "platform_aqi": pl.Int64, "platform_primary": pl.String, "not_monitored": pl.String,
+    "source_sha256": pl.String, "source_row": pl.Int64, "source_sheet": pl.String, "ingest_id": pl.Int64,
+}
+WATER_PART_SCHEMA = {
+    "station_id": pl.String, "sampled_at": pl.Datetime("us"), "item": pl.String, "value": pl.Float64,
+    "below_dl": pl.Boolean, "waterbody_type": pl.String, "raw": pl.String,
+    "source_sha256": pl.String, "source_row": pl.Int64, "source_sheet": pl.String, "ingest_id": pl.Int64,
+}
+SCHEMAS = {"air": AIR_PART_SCHEMA, "water": WATER_PART_SCHEMA}
+KEYS = {"air": ["station_id", "time"], "water": ["station_id", "sampled_at", "item"]}
+TIME = {"air": "time", "water": "sampled_at"}
+
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS files (
+    sha256        TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,          -- the name it was dropped with
+    size          INTEGER NOT NULL,
+    kind          TEXT NOT NULL,          -- air | water
+    encoding      TEXT,
+    sheets        TEXT,                   -- JSON list of the sheets read
+    archive_path  TEXT NOT NULL,          -- relative to the workspace
+    received_at   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ingests (
+    id            INTEGER PRIMARY KEY,
+    sha256        TEXT NOT NULL REFERENCES files(sha256),
+    kind          TEXT NOT NULL,
+    rows          INTEGER NOT NULL,
+    stations      INTEGER NOT NULL,
+    t_min         TEXT,
+    t_max         TEXT,
+    superseded    INTEGER NOT NULL DEFAULT 0,   -- earlier current values this ingest replaced
+    warnings      TEXT NOT NULL DEFAULT '[]',   -- JSON list of findings (accepted, flagged)
+    committed_at  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS parts (
+    ingest_id     INTEGER NOT NULL REFERENCES ingests(id),
+    kind          TEXT NOT NULL,
+    year          INTEGER NOT NULL,
+    month         INTEGER NOT NULL,
+    path          TEXT NOT NULL,          -- relative to the store folder
+    rows          INTEGER NOT NULL,
+    PRIMARY KEY (ingest_id, path)
+);
+CREATE INDEX IF NOT EXISTS parts_by_month ON parts(kind, year, month);
+CREATE TABLE IF NOT EXISTS bulletins (
+    id               INTEGER PRIMARY KEY,
+    kind             TEXT NOT NULL,
+    period           TEXT NOT NULL,
+    area             TEXT,
+    revision         INTEGER NOT NULL,
+    built_at         TEXT NOT NULL,
+    output_dir       TEXT NOT NULL,
+    manifest_sha256  TEXT NOT NULL,
+    inputs           TEXT,              -- JSON: ingest ids / source files used
+    UNIQUE (kind, period, area, revision)
+);
+CREATE TABLE IF NOT EXISTS approvals (
+    id            INTEGER PRIMARY KEY,
+    bulletin_id   INTEGER NOT NULL REFERENCES bulletins(id),
+    approved_by   TEXT NOT NULL,
+    role          TEXT,
+    decision      TEXT NOT NULL DEFAULT 'approved',   -- approved | rejected
+    note          TEXT,
+    at            TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS publications (
+    id            INTEGER PRIMARY KEY,
+    bulletin_id   INTEGER NOT NULL REFERENCES bulletins(id),
+    target        TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    url           TEXT,
+    detail        TEXT,
+    at            TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    id            INTEGER PRIMARY KEY,
+    at            TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    subject       TEXT,
+    detail        TEXT                -- JSON
+);
+"""
+
+_PART_NAME = re.compile(r"^ingest-(\d+)\.parquet$")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
+    out, y, m = [], start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+class Store:
+    """One workspace's store. Cheap to construct; nothing is created until the first write."""
+
+    def __init__(self, ws: Workspace | str | os.PathLike[str] | None = None):
+        if ws is None or not isinstance(ws, Workspace):
+            ws = default_workspace(ws)
+        self.workspace = ws
+        self.root = ws.store
+        self.ledger_path = self.root / "ledger.sqlite"
+
+    # ------------------------------------------------------------------ connections
+    def exists(self) -> bool:
+        return self.ledger_path.exists()
+
+    @contextlib.contextmanager
+    def connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection to the ledger. ``write=True`` creates the store and takes the store lock;
+        the transaction commits when the block ends without error."""
+        if not write and not self.exists():
+            raise StoreError(f"尚无数据仓库 {self.root}（先运行 publisher ingest） (no_store)")
+        try:
+            if write:
+                self.root.mkdir(parents=True, exist_ok=True)
+                with self._lock():
+                    conn = sqlite3.connect(self.ledger_path, timeout=60, isolation_level=None)
+                    try:
+                        conn.row_factory = sqlite3.Row
+                        conn.executescript(SCHEMA_SQL) if not self._has_schema(conn) else None
+                        conn.execute("BEGIN IMMEDIATE")
+                        yield conn
+                        conn.execute("COMMIT")
+                    except BaseException:
+                        if conn.in_transaction:
+                            conn.execute("ROLLBACK")
+                        raise
+                    finally:
+                        conn.close()
+            else:
+                conn = sqlite3.connect(f"file:{self.ledger_path}?mode=ro", uri=True, timeout=60)
+                try:
+                    conn.row_factory = sqlite3.Row
+                    yield conn
+                finally:
+                    conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"数据仓库台账 {self.ledger_path} 无法读写：{exc} (ledger_error)") from exc
+
+    @staticmethod
+    def _has_schema(conn: sqlite3.Connection) -> bool:
+        found = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        return {"files", "ingests", "parts", "bulletins", "approvals", "publications", "events"} <= found
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        """One writer at a time (across processes)."""
+        with open(self.root / ".lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        if not self.exists():
+            return []
+        with self.connect() as conn:
+            return [dict(r) for r in conn.execute(sql, tuple(params))]
+
+    # ------------------------------------------------------------------ writing
+    def recover(self) -> list[Path]:
+        """Remove what a killed ingest left: temporary parts, parts no committed ingest lists, and empty
+        partition folders. Returns the removed files. Safe to call at any time (takes the lock)."""
+        removed: list[Path] = []
+        if not self.root.exists():
+            return removed
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._lock():
+            committed: set[str] = set()
+            if self.exists():
+                conn = sqlite3.connect(self.ledger_path, timeout=60)  # rolls back a hot journal
+                try:
+                    if self._has_schema(conn):
+                        committed = {r[0] for r in conn.execute("SELECT path FROM parts")}
+                finally:
+                    conn.close()
+            for kind in SCHEMAS:
+                base = self.root / kind
+                if not base.exists():
+                    continue
+                for path in sorted(base.rglob("*")):
+                    if path.is_file():
+                        rel = path.relative_to(self.root).as_posix()
+                        if rel not in committed:
+                            path.unlink()
+                            removed.append(path)
+                for path in sorted(base.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+                    if path.is_dir() and not any(path.iterdir()):
+                        path.rmdir()
+                if not any(base.iterdir()):
+                    base.rmdir()
+        return removed
+
+    def commit_ingest(self, kind: str, frame: pl.DataFrame, *, sha256: str, name: str, size: int,
+                      archive_path: str, encoding: str | None = None, sheets: list[str] | None = None,
+                      warnings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Store one accepted file's frame as a new ingest; returns the ingest's ledger row.
+
+        `frame` is the canonical frame of `kind` with ``source_row`` (and optionally ``source_sheet``).
+        """
+        if kind not in SCHEMAS:
+            raise StoreError(f"未知的数据类型 {kind!r} (bad_kind)")
+        schema = SCHEMAS[kind]
+        time_col = TIME[kind]
+        frame = frame.with_columns(
+            source_sha256=pl.lit(sha256), ingest_id=pl.lit(0, pl.Int64),
+            **{c: pl.lit(None, t) for c, t in schema.items() if c not in frame.columns and c != "ingest_id"
+               and c != "source_sha256"})
+        part_month = pl.col(time_col) - pl.duration(hours=1) if kind == "air" else pl.col(time_col)
+        frame = frame.with_columns(_y=part_month.dt.year(), _m=part_month.dt.month())
+        self.recover()
+        with self.connect(write=True) as conn:
+            if conn.execute("SELECT 1 FROM files WHERE sha256=?", (sha256,)).fetchone():
+                raise StoreError(f"文件 {name} 已经入库 (already_ingested)")
+            ingest_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM ingests").fetchone()[0]
+            frame = frame.with_columns(ingest_id=pl.lit(ingest_id, pl.Int64))
+            superseded = self._count_superseded(conn, kind, frame)
+            written: list[tuple[Path, Path, int, int, int]] = []
+            try:
+                for (year, month), group in frame.group_by("_y", "_m", maintain_order=True):
+                    folder = self.root / kind / f"year={year:04d}" / f"month={month:02d}"
+                    folder.mkdir(parents=True, exist_ok=True)
+                    final = folder / f"ingest-{ingest_id}.parquet"
+                    tmp = folder / f".ingest-{ingest_id}.parquet.tmp"
+                    part = group.select(list(schema)).cast(schema).sort(KEYS[kind])
+                    part.write_parquet(tmp, compression="zstd", statistics=True)
+                    with open(tmp, "rb") as handle:
+                        os.fsync(handle.fileno())
+                    written.append((tmp, final, int(year), int(month), part.height))
+                t_min, t_max = frame.get_column(time_col).min(), frame.get_column(time_col).max()
+                conn.execute(
+                    "INSERT INTO files (sha256, name, size, kind, encoding, sheets, archive_path, received_at)"
+                    " VALUES (?,?,?,?,?,?,?,?)",
+                    (sha256, name, size, kind, encoding, json.dumps(sheets or [], ensure_ascii=False),
+                     archive_path, _now()))
+                conn.execute(
+                    "INSERT INTO ingests (id, sha256, kind, rows, stations, t_min, t_max, superseded, warnings,"
+                    " committed_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (ingest_id, sha256, kind, frame.height, frame.get_column("station_id").n_unique(),
+                     None if t_min is None else t_min.isoformat(sep=" "),
+                     None if t_max is None else t_max.isoformat(sep=" "), superseded,
+                     json.dumps(warnings or [], ensure_ascii=False, default=str), _now()))
+                for tmp, final, year, month, rows in written:
+                    conn.execute("INSERT INTO parts (ingest_id, kind, year, month, path, rows) VALUES (?,?,?,?,?,?)",
+                                 (ingest_id, kind, year, month, final.relative_to(self.root).as_posix(), rows))
+                for tmp, final, *_ in written:
+                    os.replace(tmp, final)
+                dir_fd = os.open(self.root, os.O_RDONLY)
+                try:
+                    os.fsync(dir_fd)
+                finally:
+                    os.close(dir_fd)
+            except BaseException:
+                for tmp, final, *_ in written:
+                    for path in (tmp, final):
+                        with contextlib.suppress(FileNotFoundError):
+                            path.unlink()
+                raise
+        return self.ingest(ingest_id)
+
+    def _count_superseded(self, conn: sqlite3.Connection, kind: str, frame: pl.DataFrame) -> int:
+        months = frame.select("_y", "_m").unique().rows()
+        paths = [self.root / r[0] for m in months for r in conn.execute(
+            "SELECT path FROM parts WHERE kind=? AND year=? AND month=?", (kind, m[0], m[1]))]
+        if not paths:
+            return 0
+        keys = KEYS[kind]
+        old = pl.scan_parquet(paths).select(keys).unique()
+        return old.join(frame.lazy().select(keys), on=keys, how="semi").select(pl.len()).collect().item()
+
+    # ------------------------------------------------------------------ reading
+    def _parts(self, kind: str, months: list[tuple[int, int]] | None) -> list[Path]:
+        if not self.exists():
+            return []
+        with self.connect() as conn:
+            if months is None:
+                rows = conn.execute("SELECT path FROM parts WHERE kind=? ORDER BY ingest_id", (kind,)).fetchall()
+            else:
+                rows = []
+                for y, m in months:
+                    rows += conn.execute("SELECT path FROM parts WHERE kind=? AND year=? AND month=? "
+                                         "ORDER BY ingest_id", (kind, y, m)).fetchall()
+        return [self.root / r[0] for r in rows]
+
+    def scan(self, kind: str, start: dt.datetime | None = None, end: dt.datetime | None = None,
+             stations: Iterable[str] | None = None, all_versions: bool = False) -> pl.LazyFrame:
+        """A lazy frame of `kind` with ``start <= time <= end`` (datetimes, inclusive): the current values
+        (latest ingest wins), or every version with ``all_versions=True``."""
+        schema = SCHEMAS[kind]
+        time_col = TIME[kind]
+        months = None
+        if start is not None and end is not None:
+            shift = dt.timedelta(hours=1) if kind == "air" else dt.timedelta(0)
+            months = _months((start - shift).date(), (end - shift).date())
+        paths = self._parts(kind, months)
+        if not paths:
+            return pl.LazyFrame(schema=schema)
+        lf = pl.scan_parquet(paths, schema=schema)
+        if start is not None:
+            lf = lf.filter(pl.col(time_col) >= start)
+        if end is not None:
+            lf = lf.filter(pl.col(time_col) <= end)
+        if stations is not None:
+            lf = lf.filter(pl.col("station_id").is_in(list(stations)))
+        if not all_versions and len(paths) > 1:
+            lf = lf.filter(pl.col("ingest_id") == pl.col("ingest_id").max().over(KEYS[kind]))
+        return lf
+
+    @staticmethod
+    def _range(start: dt.date | dt.datetime | str, end: dt.date | dt.datetime | str,
+               hour_ending: bool) -> tuple[dt.datetime, dt.datetime]:
+        def parse(value: Any) -> dt.date | dt.datetime:
+            if isinstance(value, str):
+                return dt.datetime.fromisoformat(value) if len(value) > 10 else dt.date.fromisoformat(value)
+            return value
+
+        start, end = parse(start), parse(end)
+        if not isinstance(start, dt.datetime):
+            start = dt.datetime.combine(start, dt.time()) + (dt.timedelta(hours=1) if hour_ending else dt.timedelta(0))
+        if not isinstance(end, dt.datetime):
+            end = dt.datetime.combine(end, dt.time()) + (dt.timedelta(days=1) if hour_ending else
+                                                         dt.timedelta(days=1, microseconds=-1))
+        return start, end
+
+    def air_hourly(self, start: dt.date | dt.datetime | str, end: dt.date | dt.datetime | str,
+                   stations: Iterable[str] | None = None, *, all_versions: bool = False) -> pl.DataFrame:
+        """Hourly air values, the canonical frame plus ``source_sha256, source_row, ingest_id``.
+
+        With dates, the hours of days `start`..`end` (inclusive): hours ending ``start 01:00`` through
+        ``end+1 00:00``. With datetimes, hour-end labels ``start <= time <= end``.
+        """
+        lo, hi = self._range(start, end, hour_ending=True)
+        cols = ["station_id", "time", *AIR_VALUE_COLUMNS, "platform_aqi", "platform_primary", "not_monitored",
+                "source_sha256", "source_row", "ingest_id"]
+        return (self.scan("air", lo, hi, stations, all_versions).select(cols)
+                .sort("station_id", "time", "ingest_id").collect())
+
+    def water_samples(self, start: dt.date | dt.datetime | str, end: dt.date | dt.datetime | str,
+                      station_ids: Iterable[str] | None = None, items: Iterable[str] | None = None, *,
+                      all_versions: bool = False) -> pl.DataFrame:
+        """Water values sampled in `start`..`end` (dates inclusive), the canonical long frame plus
+        ``raw`` (the cell as written), ``source_sha256, source_row, ingest_id``."""
+        lo, hi = self._range(start, end, hour_ending=False)
+        lf = self.scan("water", lo, hi, station_ids, all_versions)
+        if items is not None:
+            lf = lf.filter(pl.col("item").is_in(list(items)))
+        cols = ["station_id", "sampled_at", "item", "value", "below_dl", "waterbody_type", "raw",
+                "source_sha256", "source_row", "ingest_id"]
+        return lf.select(cols).sort("station_id", "sampled_at", "item", "ingest_id").collect()
+
+    def sources_for(self, kind: str, station_id: str | None = None, start: Any = None, end: Any = None,
+                    item: str | None = None) -> pl.DataFrame:
+        """Provenance: every stored version of the matching values, with the file each came from
+        (name, sha256, archive path), its row and sheet, the ingest and whether it is current."""
+        if start is not None and end is not None:
+            lo, hi = self._range(start, end, hour_ending=(kind == "air"))
+        else:
+            lo = hi = None
+        lf = self.scan(kind, lo, hi, [station_id] if station_id else None, all_versions=True)
+        if item is not None and kind == "water":
+            lf = lf.filter(pl.col("item") == item)
+        frame = lf.with_columns(current=pl.col("ingest_id") == pl.col("ingest_id").max().over(KEYS[kind])).collect()
+        files = self.ingests().select(pl.col("id").alias("ingest_id"), "committed_at")
+        names = self.files().select(pl.col("sha256").alias("source_sha256"), pl.col("name").alias("source_name"),
+                                    "archive_path")
+        return (frame.join(files, on="ingest_id", how="left").join(names, on="source_sha256", how="left")
+                .sort([*KEYS[kind], "ingest_id"]))
+
+    # ------------------------------------------------------------------ ledger accessors
+    def files(self) -> pl.DataFrame:
+        rows = self._rows("SELECT * FROM files ORDER BY received_at, sha256")
+        return pl.DataFrame(rows, schema={"sha256": pl.String, "name": pl.String, "size": pl.Int64,
+                                          "kind": pl.String, "encoding": pl.String, "sheets": pl.String,
+                                          "archive_path": pl.String, "received_at": pl.String})
+
+    def file(self, sha256: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM files WHERE sha256=?", (sha256,))
+        return rows[0] if rows else None
+
+    def ingests(self) -> pl.DataFrame:
+        rows = self._rows("SELECT * FROM ingests ORDER BY id")
+        return pl.DataFrame(rows, schema={"id": pl.Int64, "sha256": pl.String, "kind": pl.String, "rows": pl.Int64,
+                                          "stations": pl.Int64, "t_min": pl.String, "t_max": pl.String,
+                                          "superseded": pl.Int64, "warnings": pl.String,
+                                          "committed_at": pl.String})
+
+    def ingest(self, ingest_id: int) -> dict[str, Any]:
+        rows = self._rows("SELECT * FROM ingests WHERE id=?", (ingest_id,))
+        if not rows:
+            raise StoreError(f"没有编号为 {ingest_id} 的入库记录 (no_ingest)")
+        return rows[0]
+
+    def latest_times(self, kind: str) -> pl.DataFrame:
+        """``station_id, latest`` — the newest time stored per station (from the parts' data)."""
+        paths = self._parts(kind, None)
+        col = TIME[kind]
+        if not paths:
+            return pl.DataFrame(schema={"station_id": pl.String, "latest": pl.Datetime("us")})
+        return (pl.scan_parquet(paths).group_by("station_id").agg(pl.col(col).max().alias("latest"))
+                .sort("station_id").collect())
+
+    def record_bulletin(self, kind: str, period: str, output_dir: str, manifest_sha256: str,
+                        area: str | None = None, inputs: Any = None) -> dict[str, Any]:
+        """Record a built bulletin; its revision is one more than the last of the same kind/period/area."""
+        with self.connect(write=True) as conn:
+            revision = conn.execute(
+                "SELECT COALESCE(MAX(revision), 0) + 1 FROM bulletins WHERE kind=? AND period=? AND area IS ?",
+                (kind, period, area)).fetchone()[0]
+            cur = conn.execute(
+                "INSERT INTO bulletins (kind, period, area, revision, built_at, output_dir, manifest_sha256, inputs)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (kind, period, area, revision, _now(), str(output_dir), manifest_sha256,
+                 None if inputs is None else json.dumps(inputs, ensure_ascii=False, default=str)))
+            bulletin_id = cur.lastrowid
+        return self._rows("SELECT * FROM bulletins WHERE id=?", (bulletin_id,))[0]
+
+    def bulletins(self, kind: str | None = None, period: str | None = None) -> list[dict[str, Any]]:
+        sql, params = "SELECT * FROM bulletins WHERE 1=1", []
+        if kind:
+            sql, params = sql + " AND kind=?", params + [kind]
+        if period:
+            sql, params = sql + " AND period=?", params + [period]
+        return self._rows(sql + " ORDER BY kind, period, area, revision", params)
+
+    def record_approval(self, bulletin_id: int, approved_by: str, decision: str = "approved",
+                        role: str | None = None, note: str | None = None) -> int:
+        with self.connect(write=True) as conn:
+            return conn.execute("INSERT INTO approvals (bulletin_id, approved_by, role, decision, note, at)"
+                                " VALUES (?,?,?,?,?,?)", (bulletin_id, approved_by, role, decision, note,
+                                                         _now())).lastrowid
+
+    def approvals(self, bulletin_id: int | None = None) -> list[dict[str, Any]]:
+        if bulletin_id is None:
+            return self._rows("SELECT * FROM approvals ORDER BY id")
+        return self._rows("SELECT * FROM approvals WHERE bulletin_id=? ORDER BY id", (bulletin_id,))
+
+    def record_publication(self, bulletin_id: int, target: str, status: str, url: str | None = None,
+                           detail: Any = None) -> int:
+        with self.connect(write=True) as conn:
+            return conn.execute("INSERT INTO publications (bulletin_id, target, status, url, detail, at)"
+                                " VALUES (?,?,?,?,?,?)",
+                                (bulletin_id, target, status, url,
+                                 None if detail is None else json.dumps(detail, ensure_ascii=False, default=str),
+                                 _now())).lastrowid
+
+    def publications(self, bulletin_id: int | None = None) -> list[dict[str, Any]]:
+        if bulletin_id is None:
+            return self._rows("SELECT * FROM publications ORDER BY id")
+        return self._rows("SELECT * FROM publications WHERE bulletin_id=? ORDER BY id", (bulletin_id,))
+
+    def record_event(self, kind: str, subject: str | None = None, detail: Any = None) -> int:
+        with self.connect(write=True) as conn:
+            return conn.execute("INSERT INTO events (at, kind, subject, detail) VALUES (?,?,?,?)",
+                                (_now(), kind, subject,
+                                 None if detail is None else json.dumps(detail, ensure_ascii=False,
+                                                                        default=str))).lastrowid
+
+    def events(self, kind: str | None = None) -> list[dict[str, Any]]:
+        if kind is None:
+            return self._rows("SELECT * FROM events ORDER BY id")
+        return self._rows("SELECT * FROM events WHERE kind=? ORDER BY id", (kind,))
