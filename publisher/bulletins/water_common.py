@@ -117,6 +117,13 @@ def class_colours() -> dict[str, str]:
     return dict(WATER_CLASS_COLOURS)
 
 
+def class_ink() -> dict[str, str]:
+    """A readable text colour on each class colour (as the charts choose it)."""
+    from publisher.charts import text_colour
+
+    return {label: text_colour(colour) for label, colour in class_colours().items()}
+
+
 # --------------------------------------------------------------------------------------------- store
 def read_samples(job: Any, start: dt.date, end: dt.date, stations: Sequence[Station]) -> pl.DataFrame:
     """Long water rows of `stations` sampled from `start` to `end` (dates inclusive), with provenance.
@@ -272,18 +279,43 @@ def exceedance_parts(text: str | None) -> list[tuple[str, str | None]]:
     return parts
 
 
+def exceedance_tables(text: str | None) -> list[str]:
+    """The standards tables (``GB 3838-2002表2`` …) of the single-limit items named in an exceedance text."""
+    by_name = {item.get("name_zh"): item for item in water.catalogue().values()}
+    labels = {"gb3838_t2": "GB 3838-2002表2", "gb3838_t3": "GB 3838-2002表3"}
+    found = []
+    for name, _ in exceedance_parts(text):
+        tables = (by_name.get(name) or {}).get("tables") or []
+        for table in tables:
+            if table in labels and labels[table] not in found:
+                found.append(labels[table])
+    return found
+
+
 def exceedance_cell(text: str | None) -> str:
     """The 超标指标及超标倍数 cell: ``锰（0.5倍）、铁（0.2倍）``; ``—`` when none."""
     parts = exceedance_parts(text)
     if not parts:
         return DASH
-    return "、".join(f"{name}（{mult}倍）" if mult is not None else name for name, mult in parts)
+    return "、".join(f"{name}（{times(mult)}）" if mult is not None else name for name, mult in parts)
+
+
+def times(multiple: str) -> str:
+    """``0.5`` -> ``0.5倍``; a multiple printed as zero (just above the limit) -> ``不足0.1倍``."""
+    try:
+        zero = float(multiple) == 0
+    except ValueError:
+        zero = False
+    if zero:
+        places = len(multiple.split(".")[1]) if "." in multiple else 0
+        return f"不足{10 ** -places:.{places}f}倍" if places else "不足1倍"
+    return f"{multiple}倍"
 
 
 def exceedance_words(text: str | None) -> str:
     """For sentences: ``锰超标0.5倍、铁超标0.2倍`` (pH / DO: ``pH值超标``)."""
     parts = exceedance_parts(text)
-    return "、".join(f"{name}超标{mult}倍" if mult is not None else f"{name}超标" for name, mult in parts)
+    return "、".join(f"{name}超标{times(mult)}" if mult is not None else f"{name}超标" for name, mult in parts)
 
 
 def join_names(names: Sequence[str]) -> str:
@@ -407,8 +439,10 @@ def method_block(day: dt.date, *, groundwater: bool, sections: bool, trophic: bo
         method.append(f"湖库营养状态采用综合营养状态指数法（{rules['trophic_state']['document']}），"
                       f"以叶绿素a、总磷、总氮、透明度和高锰酸盐指数计算TLI(Σ)")
     paragraphs.append({"label": "评价方法", "text": "；".join(method) + "。"})
-    paragraphs.append({"label": "检出限", "text": f"{rules['below_detection_limit']['rule_zh']}"
-                       f"低于检出限的单次结果以“检出限+L”表示（如0.01L）。"})
+    dl_rule = str(rules["below_detection_limit"]["rule_zh"]).strip()
+    if not dl_rule.endswith("。"):
+        dl_rule += "。"
+    paragraphs.append({"label": "检出限", "text": f"{dl_rule}低于检出限的单次结果以“检出限+L”表示（如0.01L）。"})
     citations = [c for c in (surface, ground, ev_cite) if c]
     if sections:
         number = citation("water_assessment", day)

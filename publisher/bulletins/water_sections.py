@@ -69,7 +69,7 @@ def assemble(job: Job) -> Bulletin:
         if text:
             monitored.append({"label": label, "text": text})
     method = wc.method_block(day, groundwater=False, sections=True, trophic=bool(lakes), monitored=monitored)
-    x_items = [{"name": s.name, "items": "、".join(water.item_name(c) for c in s.x_items)}
+    x_items = [{"name": s.name, "x": "、".join(water.item_name(c) for c in s.x_items)}
                for s in sections if s.kind == "national_section"]
     method["x_items"] = x_items
 
@@ -115,6 +115,7 @@ def assemble(job: Job) -> Bulletin:
         "previous_zh": previous.label_zh,
         "sample_banner": wc.sample_banner(stations, inputs),
         "class_colours": wc.class_colours(),
+        "class_ink": wc.class_ink(),
         "last_year_zh": last_year.label_zh,
     })
     tables = {
@@ -382,6 +383,10 @@ def _findings(period: Period, region: str, sections: list, cur: dict[str, Any], 
         if others:
             text += "；其中" + "，".join(f"{p['name']}点位综合营养状态指数为{p['tli_zh']}，{p['trophic_state']}"
                                        for p in others)
+        failed = [p for p in cur["lake_points"] if p["lake"] == lake["name"] and p["compliant"] is False]
+        for p in failed:
+            text += (f"；{p['name']}点位为{wc.class_zh(p['water_class'])}（{p['status']}），未达到{p['target']}类水质目标"
+                     + (f"，主要污染指标为{_pollutant_words(p['main_pollutants'])}" if p["main_pollutants"] else ""))
         out.append(text + "。")
 
     for key in ("previous", "last_year"):
@@ -404,7 +409,7 @@ def _status_phrase(status: str | None, short: bool = False) -> str:
 
 def _pollutant_words(text: str) -> str:
     parts = wc.exceedance_parts(text)
-    return "、".join(f"{n}（超标{m}倍）" if m is not None else n for n, m in parts)
+    return "、".join(f"{n}（超标{wc.times(m)}）" if m is not None else n for n, m in parts)
 
 
 def _change_sentence(change: dict[str, Any], names: dict[str, str]) -> str:

@@ -141,6 +141,7 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
         },
         "sample_banner": wc.sample_banner(stations, inputs),
         "class_colours": wc.class_colours(),
+        "class_ink": wc.class_ink(),
     })
     tables = {"水源水质状况": table, "监测结果": results, "数据来源": _inputs_table(inputs)}
     return Bulletin(
@@ -270,9 +271,10 @@ def _findings(scope: Scope, period: Period, region: str, current: dict[str, Any]
     n_meet = s["n_meet_default"]
     breakdown = wc.class_breakdown(counts, "个", day, with_share=False)
     if n_meet == s["n_monitored"]:
-        quality = f"{'全部' if n_meet > 1 else ''}{n_meet}个水源水质均达到或优于{default}类标准（{breakdown}）"
+        quality = f"按水质类别评价，{n_meet}个水源均达到或优于{default}类标准（{breakdown}）"
     else:
-        quality = f"{n_meet}个水源水质达到或优于{default}类标准，{s['n_monitored'] - n_meet}个劣于{default}类（{breakdown}）"
+        quality = (f"按水质类别评价，{n_meet}个水源达到或优于{default}类标准，"
+                   f"{s['n_monitored'] - n_meet}个劣于{default}类（{breakdown}）")
     rates = s["rates"]
     compliant_text = (f"{rates['n_compliant']}个水源达到水质目标，水源达标率为{wc.pct(rates['count_rate'])}"
                       if rates["n_compliant"] < rates["n_sources"]
@@ -286,8 +288,15 @@ def _findings(scope: Scope, period: Period, region: str, current: dict[str, Any]
             continue
         target = row["target"] or default
         words = wc.exceedance_words(row["exceedances"])
-        reason = f"，{words}" if words else ""
-        out.append(f"{row['name']}未达到{target}类水质目标（水质类别为{wc.class_zh(row['water_class'])}{reason}）。")
+        within = row["water_class"] is not None and row["water_class"] <= water.class_number(target)
+        tables = wc.exceedance_tables(row["exceedances"]) if within else []
+        where = f"（超过{'、'.join(tables)}限值）" if tables else ""
+        if within:
+            out.append(f"{row['name']}水质类别为{wc.class_zh(row['water_class'])}，但{words}{where}，"
+                       f"未达到水质目标。")
+        else:
+            reason = f"，{words}" if words else ""
+            out.append(f"{row['name']}水质类别为{wc.class_zh(row['water_class'])}，未达到{target}类水质目标{reason}。")
 
     lakes_tn = [r for r in rows if not r["missing"] and r["type"] == "lake" and r["tn_class"] is not None]
     if lakes_tn:
