@@ -522,7 +522,9 @@ def _charts(period: Period, sections: list, lakes: list, values: pl.DataFrame, e
         classed = water.item_classes(hist.with_columns(pl.lit(3, pl.Int8).alias("target_class")))
         classed = classed.filter(pl.col("ref_limit").is_not_null() & pl.col("ref_limit").is_finite()
                                  & (pl.col("ref_limit") > 0) & (pl.col("table") == "gb3838_t1"))
-        now = classed.filter((pl.col("sampled_at") == wc.period_start(period)) & ~pl.col("below_dl"))
+        reference = list(wc.eval_rules(day)["reference_items"]["items"])   # 参考指标: not class-deciding
+        now = classed.filter((pl.col("sampled_at") == wc.period_start(period)) & ~pl.col("below_dl")
+                             & ~pl.col("item").is_in(reference))
         now = now.with_columns((pl.col("value") / pl.col("ref_limit")).alias("_ratio"))
         ranked = now.group_by("item").agg(pl.col("_ratio").max()).sort(["_ratio", "item"], descending=[True, False])
         for item in ranked["item"].head(TREND_ITEMS).to_list():

@@ -442,7 +442,9 @@ def _charts(job: Job, scope: Scope, period: Period, stations: list, meta: pl.Dat
         classed = water.item_classes(hist.with_columns(pl.lit(default, pl.Int8).alias("target_class")))
         classed = classed.filter(pl.col("ref_limit").is_not_null() & pl.col("ref_limit").is_finite()
                                  & (pl.col("ref_limit") > 0))
-        now = classed.filter((pl.col("sampled_at") == wc.period_start(period)) & ~pl.col("below_dl"))
+        reference = list(wc.eval_rules(day)["reference_items"]["items"])   # 参考指标: not class-deciding
+        now = classed.filter((pl.col("sampled_at") == wc.period_start(period)) & ~pl.col("below_dl")
+                             & ~pl.col("item").is_in(reference))
         ranked = (now.with_columns((pl.col("value") / pl.col("ref_limit")).alias("_ratio"))
                   .group_by("item").agg(pl.col("_ratio").max()).sort(["_ratio", "item"], descending=[True, False]))
         names = {s.id: s.name for s in stations}
