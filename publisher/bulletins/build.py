@@ -126,5 +126,9 @@ def _record(workspace: Workspace, kind: str, period: str, area: str | None, cont
     """Record the build in the ledger: a new revision only when the content changed."""
     from publisher.store import Store
 
-    return Store(workspace).record_build(kind=kind, period=period, area=area,
-                                          content_sha256=content, path=str(path))
+    store = Store(workspace)
+    previous = [row for row in store.bulletins(kind=kind, period=period) if row.get("area") == area]
+    if previous and previous[-1]["manifest_sha256"] == content:
+        return int(previous[-1]["revision"]), False
+    row = store.record_bulletin(kind, period, str(path), content, area=area)
+    return int(row["revision"]), True
