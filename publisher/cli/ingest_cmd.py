@@ -1,13 +1,69 @@
+"""``publisher ingest`` and ``publisher status``."""
+from __future__ import annotations
+
+import json
+import sys
+
 import click
 
-
-@click.command()
-def ingest() -> None:
-    """Ingest data files (not built yet)."""
-    raise click.ClickException("not built yet")
+from publisher import registry as registry_mod
+from publisher.paths import workspace
 
 
 @click.command()
-def status() -> None:
-    """Completeness of the data (not built yet)."""
-    raise click.ClickException("not built yet")
+@click.argument("paths", nargs=-1, type=click.Path(exists=False))
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def ingest(paths: tuple[str, ...], as_json: bool, quiet: bool) -> None:
+    """Validate data files and load them into the store (default: every file in inbox/).
+
+    Each file is accepted whole (stored, archived by sha256) or rejected whole (moved to quarantine/
+    with a Chinese error report and a JSON one). Exit status 1 when any file was rejected.
+    """
+    from publisher.ingest.pipeline import ingest as run
+
+    ws = workspace()
+    reg = registry_mod.load(ws.stations)
+    results = run(list(paths) or None, ws, reg, progress=not quiet)
+    summary = {s: sum(r.status == s for r in results) for s in ("accepted", "rejected", "duplicate", "skipped")}
+    if as_json:
+        click.echo(json.dumps({"workspace": str(ws.home), "summary": summary,
+                               "files": [r.as_dict() for r in results]}, ensure_ascii=False, indent=2, default=str))
+    else:
+        if not results:
+            click.echo(f"收件箱 {ws.inbox} 中没有文件。")
+        for r in results:
+            if r.status == "accepted":
+                extra = f"，替换了 {r.superseded} 个旧值（旧版本仍保留）" if r.superseded else ""
+                click.echo(f"✔ {r.name}：已入库 {r.rows} 行（{r.stations} 个站点，入库编号 {r.ingest_id}）{extra}")
+                if r.warnings:
+                    click.echo(f"  提示 {len(r.warnings)} 项：" + "；".join(w["message"] for w in r.warnings[:3]))
+            elif r.status == "duplicate":
+                click.echo(f"＝ {r.name}：与已入库文件完全相同，未做任何改动（{r.destination}）")
+            else:
+                click.echo(f"✘ {r.name}：未接收，已移至 {r.destination}；错误报告 {r.report}")
+                for e in r.errors[:5]:
+                    click.echo(f"    {e['message']}")
+                if len(r.errors) > 5:
+                    click.echo(f"    ……共 {len(r.errors)} 项，详见错误报告")
+        click.echo(f"合计：接收 {summary['accepted']}，退回 {summary['rejected']}，重复 {summary['duplicate']}")
+    if summary["rejected"]:
+        sys.exit(1)
+
+
+@click.command()
+@click.option("--period", default=None, help="2026-05 or 2026-Q2 (default: the previous month).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--no-aqi-check", is_flag=True, help="Skip comparing the platform AQI with ours.")
+def status(period: str | None, as_json: bool, no_aqi_check: bool) -> None:
+    """Completeness of the data: expected vs received per station, bulletins held up, deadlines."""
+    from publisher.periods import Period
+    from publisher.status import render_text, status as compute
+
+    ws = workspace()
+    reg = registry_mod.load(ws.stations)
+    report = compute(ws, reg, Period.parse(period) if period else None, aqi_check=not no_aqi_check)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(render_text(report))
