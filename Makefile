@@ -16,7 +16,7 @@ system:
 	@bash scripts/system-deps.sh
 
 demo: $(STAMP) system
-	$(BIN)/publisher demo
+	PUBLISHER_OUTPUT=$(CURDIR)/output $(BIN)/publisher demo --home var/demo
 
 test: $(STAMP) system
 	$(BIN)/python -m pytest -q

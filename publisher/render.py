@@ -40,10 +40,16 @@ def water_class_label(value: Any) -> str | None:
     return WATER_CLASSES[int(value) - 1]
 
 
-def fmt_num(value: Any, decimals: int = 1) -> str:
-    """A number rounded half to even (GB/T 8170) to `decimals` places; None -> ``"—"``."""
+def fmt_num(value: Any, decimals: int | None = 1) -> str:
+    """A number rounded half to even (GB/T 8170) to `decimals` places; None -> ``"—"``.
+
+    With ``decimals=None`` the number is printed as short as it is exact (``12``, ``0.35``).
+    """
     if value is None:
         return "—"
+    if decimals is None:
+        text = format(Decimal(repr(float(value))).normalize(), "f")
+        return text
     quantum = Decimal(1).scaleb(-decimals)
     return str(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_EVEN))
 
