@@ -319,17 +319,22 @@ class Store:
 
     # ------------------------------------------------------------------ reading
     def _parts(self, kind: str, months: list[tuple[int, int]] | None) -> list[Path]:
+        return [path for group in self._part_groups(kind, months) for path in group]
+
+    def _part_groups(self, kind: str, months: list[tuple[int, int]] | None) -> list[list[Path]]:
+        """Committed parts by month folder (oldest ingest first). A key lives in one month folder only,
+        so versions only need settling inside a folder that holds more than one part."""
         if not self.exists():
             return []
         with self.connect() as conn:
-            if months is None:
-                rows = conn.execute("SELECT path FROM parts WHERE kind=? ORDER BY ingest_id", (kind,)).fetchall()
-            else:
-                rows = []
-                for y, m in months:
-                    rows += conn.execute("SELECT path FROM parts WHERE kind=? AND year=? AND month=? "
-                                         "ORDER BY ingest_id", (kind, y, m)).fetchall()
-        return [self.root / r[0] for r in rows]
+            rows = conn.execute("SELECT year, month, path FROM parts WHERE kind=? ORDER BY year, month, ingest_id",
+                                (kind,)).fetchall()
+        wanted = None if months is None else set(months)
+        groups: dict[tuple[int, int], list[Path]] = {}
+        for year, month, path in rows:
+            if wanted is None or (year, month) in wanted:
+                groups.setdefault((year, month), []).append(self.root / path)
+        return list(groups.values())
 
     def scan(self, kind: str, start: dt.datetime | None = None, end: dt.datetime | None = None,
              stations: Iterable[str] | None = None, all_versions: bool = False) -> pl.LazyFrame:
@@ -341,19 +346,40 @@ class Store:
         if start is not None and end is not None:
             shift = dt.timedelta(hours=1) if kind == "air" else dt.timedelta(0)
             months = _months((start - shift).date(), (end - shift).date())
-        paths = self._parts(kind, months)
-        if not paths:
+        groups = self._part_groups(kind, months)
+        if not groups:
             return pl.LazyFrame(schema=schema)
-        lf = pl.scan_parquet(paths, schema=schema)
-        if start is not None:
-            lf = lf.filter(pl.col(time_col) >= start)
-        if end is not None:
-            lf = lf.filter(pl.col(time_col) <= end)
-        if stations is not None:
-            lf = lf.filter(pl.col("station_id").is_in(list(stations)))
-        if not all_versions and len(paths) > 1:
-            lf = lf.filter(pl.col("ingest_id") == pl.col("ingest_id").max().over(KEYS[kind]))
-        return lf
+        station_list = None if stations is None else list(stations)
+
+        def narrowed(lf: pl.LazyFrame) -> pl.LazyFrame:
+            if start is not None:
+                lf = lf.filter(pl.col(time_col) >= start)
+            if end is not None:
+                lf = lf.filter(pl.col(time_col) <= end)
+            if station_list is not None:
+                lf = lf.filter(pl.col("station_id").is_in(station_list))
+            return lf
+
+        keys = KEYS[kind]
+        frames: list[pl.LazyFrame] = []
+        run: list[Path] = []  # consecutive single-part months, scanned together in month order
+        for group in groups:
+            if len(group) == 1 or all_versions:
+                run += group
+                continue
+            if run:
+                frames.append(narrowed(pl.scan_parquet(run, schema=schema)))
+                run = []
+            # several ingests touched this month: each part loses the keys a later part restates
+            versions = [narrowed(pl.scan_parquet(p, schema=schema)) for p in group]
+            current = [versions[-1]]
+            for i in range(len(versions) - 2, -1, -1):
+                later = pl.concat([v.select(keys) for v in versions[i + 1:]])
+                current.append(versions[i].join(later, on=keys, how="anti"))
+            frames.append(pl.concat(current).sort(keys))
+        if run:
+            frames.append(narrowed(pl.scan_parquet(run, schema=schema)))
+        return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
 
     @staticmethod
     def _range(start: dt.date | dt.datetime | str, end: dt.date | dt.datetime | str,
@@ -372,17 +398,23 @@ class Store:
         return start, end
 
     def air_hourly(self, start: dt.date | dt.datetime | str, end: dt.date | dt.datetime | str,
-                   stations: Iterable[str] | None = None, *, all_versions: bool = False) -> pl.DataFrame:
+                   stations: Iterable[str] | None = None, *, all_versions: bool = False,
+                   sort: bool = False) -> pl.DataFrame:
         """Hourly air values, the canonical frame plus ``source_sha256, source_row, ingest_id``.
 
         With dates, the hours of days `start`..`end` (inclusive): hours ending ``start 01:00`` through
         ``end+1 00:00``. With datetimes, hour-end labels ``start <= time <= end``.
+
+        Rows come ordered by (station_id, time) within each month; ``sort=True`` orders them across
+        months too (a national year then takes seconds longer).
         """
         lo, hi = self._range(start, end, hour_ending=True)
         cols = ["station_id", "time", *AIR_VALUE_COLUMNS, "platform_aqi", "platform_primary", "not_monitored",
                 "source_sha256", "source_row", "ingest_id"]
-        return (self.scan("air", lo, hi, stations, all_versions).select(cols)
-                .sort("station_id", "time", "ingest_id").collect())
+        lf = self.scan("air", lo, hi, stations, all_versions).select(cols)
+        if sort or all_versions:
+            lf = lf.sort("station_id", "time", "ingest_id")
+        return lf.collect()
 
     def water_samples(self, start: dt.date | dt.datetime | str, end: dt.date | dt.datetime | str,
                       station_ids: Iterable[str] | None = None, items: Iterable[str] | None = None, *,
