@@ -259,11 +259,15 @@ def _aqi_columns(codes: Sequence[str], table_col: str, tables: list[standards.St
     (HJ 633-2026 5.3.1); a pollutant outside the monitoring plan does not (5.3.2).
     """
     iaqis = [pl.col(f"iaqi_{c}") for c in codes]
-    n_missing = pl.sum_horizontal([(pl.col(f"iaqi_{c}").is_null() & ~_nm_contains(_SOURCE.get(c, c)))
-                                   .cast(pl.Int64) for c in codes])
     raw = pl.max_horizontal(iaqis)
     parts = {}
     for table in tables:
+        # only the indicators this table's report uses can be missing (HJ 633-2026 dropped O3 1-h
+        # from the daily report, so its empty column must not withhold a 2026 daily AQI)
+        daily = set((table.get("daily") or {}).get("indicators") or ())
+        used = [c for c in codes if c not in DAILY_INDICATORS or c in daily] if daily else list(codes)
+        n_missing = pl.sum_horizontal([(pl.col(f"iaqi_{c}").is_null() & ~_nm_contains(_SOURCE.get(c, c)))
+                                       .cast(pl.Int64) for c in used])
         above = (table.get("missing_data") or {}).get("publish_only_above")
         if above is None:
             parts[table.id] = raw
