@@ -187,10 +187,21 @@ def test_seed_daily_means_match_feed_moving_means(seed_daily):
     assert full.height > 2000
     assert (full.get_column("so2") == full.get_column("feed_so2")).all()
     assert (full.get_column("no2") == full.get_column("feed_no2")).all()
+    # The feed shows low 1-h PM values as a floor (PM10 6, PM2.5 3 µg/m³; days holding such values) while its moving means use the
+    # underlying values, and one PM2.5 spike (118 at 3340A, hour ending 2026-03-25 13:00) is left out of
+    # its 24-h mean. Those days may differ by more than one unit; no other day may.
+    floor = {"pm10": 6.0, "pm2_5": 3.0}
+    spikes = {("3340A", "2026-03-25", "pm2_5")}
+    day_min = hourly.with_columns((pl.col("time") - pl.duration(hours=1)).dt.date().alias("date")).group_by(
+        "station_id", "date").agg([pl.col(p).min().alias(f"min_{p}") for p in floor])
+    both = both.join(day_min, on=["station_id", "date"], how="left")
     for p, tol in (("pm10", 1.0), ("pm2_5", 1.0), ("co", 0.1 + 1e-9)):
         sub = both.filter(pl.col(f"hours_{p}") == 24, pl.col(f"feed_{p}").is_not_null())
         assert sub.height > 2000
-        assert ((sub.get_column(p) - sub.get_column(f"feed_{p}")).abs() <= tol).all(), p
+        off = sub.filter((pl.col(p) - pl.col(f"feed_{p}")).abs() > tol)
+        for row in off.iter_rows(named=True):
+            assert (row[f"min_{p}"] is not None and p in floor and row[f"min_{p}"] <= floor[p]) or (row["station_id"], str(row["date"]), p) in spikes, row
+        assert off.height <= 0.005 * sub.height
     o3 = both.filter(pl.col("hours_o3") == 24, pl.col("feed_o3_8h").is_not_null())
     assert o3.height > 2000
     assert (o3.get_column("o3_8h") == o3.get_column("feed_o3_8h")).all()
