@@ -47,9 +47,11 @@ log = logging.getLogger(__name__)
 #: Bump when the look of any chart changes: it is part of every cache key.
 STYLE_VERSION = "1"
 
-#: Pixel density of PNGs; the default figure (8 × 4.5 in) is 1200 × 675 px.
+#: Pixel density of PNGs; the default figure (7 × 3.9 in) is 1050 × 585 px, which prints at
+#: about 150 dpi across the 170 mm text width of an A4 page.
 DPI = 150
-FIGSIZE = (8.0, 4.5)
+FIGSIZE = (7.0, 3.9)
+WIDTH = FIGSIZE[0]
 
 #: Conventional display colours of the water-quality classes (as used on national water-quality
 #: pages). GB 3838-2002 defines no colours, so these are a presentation choice; pass ``colours=``
@@ -333,7 +335,7 @@ def water_sections_vs_target(
     _require(df, "section", "class", "target", chart="water_sections_vs_target")
     rows = df.select("section", "class", "target").to_dicts()
     n = len(rows)
-    fig = _figure((8.0, max(2.6, 0.34 * n + 1.5)), title=title, source=source)
+    fig = _figure((WIDTH, max(2.6, 0.34 * n + 1.5)), title=title, source=source)
     ax = fig.add_subplot()
     for i, row in enumerate(rows):
         y = n - 1 - i
@@ -356,11 +358,8 @@ def water_sections_vs_target(
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
     _grid(ax, "x")
-    handles = [
-        Patch(facecolor=ACCENT_LIGHT, edgecolor="#7f7f7f", linewidth=0.4, label="实测水质类别（颜色为类别色）"),
-        mpl.lines.Line2D([], [], color=INK, linewidth=1.6, label="水质目标"),
-    ]
-    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=8)
+    handles = [mpl.lines.Line2D([], [], color=INK, linewidth=1.6, label="水质目标类别")]
+    ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     return fig
 
 
@@ -369,6 +368,7 @@ def water_class_matrix(
     frame: Any,
     *,
     months: Sequence[int] = tuple(range(1, 13)),
+    through: int | None = None,
     colours: Mapping[str, str] = WATER_CLASS_COLOURS,
     title: str | None = None,
     source: str | None = None,
@@ -376,16 +376,20 @@ def water_class_matrix(
     """Section × month grid of class colours with the class written in each cell (grey = no data).
 
     `frame`: columns ``section``, ``month`` (1–12) and ``class``. Section order: first appearance.
+    Months after `through` (the bulletin's last month) are left blank, not marked as missing.
     """
     df = _frame(frame)
     _require(df, "section", "month", "class", chart="water_class_matrix")
     sections: list[str] = list(dict.fromkeys(df["section"].to_list()))
     cell = {(r["section"], int(r["month"])): water_class_label(r["class"]) for r in df.to_dicts()}
     n, m = len(sections), len(months)
-    fig = _figure((8.0, max(2.4, 0.3 * n + 1.6)), title=title, source=source)
+    fig = _figure((WIDTH, max(2.4, 0.3 * n + 1.6)), title=title, source=source)
     ax = fig.add_subplot()
     for i, section in enumerate(sections):
         for j, month in enumerate(months):
+            if through is not None and month > through:
+                ax.add_patch(Rectangle((j, i), 1, 1, facecolor="white", edgecolor=GRID, linewidth=0.5))
+                continue
             label = cell.get((section, month))
             face = _class_colour(label, colours)
             ax.add_patch(Rectangle((j, i), 1, 1, facecolor=face, edgecolor="white", linewidth=1.2))
@@ -423,7 +427,6 @@ def water_trend(
     df = _frame(frame)
     _require(df, "section", "period", "value", chart="water_trend")
     order = list(periods) if periods is not None else list(dict.fromkeys(df["period"].to_list()))
-    xpos = {p: i for i, p in enumerate(order)}
     fig = _figure(title=title, source=source)
     ax = fig.add_subplot()
     sections = list(dict.fromkeys(df["section"].to_list()))
@@ -441,22 +444,8 @@ def water_trend(
             label=section,
         )
     if limit is not None:
-        ax.axhline(limit, color=LIMIT, linewidth=1.0, linestyle=(0, (5, 3)))
-        ax.annotate(
-            f"{limit_label} {fmt_num(limit, None)}",
-            xy=(1.0, limit),
-            xycoords=("axes fraction", "data"),
-            xytext=(0, 3),
-            textcoords="offset points",
-            ha="right",
-            va="bottom",
-            fontsize=8,
-            color=LIMIT,
-        )
-    ax.set_xticks(range(len(order)), order)
-    if len(order) > 8:
-        for lbl in ax.get_xticklabels():
-            lbl.set_rotation(0)
+        ax.axhline(limit, color=LIMIT, linewidth=1.0, linestyle=(0, (5, 3)), label=f"{limit_label}（{fmt_num(limit, None)}）")
+    ax.set_xticks(range(len(order)), month_tick_labels(order))
     ax.set_xlim(-0.4, len(order) - 0.6)
     ax.set_ylim(bottom=0)
     top = max([v for v in df["value"].to_list() if v is not None] + [limit or 0, 0])
@@ -465,6 +454,20 @@ def water_trend(
     _grid(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     return fig
+
+
+def month_tick_labels(periods: Sequence[str]) -> list[str]:
+    """``2025-05 … 2026-05`` -> ``5月`` with the year under the first month and under each January;
+    other labels are returned unchanged."""
+    out = []
+    for i, p in enumerate(periods):
+        text = str(p)
+        if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+            year, month = int(text[:4]), int(text[5:])
+            out.append(f"{month}月\n{year}年" if i == 0 or month == 1 else f"{month}月")
+        else:
+            out.append(text)
+    return out
 
 
 # --------------------------------------------------------------------------- air
@@ -477,6 +480,7 @@ def aqi_calendar(
     year: int,
     month: int,
     levels: Sequence[Mapping[str, Any]],
+    legend: bool = True,
     title: str | None = None,
     source: str | None = None,
 ) -> Figure:
@@ -485,6 +489,7 @@ def aqi_calendar(
     `frame`: columns ``date`` (date) and ``aqi`` (int, null = no valid AQI: grey); an optional
     ``level`` column (1–6) is used as given instead of looking the AQI up in `levels`.
     `levels`: the HJ 633 level rows (``level``, ``category_zh``, ``hex``, ``aqi_from``, ``aqi_to``).
+    ``legend=False`` leaves the level legend to the page (``_macros.html`` legend).
     """
     df = _frame(frame)
     _require(df, "date", "aqi", chart="aqi_calendar")
@@ -498,7 +503,7 @@ def aqi_calendar(
             days[d.day] = row
     first_weekday, n_days = calendar.monthrange(year, month)
     n_weeks = (first_weekday + n_days + 6) // 7
-    fig = _figure((7.2, 1.15 + 0.78 * n_weeks + 0.5), title=title, source=source)
+    fig = _figure((6.4, 0.85 + 0.82 * n_weeks + (0.75 if legend else 0.0)), title=title, source=source)
     ax = fig.add_subplot()
     for day in range(1, n_days + 1):
         slot = first_weekday + day - 1
@@ -525,7 +530,8 @@ def aqi_calendar(
     for side in ("left", "bottom", "top", "right"):
         ax.spines[side].set_visible(False)
     items = [(_level_range_label(r), r["hex"]) for r in by_number.values()] + [("无有效数据", MISSING)]
-    ax.legend(handles=_legend_handles(items), loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=4, fontsize=8)
+    if legend:
+        ax.legend(handles=_legend_handles(items), loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=4, fontsize=8)
     return fig
 
 
@@ -562,24 +568,13 @@ def good_day_ratio(
         for x, v in zip(xs, values):
             ax.text(x, (v or 0) + 1.2, fmt_num(v, 1) if v is not None else "—", ha="center", va="bottom", fontsize=7.5, color=INK)
     if target is not None:
-        ax.axhline(target, color=LIMIT, linewidth=1.0, linestyle=(0, (5, 3)))
-        ax.annotate(
-            f"目标 {fmt_num(target, 1)}%",
-            xy=(1.0, target),
-            xycoords=("axes fraction", "data"),
-            xytext=(0, 3),
-            textcoords="offset points",
-            ha="right",
-            va="bottom",
-            fontsize=8,
-            color=LIMIT,
-        )
+        ax.axhline(target, color=LIMIT, linewidth=1.0, linestyle=(0, (5, 3)), label=f"目标（{fmt_num(target, 1)}%）")
     ax.set_xticks(range(len(areas)), areas)
     ax.set_ylim(0, 112)
     ax.set_yticks(range(0, 101, 20))
     ax.set_ylabel("优良天数比例（%）")
     _grid(ax)
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=3)
     return fig
 
 
@@ -601,7 +596,7 @@ def pollutant_concentrations(
     _require(df, "pollutant", "value", "limit", chart="pollutant_concentrations")
     rows = df.to_dicts()
     has_prev = "previous" in df.columns
-    fig = _figure((8.0, 3.4), title=title, source=source)
+    fig = _figure((WIDTH, 3.4), title=title, source=source)
     axes = fig.subplots(1, len(rows), squeeze=False)[0]
     for ax, row in zip(axes, rows):
         code = row["pollutant"]
@@ -621,7 +616,18 @@ def pollutant_concentrations(
         top = max([v for _, v, _ in bars if v is not None] + [limit or 0])
         if limit is not None:
             ax.axhline(limit, color=LIMIT, linewidth=1.0, linestyle=(0, (4, 2.5)))
-            ax.text(0.5, limit, f"限值 {fmt_num(limit, None)}", transform=ax.get_yaxis_transform(), ha="center", va="bottom", fontsize=7, color=LIMIT)
+            ax.annotate(
+                f"限值 {fmt_num(limit, None)}",
+                xy=(0.5, limit),
+                xycoords=("axes fraction", "data"),
+                xytext=(0, 2.5),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                color=LIMIT,
+                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+            )
         ax.set_ylim(0, top * 1.25 if top else 1)
         ax.set_xlim(-0.6, 0.6)
         ax.set_xticks([])
@@ -632,7 +638,7 @@ def pollutant_concentrations(
     if has_prev:
         handles = _legend_handles([(labels[1], "#bfbfbf"), (labels[0], ACCENT)])
         handles.append(mpl.lines.Line2D([], [], color=LIMIT, linestyle=(0, (4, 2.5)), linewidth=1.0, label="标准限值"))
-        fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8)
+        fig.legend(handles=handles, loc="outside upper right", ncols=3, fontsize=8)
     return fig
 
 
@@ -659,7 +665,7 @@ def level_days_stacked(
         table[key] = table.get(key, 0) + int(r["days"] or 0)
     order = list(by_number) + [0]
     n = len(areas)
-    fig = _figure((8.0, max(2.6, 0.36 * n + 1.6)), title=title, source=source)
+    fig = _figure((WIDTH, max(2.6, 0.36 * n + 1.6)), title=title, source=source)
     ax = fig.add_subplot()
     longest = 0
     for i, area in enumerate(areas):
@@ -704,7 +710,7 @@ def aqi_strip(
     df = _frame(frame)
     _require(df, "date", "aqi", chart="aqi_strip")
     rows = df.sort("date").to_dicts()
-    fig = _figure((8.0, 3.2), title=title, source=source)
+    fig = _figure((WIDTH, 3.2), title=title, source=source)
     ax = fig.add_subplot()
     top = 0
     for i, r in enumerate(rows):
@@ -754,15 +760,16 @@ def composite_index_ranking(
 ) -> Figure:
     """Areas ranked by the composite air-quality index (smallest = best, at the top).
 
-    `frame`: columns ``area`` and ``index``; `highlight` names an area drawn in the accent colour.
-    Ties keep their input order.
+    `frame`: columns ``area`` and ``index``, optional ``rank`` (printed as given, e.g. for ties;
+    otherwise 1, 2, 3 … in sorted order, ties keeping their input order). `highlight` names an
+    area drawn in the accent colour.
     """
     df = _frame(frame)
     _require(df, "area", "index", chart="composite_index_ranking")
     rows = [r for r in df.to_dicts() if r["index"] is not None]
     rows.sort(key=lambda r: r["index"])
     n = len(rows)
-    fig = _figure((8.0, max(2.6, 0.32 * n + 1.3)), title=title, source=source)
+    fig = _figure((WIDTH, max(2.6, 0.32 * n + 1.3)), title=title, source=source)
     ax = fig.add_subplot()
     top = max([r["index"] for r in rows] + [1])
     for i, r in enumerate(rows):
@@ -770,7 +777,8 @@ def composite_index_ranking(
         colour = ACCENT if highlight is None or r["area"] == highlight else ACCENT_LIGHT
         ax.barh(y, r["index"], height=0.62, color=colour)
         ax.text(r["index"] + top * 0.01, y, fmt_num(r["index"], decimals), va="center", ha="left", fontsize=8, color=INK)
-    ax.set_yticks(range(n), [f"{i + 1}  {r['area']}" for i, r in reversed(list(enumerate(rows)))])
+    ranks = [r["rank"] if r.get("rank") is not None else i + 1 for i, r in enumerate(rows)]
+    ax.set_yticks(range(n), [f"{rank}  {r['area']}" for rank, r in reversed(list(zip(ranks, rows)))])
     ax.set_xlim(0, top * 1.12)
     ax.set_xlabel("环境空气质量综合指数")
     ax.tick_params(axis="y", length=0)
@@ -915,11 +923,20 @@ def shutdown_pool() -> None:
     _pool, _pool_workers = None, 0
 
 
-def default_cache_dir() -> Path:
-    """``<workspace>/cache/charts`` (the workspace of :func:`publisher.paths.workspace`)."""
-    from publisher.paths import workspace
+#: Environment variable naming the chart cache folder.
+CACHE_ENV = "PUBLISHER_CHART_CACHE"
 
-    return workspace().home / "cache" / "charts"
+
+def default_cache_dir() -> Path:
+    """``$PUBLISHER_CHART_CACHE``, else ``$XDG_CACHE_HOME/publisher/charts`` (``~/.cache/...``).
+
+    Entries are named by their content key, so one cache serves every workspace safely; deleting
+    the folder only costs a re-render.
+    """
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "publisher" / "charts"
 
 
 def render_charts(
