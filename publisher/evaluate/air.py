@@ -143,6 +143,17 @@ def _div_half_even(num: pl.Expr, den: pl.Expr) -> pl.Expr:
             .otherwise(q + q % 2))
 
 
+def _from_units(units: pl.Expr, decimals: int) -> pl.Expr:
+    """Int64 count of 10^-`decimals` units as the Float64 nearest the decimal value (0.6, not 0.6000000000000001)."""
+    if decimals == 0:
+        return units.cast(pl.Float64)
+    scale = 10 ** decimals
+    sign = pl.when(units < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    text = pl.concat_str([sign, (units.abs() // scale).cast(pl.String), pl.lit("."),
+                          (units.abs() % scale).cast(pl.String).str.zfill(decimals)])
+    return text.cast(pl.Float64)
+
+
 def _ceil_div(num: pl.Expr, den: int) -> pl.Expr:
     return -((-num) // den)
 
@@ -499,7 +510,7 @@ def _daily_indices(day: pl.DataFrame, tables: list[standards.Standard], decimals
     IAQIs, AQI, level, primary and exceeding pollutants, validity."""
     values = []
     for code in DAILY_INDICATORS:
-        parts = {tid: pl.col(f"_u_{code}") / (10 ** int(d.get(code, 0))) for tid, d in decimals.items()}
+        parts = {tid: _from_units(pl.col(f"_u_{code}"), int(d.get(code, 0))) for tid, d in decimals.items()}
         values.append(_by_table("standard", parts, pl.Float64).alias(code))
     day = day.with_columns(values)
     # not monitored on this day: flagged "/" and no value at all
@@ -829,6 +840,7 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
         [pl.col("_notes"), pl.concat_str(missing_note, separator="；", ignore_nulls=True).replace("", None),
          weighted_note, pl.when(pend).then(pl.lit(pending.get("note_zh")))],
         separator="；", ignore_nulls=True).alias("notes"))
+    out = out.with_columns(pl.when(pl.col("notes") == "").then(None).otherwise(pl.col("notes")).alias("notes"))
     first = ["area", "period", "standard", "valid_days", "so2", "no2", "pm10", "pm2_5", "co_p95", "o3_8h_p90",
              "good_days", "good_day_ratio", *[f"days_level{k}" for k in range(1, 7)], "composite_index",
              "composite_primary", "rank", "dust", "notes"]
