@@ -670,7 +670,7 @@ def percentile(values: pl.Expr, p: int, unit: int = 1) -> pl.Expr:
     s0 = pos // 100
     s1 = pl.min_horizontal(s0 + 1, n - 1)
     frac = pos % 100
-    lo, hi = x.get(s0), x.get(s1)
+    lo, hi = x.get(s0, null_on_oob=True), x.get(s1, null_on_oob=True)
     return pl.when(n > 0).then((lo * 100 + (hi - lo) * frac) / (100 * unit))
 
 
