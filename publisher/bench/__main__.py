@@ -1,0 +1,591 @@
+"""``python -m publisher.bench`` — time ingest, evaluation and bulletins on the synthetic national data set.
+
+Usage::
+
+    python -m publisher.bench [--scale 1.0] [--runs 3] [--seed 20260301] [--stages ingest,air,water,bulletins,baseline]
+                              [--json results.json]
+
+Each stage runs in its own subprocess, so its peak resident memory (``ru_maxrss`` of the stage process,
+and of the worker processes it started) is its own. Every figure is the median of ``--runs`` runs with
+their minimum and maximum. Progress goes to stderr, the report to stdout. Nothing is asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+STAGES = ("ingest", "air", "water", "bulletins", "baseline")
+BULLETIN_PERIOD = "2026-05"
+BULLETIN_KINDS = ("water-sources", "water-sections", "air-monthly")
+CHART_SAMPLE = 80  # charts rendered per throughput run (the first ones of the province's bulletins)
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _rss_mib() -> dict[str, float]:
+    """Peak resident set of this process and of its waited-for children [MiB] (Linux: ru_maxrss in KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"peak_rss_mib": round(own, 1), "children_peak_rss_mib": round(kids, 1)}
+
+
+def figure(name: str, measured: list[float], unit: str = "s", **extra: Any) -> dict[str, Any]:
+    return {"name": name, "unit": unit, "runs": [round(v, 4) for v in measured],
+            "median": round(statistics.median(measured), 4), "min": round(min(measured), 4),
+            "max": round(max(measured), 4), **extra}
+
+
+def timed(func: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = func()
+    return time.perf_counter() - started, result
+
+
+# ================================================================================================ stages
+def stage_ingest(data: Path, runs: int, info: dict[str, Any]) -> dict[str, Any]:
+    from publisher import registry as registry_mod
+    from publisher.ingest.pipeline import ingest
+    from publisher.paths import Workspace
+
+    say("[bench] ingest: loading the national registry (stations.yaml) …")
+    seconds, reg = timed(lambda: registry_mod.load(data / "stations.yaml"))
+    figures = [figure("registry.load (national stations.yaml)", [seconds], stations=len(reg.stations))]
+    notes = []
+    labels = {"air_csv": "air, national-feed CSV", "air_xlsx": "air, Chinese XLSX",
+              "water_csv": "water sections, English wide CSV", "water_xlsx": "water sources, Chinese wide XLSX"}
+    for key, label in labels.items():
+        spec = info["ingest_files"][key]
+        path = data / "ingest" / spec["file"]
+        times = []
+        for run in range(runs):
+            home = Path(tempfile.mkdtemp(prefix="bench-ingest-", dir=data))
+            try:
+                (home / "stations.yaml").write_bytes((data / "stations.yaml").read_bytes())
+                seconds, results = timed(lambda: ingest([path], Workspace(home), registry=reg))
+                result = results[0]
+                if result.status != "accepted":
+                    notes.append(f"{spec['file']}: {result.status} {result.errors[:2]}")
+                    break
+                times.append(seconds)
+                say(f"[bench] ingest: {spec['file']} run {run + 1}/{runs}: {seconds:.2f} s "
+                    f"({spec['rows'] / seconds:,.0f} rows/s)")
+            finally:
+                shutil.rmtree(home, ignore_errors=True)
+        if times:
+            med = statistics.median(times)
+            figures.append(figure(f"ingest {label}", times, rows=spec["rows"], values=spec["values"],
+                                  bytes=path.stat().st_size, rows_per_s=round(spec["rows"] / med),
+                                  rows_per_s_min=round(spec["rows"] / max(times)),
+                                  rows_per_s_max=round(spec["rows"] / min(times)),
+                                  values_per_s=round(spec["values"] / med)))
+    return {"figures": figures, "notes": notes}
+
+
+def _air_areas(data: Path):
+    """``station_id, area`` of every air station (each counts in its city), as registry.air_areas() gives it."""
+    import polars as pl
+
+    from publisher.bench import national
+
+    info = json.loads((data / "layout.json").read_text(encoding="utf-8"))
+    lay = national.layout(info["scale"], info["seed"])
+    return lay.of_kind("air_station").select(pl.col("id").alias("station_id"), pl.col("area"))
+
+
+def stage_air(data: Path, runs: int, info: dict[str, Any]) -> dict[str, Any]:
+    import polars as pl
+
+    from publisher.bench import national
+    from publisher.evaluate import air
+    from publisher.paths import Workspace
+    from publisher.store import AIR_VALUE_COLUMNS, Store
+
+    store = Store(Workspace(data / "home"))
+    areas = _air_areas(data)
+    parts = sorted((store.root / "air").rglob("*.parquet"))
+    cols = ["station_id", "time", *AIR_VALUE_COLUMNS, "not_monitored"]
+    scans, steps = [], {k: [] for k in ("read", "daily_values", "area_daily", "period_stats month",
+                                        "period_stats year", "total")}
+    shape: dict[str, Any] = {}
+    for run in range(runs):
+        seconds, frame = timed(lambda: pl.scan_parquet(parts).select(cols).collect())
+        scans.append(seconds)
+        shape["hourly_rows"] = frame.height
+        del frame
+        t0 = time.perf_counter()
+        hourly = store.air_hourly(national.YEAR_START, national.YEAR_END)
+        t1 = time.perf_counter()
+        daily = air.daily_values(hourly)
+        t2 = time.perf_counter()
+        adaily = air.area_daily(daily, areas)
+        t3 = time.perf_counter()
+        month = air.period_stats(adaily, "month")
+        t4 = time.perf_counter()
+        year = air.period_stats(adaily, "year")
+        t5 = time.perf_counter()
+        for key, value in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t5 - t0)):
+            steps[key].append(value)
+        shape.update(station_days=daily.height, area_days=adaily.height, month_rows=month.height,
+                     year_rows=year.height, hourly_rows=hourly.height,
+                     standards=sorted(set(daily.get_column("standard").unique().to_list())),
+                     daily_aqi_null=daily.get_column("aqi").null_count(),
+                     good_day_ratio_median=year.get_column("good_day_ratio").median())
+        say(f"[bench] air: run {run + 1}/{runs}: scan {scans[-1]:.2f} s, pipeline {t5 - t0:.2f} s "
+            f"(read {t1 - t0:.2f}, daily {t2 - t1:.2f}, area {t3 - t2:.2f}, month {t4 - t3:.2f}, year {t5 - t4:.2f})")
+        del hourly, daily, adaily, month, year
+    figures = [figure("bare Parquet scan of the same columns", scans, rows=shape["hourly_rows"])]
+    for key, values in steps.items():
+        figures.append(figure(f"air {key}", values))
+    total = statistics.median(steps["total"])
+    return {"figures": figures, "shape": shape,
+            "ratio_to_scan": round(total / statistics.median(scans), 2)}
+
+
+def _water_meta(data: Path):
+    """The station frame water.evaluate takes (water.stations_frame's columns), from the layout."""
+    import polars as pl
+
+    from publisher.bench import national
+
+    info = json.loads((data / "layout.json").read_text(encoding="utf-8"))
+    lay = national.layout(info["scale"], info["seed"])
+    st = lay.of_kind("national_section")
+    return st.select(
+        pl.col("id").alias("station_id"), "name", "kind", "assessment",
+        pl.col("x_items").list.join(",").fill_null("").alias("x_items"), "target_class", "waterbody_type",
+        "river", "basin", "water_body", "volume", "city", "county")
+
+
+def stage_water(data: Path, runs: int, info: dict[str, Any]) -> dict[str, Any]:
+    import polars as pl
+
+    from publisher.bench import national
+    from publisher.evaluate import water
+    from publisher.paths import Workspace
+    from publisher.store import Store
+
+    store = Store(Workspace(data / "home"))
+    meta = _water_meta(data)
+    ids = meta.get_column("station_id").to_list()
+    reads, steps = [], {k: [] for k in ("period_values", "evaluate (classes)", "river_summary",
+                                        "basin_summary", "total")}
+    shape: dict[str, Any] = {}
+    types = meta.select("station_id", pl.col("waterbody_type").alias("_registry_type"))
+
+    def read() -> pl.DataFrame:
+        # waterbody_type left null by the files comes from the registry (as the bulletins read it)
+        frame = store.water_samples(national.YEAR_START, national.YEAR_END, station_ids=ids)
+        return frame.join(types, on="station_id", how="left").with_columns(
+            pl.coalesce(pl.col("waterbody_type"), pl.col("_registry_type")).alias("waterbody_type")
+        ).drop("_registry_type")
+
+    for run in range(runs):
+        seconds, samples = timed(read)
+        reads.append(seconds)
+        t0 = time.perf_counter()
+        values = water.period_values(samples, "month")
+        t1 = time.perf_counter()
+        classes = water.evaluate(values, meta)
+        t2 = time.perf_counter()
+        rivers = water.river_summary(values, meta, by="river")
+        t3 = time.perf_counter()
+        basins = water.river_summary(values, meta, by="basin")
+        t4 = time.perf_counter()
+        for key, value in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0)):
+            steps[key].append(value)
+        shape = {"values": samples.height, "section_months": classes.height, "rivers": rivers.height,
+                 "basins": basins.height,
+                 "class_counts": {str(k): v for k, v in classes.group_by("water_class").len().sort("water_class").rows()}}
+        say(f"[bench] water: run {run + 1}/{runs}: read {seconds:.2f} s, classification {t4 - t0:.2f} s")
+        del samples, values, classes, rivers, basins
+    figures = [figure("water read from store (sections, 12 months)", reads)]
+    for key, values in steps.items():
+        figures.append(figure(f"water {key}", values))
+    return {"figures": figures, "shape": shape}
+
+
+def _province_workspace(data: Path, info: dict[str, Any], folder: Path) -> tuple[Path, str, list[str]]:
+    """A workspace holding one province's stations (every month), committed through Store.commit_ingest."""
+    import polars as pl
+
+    from publisher.bench import national
+    from publisher.paths import Workspace
+    from publisher.store import Store
+
+    province, cities = next(iter(info["provinces"].items()))
+    lay = national.layout(info["scale"], info["seed"])
+    home = folder / "home"
+    if (home / "READY").exists():
+        return home, province, cities
+    if folder.exists():
+        shutil.rmtree(folder)
+    home.mkdir(parents=True)
+    ids = lay.stations.filter(pl.col("city").is_in(cities)).get_column("id").to_list()
+    src = Store(Workspace(data / "home"))
+    dst = Store(Workspace(home))
+    air = src.air_hourly(national.YEAR_START, national.YEAR_END, stations=ids)
+    water = src.water_samples(national.YEAR_START, national.YEAR_END, station_ids=ids)
+    for kind, frame in (("air", air), ("water", water)):
+        frame = frame.drop("source_sha256", "ingest_id")
+        dst.commit_ingest(kind, frame, sha256=f"{kind}-{province}-{info['scale']}-{info['seed']}".ljust(64, "0"),
+                          name=f"bench-{kind}-{province}", size=0, archive_path="(bench)")
+    for city in cities:
+        (folder / f"stations-{city}.yaml").write_text(
+            national.registry_yaml(lay, region_city=city, cities=cities, water_cities=[city]), encoding="utf-8")
+    (home / "READY").write_text("ok\n")
+    return home, province, cities
+
+
+def stage_bulletins(data: Path, runs: int, info: dict[str, Any]) -> dict[str, Any]:
+    folder = data / "province"
+    say("[bench] bulletins: preparing the province workspace …")
+    home, province, cities = _province_workspace(data, info, folder)
+    os.environ["PUBLISHER_HOME"] = str(home)  # the chart cache lives in <home>/cache/charts
+    from publisher import charts
+    from publisher import registry as registry_mod
+    from publisher.bulletins import module
+    from publisher.bulletins.base import Job
+    from publisher.paths import Workspace
+    from publisher.periods import Period
+
+    period = Period.parse(BULLETIN_PERIOD)
+    registries = {c: registry_mod.load(folder / f"stations-{c}.yaml") for c in cities}
+    notes: list[str] = []
+    try:
+        from publisher.bulletins.build import build
+    except ImportError as exc:  # the builder is not there: charts only
+        build = None
+        notes.append(f"bulletin builder unavailable ({exc}); charts timed through publisher.charts directly")
+
+    def clean() -> None:
+        for sub in ("output", "cache"):
+            shutil.rmtree(home / sub, ignore_errors=True)
+
+    def build_all() -> tuple[int, int, int]:
+        built = failed = 0
+        for city in cities:
+            ws = Workspace(home, output_dir=home / "output" / city)
+            for kind in BULLETIN_KINDS:
+                try:
+                    build(kind, period, ws, registry=registries[city])
+                    built += 1
+                except Exception as exc:  # noqa: BLE001 - reported, the bench goes on
+                    failed += 1
+                    message = f"{kind} {city}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+                    if message not in notes:
+                        notes.append(message)
+        n_charts = sum(1 for _ in (home / "output").rglob("charts/*.png")) if (home / "output").exists() else 0
+        return built, failed, n_charts
+
+    figures = []
+    shape: dict[str, Any] = {"province": province, "cities": len(cities), "kinds": list(BULLETIN_KINDS),
+                             "period": BULLETIN_PERIOD}
+    if build is not None:
+        scratch, again = [], []
+        for run in range(runs):
+            clean()
+            charts.shutdown_pool()  # from scratch: no warm chart workers, no cache, no output
+            seconds, (built, failed, n_charts) = timed(build_all)
+            scratch.append(seconds)
+            say(f"[bench] bulletins: run {run + 1}/{runs}: from scratch {seconds:.1f} s "
+                f"({built} built, {failed} failed, {n_charts} charts)")
+            seconds, (built2, failed2, _) = timed(build_all)
+            again.append(seconds)
+            say(f"[bench] bulletins: run {run + 1}/{runs}: unchanged rebuild {seconds:.1f} s")
+            shape.update(built=built, failed=failed, charts=n_charts,
+                         pdfs=sum(1 for _ in (home / "output").rglob("bulletin.pdf")))
+        figures.append(figure("province month of bulletins, from scratch", scratch))
+        figures.append(figure("same, rebuilt with nothing changed", again))
+    # chart throughput: the same bulletins' chart specs, rendered with an empty cache
+    specs = []
+    for city in cities:
+        for kind in BULLETIN_KINDS:
+            job = Job(kind=kind, period=period, workspace=Workspace(home), registry=registries[city])
+            try:
+                bulletin = module(kind).assemble(job)
+            except Exception as exc:  # noqa: BLE001
+                notes.append(f"assemble {kind} {city}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
+                continue
+            specs += [charts.ChartSpec(f"{city}-{kind}-{s.name}", s.chart, s.data, s.format) for s in bulletin.charts]
+    shape["chart_specs"] = len(specs)
+    # where the time of one bulletin goes: assembling (store + evaluation), each chart type, the PDF
+    breakdown: dict[str, Any] = {}
+    city = cities[0]
+    for kind in BULLETIN_KINDS:
+        job = Job(kind=kind, period=period, workspace=Workspace(home), registry=registries[city])
+        try:
+            seconds, bulletin = timed(lambda: module(kind).assemble(job))
+        except Exception:  # noqa: BLE001 - reported above
+            continue
+        breakdown[f"assemble {kind}"] = round(seconds, 3)
+        html = home / "output" / city / kind / period.label / "index.html"
+        if html.exists():
+            from publisher import render
+
+            tmp = Path(tempfile.mkdtemp(prefix="bench-pdf-", dir=data))
+            try:
+                seconds, _ = timed(lambda: render.write_pdf(html, tmp / "bulletin.pdf"))
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+            breakdown[f"pdf {kind}"] = round(seconds, 3)
+    by_type: dict[str, list[float]] = {}
+    charts.render_spec(specs[0]) if specs else None  # fonts and imports loaded before timing
+    for spec in specs:
+        if len(by_type.get(spec.chart, [])) >= 3:
+            continue
+        seconds, _ = timed(lambda: charts.render_spec(spec))
+        by_type.setdefault(spec.chart, []).append(seconds)
+    breakdown["chart seconds by type (in-process, median of up to 3)"] = {
+        k: round(statistics.median(v), 3) for k, v in sorted(by_type.items())}
+    breakdown["chart specs by type"] = {k: sum(1 for s in specs if s.chart == k) for k in sorted(by_type)}
+    shape["breakdown (first city)"] = breakdown
+    sample = specs[:CHART_SAMPLE]
+    if sample:
+        cold, warm = [], []
+        for run in range(runs):
+            for label, store_to in (("cold", cold), ("warm", warm)):
+                if label == "cold":
+                    charts.shutdown_pool()
+                tmp = Path(tempfile.mkdtemp(prefix="bench-charts-", dir=data))
+                try:
+                    seconds, paths = timed(lambda: charts.render_charts(sample, tmp / "out", workers=2,
+                                                                        cache_dir=tmp / "cache"))
+                finally:
+                    shutil.rmtree(tmp, ignore_errors=True)
+                store_to.append(len(sample) / seconds)
+                say(f"[bench] charts: run {run + 1}/{runs} ({label} pool): {len(sample)} charts in {seconds:.1f} s "
+                    f"= {len(sample) / seconds:.1f} charts/s")
+        figures.append(figure("chart rendering, 2 workers, new pool (incl. worker start)", cold, unit="charts/s"))
+        figures.append(figure("chart rendering, 2 workers, warm pool", warm, unit="charts/s"))
+    charts.shutdown_pool()
+    return {"figures": figures, "shape": shape, "notes": notes}
+
+
+def stage_baseline(data: Path, runs: int, info: dict[str, Any]) -> dict[str, Any]:
+    import polars as pl
+
+    notes = []
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "pandas"], check=True)
+        notes.append("pandas was missing and was installed with pip")
+    from publisher.bench import baseline, national
+    from publisher.evaluate import air
+    from publisher.paths import Workspace
+    from publisher.store import Store
+
+    store = Store(Workspace(data / "home"))
+    stations = max(2, int(round(100 * info["scale"])))
+    ids = sorted(_air_areas(data).get_column("station_id").to_list())[:stations]
+    hourly = store.air_hourly(national.YEAR_START, national.YEAR_END, stations=ids)
+    frame = baseline.to_pandas(hourly)
+    hand, fast = [], []
+    result = ours = None
+    for run in range(runs):
+        seconds, result = timed(lambda: baseline.daily_aqi(frame))
+        hand.append(seconds)
+        seconds, ours = timed(lambda: air.daily_values(hourly))
+        fast.append(seconds)
+        say(f"[bench] baseline: run {run + 1}/{runs}: pandas {hand[-1]:.2f} s, publisher.evaluate.air {fast[-1]:.3f} s "
+            f"({ours.height:,} station-days)")
+    theirs = baseline.as_polars(result)
+    cols = ["aqi", "primary_pollutant", "standard", "so2", "no2", "pm10", "pm2_5", "o3_8h", "o3_1h"]
+    joined = ours.select("station_id", "date", *cols, pl.col("co").round(1)).join(
+        theirs.select("station_id", "date", *cols, pl.col("co").round(1)), on=["station_id", "date"],
+        how="full", suffix="_b")
+    differing = joined.filter(~pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}_b")) for c in cols + ["co"]]))
+    return {"figures": [figure("pandas + per-row Python daily AQI", hand),
+                        figure("publisher.evaluate.air.daily_values, same subset", fast)],
+            "shape": {"stations": len(ids), "station_days": ours.height, "hourly_rows": hourly.height,
+                      "station_days_differing": differing.height},
+            "notes": notes}
+
+
+STAGE_FUNCS = {"ingest": stage_ingest, "air": stage_air, "water": stage_water, "bulletins": stage_bulletins,
+               "baseline": stage_baseline}
+
+
+def run_child(stage: str, data: Path, runs: int) -> None:
+    import logging
+
+    logging.basicConfig(level=logging.ERROR)
+    info = json.loads((data / "layout.json").read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    out = STAGE_FUNCS[stage](data, runs, info)
+    out.update(stage=stage, seconds=round(time.perf_counter() - started, 1), **_rss_mib())
+    print(json.dumps(out, ensure_ascii=False, default=str))
+
+
+# ================================================================================================ report
+def machine() -> dict[str, Any]:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import polars as pl
+
+    return {"cpus": os.cpu_count(), "cpu_model": model, "memory_gib": round(mem / 2 ** 30, 1),
+            "python": platform.python_version(), "polars": pl.__version__, "platform": platform.platform()}
+
+
+def _fmt(fig: dict[str, Any]) -> str:
+    unit = fig["unit"]
+    if unit == "s":
+        text = f"{fig['median']:.3f} s (min {fig['min']:.3f}, max {fig['max']:.3f}; {len(fig['runs'])} runs)"
+    else:
+        text = f"{fig['median']:.1f} {unit} (min {fig['min']:.1f}, max {fig['max']:.1f}; {len(fig['runs'])} runs)"
+    if "rows_per_s" in fig:
+        text += (f"  → {fig['rows_per_s']:,} rows/s (min {fig['rows_per_s_min']:,}, max {fig['rows_per_s_max']:,}),"
+                 f" {fig['values_per_s']:,} values/s; {fig['rows']:,} rows, {fig['bytes'] / 2 ** 20:.1f} MiB")
+    return text
+
+
+def _get(results: dict[str, Any], stage: str, name: str) -> dict[str, Any] | None:
+    for fig in (results.get(stage) or {}).get("figures", []):
+        if fig["name"] == name:
+            return fig
+    return None
+
+
+def verdicts(results: dict[str, Any]) -> list[str]:
+    out = []
+    air = results.get("air")
+    if air:
+        total = _get(results, "air", "air total")["median"]
+        scan = _get(results, "air", "bare Parquet scan of the same columns")["median"]
+        peak = air["peak_rss_mib"] / 1024
+        out.append(f"air year ≤ 3 s: {'HOLDS' if total <= 3 else 'MISSES'} ({total:.2f} s)")
+        out.append(f"air year within 10× of the scan: {'HOLDS' if total <= 10 * scan else 'MISSES'} "
+                   f"({total / scan:.1f}× of {scan:.2f} s)")
+        out.append(f"air peak memory ≤ 6 GiB: {'HOLDS' if peak <= 6 else 'MISSES'} ({peak:.2f} GiB)")
+    if results.get("water"):
+        total = _get(results, "water", "water total")["median"]
+        out.append(f"water classification ≤ 1 s: {'HOLDS' if total <= 1 else 'MISSES'} ({total:.2f} s)")
+    if results.get("bulletins"):
+        warm = _get(results, "bulletins", "chart rendering, 2 workers, warm pool")
+        cold = _get(results, "bulletins", "chart rendering, 2 workers, new pool (incl. worker start)")
+        if warm:
+            out.append(f"charts ≥ 20/s on 2 cores: {'HOLDS' if warm['median'] >= 20 else 'MISSES'} "
+                       f"({warm['median']:.1f}/s warm pool, {cold['median']:.1f}/s including worker start)")
+        again = _get(results, "bulletins", "same, rebuilt with nothing changed")
+        if again:
+            out.append(f"unchanged rebuild ≤ 5 s: {'HOLDS' if again['median'] <= 5 else 'MISSES'} "
+                       f"({again['median']:.2f} s)")
+    base = results.get("baseline")
+    if base and air:
+        hand = _get(results, "baseline", "pandas + per-row Python daily AQI")["median"] / base["shape"]["station_days"]
+        days = air["shape"]["station_days"]
+        whole = _get(results, "air", "air total")["median"] / days
+        daily = _get(results, "air", "air daily_values")["median"] / days
+        out.append(f"≥ 20× the analyst-style computation per station-day: "
+                   f"{'HOLDS' if hand / whole >= 20 else 'MISSES'} ({hand / whole:.0f}× against the whole air pipeline "
+                   f"incl. reading; {hand / daily:.0f}× against daily_values alone)")
+    return out
+
+
+def report(results: dict[str, Any], meta: dict[str, Any]) -> str:
+    lines = [f"publisher bench — scale {meta['scale']:g}, seed {meta['seed']}, {meta['runs']} runs per figure",
+             f"machine: {meta['machine']['cpus']} CPUs ({meta['machine']['cpu_model']}), "
+             f"{meta['machine']['memory_gib']} GiB, Python {meta['machine']['python']}, polars {meta['machine']['polars']}",
+             f"data set: {meta['data']} ({meta['counts']})", ""]
+    titles = {"ingest": "1. ingest (publisher.ingest.pipeline into a new temporary store)",
+              "air": "2. national year of hourly air → daily AQI, area daily, monthly and annual statistics, ranking",
+              "water": "3. sections × 12 months: monthly values, classes, river and basin summaries",
+              "bulletins": "4. a province's month of bulletins (HTML, PDF, charts)",
+              "baseline": "5. analyst-style computation (pandas group-by + Python per row) on a subset"}
+    for stage in STAGES:
+        res = results.get(stage)
+        if not res:
+            continue
+        lines.append(titles[stage])
+        if res.get("error"):
+            lines.append(f"   FAILED: {res['error']}")
+            lines.append("")
+            continue
+        for fig in res["figures"]:
+            lines.append(f"   {fig['name']}: {_fmt(fig)}")
+        lines.append(f"   peak RSS {res['peak_rss_mib']:,.0f} MiB (stage process), "
+                     f"{res['children_peak_rss_mib']:,.0f} MiB (largest worker); stage wall time {res['seconds']} s")
+        if res.get("shape"):
+            lines.append(f"   {json.dumps(res['shape'], ensure_ascii=False, default=str)}")
+        if res.get("ratio_to_scan") is not None:
+            lines.append(f"   pipeline / bare scan = {res['ratio_to_scan']}×")
+        for note in res.get("notes") or []:
+            lines.append(f"   note: {note}")
+        lines.append("")
+    lines.append("targets")
+    lines += [f"   {v}" for v in verdicts(results)]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m publisher.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = national size, 0.05 for a quick run")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median, min, max)")
+    parser.add_argument("--seed", type=int, default=20260301)
+    parser.add_argument("--stages", default=",".join(STAGES), help=f"comma-separated subset of {', '.join(STAGES)}")
+    parser.add_argument("--data-root", type=Path, default=None, help="where data sets are cached (var/bench)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
+    parser.add_argument("--child", choices=STAGES, help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        run_child(args.child, args.data, args.runs)
+        return 0
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown:
+        parser.error(f"unknown stage(s) {', '.join(unknown)}; known: {', '.join(STAGES)}")
+    from publisher.bench import national
+
+    say(f"[bench] data set: scale {args.scale:g}, seed {args.seed}")
+    data = national.prepare(args.scale, args.seed, root=args.data_root, say=say)
+    info = json.loads((data / "layout.json").read_text(encoding="utf-8"))
+    results: dict[str, Any] = {}
+    for stage in stages:
+        say(f"[bench] stage {stage} …")
+        proc = subprocess.run([sys.executable, "-m", "publisher.bench", "--child", stage, "--data", str(data),
+                               "--runs", str(args.runs)], stdout=subprocess.PIPE, text=True)
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+        if proc.returncode != 0 or not lines:
+            results[stage] = {"error": f"stage process exited with {proc.returncode}"}
+            continue
+        results[stage] = json.loads(lines[-1])
+    meta = {"scale": args.scale, "seed": args.seed, "runs": args.runs, "data": str(data),
+            "counts": info["counts"], "machine": machine(),
+            "when": dt.datetime.now().isoformat(timespec="seconds")}
+    print(report(results, meta))
+    if args.json:
+        args.json.write_text(json.dumps({"meta": meta, "results": results}, ensure_ascii=False, indent=1,
+                                        default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
