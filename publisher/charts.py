@@ -791,16 +791,29 @@ def composite_index_ranking(
 
 
 def to_bytes(fig: Figure, fmt: str = "png") -> bytes:
-    """The figure's file bytes, identical for identical figures (no dates, no software tag)."""
-    buffer = io.BytesIO()
+    """The figure's file bytes, identical for identical figures (no dates, no software tag).
+
+    PNG: the figure is drawn once on an Agg canvas and encoded by Pillow (RGB, no text chunks);
+    ``savefig`` would lay the figure out and draw it twice. SVG: ``savefig`` without date or
+    creator, with the fixed ``svg.hashsalt`` of the style.
+    """
     with _style():
         if fmt == "png":
-            fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-        elif fmt == "svg":
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+            from PIL import Image
+
+            fig.set_dpi(DPI)
+            canvas = FigureCanvasAgg(fig)
+            canvas.draw()
+            image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+            buffer = io.BytesIO()
+            image.convert("RGB").save(buffer, format="PNG", compress_level=4, dpi=(DPI, DPI))
+            return buffer.getvalue()
+        if fmt == "svg":
+            buffer = io.BytesIO()
             fig.savefig(buffer, format="svg", dpi=DPI, metadata={"Date": None, "Creator": None})
-        else:
-            raise ValueError(f"unsupported chart format {fmt!r} (png or svg)")
-    return buffer.getvalue()
+            return buffer.getvalue()
+    raise ValueError(f"unsupported chart format {fmt!r} (png or svg)")
 
 
 def _write_if_changed(path: Path, data: bytes) -> bool:

@@ -755,7 +755,7 @@ def sample_charts() -> list[Any]:
     ]
 
 
-def build_sample(out_dir: str | os.PathLike[str], *, workers: int = 2, look: bool = True) -> dict[str, Any]:
+def build_sample(out_dir: str | os.PathLike[str], *, workers: int = 1, look: bool = True) -> dict[str, Any]:
     """Build the sample bulletin into `out_dir`: charts, index.html, bulletin.pdf, data files, manifest,
     and (with `look`) PNGs of the page (Chromium) and of the PDF pages (pdftoppm) in ``<out_dir>/look/``.
     Returns the paths and timings."""
