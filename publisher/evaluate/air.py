@@ -87,6 +87,9 @@ def _version_expr(family: str, day: pl.Expr, standard: str = _AUTO) -> pl.Expr:
 
 def _by_table(column: str, parts: dict[str, pl.Expr], dtype: pl.DataType | None = None) -> pl.Expr:
     """``parts[table id]`` on the rows whose `column` holds that id."""
+    if len(parts) == 1:
+        (table_id, part), = parts.items()
+        return pl.when(pl.col(column) == table_id).then(part).otherwise(pl.lit(None, dtype=dtype))
     expr: Any = None
     for table_id, part in parts.items():
         cond = pl.col(column) == table_id
@@ -261,6 +264,13 @@ def _level_columns(table_col: str, tables: list[standards.Standard], aqi: str = 
     return out
 
 
+def _codes_where(codes: Sequence[str], conditions: Sequence[pl.Expr]) -> pl.Expr:
+    """The codes whose condition holds, joined by "," in `codes` order (via a bit mask and a lookup)."""
+    mask = pl.sum_horizontal([c.fill_null(False).cast(pl.Int64) * (1 << i) for i, c in enumerate(conditions)])
+    names = {m: ",".join(code for i, code in enumerate(codes) if m >> i & 1) for m in range(1 << len(codes))}
+    return mask.replace_strict(names, return_dtype=pl.String)
+
+
 def _aqi_columns(codes: Sequence[str], table_col: str, tables: list[standards.Standard],
                  exceeding: bool = False) -> list[list[pl.Expr]]:
     """Stages computing aqi, primary_pollutant (and exceeding_pollutants) from ``iaqi_<code>`` columns.
@@ -288,14 +298,12 @@ def _aqi_columns(codes: Sequence[str], table_col: str, tables: list[standards.St
     prim_parts, exc_parts = {}, {}
     for table in tables:
         cut = table["primary_pollutant"]["aqi_above"]
-        names = [pl.when(pl.col(f"iaqi_{c}") == pl.col("aqi")).then(pl.lit(c)) for c in codes]
         prim_parts[table.id] = (pl.when(pl.col("aqi") > cut)
-                                .then(pl.concat_str(names, separator=",", ignore_nulls=True))
+                                .then(_codes_where(codes, [pl.col(f"iaqi_{c}") == pl.col("aqi") for c in codes]))
                                 .otherwise(pl.lit("")))
         rule = table.get("exceeding_pollutant")
         if rule:
-            over = [pl.when(pl.col(f"iaqi_{c}") > rule["iaqi_above"]).then(pl.lit(c)) for c in codes]
-            exc_parts[table.id] = pl.concat_str(over, separator=",", ignore_nulls=True)
+            exc_parts[table.id] = _codes_where(codes, [pl.col(f"iaqi_{c}") > rule["iaqi_above"] for c in codes])
     stage2 = [pl.when(pl.col("aqi").is_null()).then(pl.lit(None, dtype=pl.String))
               .otherwise(_by_table(table_col, prim_parts, pl.String)).alias("primary_pollutant")]
     if exceeding:
@@ -345,10 +353,11 @@ def hourly_aqi(frame: pl.DataFrame, standard: str = _AUTO) -> pl.DataFrame:
     ----------
     HJ 633-2012 5.1, 6.1, 6.2, 表1 注(1)(2); HJ 633-2026 4.2, 5.3, 表3 注a、b.
     """
-    tables = _tables("hj633", standard)
     df = _with_nm(frame).with_columns(
         _version_expr("hj633", (pl.col("time") - pl.duration(hours=1)).dt.date(), standard).alias("standard"))
     _check_versions(df, "standard", "time", "hj633")
+    present = set(df.get_column("standard").unique().drop_nulls())
+    tables = [t for t in _tables("hj633", standard) if t.id in present] or _tables("hj633", standard)[:1]
     df = df.with_columns([_scaled(pl.col(p)).alias(f"_{p}") for p in POLLUTANTS])
     needs_moving = any(
         ((t.get("above_800") or {}).get("so2_1h") or {}).get("action") == "use_indicator" for t in tables)
