@@ -41,7 +41,8 @@ def _pixels(png_path: str | os.PathLike[str]):
 
     with Image.open(png_path) as image:
         rgb = image.convert("RGB")
-        return rgb.size, list(rgb.getdata())
+        flat = rgb.get_flattened_data() if hasattr(rgb, "get_flattened_data") else rgb.getdata()
+        return rgb.size, list(flat)
 
 
 def ink_fraction(png_path: str | os.PathLike[str], background: tuple[int, int, int] | None = None, tolerance: int = 12) -> float:
