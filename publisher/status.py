@@ -14,6 +14,7 @@ from the AQI we compute (``publisher.evaluate.air.hourly_aqi``).
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,7 +167,11 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
             stations.append(StationStatus(s.id, s.name, s.kind, s.cadence, quarter.label, expected, int(got),
                                           last_text))
 
-    # --- bulletins held up
+    # --- bulletins held up, and what the ledger says was already built
+    built_by_kind: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    if store.exists():
+        for b in store.bulletins():
+            built_by_kind.setdefault((b["kind"], b["period"]), []).append(b)
     bulletins = []
     month_days = period.days
     for kind, (kinds, cadence, title) in BULLETINS.items():
@@ -194,9 +199,12 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
             waiting = [{"station_id": st.station_id, "name": st.name,
                         "missing": f"缺 {st.missing} 次采样（{st.window}）"} for st in needed if st.missing > 0]
         due, provisional = deadline(kind, target)
+        built = [b for b in built_by_kind.get((kind, target.label), [])]
         bulletins.append({"kind": kind, "title": title, "period": target.label, "stations": len(needed),
                           "ready": not waiting, "waiting_for": waiting, "deadline": due.isoformat(),
-                          "deadline_provisional": provisional, "workdays_left": workdays_between(today, due)})
+                          "deadline_provisional": provisional, "workdays_left": workdays_between(today, due),
+                          "built": len(built),
+                          "built_at": max((b["built_at"] for b in built if b.get("built_at")), default=None)})
 
     result: dict[str, Any] = {
         "period": period.label, "today": today.isoformat(),
@@ -229,21 +237,50 @@ def aqi_differences(air: pl.DataFrame, limit: int = 50) -> dict[str, Any]:
     return {"checked": subset.height - withheld, "differ": diff.height, "withheld": withheld, "hours": hours}
 
 
+def _width(text: str) -> int:
+    """Terminal columns of `text`: CJK and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """`text` padded with spaces to `width` terminal columns (at least one space after it)."""
+    gap = " " * max(width - _width(text), 1)
+    return gap + text if right else text + gap
+
+
+CADENCE_ZH = {"hourly": "逐时", "daily": "逐日", "monthly": "逐月", "quarterly": "逐季"}
+
+
+def _deadline_text(b: dict[str, Any]) -> str:
+    left = b["workdays_left"]
+    prov = "（暂定，节假日安排未公布）" if b["deadline_provisional"] else ""
+    if left > 0:
+        when = f"剩 {left} 个工作日"
+    elif left == 0:
+        when = "今日截止"
+    else:
+        when = f"已过 {-left} 个工作日"
+    return f"截止 {b['deadline']}{prov}，{when}"
+
+
 def render_text(report: dict[str, Any]) -> str:
     """A plain table for the terminal."""
     lines = [f"数据完整性：{report['period']}（今天 {report['today']}）", ""]
-    lines.append(f"{'站点':<22}{'名称':<14}{'频次':<10}{'统计期':<10}{'应有':>6}{'实有':>6}{'缺':>6}  最新数据")
+    lines.append(_pad("站点", 24) + _pad("名称", 22) + _pad("频次", 6) + _pad("统计期", 10)
+                 + _pad("应有", 6, True) + _pad("实有", 6, True) + _pad("缺", 6, True) + "  最新数据")
     for st in report["stations"]:
         flag = "" if st["missing"] == 0 else " ←"
-        lines.append(f"{st['station_id']:<22}{st['name'][:12]:<14}{st['cadence']:<10}{st['window']:<10}"
-                     f"{st['expected']:>6}{st['received']:>6}{st['missing']:>6}  {st['latest'] or '—'}{flag}")
+        lines.append(_pad(st["station_id"], 24) + _pad(st["name"], 22)
+                     + _pad(CADENCE_ZH.get(st["cadence"], st["cadence"]), 6) + _pad(st["window"], 10)
+                     + _pad(str(st["expected"]), 6, True) + _pad(str(st["received"]), 6, True)
+                     + _pad(str(st["missing"]), 6, True) + f"  {st['latest'] or '—'}{flag}")
     missing = report["missing_stations"]
     lines += ["", f"无数据站点（{len(missing)}）：{'、'.join(missing) if missing else '无'}", "", "公报："]
     for b in report["bulletins"]:
         state = "可编制" if b["ready"] else f"等待 {len(b['waiting_for'])} 个站点"
-        prov = "（暂定，节假日安排未公布）" if b["deadline_provisional"] else ""
-        lines.append(f"  {b['kind']:<22}{b['period']:<12}{state:<16}截止 {b['deadline']}{prov}，"
-                     f"剩 {b['workdays_left']} 个工作日")
+        if b.get("built"):
+            state += f"，已编制（{b['built']} 版）"
+        lines.append("  " + _pad(b["kind"], 22) + _pad(b["period"], 12) + _pad(state, 26) + _deadline_text(b))
         for w in b["waiting_for"][:8]:
             lines.append(f"      {w['station_id']} {w['name']}：{w['missing']}")
         if len(b["waiting_for"]) > 8:

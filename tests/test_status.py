@@ -9,7 +9,9 @@ from click.testing import CliRunner
 from publisher.cli import cli
 from publisher.ingest.pipeline import ingest
 from publisher.periods import Period
-from publisher.status import deadline, next_workday, status
+from publisher.paths import PROJECT_DIR
+from publisher.status import deadline, next_workday, render_text, status
+from publisher.store import Store
 from tests.ingest_helpers import make_ws, reg
 
 
@@ -52,8 +54,9 @@ def test_deadlines_follow_the_holiday_schedule():
 
 
 def test_platform_aqi_check_on_the_real_feed(tmp_path, monkeypatch):
+    from tests.test_air_reference import SEED_EXCEPTIONS
     ws = make_ws(tmp_path)
-    ingest(["/work/shared/reference-data/air_cnemc_seed_cities_2026.csv.gz"], ws, reg())
+    ingest([str(PROJECT_DIR / "sample" / "air_cnemc_seed_cities_2026.csv.gz")], ws, reg())
     monkeypatch.setenv("PUBLISHER_HOME", str(ws.home))
     out = CliRunner().invoke(cli, ["status", "--period", "2026-04", "--json"])
     assert out.exit_code == 0, out.output
@@ -62,3 +65,24 @@ def test_platform_aqi_check_on_the_real_feed(tmp_path, monkeypatch):
     assert data["aqi_check"]["differ"] == 0
     text = CliRunner().invoke(cli, ["status", "--period", "2026-Q2"])
     assert text.exit_code == 0 and "公报" in text.output
+    # March holds hours where the platform's published AQI is not the one its own values give (the
+    # reference README's known exceptions): status lists each of them, and nothing else
+    march = json.loads(CliRunner().invoke(cli, ["status", "--period", "2026-03", "--json"]).stdout)["aqi_check"]
+    listed = {(dt.datetime.strptime(h["time"], "%Y-%m-%d %H:%M").strftime("%Y-%m-%dT%H%M"),
+               h["station_id"].removeprefix("air-")) for h in march["hours"]}
+    assert march["differ"] == len(listed) > 0 and listed <= SEED_EXCEPTIONS
+    text = CliRunner().invoke(cli, ["status", "--period", "2026-03"]).output
+    for h in march["hours"]:
+        assert f"{h['station_id']} {h['time']}：平台 {h['platform_aqi']}，本系统 {h['our_aqi']}" in text
+
+
+def test_status_says_which_bulletins_were_built_and_how_late(tmp_path, monkeypatch):
+    ws = make_ws(tmp_path)
+    (ws.inbox / "water.csv").write_text("断面名称,采样时间,氨氮(mg/L)\n北庙水库,2026-05-08,0.1\n")
+    ingest(None, ws, reg())
+    Store(ws).record_bulletin("water-sources", "2026-05", str(tmp_path / "out"), "0" * 64)
+    report = status(ws, reg(), Period.parse("2026-05"), today=dt.date(2026, 6, 12))
+    sources = next(b for b in report["bulletins"] if b["kind"] == "water-sources")
+    assert sources["built"] == 1 and sources["workdays_left"] == -2  # due Wed 06-10, today Fri 06-12
+    text = render_text(report)
+    assert "已编制（1 版）" in text and "已过 2 个工作日" in text
