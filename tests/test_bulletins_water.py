@@ -44,7 +44,8 @@ def _ingest(files: list[Path], ws: Workspace, reg) -> None:
     if importlib.util.find_spec("publisher.ingest.pipeline") is not None:
         from publisher.ingest import pipeline
 
-        pipeline.ingest(files, ws)
+        results = pipeline.ingest(files, ws, reg)
+        assert [r.name for r in results if r.status != "accepted"] == []
         return
     from publisher.ingest import parse_file
 
