@@ -2,7 +2,7 @@
 
 A thin layer: files are read by :func:`publisher.ingest.read_air_files`, evaluated by
 :mod:`publisher.evaluate.air`, and written as UTF-8 CSV. The columns are documented in
-docs/cli-evaluate-air.md.
+docs/cli.md.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """``publisher evaluate water``: evaluate water-quality files directly, without touching the store.
 
-See docs/cli-evaluate-water.md for the input layouts and the output columns.
+See docs/cli.md for the input layouts and the output columns.
 """
 from __future__ import annotations
 
