@@ -165,6 +165,15 @@ def test_source_bulletins_refuse_the_wrong_period_unit(env):
         _assemble(env, "water-sources-county", "2026-09")
 
 
+def test_small_multiples_are_worded_not_zeroed():
+    # evaluate prints a multiple that would round to 0.0 with 2 decimals, and one below 0.005 as <0.01
+    from publisher.bulletins import water_common as wc
+
+    text = "总磷/0.05、氨氮/<0.01、铁/0.5、溶解氧"
+    assert wc.exceedance_cell(text) == "总磷（0.05倍）、氨氮（不足0.01倍）、铁（0.5倍）、溶解氧"
+    assert wc.exceedance_words(text) == "总磷超标0.05倍、氨氮超标不足0.01倍、铁超标0.5倍、溶解氧超标"
+
+
 # --------------------------------------------------------------------------------------------- sections
 def test_sections_figures_are_evaluate_figures(env):
     b = _assemble(env, "water-sections", "2026-07")

@@ -5,6 +5,7 @@ Every expected value is worked out by hand in the comments from the limits of GB
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import polars as pl
 import pytest
@@ -72,6 +73,34 @@ def test_multiples_against_target_class_limit():
     meta = pl.DataFrame({"station_id": ["s"], "target_class": ["Ⅱ"]})
     r = one(water.evaluate(frame([("s", "nh3_n", 0.8), ("s", "ph", 7.0)]), meta), "s")
     assert (r["water_class"], r["main_pollutants"], r["exceedances"], r["compliant"]) == (3, "", "氨氮/0.6", False)
+
+
+def test_multiple_just_above_the_limit_never_prints_zero():
+    # TP 0.21 in a river: Ⅳ (0.2 < 0.21 <= 0.3); 0.21/0.2 − 1 = 0.05, which half-even at 1 decimal is 0.0 and would
+    # read "not exceeded". It is printed with 2 decimals (the Anhui practice, 超标0.39倍): 总磷/0.05.
+    # NH3-N 1.004: Ⅳ; 1.004/1.0 − 1 = 0.004 is 0.00 even at 2 decimals -> 氨氮/<0.01 (never 0, never rounded up).
+    # CODMn 9: 9/6 − 1 = 0.5 keeps the usual single decimal.
+    meta = pl.DataFrame({"station_id": ["s"], "target_class": ["Ⅲ"]})
+    rows = [("s", "tp", 0.21), ("s", "nh3_n", 1.004), ("s", "codmn", 9), ("s", "ph", 7)]
+    r = one(water.evaluate(frame(rows), meta), "s")
+    assert r["water_class"] == 4
+    assert r["main_pollutants"] == "高锰酸盐指数/0.5、总磷/0.05、氨氮/<0.01"
+    assert r["exceedances"] == r["main_pollutants"]
+    assert not re.search(r"/0(\.0+)?(、|$)", r["exceedances"])
+
+
+@pytest.mark.parametrize("multiple, text", [
+    (1.3, "1.3"), (0.75, "0.8"), (0.45, "0.4"), (0.051, "0.1"),   # the usual 1 decimal, half-even
+    (0.05, "0.05"), (0.04, "0.04"), (0.015, "0.02"),              # would be 0.0: 2 decimals
+    (0.005, "<0.01"), (0.0001, "<0.01"),                          # would be 0.00: below the smallest step
+])
+def test_format_multiple(multiple, text):
+    assert water.format_multiple(multiple) == text
+
+
+def test_format_multiple_refuses_a_value_that_does_not_exceed():
+    with pytest.raises(ValueError):
+        water.format_multiple(0.0)
 
 
 def test_do_and_ph_named_without_multiple():

@@ -301,14 +301,9 @@ def exceedance_cell(text: str | None) -> str:
 
 
 def times(multiple: str) -> str:
-    """``0.5`` -> ``0.5倍``; a multiple printed as zero (just above the limit) -> ``不足0.1倍``."""
-    try:
-        zero = float(multiple) == 0
-    except ValueError:
-        zero = False
-    if zero:
-        places = len(multiple.split(".")[1]) if "." in multiple else 0
-        return f"不足{10 ** -places:.{places}f}倍" if places else "不足1倍"
+    """``0.5`` -> ``0.5倍``; evaluate's ``<0.01`` (a value just above its limit) -> ``不足0.01倍``."""
+    if multiple.startswith("<"):
+        return f"不足{multiple[1:]}倍"
     return f"{multiple}倍"
 
 

@@ -477,6 +477,29 @@ def _kind_assessment(days: list[dt.date]) -> dict[str, str]:
     return {}
 
 
+def format_multiple(multiple: float, decimals: int | None = None, small_decimals: int | None = None,
+                    below: str | None = None) -> str:
+    """An exceedance multiple (超标倍数, > 0) as bulletins print it.
+
+    Rounded half-even to `decimals` (1: ``1.3``). A multiple that would print as zero, i.e. a value just
+    above its limit, is printed with `small_decimals` (2: ``0.05``), and one too small even for that as
+    `below` plus the smallest printable step (``<0.01``): a value above the limit never reads ``0.0`` and
+    is never rounded up to a larger multiple. Defaults come from ``water_eval › exceedance``.
+    """
+    if not multiple > 0:
+        raise ValueError(f"an exceedance multiple is above zero, got {multiple!r}")
+    exc = _eval_rules_any()["exceedance"]
+    decimals = int(exc["decimals"]) if decimals is None else decimals
+    small_decimals = int(exc.get("small_decimals", decimals)) if small_decimals is None else small_decimals
+    below = str(exc.get("small_below", "<")) if below is None else below
+    for places in dict.fromkeys((decimals, max(decimals, small_decimals))):
+        rounded = round_half_even(multiple, places)
+        if rounded is not None and rounded > 0:
+            return f"{rounded:.{places}f}"
+    places = max(decimals, small_decimals)
+    return f"{below}{Decimal(1).scaleb(-places):.{places}f}"
+
+
 def _join_names(items: list[str], multiples: list[float | None], decimals: int, sep: str) -> str:
     parts = []
     for code, mult in zip(items, multiples):
@@ -484,7 +507,7 @@ def _join_names(items: list[str], multiples: list[float | None], decimals: int, 
         if mult is None or (isinstance(mult, float) and math.isnan(mult)):
             parts.append(name)
         else:
-            parts.append(f"{name}/{round_half_even(mult, decimals):.{decimals}f}")
+            parts.append(f"{name}/{format_multiple(mult, decimals)}")
     return sep.join(parts)
 
 
