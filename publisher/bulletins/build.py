@@ -14,6 +14,7 @@ import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from publisher import __version__, render, standards
 from publisher import registry as registry_mod
@@ -115,14 +116,14 @@ def build(kind: str, period: str | Period, workspace: Workspace, area: str | Non
     if final.exists():
         shutil.rmtree(final)
     staging.rename(final)
-    revision, changed = _record(workspace, kind, period.label, area, content, final)
+    revision, changed = _record(workspace, kind, period.label, area, content, final, bulletin.inputs)
     log.info("bulletin.built kind=%s period=%s area=%s revision=%s changed=%s",
              kind, period.label, area, revision, changed)
     return Built(kind, period.label, area, final, content, revision, changed)
 
 
 def _record(workspace: Workspace, kind: str, period: str, area: str | None, content: str,
-            path: Path) -> tuple[int, bool]:
+            path: Path, inputs: Any) -> tuple[int, bool]:
     """Record the build in the ledger: a new revision only when the content changed."""
     from publisher.store import Store
 
@@ -130,5 +131,5 @@ def _record(workspace: Workspace, kind: str, period: str, area: str | None, cont
     previous = [row for row in store.bulletins(kind=kind, period=period) if row.get("area") == area]
     if previous and previous[-1]["manifest_sha256"] == content:
         return int(previous[-1]["revision"]), False
-    row = store.record_bulletin(kind, period, str(path), content, area=area)
+    row = store.record_bulletin(kind, period, str(path), content, area=area, inputs=inputs)
     return int(row["revision"]), True
