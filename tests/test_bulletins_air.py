@@ -10,15 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
+import io
 import json
 import math
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
-from click.testing import CliRunner
 
 from publisher import registry as registry_mod
 from publisher import standards
@@ -32,20 +34,16 @@ TWIN = "对照市"
 
 
 def _ingest(paths: list[Path], ws: Workspace, reg) -> None:
-    """The real ingest path: the pipeline when present, else parse + store commit (same readers)."""
-    try:
-        from publisher.ingest.pipeline import ingest
-    except ImportError:  # the pipeline lands later; the store and the readers are the real ones
-        from publisher.ingest import parse_file
-        from publisher.store import Store
+    """The real ingest path (as ``publisher ingest`` and the demo run it): every file accepted whole.
 
-        for path in paths:
-            parsed = parse_file(path, registry=reg)
-            data = path.read_bytes()
-            Store(ws).commit_ingest(parsed.kind, parsed.frame, sha256=hashlib.sha256(data).hexdigest(),
-                                    name=path.name, size=len(data), archive_path=str(path))
-        return
-    ingest(paths, ws)
+    The workspace registry maps the feed's station codes (``2594A``) to the registry's ids
+    (``air-2594A``); without it the store would hold codes no area of the registry knows.
+    """
+    from publisher.ingest.pipeline import ingest
+
+    results = ingest(paths, ws, reg)
+    assert [r.status for r in results] == ["accepted"] * len(paths), [(r.name, r.errors[:3]) for r in results]
+    assert sum(r.rows for r in results) > 0
 
 
 @pytest.fixture(scope="module")
@@ -76,45 +74,103 @@ def may(workspace, reg):
                                     registry=reg))
 
 
-def _cli_period_stats(workspace: Workspace, reg) -> pl.DataFrame:
-    """`publisher evaluate air --period-stats` on the same data with the registry's area mapping."""
-    from publisher.cli import cli
-
-    mapping = workspace.home / "areas.csv"
-    reg.air_areas().write_csv(mapping)
-    out = workspace.home / "stats.csv"
-    args = ["evaluate", "air", str(FEED), "--period-stats", "month", "--areas", str(mapping),
-            "--stations", str(workspace.stations), "--output", str(out)]
-    result = CliRunner().invoke(cli, args, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return pl.read_csv(out, infer_schema_length=None)
+def _publisher(*args: str) -> subprocess.CompletedProcess:
+    """The installed ``publisher`` command in a subprocess (the real entry point, not an import)."""
+    exe = Path(sys.executable).with_name("publisher")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-c", "from publisher.cli import main; main()"]
+    done = subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done
 
 
-STAT_COLUMNS = ("valid_days", "good_days", "good_day_ratio", "so2", "no2", "pm10", "pm2_5", "co_p95", "o3_8h_p90",
-                *[f"days_level{k}" for k in range(1, 7)], "composite_index")
+def _cli_period_stats(workspace: Workspace, reg, areas: list[str], period: str) -> dict[str, dict[str, str]]:
+    """``publisher evaluate air FEED --areas A.csv --period-stats OUT.csv --period P`` on the file the
+    store was filled from, with the registry's mapping of `areas`; rows by area (as printed: text)."""
+    link = reg.air_areas().filter(pl.col("area").is_in(areas))
+    tag = f"{period}-{hashlib.sha256(','.join(areas).encode()).hexdigest()[:8]}"
+    mapping, out = workspace.home / f"areas-{tag}.csv", workspace.home / f"stats-{tag}.csv"
+    link.write_csv(mapping)
+    _publisher("evaluate", "air", str(FEED), "--areas", str(mapping), "--stations", str(workspace.stations),
+               "--period-stats", str(out), "--period", period)
+    head = out.read_text(encoding="utf-8").splitlines()[0]
+    assert head.split(",") == ["area", "period", "standard", "valid_days", "so2", "no2", "pm10", "pm2_5", "co_p95",
+                               "o3_8h_p90", "good_days", "good_day_ratio",
+                               *[f"days_level{k}" for k in range(1, 7)], "composite_index", "composite_primary",
+                               "rank", "dust", "notes"]
+    rows = pl.read_csv(out, infer_schema_length=0).to_dicts()
+    return {(r["area"], r["period"]): r for r in rows}
 
 
-def test_monthly_figures_are_the_cli_period_stats(workspace, reg, may):
-    try:
-        cli_rows = _cli_period_stats(workspace, reg)
-    except (SystemExit, Exception) as exc:  # noqa: BLE001 - report what the CLI said
-        pytest.fail(f"publisher evaluate air --period-stats failed: {exc}")
-    cli_rows = cli_rows.filter(pl.col("period").cast(pl.String) == "2026-05")
-    by_area = {r["area"]: r for r in cli_rows.to_dicts()}
-    checked = 0
-    for area in may.context["areas"]:
-        if not area["has_data"]:
-            continue
-        mine, theirs = area["month"], by_area[area["name"]]
-        for column in STAT_COLUMNS:
-            assert mine[column] == pytest.approx(theirs[column]), (area["name"], column)
-        checked += 1
-    for city in may.context["comparison"]:
-        mine, theirs = city["row"], by_area[city["name"]]
-        for column in STAT_COLUMNS:
-            assert mine[column] == pytest.approx(theirs[column]), (city["name"], column)
-        checked += 1
-    assert checked >= 7
+#: column → decimals as the command prints it (None: printed as is)
+PRINTED = {"valid_days": 0, "good_days": 0, **{f"days_level{k}": 0 for k in range(1, 7)},
+           "so2": 0, "no2": 0, "pm10": 0, "pm2_5": 0, "o3_8h_p90": 0, "co_p95": 1, "good_day_ratio": 1,
+           "composite_index": 2, "standard": None, "composite_primary": None, "rank": None, "dust": None,
+           "notes": None}
+
+
+def _as_printed(value, decimals):
+    if value is None or value == "":
+        return None
+    return str(value) if decimals is None else f"{value:.{decimals}f}"
+
+
+def _assert_same(figures: dict, printed: dict, what: str) -> None:
+    assert figures is not None and printed is not None, what
+    for column, decimals in PRINTED.items():
+        assert _as_printed(figures[column], decimals) == _as_printed(printed[column], None), (what, column)
+
+
+@pytest.fixture(scope="module")
+def may_built(workspace, reg):
+    from publisher.bulletins.build import build
+
+    return build("air-monthly", "2026-05", workspace, registry=reg)
+
+
+def test_monthly_figures_are_the_cli_period_stats(workspace, reg, may_built):
+    """Issue 11: what ``publisher evaluate air --period-stats`` prints for the month and the year to
+    date is what the monthly bulletin prints (bulletin.json, data.csv), ranks included: the bulletin
+    ranks the cities among the cities and the counties among the counties, so the command is given
+    exactly those areas."""
+    document = json.loads((may_built.path / "bulletin.json").read_text(encoding="utf-8"))
+    figures = document["figures"]
+    city_names = [c["name"] for c in figures["comparison"]]
+    county_names = [c["name"] for c in figures["counties"]]
+    assert TWIN in city_names and "保山市" in city_names and "隆阳区" in county_names
+    month, ytd = figures["period"]["label"], figures["period"]["ytd_label"]
+    assert (month, ytd) == ("2026-05", "2026-01~05")
+    checked = set()
+    for names in (city_names, county_names):
+        by_month = _cli_period_stats(workspace, reg, names, "month")
+        by_ytd = _cli_period_stats(workspace, reg, names, "ytd")
+        for area in figures["areas"]:
+            if area["name"] not in names:
+                continue
+            if not area["has_data"]:  # the counties' sample stations have no data in this store
+                assert (area["name"], month) not in by_month
+                continue
+            _assert_same(area["month"], by_month[(area["name"], month)], (area["name"], month))
+            _assert_same(area["ytd"], by_ytd[(area["name"], ytd)], (area["name"], ytd))
+            checked.add(area["name"])
+        for city in figures["comparison"] if names is city_names else []:
+            _assert_same(city["row"], by_month[(city["name"], month)], (city["name"], "comparison"))
+            assert city["rank"] == by_month[(city["name"], month)]["rank"]
+            checked.add(city["name"])
+    assert checked >= {"保山市", "隆阳区", TWIN, "楚雄彝族自治州", "洛阳市", "绵阳市", "南宁市", "贵阳市"}
+    # the year to date reaches back into February: 2012-era days counted under their own rules
+    baoshan = next(a for a in figures["areas"] if a["name"] == "保山市")
+    assert baoshan["month"]["standard"] == "2026" and baoshan["ytd"]["standard"] == "2012+2026"
+    # data.csv (UTF-8 with BOM) carries the same month figures
+    table = pl.read_csv(io.BytesIO((may_built.path / "data.csv").read_bytes()), infer_schema_length=0)
+    assert table.columns[0] == "地区"
+    by_month = _cli_period_stats(workspace, reg, city_names, "month")
+    row = table.filter(pl.col("地区") == "保山市").row(0, named=True)
+    cli = by_month[("保山市", month)]
+    # (the spreadsheet columns are numbers: 100.0 is written 100)
+    for mine, theirs in (("有效监测天数", "valid_days"), ("优良天数", "good_days"), ("优良天数比例(%)", "good_day_ratio"),
+                         ("PM2.5月均值(µg/m³)", "pm2_5"), ("CO第95百分位数(mg/m³)", "co_p95"), ("综合指数", "composite_index")):
+        assert float(row[mine]) == float(cli[theirs]), mine
+    assert row["排名(县级或城市间)"] == cli["rank"]
 
 
 def test_monthly_real_stations_days_and_honest_notes(may):

@@ -165,10 +165,16 @@ def read_hourly(store: Any, first: dt.date, last: dt.date, stations: Sequence[st
 
 
 def evaluate(hourly: pl.DataFrame, areas: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Station daily values and area daily values: the one path every figure takes."""
+    """Station daily values and area daily values: the one path every figure takes.
+
+    The same calls, in the same order, as ``publisher evaluate air`` (publisher/cli/air_cmd.py):
+    ``mark_not_monitored`` → ``daily_values`` → ``area_daily``; the period figures are then
+    ``period_stats`` of these area values (:func:`stats`). tests/test_bulletins_air.py runs the
+    command on the same data and compares its CSV with the bulletin's JSON.
+    """
     if hourly.height == 0:
         return pl.DataFrame(), pl.DataFrame()
-    daily = air.daily_values(hourly)
+    daily = air.daily_values(air.mark_not_monitored(hourly))
     return daily, air.area_daily(daily, areas)
 
 

@@ -87,22 +87,34 @@ def _dust(path: str) -> pl.DataFrame:
     return frame.with_columns(pl.col("date").str.strptime(pl.Date, "%Y-%m-%d"))
 
 
-def _areas(areas: str | None, stations: str | None) -> pl.DataFrame:
-    if areas:
-        return _read_csv(areas, ["station_id", "area"], "areas")
+def _registry(areas: str | None, stations: str | None):
+    """The registry used to resolve station ids, codes and names: the one given with ``--stations``,
+    else the default ``stations.yaml`` when the registry's area mapping is needed (no ``--areas``);
+    None when an ``--areas`` file alone says which stations count where."""
+    if not stations and areas:
+        return None
     from publisher import registry
 
-    return registry.load(stations).air_areas()
+    return registry.load(stations)
 
 
-def _hourly_input(inputs: tuple[str, ...], hour_label: str, stations: str | None) -> pl.DataFrame:
+def _areas(areas: str | None, reg) -> pl.DataFrame:
+    """``station_id, area``: the ``--areas`` file (its station ids, codes or names resolved through the
+    registry when there is one, so that they name the same stations as the input rows), else the
+    registry's air areas."""
+    if not areas:
+        return reg.air_areas()
+    link = _read_csv(areas, ["station_id", "area"], "areas")
+    if reg is None:
+        return link
+    ids = {text: (found.id if (found := reg.resolve(text)) else text)
+           for text in link.get_column("station_id").unique().to_list()}
+    return link.with_columns(pl.col("station_id").replace_strict(ids, default=pl.col("station_id")))
+
+
+def _hourly_input(inputs: tuple[str, ...], hour_label: str, reg) -> pl.DataFrame:
     from publisher import ingest
 
-    reg = None
-    if stations:
-        from publisher import registry
-
-        reg = registry.load(stations)
     return ingest.read_air_files(list(inputs), hour_label=hour_label, registry=reg)
 
 
@@ -135,7 +147,9 @@ def air(inputs: tuple[str, ...], hourly_out: str | None, daily_out: str | None, 
 
     if not any((hourly_out, daily_out, area_daily_out, period_out)):
         raise click.UsageError("nothing to write: give --hourly, --daily, --area-daily or --period-stats")
-    frame = ev.mark_not_monitored(_hourly_input(inputs, hour_label, stations))
+    needs_areas = bool(area_daily_out or period_out)
+    reg = _registry(areas, stations) if needs_areas else (_registry(None, stations) if stations else None)
+    frame = ev.mark_not_monitored(_hourly_input(inputs, hour_label, reg))
     if hourly_out:
         hourly = ev.hourly_aqi(frame, standard=standard)
         _write(hourly.select(HOURLY_COLUMNS), hourly_out)
@@ -150,7 +164,7 @@ def air(inputs: tuple[str, ...], hourly_out: str | None, daily_out: str | None, 
         click.echo(f"{daily_out}: {daily.height} station-days", err=True)
     if not (area_daily_out or period_out):
         return
-    link = _areas(areas, stations)
+    link = _areas(areas, reg)
     unknown = set(daily.get_column("station_id").unique()) - set(link.get_column("station_id").unique())
     if unknown:
         click.echo(f"warning: {len(unknown)} station(s) in no area, left out of area values: "
