@@ -48,12 +48,12 @@ def evaluate() -> None:
 
 
 def _register() -> None:
-    from publisher.cli import air_cmd, build_cmd, ingest_cmd, misc_cmd, sample_cmd, water_cmd
+    from publisher.cli import air_cmd, build_cmd, ingest_cmd, misc_cmd, sample_cmd, schedule_cmd, water_cmd
 
     evaluate.add_command(water_cmd.water)
     evaluate.add_command(air_cmd.air)
     for command in (ingest_cmd.ingest, ingest_cmd.status, build_cmd.build, sample_cmd.sample,
-                    misc_cmd.standards, misc_cmd.check, misc_cmd.demo):
+                    misc_cmd.standards, misc_cmd.check, misc_cmd.demo, schedule_cmd.schedule):
         cli.add_command(command)
 
 

@@ -1,0 +1,293 @@
+"""The cadence: what is due on a given day, and running it.
+
+One pass (`run_once`) at a Beijing-time moment does, in order:
+
+1. ingest whatever is in the inbox;
+2. for each bulletin whose period has ended and whose deadline is near (the daily air report of
+   yesterday, the month's bulletins of last month, the county sources of last quarter), unless the
+   ledger shows it approved or published already:
+   - build it when its data are complete (a rebuild with unchanged data changes nothing);
+   - otherwise remind the responsible units of what is missing (once a day per unit, a text file in
+     ``outbox/reminders/<date>/`` and a ledger event), and build it anyway once the deadline is
+     `build_anyway_workdays` working days away, the bulletin saying what is missing;
+   - after the deadline, record that it is overdue.
+
+`plan` answers the same question without doing anything. The loop (`serve`) runs a pass every
+`interval_minutes` with the ``schedule`` package. Every decision is a ledger event (``schedule.*``),
+so what the scheduler did and why can be read back.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import yaml
+
+from publisher import registry as registry_mod
+from publisher.paths import Workspace
+from publisher.periods import Period
+from publisher.status import BULLETINS, deadline, status, workdays_between
+from publisher.store import Store
+
+log = logging.getLogger(__name__)
+
+#: the period a bulletin kind is due for, relative to the run's date
+CADENCE_PERIOD = {"daily": "day", "monthly": "month", "quarterly": "quarter"}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """When the scheduler acts. A workspace can change any field in ``<home>/schedule.yaml``."""
+
+    #: build an incomplete bulletin (saying what is missing) this many working days before its deadline
+    build_anyway_workdays: int = 2
+    #: the daily report of yesterday is built from this hour even if a station is still missing
+    daily_build_hour: int = 9
+    #: minutes between passes of `serve`
+    interval_minutes: int = 10
+    #: bulletin kinds the scheduler looks after
+    kinds: tuple[str, ...] = tuple(BULLETINS)
+
+    @classmethod
+    def load(cls, ws: Workspace) -> "Policy":
+        path = ws.home / "schedule.yaml"
+        if not path.exists():
+            return cls()
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            from publisher.errors import InputError
+            raise InputError(f"{path}：未知的设置项 {', '.join(unknown)} (bad_schedule_config)")
+        if "kinds" in raw:
+            raw["kinds"] = tuple(raw["kinds"])
+        return cls(**raw)
+
+
+@dataclass
+class Action:
+    """One thing a pass decided to do."""
+
+    kind: str                 # ingest | build | remind | overdue | skip
+    bulletin: str | None = None
+    period: str | None = None
+    reason: str = ""
+    detail: dict[str, Any] | None = None
+
+
+def due_period(kind: str, today: dt.date) -> Period:
+    """The period of `kind` that is due on `today`: yesterday, last month or last quarter."""
+    unit = CADENCE_PERIOD[BULLETINS[kind][1]]
+    if unit == "day":
+        day = today - dt.timedelta(days=1)
+        return Period(day, day, "day")
+    if unit == "month":
+        return Period.month(today.year, today.month).previous()
+    quarter = (today.month - 1) // 3 + 1
+    return Period.quarter(today.year, quarter).previous()
+
+
+def _settled(store: Store, kind: str, period: str) -> str | None:
+    """'approved' or 'published' when the ledger's latest revision is past building, else None."""
+    rows = store.bulletins(kind=kind, period=period)
+    if not rows:
+        return None
+    latest = rows[-1]
+    if any(p["status"] == "ok" for p in store.publications(latest["id"])):
+        return "published"
+    decisions = store.approvals(latest["id"])
+    if decisions and decisions[-1]["decision"] == "approved":
+        return "approved"
+    return None
+
+
+def plan(ws: Workspace, now: dt.datetime, policy: Policy | None = None, registry=None) -> list[Action]:
+    """What a pass at `now` (Beijing time) would do, without doing it."""
+    policy = policy or Policy.load(ws)
+    registry = registry or registry_mod.load(ws.stations)
+    store = Store(ws)
+    today = now.date()
+    actions: list[Action] = []
+    inbox = sorted(p for p in ws.inbox.rglob("*") if p.is_file()) if ws.inbox.exists() else []
+    if inbox:
+        actions.append(Action("ingest", reason=f"收件箱有 {len(inbox)} 个文件", detail={"files": len(inbox)}))
+    reports: dict[str, dict[str, Any]] = {}
+    for kind in policy.kinds:
+        period = due_period(kind, today)
+        due, _ = deadline(kind, period)
+        settled = _settled(store, kind, period.label) if store.exists() else None
+        if settled:
+            actions.append(Action("skip", kind, period.label, f"已{'发布' if settled == 'published' else '审批'}"))
+            continue
+        # the status report of the month holding the period (a quarter for the county sources)
+        key = period.label if period.unit == "quarter" else f"{period.start:%Y-%m}"
+        if key not in reports:
+            reports[key] = status(ws, registry, Period.parse(key), today=today, aqi_check=False)
+        entry = next((b for b in reports[key]["bulletins"] if b["kind"] == kind), None)
+        if entry is None:
+            continue
+        waiting = [] if kind == "air-daily" and entry["period"] != period.label else entry["waiting_for"]
+        left = workdays_between(today, due)
+        if not waiting:
+            actions.append(Action("build", kind, period.label, "数据齐全"))
+            continue
+        units = _units(registry, waiting)
+        actions.append(Action("remind", kind, period.label, f"{len(waiting)} 个站点缺数据",
+                              detail={"deadline": due.isoformat(), "units": units}))
+        if kind == "air-daily":
+            if now.hour >= policy.daily_build_hour:
+                actions.append(Action("build", kind, period.label,
+                                      f"已到 {policy.daily_build_hour} 时，按现有数据编制并注明缺失"))
+        elif left < 0:
+            actions.append(Action("overdue", kind, period.label, f"已过截止日 {due.isoformat()}"))
+            actions.append(Action("build", kind, period.label, "已过截止日，按现有数据编制并注明缺失"))
+        elif left <= policy.build_anyway_workdays:
+            actions.append(Action("build", kind, period.label,
+                                  f"距截止日仅 {left} 个工作日，按现有数据编制并注明缺失"))
+    return actions
+
+
+def _units(registry, waiting: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The waiting stations grouped by the unit responsible for them."""
+    by_id = {s.id: s for s in registry.stations}
+    units: dict[str, list[dict[str, Any]]] = {}
+    for w in waiting:
+        station = by_id.get(w["station_id"])
+        unit = (station.unit if station and station.unit else "（未指定责任单位）")
+        units.setdefault(unit, []).append(w)
+    return units
+
+
+def _reminder_text(unit: str, kind: str, period: str, deadline_day: str, items: list[dict[str, Any]],
+                   today: dt.date) -> str:
+    title = BULLETINS[kind][2]
+    lines = [f"{unit}：", "",
+             f"{title}（{period}）尚缺以下数据，公报截止日期为 {deadline_day}。请尽快将数据文件报送至收件箱：", ""]
+    lines += [f"  {w['station_id']}  {w['name']}：{w['missing']}" for w in items]
+    lines += ["", f"（{today.isoformat()} 自动提醒）", ""]
+    return "\n".join(lines)
+
+
+def _done_today(store: Store, event: str, subject: str, today: dt.date) -> bool:
+    """Whether the ledger has `event` for `subject` on `today` (reminders and overdue notes: once a day)."""
+    for row in store.events(event):
+        if row["subject"] == subject and json.loads(row["detail"] or "{}").get("date") == today.isoformat():
+            return True
+    return False
+
+
+def _unchanged_since_last_build(store: Store, subject: str, last_ingest: int) -> bool:
+    """Whether the scheduler built `subject` already with the data as they are now."""
+    builds = [row for row in store.events("schedule.build") if row["subject"] == subject]
+    return bool(builds) and json.loads(builds[-1]["detail"] or "{}").get("last_ingest") == last_ingest
+
+
+def run_once(ws: Workspace, now: dt.datetime, policy: Policy | None = None, registry=None,
+             progress: bool = False) -> list[Action]:
+    """Carry out one pass at `now` (Beijing time); returns what was done."""
+    from publisher.bulletins.build import build
+    from publisher.ingest.pipeline import ingest
+
+    policy = policy or Policy.load(ws)
+    registry = registry or registry_mod.load(ws.stations)
+    store = Store(ws)
+    done: list[Action] = []
+    actions = plan(ws, now, policy, registry)
+    if actions and actions[0].kind == "ingest":
+        results = ingest(None, ws, registry, progress=progress)
+        counts = {s: sum(r.status == s for r in results) for s in ("accepted", "rejected", "duplicate")}
+        actions[0].detail = {**(actions[0].detail or {}), **counts}
+        store.record_event("schedule.ingest", None, {"date": now.date().isoformat(), **counts})
+        done.append(actions[0])
+        actions = [a for a in plan(ws, now, policy, registry) if a.kind != "ingest"]  # what the new data changed
+    today = now.date()
+    ingests = store.ingests() if store.exists() else None
+    last_ingest = int(ingests["id"].max()) if ingests is not None and ingests.height else 0
+    for action in actions:
+        subject = f"{action.bulletin}/{action.period}"
+        if action.kind == "remind":
+            sent = False
+            for unit, items in (action.detail or {}).get("units", {}).items():
+                if _done_today(store, "schedule.remind", f"{subject}/{unit}", today):
+                    continue
+                sent = True
+                path = ws.home / "outbox" / "reminders" / today.isoformat() / f"{_safe(unit)}.txt"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                text = _reminder_text(unit, action.bulletin, action.period, action.detail["deadline"], items, today)
+                with path.open("a", encoding="utf-8") as fh:
+                    fh.write(text)
+                store.record_event("schedule.remind", f"{subject}/{unit}",
+                                   {"date": today.isoformat(), "file": str(path.relative_to(ws.home)),
+                                    "stations": [w["station_id"] for w in items]})
+            if sent:
+                done.append(action)
+        elif action.kind == "build":
+            if _unchanged_since_last_build(store, subject, last_ingest):
+                continue
+            built = build(action.bulletin, action.period, ws, registry=registry)
+            action.detail = {"revision": built.revision, "changed": built.changed, "path": str(built.path)}
+            store.record_event("schedule.build", subject, {"date": today.isoformat(), "reason": action.reason,
+                                                           "last_ingest": last_ingest, **action.detail})
+            done.append(action)
+        elif action.kind == "overdue":
+            if not _done_today(store, "schedule.overdue", subject, today):
+                store.record_event("schedule.overdue", subject, {"date": today.isoformat(), "reason": action.reason})
+                done.append(action)
+    return done
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_（）()" else "_" for c in name) or "unit"
+
+
+def beijing_now() -> dt.datetime:
+    return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=8)).replace(tzinfo=None)
+
+
+def serve(ws: Workspace, policy: Policy | None = None, passes: int | None = None,
+          echo=print) -> None:  # pragma: no cover - the loop; one pass is run_once
+    """Run a pass now and then every `policy.interval_minutes` (forever, or `passes` times)."""
+    import schedule
+
+    policy = policy or Policy.load(ws)
+    count = 0
+
+    def tick() -> None:
+        nonlocal count
+        count += 1
+        for action in run_once(ws, beijing_now(), policy):
+            echo(describe(action))
+
+    tick()
+    job = schedule.every(policy.interval_minutes).minutes.do(tick)
+    try:
+        while passes is None or count < passes:
+            schedule.run_pending()
+            time.sleep(1)
+    finally:
+        schedule.cancel_job(job)
+
+
+def describe(action: Action) -> str:
+    """One Chinese line for the terminal and the log."""
+    what = {"ingest": "入库", "build": "编制", "remind": "提醒", "overdue": "逾期", "skip": "跳过"}[action.kind]
+    subject = f" {action.bulletin} {action.period}" if action.bulletin else ""
+    extra = ""
+    if action.kind == "remind" and action.detail:
+        extra = "（" + "、".join(action.detail["units"]) + "）"
+    if action.kind == "build" and action.detail:
+        extra = f"（第 {action.detail['revision']} 版{'' if action.detail['changed'] else '，内容未变'}）"
+    if action.kind == "ingest" and action.detail and "accepted" in action.detail:
+        extra = f"（接收 {action.detail['accepted']}，退回 {action.detail['rejected']}，重复 {action.detail['duplicate']}）"
+    return f"{what}{subject}：{action.reason}{extra}"
+
+
+def as_dict(action: Action) -> dict[str, Any]:
+    return asdict(action)
+
+
+__all__ = ["Policy", "Action", "due_period", "plan", "run_once", "serve", "describe", "as_dict"]
