@@ -1,0 +1,338 @@
+"""Approval of built bulletins before they go out: the review steps, the decisions, the state.
+
+The steps and who may sign them are data (``publisher/approval.yaml``, or ``<home>/approval.yaml``):
+by default 保密审查 (the confidentiality review of the office that owns the data) then 审批 (the
+leader in charge). A decision always concerns the LATEST revision of a bulletin in the ledger, and an
+approval is only recorded after the bulletin's folder has been checked against the manifest recorded
+for that revision (:mod:`publisher.integrity`): what is approved is exactly what was reviewed.
+
+Rules, for one revision and one workflow (its ordered steps):
+
+* a step's decision is its latest one (a rejection is lifted by a later approval of that step);
+* a step can only be approved once the steps before it are approved, and its approval counts only
+  when it is later than the approvals of those steps (re-approving an earlier step after a
+  rejection sends the later steps back for a new decision);
+* a rejection can be given at any step at any time and needs a note (the reason);
+* with ``distinct_people``, one person cannot sign two steps of the same revision;
+* a new revision (a rebuild whose content changed) starts with no decisions at all.
+
+Decisions go to the ledger's ``approvals`` table (``role`` is the role signed as, which names the
+step); every decision is also logged in ``events`` with the step id and the manifest checked.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from publisher import integrity
+from publisher.errors import PublisherError
+from publisher.paths import PACKAGE_DIR, Workspace
+from publisher.periods import Period
+from publisher.store import Store
+
+DEFAULT_CONFIG = PACKAGE_DIR / "approval.yaml"
+APPROVED, REJECTED = "approved", "rejected"
+
+
+class ApprovalError(PublisherError):
+    """A decision or a publication cannot go ahead; ``code`` is the stable English code."""
+
+    def __init__(self, message: str, code: str, detail: Any = None):
+        super().__init__(f"{message} [{code}]")
+        self.code = code
+        self.detail = detail
+
+
+# --------------------------------------------------------------------------- the workflow (config)
+@dataclass(frozen=True)
+class Step:
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    basis: str = ""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The review steps of ``approval.yaml``."""
+
+    steps: dict[str, Step]
+    workflows: dict[str, tuple[str, ...]]
+    distinct_people: bool
+    source: str
+
+    def workflow(self, kind: str) -> list[Step]:
+        ids = self.workflows.get(kind, self.workflows["default"])
+        return [self.steps[i] for i in ids]
+
+    def step_for_role(self, kind: str, role: str) -> Step | None:
+        return next((s for s in self.workflow(kind) if role in s.roles), None)
+
+    def roles_text(self, kind: str) -> str:
+        return "；".join(f"{s.name}：{'、'.join(s.roles)}" for s in self.workflow(kind))
+
+
+def config_path(ws: Workspace | None = None) -> Path:
+    """``<home>/approval.yaml`` when the workspace has one, else the shipped default."""
+    if ws is not None and (ws.home / "approval.yaml").is_file():
+        return ws.home / "approval.yaml"
+    return DEFAULT_CONFIG
+
+
+def load_policy(path: str | os.PathLike[str] | None = None, ws: Workspace | None = None) -> Policy:
+    """Read and validate a workflow file; every problem is reported at once (``bad_approval_config``)."""
+    path = Path(path) if path is not None else config_path(ws)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ApprovalError(f"审核流程配置 {path} 无法读取：{exc}", "bad_approval_config") from exc
+    problems: list[str] = []
+    steps: dict[str, Step] = {}
+    role_owner: dict[str, str] = {}
+    if not isinstance(data, dict):
+        data = {}
+        problems.append("文件应为一个映射（steps、workflows、distinct_people）")
+    raw_steps = data.get("steps")
+    if not isinstance(raw_steps, list) or not raw_steps:
+        problems.append("steps 应为非空列表")
+        raw_steps = []
+    for n, raw in enumerate(raw_steps, 1):
+        if not isinstance(raw, dict):
+            problems.append(f"steps 第 {n} 项应为映射")
+            continue
+        sid, name, roles = raw.get("id"), raw.get("name"), raw.get("roles")
+        if not isinstance(sid, str) or not sid.replace("_", "").replace("-", "").isalnum() or not sid.isascii():
+            problems.append(f"steps 第 {n} 项：id 应为英文标识")
+            continue
+        if sid in steps:
+            problems.append(f"步骤 {sid} 重复")
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"步骤 {sid}：缺少 name")
+        if not isinstance(roles, list) or not roles or not all(isinstance(r, str) and r.strip() for r in roles):
+            problems.append(f"步骤 {sid}：roles 应为非空的角色名称列表")
+            roles = []
+        for role in roles:
+            if role in role_owner and role_owner[role] != sid:
+                problems.append(f"角色 {role} 同时属于步骤 {role_owner[role]} 和 {sid}（一个角色只能签一个步骤）")
+            role_owner[role] = sid
+        steps[sid] = Step(sid, str(name or sid).strip(), tuple(r.strip() for r in roles), str(raw.get("basis") or ""))
+    workflows: dict[str, tuple[str, ...]] = {}
+    raw_flows = data.get("workflows")
+    if not isinstance(raw_flows, dict) or "default" not in raw_flows:
+        problems.append("workflows 应为映射，且包含 default")
+        raw_flows = {}
+    for kind, ids in raw_flows.items():
+        if not isinstance(ids, list) or not ids:
+            problems.append(f"workflows.{kind} 应为非空的步骤列表")
+            continue
+        unknown = [i for i in ids if i not in steps]
+        if unknown:
+            problems.append(f"workflows.{kind} 引用了未定义的步骤 {', '.join(map(str, unknown))}")
+        if len(set(ids)) != len(ids):
+            problems.append(f"workflows.{kind} 中步骤重复")
+        workflows[str(kind)] = tuple(ids)
+    distinct = data.get("distinct_people", True)
+    if not isinstance(distinct, bool):
+        problems.append("distinct_people 应为 true 或 false")
+    if problems:
+        raise ApprovalError(f"审核流程配置 {path} 有误：" + "；".join(problems), "bad_approval_config",
+                            detail=problems)
+    return Policy(steps, workflows, bool(distinct), str(path))
+
+
+# --------------------------------------------------------------------------- the ledger's view
+def subject(kind: str, period: str, area: str | None) -> str:
+    return f"{kind}/{period}" + (f"/{area}" if area else "")
+
+
+def latest_revision(store: Store, kind: str, period: str, area: str | None = None) -> dict[str, Any]:
+    """The ledger row of the latest revision of the bulletin (``not_built`` when there is none)."""
+    label = Period.parse(period).label
+    rows = [] if not store.exists() else [r for r in store.bulletins(kind=kind, period=label)
+                                           if r.get("area") == area]
+    if not rows:
+        raise ApprovalError(f"台账中没有 {subject(kind, label, area)} 的公报（先运行 publisher build）",
+                            "not_built")
+    return rows[-1]
+
+
+def check_files(row: dict[str, Any], keep: bool = False) -> integrity.FolderCheck:
+    return integrity.check_folder(row["output_dir"], row["manifest_sha256"], keep=keep)
+
+
+def require_files(row: dict[str, Any], keep: bool = False) -> integrity.FolderCheck:
+    """The folder check of `row`; raises ``files_changed`` unless the files are exactly those recorded."""
+    check = check_files(row, keep=keep)
+    if not check.ok:
+        raise ApprovalError(
+            f"{subject(row['kind'], row['period'], row['area'])} 第{row['revision']}版的文件与编制时记录的清单不一致："
+            f"{check.summary()}。审核和发布的必须是编制时的原样文件；请重新编制（publisher build）后重新审核",
+            "files_changed", detail=[p.as_dict() for p in check.problems])
+    return check
+
+
+@dataclass
+class StepState:
+    step: Step
+    state: str    # approved | rejected | pending | stale (approved, but an earlier step's decision changed since)
+    decision: dict[str, Any] | None = None   # the approvals row in force
+
+    @property
+    def label(self) -> str:
+        return {"approved": "已通过", "rejected": "已驳回", "pending": "待办",
+                "stale": "需重新审核（此前步骤的决定在其之后有变）"}[self.state]
+
+
+@dataclass
+class Status:
+    """Where one revision stands in its workflow."""
+
+    bulletin: dict[str, Any]
+    steps: list[StepState]
+    other: list[dict[str, Any]] = field(default_factory=list)   # decisions of roles outside the workflow
+
+    @property
+    def approved(self) -> bool:
+        return all(s.state == APPROVED for s in self.steps)
+
+    @property
+    def rejected(self) -> StepState | None:
+        return next((s for s in self.steps if s.state == REJECTED), None)
+
+    @property
+    def next_step(self) -> StepState | None:
+        return next((s for s in self.steps if s.state != APPROVED), None)
+
+    @property
+    def state(self) -> str:
+        if self.rejected:
+            return "rejected"
+        return "approved" if self.approved else "pending"
+
+    def summary(self) -> str:
+        if self.rejected:
+            d = self.rejected.decision or {}
+            return f"已在“{self.rejected.step.name}”被驳回（{d.get('note') or '无说明'}）"
+        if self.approved:
+            return "审核已完成，可以发布"
+        return f"待{self.next_step.step.name}" if self.next_step else "待审核"
+
+
+def status(store: Store, row: dict[str, Any], policy: Policy) -> Status:
+    """The workflow state of the revision `row` from its recorded decisions."""
+    decisions = store.approvals(int(row["id"]))
+    steps = policy.workflow(row["kind"])
+    known = {role for s in steps for role in s.roles}
+    states: list[StepState] = []
+    for step in steps:
+        mine = [d for d in decisions if d.get("role") in step.roles]
+        latest = mine[-1] if mine else None
+        previous = states[-1] if states else None
+        if latest is None:
+            states.append(StepState(step, "pending"))
+        elif latest["decision"] == REJECTED:
+            states.append(StepState(step, REJECTED, latest))
+        elif previous is not None and (previous.state != APPROVED or latest["id"] < previous.decision["id"]):
+            # approved while the earlier step was in force, which it no longer is
+            states.append(StepState(step, "stale", latest))
+        else:
+            states.append(StepState(step, APPROVED, latest))
+    return Status(row, states, [d for d in decisions if d.get("role") not in known])
+
+
+# --------------------------------------------------------------------------- deciding
+@dataclass
+class Decision:
+    bulletin: dict[str, Any]
+    step: Step
+    decision: str
+    recorded: bool                 # False: the step was approved already, nothing was added
+    approval_id: int | None
+    status: Status
+    message: str
+
+
+def decide(ws: Workspace, kind: str, period: str, *, by: str, role: str, area: str | None = None,
+           reject: bool = False, note: str | None = None, policy: Policy | None = None) -> Decision:
+    """Record an approval (or with ``reject=True`` a rejection) of the latest revision of a bulletin."""
+    by, role, note = (by or "").strip(), (role or "").strip(), (note or "").strip() or None
+    if not by:
+        raise ApprovalError("请用 --by 写明签署人", "missing_signer")
+    policy = policy or load_policy(ws=ws)
+    store = Store(ws)
+    row = latest_revision(store, kind, period, area)
+    name = f"{subject(kind, row['period'], area)} 第{row['revision']}版"
+    step = policy.step_for_role(kind, role)
+    if step is None:
+        raise ApprovalError(f"角色“{role}”不在 {kind} 的审核流程中；可用的角色：{policy.roles_text(kind)}",
+                            "unknown_role")
+    before = status(store, row, policy)
+    position = next(i for i, s in enumerate(before.steps) if s.step.id == step.id)
+    if reject:
+        if not note:
+            raise ApprovalError("驳回须用 --note 写明理由", "missing_note")
+        check = check_files(row)   # a rejection is never blocked, but the log says what was on disk
+    else:
+        waiting = [s for s in before.steps[:position] if s.state != APPROVED]
+        if waiting:
+            raise ApprovalError(f"{name} 尚未通过“{waiting[0].step.name}”（{waiting[0].label}），"
+                                f"不能进行“{step.name}”", "step_out_of_order")
+        if before.steps[position].state == APPROVED:
+            d = before.steps[position].decision or {}
+            return Decision(row, step, APPROVED, False, d.get("id"), before,
+                            f"{name} 的“{step.name}”已于 {d.get('at')} 通过，无需重复 (already_approved)")
+        if policy.distinct_people:
+            signed = [s for s in before.steps if s.state == APPROVED and s.decision
+                      and s.decision["approved_by"] == by and s.step.id != step.id]
+            if signed:
+                raise ApprovalError(f"{by} 已签署本版的“{signed[0].step.name}”，同一人不能再签“{step.name}”"
+                                    f"（distinct_people）", "same_person")
+        check = require_files(row)
+    decision = REJECTED if reject else APPROVED
+    approval_id = store.record_approval(int(row["id"]), by, decision=decision, role=role, note=note)
+    store.record_event("approval", subject(kind, row["period"], area), {
+        "bulletin_id": row["id"], "revision": row["revision"], "step": step.id, "role": role,
+        "decision": decision, "approval_id": approval_id, "manifest_sha256": row["manifest_sha256"],
+        "files_ok": check.ok, "problems": [p.as_dict() for p in check.problems], "config": policy.source})
+    after = status(store, row, policy)
+    verb = "驳回" if reject else "通过"
+    message = f"{name} “{step.name}”已{verb}（{role}）；{after.summary()}"
+    return Decision(row, step, decision, True, approval_id, after, message)
+
+
+# --------------------------------------------------------------------------- history
+def history(ws: Workspace, kind: str | None = None, period: str | None = None, area: str | None = None,
+            policy: Policy | None = None) -> list[dict[str, Any]]:
+    """Every recorded revision (oldest first) with its decisions, workflow state and publications."""
+    store = Store(ws)
+    if not store.exists():
+        return []
+    policy = policy or load_policy(ws=ws)
+    label = Period.parse(period).label if period else None
+    rows = [r for r in store.bulletins(kind=kind, period=label) if area is None or r.get("area") == area]
+    latest: dict[tuple, int] = {}
+    for r in rows:
+        latest[(r["kind"], r["period"], r["area"])] = max(latest.get((r["kind"], r["period"], r["area"]), 0),
+                                                          r["revision"])
+    out = []
+    for r in rows:
+        st = status(store, r, policy)
+        is_latest = latest[(r["kind"], r["period"], r["area"])] == r["revision"]
+        out.append({
+            "kind": r["kind"], "period": r["period"], "area": r["area"], "revision": r["revision"],
+            "bulletin_id": r["id"], "built_at": r["built_at"], "output_dir": r["output_dir"],
+            "manifest_sha256": r["manifest_sha256"], "latest": is_latest,
+            "state": st.state if is_latest else "superseded",
+            "summary": st.summary() if is_latest else "已被后续版本取代",
+            "steps": [{"step": s.step.id, "name": s.step.name, "state": s.state,
+                       "by": (s.decision or {}).get("approved_by"), "role": (s.decision or {}).get("role"),
+                       "at": (s.decision or {}).get("at"), "note": (s.decision or {}).get("note")}
+                      for s in st.steps],
+            "approvals": store.approvals(int(r["id"])),
+            "publications": store.publications(int(r["id"])),
+        })
+    return out
