@@ -45,7 +45,7 @@ from publisher.render import WATER_CLASSES, fmt_num, water_class_label
 log = logging.getLogger(__name__)
 
 #: Bump when the look of any chart changes: it is part of every cache key.
-STYLE_VERSION = "1"
+STYLE_VERSION = "3"
 
 #: Pixel density of PNGs; the default figure (7 × 3.9 in) is 1050 × 585 px, which prints at
 #: about 150 dpi across the 170 mm text width of an A4 page.
@@ -369,6 +369,7 @@ def water_class_matrix(
     *,
     months: Sequence[int] = tuple(range(1, 13)),
     through: int | None = None,
+    column_labels: Sequence[str] | None = None,
     colours: Mapping[str, str] = WATER_CLASS_COLOURS,
     title: str | None = None,
     source: str | None = None,
@@ -377,6 +378,8 @@ def water_class_matrix(
 
     `frame`: columns ``section``, ``month`` (1–12) and ``class``. Section order: first appearance.
     Months after `through` (the bulletin's last month) are left blank, not marked as missing.
+    `column_labels` replaces the ``n月`` column labels, one per entry of `months`; a quarterly grid
+    passes the quarter numbers as `months` and ``("一季度", "二季度", …)`` as labels.
     """
     df = _frame(frame)
     _require(df, "section", "month", "class", chart="water_class_matrix")
@@ -396,7 +399,10 @@ def water_class_matrix(
             ax.text(j + 0.5, i + 0.52, label or "—", ha="center", va="center", fontsize=8, color=text_colour(face) if label else MUTED)
     ax.set_xlim(0, m)
     ax.set_ylim(n, 0)
-    ax.set_xticks([j + 0.5 for j in range(m)], [f"{mo}月" for mo in months])
+    if column_labels is not None and len(column_labels) != m:
+        raise ValueError(f"water_class_matrix: column_labels 应有 {m} 个，而不是 {len(column_labels)} 个")
+    ticks = list(column_labels) if column_labels is not None else [f"{mo}月" for mo in months]
+    ax.set_xticks([j + 0.5 for j in range(m)], ticks)
     ax.set_yticks([i + 0.5 for i in range(n)], sections)
     ax.xaxis.tick_top()
     ax.tick_params(length=0)
@@ -520,8 +526,14 @@ def aqi_calendar(
         ink = text_colour(face)
         ax.text(col + 0.1, row + 0.12, str(day), ha="left", va="top", fontsize=7.5, color=ink)
         ax.text(col + 0.5, row + 0.58, "—" if aqi is None else str(int(aqi)), ha="center", va="center", fontsize=12, color=ink)
+    items = [(_level_range_label(r), r["hex"]) for r in by_number.values()] + [("无有效数据", MISSING)]
+    # the legend sits in a band the axes keep free below the last week: never over a day or the source line
+    below = 0.8 if legend else 0.0
+    if legend:
+        ax.legend(handles=_legend_handles(items), loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=4,
+                  fontsize=8, borderaxespad=0.1, handlelength=1.6, columnspacing=1.2)
     ax.set_xlim(0, 7)
-    ax.set_ylim(n_weeks, 0)
+    ax.set_ylim(n_weeks + below, 0)
     ax.set_aspect("equal")
     ax.set_xticks([c + 0.5 for c in range(7)], [f"周{w}" for w in WEEKDAYS_ZH])
     ax.xaxis.tick_top()
@@ -529,9 +541,6 @@ def aqi_calendar(
     ax.set_yticks([])
     for side in ("left", "bottom", "top", "right"):
         ax.spines[side].set_visible(False)
-    items = [(_level_range_label(r), r["hex"]) for r in by_number.values()] + [("无有效数据", MISSING)]
-    if legend:
-        ax.legend(handles=_legend_handles(items), loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=4, fontsize=8)
     return fig
 
 
@@ -725,21 +734,32 @@ def aqi_strip(
         upper = row.get("aqi_to")
         if upper is not None and upper < max(top, 100) * 1.2:
             ax.axhline(upper, color=GRID, linewidth=0.6, linestyle=(0, (3, 2)), zorder=0)
+    dates = [r["date"] if isinstance(r["date"], dt.date) else dt.date.fromisoformat(str(r["date"])) for r in rows]
     if rows:
         last = rows[-1]
         if last["aqi"] is not None:
+            # the reported day, labelled above its own bar and its neighbours (never over a taller bar)
             level = aqi_level(last["aqi"], levels)
+            near = max(r["aqi"] or 0 for r in rows[-4:])
             ax.annotate(
-                f"{int(last['aqi'])} {level.get('category_zh', '') if level else ''}",
+                f"{dates[-1].month}月{dates[-1].day}日 {int(last['aqi'])} {level.get('category_zh', '') if level else ''}",
                 xy=(len(rows) - 1, last["aqi"]),
-                xytext=(0, 4),
-                textcoords="offset points",
-                ha="center",
+                xytext=(len(rows) - 0.6, near + max(top, 100) * 0.06),
+                textcoords="data",
+                ha="right",
                 va="bottom",
                 fontsize=8,
                 color=INK,
+                arrowprops={"arrowstyle": "-", "color": MUTED, "linewidth": 0.6, "shrinkA": 0, "shrinkB": 1},
             )
-    dates = [r["date"] if isinstance(r["date"], dt.date) else dt.date.fromisoformat(str(r["date"])) for r in rows]
+    shown = sorted({int(lv["level"]) for r in rows if r["aqi"] is not None and (lv := aqi_level(r["aqi"], levels))})
+    by_number = _level_by_number(levels)
+    items = [(by_number[k].get("category_zh", str(k)), by_number[k]["hex"]) for k in shown if k in by_number]
+    if any(r["aqi"] is None for r in rows):
+        items.append(("无有效数据", MISSING))
+    if items:
+        ax.legend(handles=_legend_handles(items), loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=len(items),
+                  fontsize=8)
     ticks = [i for i, d in enumerate(dates) if d.day == 1 or i % 5 == 0 or i == len(dates) - 1]
     ax.set_xticks(ticks, [f"{dates[i].month}/{dates[i].day}" for i in ticks])
     ax.set_xlim(-0.6, len(rows) - 0.4)
@@ -760,9 +780,11 @@ def composite_index_ranking(
 ) -> Figure:
     """Areas ranked by the composite air-quality index (smallest = best, at the top).
 
-    `frame`: columns ``area`` and ``index``, optional ``rank`` (printed as given, e.g. for ties;
-    otherwise 1, 2, 3 … in sorted order, ties keeping their input order). `highlight` names an
-    area drawn in the accent colour.
+    `frame`: columns ``area`` and ``index``, optional ``rank`` (printed as given, e.g. ``2（并列）``).
+    Without ``rank``, areas whose index is equal at the printed `decimals` share the smaller rank,
+    written ``n（并列）``, and the next rank skips (1, 2（并列）, 2（并列）, 4), as the ranking rules
+    say; bars of equal index keep their input order. `highlight` names an area drawn in the accent
+    colour.
     """
     df = _frame(frame)
     _require(df, "area", "index", chart="composite_index_ranking")
@@ -777,7 +799,8 @@ def composite_index_ranking(
         colour = ACCENT if highlight is None or r["area"] == highlight else ACCENT_LIGHT
         ax.barh(y, r["index"], height=0.62, color=colour)
         ax.text(r["index"] + top * 0.01, y, fmt_num(r["index"], decimals), va="center", ha="left", fontsize=8, color=INK)
-    ranks = [r["rank"] if r.get("rank") is not None else i + 1 for i, r in enumerate(rows)]
+    shared = _shared_ranks([r["index"] for r in rows], decimals)
+    ranks = [r["rank"] if r.get("rank") is not None else shared[i] for i, r in enumerate(rows)]
     ax.set_yticks(range(n), [f"{rank}  {r['area']}" for rank, r in reversed(list(zip(ranks, rows)))])
     ax.set_xlim(0, top * 1.12)
     ax.set_xlabel("环境空气质量综合指数")
@@ -785,6 +808,18 @@ def composite_index_ranking(
     ax.spines["left"].set_visible(False)
     _grid(ax, "x")
     return fig
+
+
+def _shared_ranks(values: Sequence[float], decimals: int) -> list[str]:
+    """Competition ranks of ascending `values` compared at `decimals`: ties share the smaller rank
+    and are marked （并列）; the rank after a tie of k skips k - 1."""
+    keys = [decimal.Decimal(repr(float(v))).quantize(decimal.Decimal(1).scaleb(-decimals),
+                                                     rounding=decimal.ROUND_HALF_EVEN) for v in values]
+    out = []
+    for key in keys:
+        rank = 1 + sum(1 for other in keys if other < key)
+        out.append(f"{rank}（并列）" if keys.count(key) > 1 else str(rank))
+    return out
 
 
 # --------------------------------------------------------------------------- saving

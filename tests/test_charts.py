@@ -220,3 +220,13 @@ def test_duplicate_names_are_refused(tmp_path):
 def test_unknown_chart_is_named(tmp_path):
     with pytest.raises(ValueError, match="unknown chart 'pie_3d'"):
         charts.render_charts([charts.ChartSpec("x", "pie_3d", {})], tmp_path, workers=1, cache_dir=tmp_path / "cache")
+
+
+def test_ranking_ties_share_a_rank():
+    """Equal composite indices share the smaller rank (并列) and the next rank skips: 1, 2, 2, 4."""
+    frame = pl.DataFrame({"area": ["甲市", "乙市", "丙市", "丁市"], "index": [2.17, 2.01, 2.17, 3.37]})
+    fig = charts.composite_index_ranking(frame)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()][::-1]  # top (best) first
+    assert labels == ["1  乙市", "2（并列）  甲市", "2（并列）  丙市", "4  丁市"]
+    given = charts.composite_index_ranking(frame.with_columns(pl.Series("rank", ["2", "1", "3", "4"])))
+    assert [t.get_text() for t in given.axes[0].get_yticklabels()][::-1] == ["1  乙市", "2  甲市", "3  丙市", "4  丁市"]

@@ -90,6 +90,16 @@ def primary_zh(codes: str | None) -> str:
     return "、".join(dict.fromkeys(names)) or "—"
 
 
+def largest_index_zh(codes: str | None, names: bool = False) -> str:
+    """The pollutant(s) of the largest single index of the composite index: ``O₃`` (tables) or
+    ``臭氧（O₃）`` (sentences); "—" when none. The single index belongs to the pollutant, not to a
+    daily indicator, so no ``_8h`` suffix."""
+    if not codes:
+        return "—"
+    out = [pollutant_name(c) if names else SYMBOL.get(c, c) for c in codes.split(",") if c]
+    return "、".join(dict.fromkeys(out)) or "—"
+
+
 def fmt(value: Any, decimals: int = 0) -> str:
     """A number as printed (GB/T 8170 rounding was done by the evaluation), "—" for none."""
     if value is None:
@@ -338,6 +348,55 @@ def limit(pollutant: str, averaging: str, day: dt.date) -> float | None:
         if start <= day <= end:
             return phase["class2"][pollutant].get(averaging)
     return None
+
+
+#: How each averaging time of GB 3095 is named on the page.
+AVERAGING_ZH = {"annual": "年平均", "daily": "24小时平均", "daily_max_8h": "日最大8小时平均", "hourly": "1小时平均"}
+
+
+def limits_note(day: dt.date) -> str:
+    """Which limits the period table compares with: the GB 3095 table and phase in force on `day`,
+    and the averaging time of each statistic (monthly means are set against the annual limits)."""
+    table = standards.in_force("gb3095", day)
+    phase = next((ph for ph in table.get("phases") or []
+                  if (standards._as_date(ph.get("from"), table.id) or dt.date.min) <= day
+                  <= (standards._as_date(ph.get("to"), table.id) or dt.date.max)), None)
+    text = f"限值为{table.citation}二级浓度限值"
+    if phase and len(table.get("phases") or []) > 1:
+        start = standards._as_date(phase.get("from"), table.id)
+        end = standards._as_date(phase.get("to"), table.id)
+        span = f"{_zh_date(start)}至{_zh_date(end)}执行" if start and end else ""
+        text += f"（{phase.get('name_zh')}{'，' + span if span else ''}）"
+    comp = standards.in_force("hj663", day)["composite_index"]["components"]
+    by_averaging: dict[str, list[str]] = {}
+    for name, spec in comp.items():
+        by_averaging.setdefault(spec["averaging"], []).append(SYMBOL.get(spec["pollutant"], spec["pollutant"]))
+    parts = [f"{'、'.join(names)}为{AVERAGING_ZH.get(avg, avg)}限值" for avg, names in by_averaging.items()]
+    text += "：" + "，".join(parts) + "。月均浓度与年平均限值比较仅作参考，达标评价以年度统计为准。"
+    return text
+
+
+def daily_limits_note(day: dt.date) -> str:
+    """The limits a daily value is set against: the 24-hour (O3: daily maximum 8-hour) class-2
+    limits of the GB 3095 table and phase in force on `day`."""
+    table = standards.in_force("gb3095", day)
+    phase = _phase_name(table, day)
+    text = f"{table.citation}二级浓度限值{'（' + phase + '）' if phase else ''}的24小时平均限值（O₃为日最大8小时平均限值"
+    if "o3_1h" in (standards.in_force("hj633", day).get("daily") or {}).get("indicators", {}):
+        text += "，O₃日最大1小时平均为1小时平均限值"
+    return text + "）。"
+
+
+def advice_source(day: dt.date) -> str:
+    """Where the health-effect and advice texts of the HJ 633 table in force come from, honestly: the
+    tables mark texts not yet checked word for word against the standard."""
+    table = standards.in_force("hj633", day)
+    items = table["levels"]["items"]
+    unchecked = [i for i in items if str(i.get("texts_confidence", "")) in ("single_source", "memory_only")]
+    if unchecked:
+        return (f"“对健康影响”和“建议采取的措施”文字取自整理资料，尚未与{table.citation}原文逐字核对，"
+                "以标准原文为准。")
+    return f"“对健康影响”和“建议采取的措施”取自{table.citation}。"
 
 
 #: statistic → (GB 3095 pollutant, averaging) it is compared with; from the hj663 composite-index table.

@@ -67,13 +67,18 @@ def _value_cells(row: dict[str, Any] | None, day: dt.date) -> list[dict[str, Any
     return cells
 
 
+def _station_label(s: dict[str, Any]) -> str:
+    """``市环保局（2595A）``; a station without a national code by its name alone."""
+    return f"{s['name']}（{s['code']}）" if s.get("code") else str(s["name"])
+
+
 def _reasons(row: dict[str, Any] | None, stations: list[dict[str, Any]], day_rows: dict[str, dict[str, Any]]) -> list[str]:
     """Why values or the AQI are missing, per station: hours received per indicator."""
     out = []
     for s in stations:
         r = day_rows.get(s["id"])
         if r is None:
-            out.append(f"{s['name']}（{s['code'] or s['id']}）当日无数据。")
+            out.append(f"{_station_label(s)}当日无数据。")
             continue
         bad = [c for c in (r.get("invalid") or "").split(",") if c]
         if not bad:
@@ -86,7 +91,7 @@ def _reasons(row: dict[str, Any] | None, stations: list[dict[str, Any]], day_row
                 src = "o3" if c.startswith("o3") else c
                 parts.append(f"{ac.INDICATOR_ZH.get(c, c)}（有效小时{r.get(f'hours_{src}')}个）")
         tail = "，该项区域浓度由其余站点计算" if len(stations) > 1 else ""
-        out.append(f"{s['name']}（{s['code'] or s['id']}）有效数据不足：{'、'.join(parts)}{tail}。")
+        out.append(f"{_station_label(s)}有效数据不足：{'、'.join(parts)}{tail}。")
     return out
 
 
@@ -190,6 +195,8 @@ def assemble(job: Job) -> Bulletin:
         "headline": _headline(sections, period),
         "version_notes": notes,
         "method_notes": _method_notes(day),
+        "limits_note": ac.daily_limits_note(day),
+        "advice_source": ac.advice_source(day),
         "sample_areas": [s["name"] for s in sections if s["sample"]],
     }
     ids = ac.standard_ids(first, day, statistics=True)

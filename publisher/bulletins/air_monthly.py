@@ -20,6 +20,9 @@ from publisher.evaluate import air
 from publisher.periods import Period
 
 KIND = "air-monthly"
+#: The statistic of each period figure, as printed under its panel and in table headers.
+STAT_SHORT_ZH = {"so2": "月均值", "no2": "月均值", "pm10": "月均值", "pm2_5": "月均值",
+                 "co_p95": "第95百分位数", "o3_8h_p90": "第90百分位数"}
 TITLE_ZH = "环境空气质量月报"
 CADENCE = "monthly"
 TEMPLATE = "air_monthly.html"
@@ -292,7 +295,9 @@ def assemble(job: Job) -> Bulletin:
             "primary": _primary_counts(days),
             "worst_days": _worst_days(days),
             "concentrations": _concentration_rows(row, ch, limits, month_dust.get(name)),
-            "composite_primary": ac.primary_zh((row or {}).get("composite_primary")),
+            "composite_primary": ac.largest_index_zh((row or {}).get("composite_primary")),
+            "composite_primary_name": ac.largest_index_zh((row or {}).get("composite_primary"), names=True),
+            "ytd_2012_days": _days_under(adaily, name, dt.date(period.start.year, 1, 1), period.end, "HJ633-2012"),
             "completeness": _station_completeness(hourly, daily, stations, period),
             "dust_days": dust_days.get(name, []),
             "chart": chart_name if row and (name == region or not same) else None,
@@ -315,7 +320,7 @@ def assemble(job: Job) -> Bulletin:
             "name": name, "is_region": name == region, "row": row,
             "cells": _stat_cells(row),
             "composite_index": ac.fmt((row or {}).get("composite_index"), 2),
-            "composite_primary": ac.primary_zh((row or {}).get("composite_primary")),
+            "composite_primary": ac.largest_index_zh((row or {}).get("composite_primary")),
             "rank": (row or {}).get("rank") or "—", "rank_value": (row or {}).get("rank_value"),
             "good_day_ratio": ac.fmt((row or {}).get("good_day_ratio"), 1),
             "valid_days": (row or {}).get("valid_days", 0),
@@ -337,7 +342,7 @@ def assemble(job: Job) -> Bulletin:
             "ytd_ratio": ac.fmt((ytd_rows.get(name) or {}).get("good_day_ratio"), 1),
             "valid_days": (row or {}).get("valid_days", 0),
             "composite_index": ac.fmt((row or {}).get("composite_index"), 2),
-            "composite_primary": ac.primary_zh((row or {}).get("composite_primary")),
+            "composite_primary": ac.largest_index_zh((row or {}).get("composite_primary")),
             "rank": (row or {}).get("rank") or "—", "rank_value": (row or {}).get("rank_value"),
         })
     county_rows.sort(key=lambda c: (c["rank_value"] is None, c["rank_value"] or 0, counties.index(c["name"])))
@@ -364,10 +369,11 @@ def assemble(job: Job) -> Bulletin:
         for c in areas_out[0]["concentrations"]:
             item = {"pollutant": c["code"].replace("_p95", "").replace("_p90", ""), "value": c["value"],
                     "limit": c["limit"], "previous": (ly_month.get(region) or {}).get(c["code"])}
-            item["label"] = {"co_p95": "CO-95per", "o3_8h_p90": "O₃-8h-90per"}.get(c["code"])
+            item["label"] = {"co_p95": "CO", "o3_8h_p90": "O₃-8h"}.get(c["code"])
+            item["unit"] = f"{STAT_SHORT_ZH[c['code']]}\n{c['unit']}"
             conc.append(item)
         schema = {"pollutant": pl.String, "value": pl.Float64, "limit": pl.Float64, "previous": pl.Float64,
-                  "label": pl.String}
+                  "label": pl.String, "unit": pl.String}
         frame = pl.DataFrame(conc, schema=schema)
         if not ly_month.get(region):  # no bar, and no legend entry, for a year without data
             frame = frame.drop("previous")
@@ -375,11 +381,12 @@ def assemble(job: Job) -> Bulletin:
             "frame": frame,
             "labels": (period.label_zh, last_year.label_zh),
             "title": f"{region}{period.label_zh}六项污染物浓度与二级标准限值", "source": source}))
-    ranked = [{"area": c["name"], "index": c["row"]["composite_index"]} for c in comparison
+    ranked = [{"area": c["name"], "index": c["row"]["composite_index"], "rank": c["rank"]} for c in comparison
               if c["row"] and c["row"].get("composite_index") is not None]
     if ranked:
         charts.append(ac.chart("ranking", "composite_index_ranking", {
-            "frame": pl.DataFrame(ranked, schema={"area": pl.String, "index": pl.Float64}), "highlight": region,
+            "frame": pl.DataFrame(ranked, schema={"area": pl.String, "index": pl.Float64, "rank": pl.String}),
+            "highlight": region,
             "title": f"{period.label_zh}对比城市环境空气质量综合指数（由小到大）", "source": source}))
 
     # notes
@@ -417,6 +424,9 @@ def assemble(job: Job) -> Bulletin:
                  "days": dust_days},
         "version_notes": version_notes,
         "validity_notes": validity,
+        "stations_completeness": _stations_completeness(areas_out),
+        "limits_note": ac.limits_note(period.end),
+        "comparison_has_yoy": any(c["index_change"] != "—" for c in comparison),
         "method_notes": method_notes,
         "sample_areas": [a["name"] for a in areas_out if a["sample"]],
     }
@@ -426,6 +436,23 @@ def assemble(job: Job) -> Bulletin:
         context=_jsonable(context), tables=tables, charts=charts,
         inputs=ac.inputs_of(hourly, store), standards=ids, issued=issue_date(period),
     )
+
+
+def _days_under(adaily: pl.DataFrame, area: str, first: dt.date, last: dt.date, table_id: str) -> dict[str, Any] | None:
+    """The days of `area` with data in `first`..`last` judged by the HJ 633 table `table_id`: how
+    many, how many with a valid AQI, the first and the last."""
+    if adaily.height == 0:
+        return None
+    sub = adaily.filter((pl.col("area") == area) & pl.col("date").is_between(first, last)
+                        & (pl.col("standard") == table_id))
+    if sub.height == 0:
+        return None
+    lo, hi = sub.get_column("date").min(), sub.get_column("date").max()
+    valid = sub.filter(pl.col("aqi").is_not_null()).height
+    span = f"{lo.month}月{lo.day}日至{hi.month}月{hi.day}日" if lo != hi else f"{lo.month}月{lo.day}日"
+    count = f"{sub.height}天" + (f"，其中{valid}天有有效AQI" if valid != sub.height else "")
+    return {"days": sub.height, "valid_days": valid, "first": lo.isoformat(), "last": hi.isoformat(),
+            "text": f"{span}（{count}）", "citation": standards.get(table_id).citation}
 
 
 def _first_day(adaily: pl.DataFrame, area: str, period: Period) -> dt.date | None:
@@ -455,7 +482,7 @@ def _area_summary(a: dict[str, Any], period: Period) -> str:
     else:
         text += "本月各有效监测日空气质量均为优，无首要污染物。"
     if row.get("composite_index") is not None:
-        text += f"环境空气质量综合指数为{ac.fmt(row['composite_index'], 2)}，最大单项指数为{a['composite_primary']}。"
+        text += f"环境空气质量综合指数为{ac.fmt(row['composite_index'], 2)}，单项指数最大的是{a['composite_primary_name']}。"
     if a["yoy"] is not None and row.get("good_day_ratio") is not None:
         ch = a["yoy"]
         text += (f"与上年同期相比，优良天数比例{_change_text(ch.get('good_day_ratio_change'), '个百分点')}，"
@@ -506,7 +533,11 @@ def _conclusions(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], 
             text = f"{region}环境空气质量综合指数为{ac.fmt(row['composite_index'], 2)}"
             ranked = [c for c in comparison if c["rank_value"] is not None]
             if me and me["rank_value"] is not None:
-                text += f"，在{len(ranked)}个对比城市中排第{me['rank']}名"
+                tied = [c["name"] for c in ranked if c["rank_value"] == me["rank_value"] and not c["is_region"]]
+                if tied:
+                    text += f"，在{len(ranked)}个城市（含本市）中与{'、'.join(tied)}并列第{me['rank_value']}名"
+                else:
+                    text += f"，在{len(ranked)}个城市（含本市）中排第{me['rank_value']}名"
             text += "（综合指数越小，空气质量越好）。"
             out.append(text)
     else:
@@ -564,9 +595,13 @@ def _method_notes(period: Period) -> list[str]:
 
 def _validity_notes(areas: list[dict[str, Any]], period: Period) -> list[str]:
     notes = []
+    region = areas[0]["name"] if areas else ""
     for a in areas:
         if not a["has_data"]:
             notes.append(f"{a['name']}：{period.label_zh}无监测数据。")
+            continue
+        if a.get("same_as_region"):
+            notes.append(f"{a['name']}：评价站点与{region}相同，缺测与无效情况同{region}。")
             continue
         bits = []
         if a["days_without_valid_aqi"]:
@@ -576,6 +611,7 @@ def _validity_notes(areas: list[dict[str, Any]], period: Period) -> list[str]:
             if n.startswith("HJ 663"):
                 continue
             bits.append(n)
+        invalid_somewhere = False
         for s in a["completeness"]:
             line = []
             if s["hours_missing"]:
@@ -585,14 +621,30 @@ def _validity_notes(areas: list[dict[str, Any]], period: Period) -> list[str]:
             if s["not_monitored"]:
                 line.append(f"未开展{'、'.join(s['not_monitored'])}监测（“/”）")
             if s["invalid_days"]:
+                invalid_somewhere = True
                 line.append("日均值无效：" + "；".join(f"{d['day']}日 {d['text']}" for d in s["invalid_days"]))
             if line:
-                bits.append(f"{s['name']}（{s['code'] or s['id']}）{'，'.join(line)}")
+                bits.append(f"{s['name']}{'（' + s['code'] + '）' if s['code'] else ''}{'，'.join(line)}")
+        if invalid_somewhere and len(a["completeness"]) > 1:
+            bits.append(f"站点某项日均值无效（不足规定小时数）时，{a['name']}当日该项浓度按其余站点的有效日均值计算，"
+                        f"各站点均无效时该项缺测")
         if bits:
             notes.append(f"{a['name']}：" + "；".join(bits) + "。")
         else:
             notes.append(f"{a['name']}：本月数据完整，各站点各项目无缺测小时。")
     return notes
+
+
+def _stations_completeness(areas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each station once (a station may count in several areas), with the areas it counts in."""
+    seen: dict[str, dict[str, Any]] = {}
+    for a in areas:
+        for s in a["completeness"]:
+            if s["id"] in seen:
+                seen[s["id"]]["areas"].append(a["name"])
+            else:
+                seen[s["id"]] = {**s, "areas": [a["name"]]}
+    return list(seen.values())
 
 
 def _tables(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], adaily: pl.DataFrame, period: Period,
