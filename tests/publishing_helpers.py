@@ -1,0 +1,98 @@
+"""A real workspace with one built bulletin and a real portal on loopback, for the approval and
+publication tests.
+
+The bulletin is the city drinking-water sources of 2026-08 built from the sample files through the
+ingest pipeline (a few seconds); each test works on its own copy of that workspace.
+"""
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Iterator
+
+from publisher import registry as registry_mod
+from publisher import sample
+from publisher.paths import Workspace
+from publisher.portal_server import PortalHandler, PortalServer
+
+KIND, PERIOD = "water-sources", "2026-08"
+REVIEWER, LEADER = "审核人甲", "审核人乙"          # neutral placeholders for the two signers
+REVIEW_ROLE, LEADER_ROLE = "保密审查员", "分管局领导"
+#: a late sample of one source in the month: rebuilding gives a second revision with other figures
+CORRECTION = ("更正_北庙水库_2026-08.csv", "断面名称,采样时间,氨氮(mg/L)\n北庙水库,2026-08-20 10:00,0.45\n")
+
+
+def build_workspace(home: Path) -> Workspace:
+    """Ingest the sample city-source files of 2026-08 and build the bulletin (revision 1)."""
+    from publisher.bulletins.build import build
+    from publisher.ingest import pipeline
+
+    ws = Workspace(home)
+    reg = registry_mod.load()
+    sample.generate(ws.inbox, PERIOD, PERIOD, registry=reg, with_real_air=False)
+    for path in ws.inbox.iterdir():
+        if "饮用水源" not in path.name or "县级" in path.name:
+            path.unlink()
+    results = pipeline.ingest(None, ws, reg)
+    assert results and all(r.status == "accepted" for r in results), [(r.name, r.status) for r in results]
+    built = build(KIND, PERIOD, ws, registry=reg)
+    assert built.revision == 1
+    return ws
+
+
+def clone(source: Workspace, home: Path) -> Workspace:
+    """A copy of `source` at `home`; the ledger's output folders are moved along with the files."""
+    shutil.copytree(source.home, home, symlinks=True)
+    with contextlib.closing(sqlite3.connect(home / "store" / "ledger.sqlite")) as conn, conn:
+        conn.execute("UPDATE bulletins SET output_dir = ? || substr(output_dir, ?)",
+                     (str(home), len(str(source.home)) + 1))
+    return Workspace(home)
+
+
+def rebuild_corrected(ws: Workspace) -> int:
+    """Ingest the correction and rebuild; returns the new revision."""
+    from publisher.bulletins.build import build
+    from publisher.ingest import pipeline
+
+    reg = registry_mod.load()
+    ws.inbox.mkdir(parents=True, exist_ok=True)
+    (ws.inbox / CORRECTION[0]).write_text(CORRECTION[1], encoding="utf-8")
+    assert [r.status for r in pipeline.ingest(None, ws, reg)] == ["accepted"]
+    built = build(KIND, PERIOD, ws, registry=reg)
+    assert built.changed
+    return built.revision
+
+
+def folder(ws: Workspace) -> Path:
+    return ws.output / KIND / PERIOD
+
+
+def files_of(path: Path) -> dict[str, bytes]:
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")}
+
+
+@contextlib.contextmanager
+def running_portal(root: Path, token: str | None = None,
+                   handler: type[PortalHandler] = PortalHandler) -> Iterator[PortalServer]:
+    """The reference portal serving `root` on a free loopback port, in a thread."""
+    server = PortalServer(root, "127.0.0.1", 0, token=token, handler=handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
