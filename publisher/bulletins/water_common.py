@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import OrderedDict
 from typing import Any, Iterable, Sequence
 
@@ -55,6 +56,33 @@ def month_periods(first: dt.date, last: dt.date) -> list[Period]:
 def period_start(period: Period) -> dt.datetime:
     """The ``sampled_at`` that :func:`water.period_values` gives the period (its first instant)."""
     return dt.datetime.combine(period.start, dt.time())
+
+
+def period_range_zh(period: Period) -> str:
+    """``2026年7月1日—9月30日``: the first and last day of the period."""
+    a, b = period.start, period.end
+    end = f"{b.month}月{b.day}日" if a.year == b.year else f"{b.year}年{b.month}月{b.day}日"
+    return f"{a.year}年{a.month}月{a.day}日—{end}"
+
+
+QUARTERS_ZH = ("一季度", "二季度", "三季度", "四季度")
+
+
+def quarter_zh(period: Period) -> str:
+    """``2026-Q3`` -> ``三季度`` (chart labels; the text uses ``period.label_zh``)."""
+    return QUARTERS_ZH[(period.start.month - 1) // 3]
+
+
+def tick_label(period: Period, first: bool = False) -> str:
+    """The x label of `period` in a trend chart, in Chinese.
+
+    Months keep their ``2026-05`` label (the chart prints ``5月`` with the year under the first month and
+    each January); quarters are written here: ``三季度``, with ``2026年`` under the first one and each 一季度.
+    """
+    if period.unit != "quarter":
+        return period.label
+    text = quarter_zh(period)
+    return f"{text}\n{period.start.year}年" if first or period.start.month == 1 else text
 
 
 # --------------------------------------------------------------------------------------------- stations
@@ -173,6 +201,48 @@ def provenance(samples: pl.DataFrame, store: Any = None) -> list[dict[str, Any]]
             entry["file"] = names[row["source_sha256"]]
         out.append(entry)
     return out
+
+
+def completeness_note(rows: Sequence[dict[str, Any]], what: str, this: str, left_out: str | None = None) -> str:
+    """数据完整性: how many of the registered stations reported in the period, naming those that did not.
+
+    `left_out` says what a station without data is left out of (default: ``不参与本月评价和统计``).
+    """
+    missing = [r["name"] for r in rows if r["missing"]]
+    if not missing:
+        return f"数据完整性：{this}应监测{what}{len(rows)}个，均有监测数据。"
+    left_out = left_out or f"不参与{this}评价和统计"
+    return (f"数据完整性：{this}应监测{what}{len(rows)}个，有监测数据的{len(rows) - len(missing)}个；"
+            f"{'、'.join(missing)}{this}未监测（{NO_DATA_REASON}），{left_out}，在表中标为“{NOT_MONITORED}”。")
+
+
+def provenance_notes(inputs: Sequence[dict[str, Any]], period: Period, this: str) -> list[str]:
+    """数据来源 notes: the files of this period by name (and digest), the files of earlier periods counted.
+
+    Every file with its full SHA-256, ingest batch and rows is in data.xlsx (数据来源) and bulletin.json; the
+    page names the files the period's figures come from and says how many others the comparisons and charts used.
+    """
+    start = period_start(period).isoformat(sep=" ")
+    current = [i for i in inputs if i["sampled_to"] >= start]
+    earlier = [i for i in inputs if i["sampled_to"] < start]
+    notes = []
+    if current:
+        files = "；".join(f"{i.get('file') or '（未记录文件名）'}（SHA-256 {i['sha256'][:12]}…，入库批次{i['ingest_id']}，"
+                         f"{i['rows']}行）" for i in current)
+        notes.append(f"数据来源：{this}评价使用的监测数据文件为{files}。")
+    if earlier:
+        first = _month_zh(min(i["sampled_from"] for i in earlier))
+        last = _month_zh(max(i["sampled_to"] for i in earlier))
+        span = first if first == last else f"{first}至{last}"
+        notes.append(f"同比、环比和变化图使用{span}期间的{len(earlier)}个数据文件。")
+    if inputs:
+        notes.append("全部数据文件的完整SHA-256摘要、入库批次和使用行数见随附的data.xlsx（“数据来源”表）和bulletin.json。")
+    return notes
+
+
+def _month_zh(iso: str) -> str:
+    """``2025-10-03 14:30:00`` -> ``2025年10月``."""
+    return f"{int(iso[:4])}年{int(iso[5:7])}月"
 
 
 def _file_names(store: Any) -> dict[str, str]:
@@ -413,8 +483,10 @@ def method_block(day: dt.date, *, groundwater: bool, sections: bool, trophic: bo
     paragraphs.append({"label": "评价标准", "text": "；".join(basis) + "。"})
     method = []
     if ev_cite:
-        method.append(f"地表水水质按{ev_cite}采用单因子评价法，以参与评价指标中类别最差的一项确定水质类别，"
-                      f"{rules['reference_items']['quote_zh']}")
+        text = f"地表水水质按{ev_cite}采用单因子评价法，以参与评价指标中类别最差的一项确定水质类别"
+        if sections:   # the drinking-source rule below names the reference items itself
+            text += f"，{rules['reference_items']['quote_zh']}"
+        method.append(text)
     if sections:
         assess = standards.in_force("water_assessment", day) if table_id("water_assessment", day) else None
         if assess is not None and "national" in assess["sets"]:
@@ -443,7 +515,25 @@ def method_block(day: dt.date, *, groundwater: bool, sections: bool, trophic: bo
         number = citation("water_assessment", day)
         if number:
             citations.append(number)
-    return {"monitored": monitored, "paragraphs": paragraphs, "citations": citations}
+    for paragraph in paragraphs:
+        paragraph["text"] = tidy(paragraph["text"])
+    return {"monitored": merge_monitored(monitored), "paragraphs": paragraphs, "citations": citations}
+
+
+_CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
+
+
+def tidy(text: str) -> str:
+    """Remove the spaces that folded YAML text leaves between two Chinese characters (keeps ``GB 3838``)."""
+    return re.sub(rf"(?<={_CJK})\s+(?={_CJK})", "", text)
+
+
+def merge_monitored(monitored: list[dict[str, str]]) -> list[dict[str, str]]:
+    """One 监测项目 line per distinct item list: ``国控断面、省控断面`` share one when their items agree."""
+    merged: "OrderedDict[str, list[str]]" = OrderedDict()
+    for entry in monitored:
+        merged.setdefault(entry["text"], []).append(entry["label"])
+    return [{"label": "、".join(labels), "text": text} for text, labels in merged.items()]
 
 
 # --------------------------------------------------------------------------------------------- json

@@ -74,26 +74,27 @@ def assemble(job: Job) -> Bulletin:
     method["x_items"] = x_items
 
     charts, specs = _charts(period, sections, lakes, values, evaluated, cur, day)
-    notes = []
+    inputs = wc.provenance(samples, job.store)
+    notes = [wc.completeness_note(rows, "断面", "本月")]
     for row in rows:
-        if row["missing"]:
-            notes.append(f"{row['name']}断面本月未监测：{row['reason']}，不参与本月统计。")
-    for point in cur["lake_points"]:
-        if point["missing"]:
-            notes.append(f"{point['name']}本月未监测：{point['reason']}，不参与湖库平均。")
+        if row["missing"] and row["reason"] != wc.NO_DATA_REASON:
+            notes.append(f"{row['name']}断面本月未评价：{row['reason']}，不参与本月统计。")
+    if cur["lake_points"]:
+        notes.append(wc.completeness_note(cur["lake_points"], "湖库点位", "本月", left_out="不参与湖库平均"))
     for group in cur["rivers"] + cur["basins"]:
         if group.get("notes"):
             notes.append(f"{group['name']}：{group['notes']}。")
     sample = wc.sample_note(stations)
     if sample:
         notes.append(sample)
-
-    inputs = wc.provenance(samples, job.store)
+    notes.extend(wc.provenance_notes(inputs, period, "本月"))
     title = f"{region}{period.label_zh}{TITLE_ZH}"
     issued = wc.issue_date(period)
     context = wc.jsonable({
         "kind": KIND,
         "title": title,
+        "title_lines": [f"{region}{period.label_zh}", TITLE_ZH],
+        "period_range_zh": wc.period_range_zh(period),
         "region": region,
         "organisation": f"{region}生态环境局",
         "period": period.label,
@@ -207,6 +208,7 @@ def _snapshot(period: Period, sections: list, lakes: list, meta: pl.DataFrame, v
             "tli_zh": wc.DASH if missing or row["tli"] is None else wc.num(row["tli"], 1),
             "trophic_state": None if missing else row["trophic_state"],
             "main_pollutants": "" if missing else (row["main_pollutants"] or ""),
+            "main_pollutants_zh": wc.DASH if missing else wc.exceedance_cell(row["main_pollutants"]),
             "missing": missing,
             "reason": "" if not missing else wc.NO_DATA_REASON,
         })
@@ -223,6 +225,7 @@ def _snapshot(period: Period, sections: list, lakes: list, meta: pl.DataFrame, v
                 "status": r["status"], "tn_class": r["tn_class"], "tli": r["tli"],
                 "tli_zh": wc.DASH if r["tli"] is None else wc.num(r["tli"], 1),
                 "trophic_state": r["trophic_state"], "main_pollutants": r["main_pollutants"] or "",
+                "main_pollutants_zh": wc.exceedance_cell(r["main_pollutants"]),
             })
     return {"period": period, "by_id": by_id, "summary": summary, "rivers": rivers, "basins": basins,
             "lakes": lake_rows, "lake_points": points}
@@ -248,7 +251,8 @@ def _groups(sec_values: pl.DataFrame, sec_meta: pl.DataFrame, by: str) -> list[d
             "method": r["method"], "method_zh": "断面浓度平均" if r["method"] == "average" else "类别比例",
             "water_class": r["water_class"],
             "class_zh": wc.class_plain(r["water_class"]) if r["water_class"] is not None else wc.DASH,
-            "status": r["status"], "main_pollutants": r["main_pollutants"] or "", "notes": r["notes"] or "",
+            "status": r["status"], "main_pollutants": r["main_pollutants"] or "",
+            "main_pollutants_zh": wc.exceedance_cell(r["main_pollutants"]), "notes": r["notes"] or "",
         })
     return out
 
@@ -446,7 +450,7 @@ def _groups_table(groups: list[dict[str, Any]], label: str) -> pl.DataFrame:
               "上月水质状况": pl.String, "与上月比较": pl.String, "上年同期水质状况": pl.String,
               "与上年同期比较": pl.String}
     data = [[g["name"], g["n_sections"], g["share_good"], g["share_bad"], g["method_zh"], g["class_zh"],
-             g["status"], g["main_pollutants"] or wc.DASH, g.get("previous_status") or wc.DASH,
+             g["status"], g["main_pollutants_zh"], g.get("previous_status") or wc.DASH,
              g.get("previous_change") or wc.DASH, g.get("last_year_status") or wc.DASH,
              g.get("last_year_change") or wc.DASH] for g in groups]
     return pl.DataFrame(data, schema=schema, orient="row")
@@ -460,11 +464,11 @@ def _lakes_table(cur: dict[str, Any]) -> pl.DataFrame:
     for p in cur["lake_points"]:
         data.append([p["lake"], p["name"], p["class_zh"], p["status"] or (wc.NOT_MONITORED if p["missing"] else ""),
                      wc.class_plain(p["tn_class"]), p["tli_zh"], p["trophic_state"] or wc.DASH,
-                     p["main_pollutants"] or wc.DASH])
+                     p["main_pollutants_zh"]])
     for lake in cur["lakes"]:
         data.append([lake["name"], f"全湖平均（{lake['n_points']}个点位）", lake["class_zh"], lake["status"],
                      wc.class_plain(lake["tn_class"]), lake["tli_zh"], lake["trophic_state"] or wc.DASH,
-                     lake["main_pollutants"] or wc.DASH])
+                     lake["main_pollutants_zh"]])
     return pl.DataFrame(data, schema=schema, orient="row")
 
 
@@ -483,6 +487,7 @@ def _inputs_table(inputs: list[dict[str, Any]]) -> pl.DataFrame:
 # --------------------------------------------------------------------------------------------- charts
 def _charts(period: Period, sections: list, lakes: list, values: pl.DataFrame, evaluated: pl.DataFrame,
             cur: dict[str, Any], day: dt.date) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Chart specs and captions; the charts carry no title of their own (the page prints number and title)."""
     from publisher.charts import ChartSpec
 
     entries: list[dict[str, Any]] = []
@@ -490,17 +495,16 @@ def _charts(period: Period, sections: list, lakes: list, values: pl.DataFrame, e
     s = cur["summary"]
     by_id = cur["by_id"]
     if s["n_monitored"]:
-        title = f"{period.label_zh}河流断面水质类别构成"
-        specs.append(ChartSpec("class_shares", "water_class_shares",
-                               {"counts": s["class_counts"], "unit": "个", "title": title}))
-        entries.append({"name": "class_shares", "title": title,
-                        "caption": f"{s['n_monitored']}个监测断面按水质类别统计的个数和比例。"})
+        specs.append(ChartSpec("class_shares", "water_class_shares", {"counts": s["class_counts"], "unit": "个"}))
+        entries.append({"name": "class_shares", "title": f"{period.label_zh}河流断面水质类别构成",
+                        "caption": f"{s['n_monitored']}个监测断面按水质类别统计的个数和比例"
+                                   + (f"；{s['n_missing']}个未监测的断面不计入" if s["n_missing"] else "") + "。"})
         frame = [{"section": x.name, "class": by_id[x.id]["water_class"], "target": x.target_class}
                  for x in sections]
-        title = f"{period.label_zh}各断面水质类别与水质目标"
-        specs.append(ChartSpec("vs_target", "water_sections_vs_target", {"frame": frame, "title": title}))
-        entries.append({"name": "vs_target", "title": title,
-                        "caption": "色条为本月水质类别，黑色竖线为水质目标；劣于目标的断面标注“超标”。"})
+        specs.append(ChartSpec("vs_target", "water_sections_vs_target", {"frame": frame}))
+        entries.append({"name": "vs_target", "title": f"{period.label_zh}各断面水质类别与水质目标",
+                        "caption": "色条为本月水质类别，黑色竖线为水质目标；劣于目标的断面标注“超标”，"
+                                   "未监测的断面标为“无数据”。"})
 
     year_start = dt.date(period.start.year, 1, 1)
     ytd = evaluated.filter(pl.col("sampled_at").dt.date().is_between(year_start, period.end)) \
@@ -509,12 +513,14 @@ def _charts(period: Period, sections: list, lakes: list, values: pl.DataFrame, e
     by_key = {(r["station_id"], r["sampled_at"].month): r["water_class"] for r in ytd.to_dicts()}
     cells = [{"section": x.name, "month": m, "class": by_key.get((x.id, m))} for x in sections + lakes for m in months]
     if cells:
-        title = f"{period.start.year}年1—{period.end.month}月各断面（点位）逐月水质类别"
-        specs.append(ChartSpec("matrix", "water_class_matrix", {"frame": cells, "months": months, "title": title}))
-        entries.append({"name": "matrix", "title": title, "caption": "每格为该断面（点位）当月的水质类别，灰色为无监测数据。"})
+        span = f"1—{period.end.month}月" if period.end.month > 1 else "1月"
+        specs.append(ChartSpec("matrix", "water_class_matrix", {"frame": cells, "months": months}))
+        entries.append({"name": "matrix", "title": f"{period.start.year}年{span}各断面（点位）逐月水质类别",
+                        "caption": "每格为该断面（点位）当月的水质类别（月内多次监测取算术平均值评价），"
+                                   "灰色“—”为无监测数据。"})
 
     history = [period.shift(-k) for k in range(HISTORY - 1, -1, -1)]
-    starts = {wc.period_start(p): p.label for p in history}
+    starts = {wc.period_start(p): wc.tick_label(p, first=i == 0) for i, p in enumerate(history)}
     sec_ids = [x.id for x in sections]
     names = {x.id: x.name for x in sections + lakes}
     hist = values.filter(pl.col("sampled_at").is_in(list(starts)) & pl.col("station_id").is_in(sec_ids))
@@ -523,13 +529,17 @@ def _charts(period: Period, sections: list, lakes: list, values: pl.DataFrame, e
         classed = classed.filter(pl.col("ref_limit").is_not_null() & pl.col("ref_limit").is_finite()
                                  & (pl.col("ref_limit") > 0) & (pl.col("table") == "gb3838_t1"))
         reference = list(wc.eval_rules(day)["reference_items"]["items"])   # 参考指标: not class-deciding
-        now = classed.filter((pl.col("sampled_at") == wc.period_start(period)) & ~pl.col("below_dl")
-                             & ~pl.col("item").is_in(reference))
-        now = now.with_columns((pl.col("value") / pl.col("ref_limit")).alias("_ratio"))
-        ranked = now.group_by("item").agg(pl.col("_ratio").max()).sort(["_ratio", "item"], descending=[True, False])
+        measured = classed.filter(~pl.col("below_dl") & ~pl.col("item").is_in(reference)).with_columns(
+            (pl.col("value") / pl.col("ref_limit")).alias("_ratio"))
+        # the items that came closest to (or above) the class-Ⅲ limit in the 13 months
+        ranked = measured.group_by("item").agg(pl.col("_ratio").max()).sort(["_ratio", "item"],
+                                                                            descending=[True, False])
+        now = measured.filter(pl.col("sampled_at") == wc.period_start(period))
         for item in ranked["item"].head(TREND_ITEMS).to_list():
-            top = (now.filter(pl.col("item") == item).sort(["_ratio", "station_id"], descending=[True, False])
-                   ["station_id"].head(TREND_LINES).to_list())
+            # the sections with the highest values of the item this month (or over the window when none this month)
+            pool = now if now.filter(pl.col("item") == item).height else measured
+            top = (pool.filter(pl.col("item") == item).group_by("station_id").agg(pl.col("_ratio").max())
+                   .sort(["_ratio", "station_id"], descending=[True, False])["station_id"].head(TREND_LINES).to_list())
             part = classed.filter((pl.col("item") == item) & pl.col("station_id").is_in(top))
             limits = part["ref_limit"].unique().to_list()
             limit = limits[0] if len(limits) == 1 else None
@@ -537,13 +547,14 @@ def _charts(period: Period, sections: list, lakes: list, values: pl.DataFrame, e
             frame = [{"section": names[r["station_id"]], "period": starts[r["sampled_at"]], "value": r["value"]}
                      for r in sorted(part.to_dicts(), key=lambda r: (order[r["station_id"]], r["sampled_at"]))]
             name = water.item_name(item)
-            title = f"{name}近{HISTORY}个月变化"
             specs.append(ChartSpec(f"trend_{item}", "water_trend", {
                 "frame": frame, "item_zh": name, "unit": wc.item_unit(item), "limit": limit,
-                "limit_label": "Ⅲ类标准限值", "periods": [p.label for p in history], "title": title}))
-            entries.append({"name": f"trend_{item}", "item": item, "title": title,
-                            "caption": f"本月{name}浓度最高的{len(top)}个断面近{HISTORY}个月的月均值"
-                                       f"（低于检出限的按检出限绘制），虚线为Ⅲ类标准限值。"})
+                "limit_label": "Ⅲ类标准限值", "periods": list(starts.values())}))
+            caption = (f"{name}为近{HISTORY}个月断面浓度与Ⅲ类限值之比最高的项目之一；图中为本月{name}浓度最高的"
+                       f"{len(top)}个断面的逐月值（低于检出限的按检出限绘制）")
+            caption += "，虚线为Ⅲ类标准限值。" if limit is not None else "；各断面适用的限值不同，未绘制限值线。"
+            entries.append({"name": f"trend_{item}", "item": item, "title": f"{name}近{HISTORY}个月变化",
+                            "caption": caption})
     lake_ids = [x.id for x in lakes]
     tli = evaluated.filter(pl.col("station_id").is_in(lake_ids) & pl.col("sampled_at").is_in(list(starts))) \
         if evaluated.height else evaluated
@@ -552,11 +563,10 @@ def _charts(period: Period, sections: list, lakes: list, values: pl.DataFrame, e
         mesotrophic = next((c for c in classes if c["state"] == "中营养"), None)
         frame = [{"section": names[r["station_id"]], "period": starts[r["sampled_at"]], "value": r["tli"]}
                  for r in tli.sort("station_id", "sampled_at").to_dicts()]
-        title = f"湖库点位综合营养状态指数近{HISTORY}个月变化"
         specs.append(ChartSpec("trend_tli", "water_trend", {
             "frame": frame, "item_zh": "综合营养状态指数", "unit": "TLI",
             "limit": float(mesotrophic["max"]) if mesotrophic else None, "limit_label": "富营养下限",
-            "periods": [p.label for p in history], "title": title}))
-        entries.append({"name": "trend_tli", "title": title,
-                        "caption": "TLI(Σ)逐月值；虚线以上为富营养（轻度及以上）。"})
+            "periods": list(starts.values())}))
+        entries.append({"name": "trend_tli", "title": f"湖库点位综合营养状态指数近{HISTORY}个月变化",
+                        "caption": "综合营养状态指数TLI(Σ)逐月值；虚线以上为富营养（轻度及以上）。"})
     return entries, specs

@@ -98,22 +98,24 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
 
     charts, specs, chart_notes = _charts(job, scope, period, stations, meta, samples, evaluated, values,
                                          current, day)
-    notes = []
+    inputs = wc.provenance(samples, job.store)
+    notes = [wc.completeness_note(rows, "水源", scope.this_zh)]
     for row in rows:
-        if row["missing"]:
-            notes.append(f"{row['name']}{scope.this_zh}未监测：{row['reason']}，不参与达标率统计。")
+        if row["missing"] and row["reason"] != wc.NO_DATA_REASON:
+            notes.append(f"{row['name']}{scope.this_zh}未评价：{row['reason']}，不参与达标率统计。")
     sample = wc.sample_note(stations)
     if sample:
         notes.append(sample)
     notes.extend(chart_notes)
-
-    inputs = wc.provenance(samples, job.store)
+    notes.extend(wc.provenance_notes(inputs, period, scope.this_zh))
     families = ["gb3838", "water_eval", "water_assessment"] + (["gb14848"] if has_ground else [])
     title = f"{region}{period.label_zh}{scope.title_zh}"
     issued = wc.issue_date(period)
     context = wc.jsonable({
         "kind": scope.kind,
         "title": title,
+        "title_lines": [f"{region}{period.label_zh}", scope.title_zh],
+        "period_range_zh": wc.period_range_zh(period),
         "region": region,
         "organisation": f"{region}生态环境局",
         "period": period.label,
@@ -220,10 +222,14 @@ def _changes(current: dict[str, Any], other: dict[str, Any], word: str, period: 
                            "available": old is not None and cur is not None}
     if not out["available"]:
         return out
-    out["count_rate"] = {"before": old["count_rate"], "after": cur["count_rate"],
-                         "points": water.share_change(cur["count_rate"], old["count_rate"])}
-    out["volume_rate"] = {"before": old["volume_rate"], "after": cur["volume_rate"],
-                          "points": water.share_change(cur["volume_rate"], old["volume_rate"])}
+    for key in ("count_rate", "volume_rate"):
+        points = water.share_change(cur[key], old[key])
+        out[key] = {"before": old[key], "after": cur[key], "points": points,
+                    "points_zh": wc.points_change(points) if points is not None else wc.DASH}
+    out["n_monitored"] = current["summary"]["n_monitored"]
+    out["n_monitored_before"] = other["summary"]["n_monitored"]
+    out["same_sources"] = ({r["station_id"] for r in current["rows"] if not r["missing"]}
+                           == {r["station_id"] for r in other["rows"] if not r["missing"]})
     before = {r["station_id"]: r for r in other["rows"]}
     sources = []
     for row in current["rows"]:
@@ -280,8 +286,13 @@ def _findings(scope: Scope, period: Period, region: str, current: dict[str, Any]
                       if rates["n_compliant"] < rates["n_sources"]
                       else f"各水源均达到水质目标，水源达标率为{wc.pct(rates['count_rate'])}")
     out.append(f"{quality}；{compliant_text}。")
-    out.append(scope.volume_sentence.format(this=this, total=wc.num(rates["volume_total"], 1),
-                                            ok=wc.num(rates["volume_compliant"], 1), rate=wc.pct(rates["volume_rate"])))
+    volume = scope.volume_sentence.format(this=this, total=wc.num(rates["volume_total"], 1),
+                                          ok=wc.num(rates["volume_compliant"], 1), rate=wc.pct(rates["volume_rate"]))
+    unmonitored = [r for r in rows if r["missing"] and r["volume"] is not None]
+    if unmonitored:
+        left = "、".join(f"{r['name']}（{wc.num(r['volume'], 1)}万吨）" for r in unmonitored)
+        volume = volume.rstrip("。") + f"；未监测的{left}不计入。"
+    out.append(volume)
 
     for row in rows:
         if row["missing"] or row["compliant"]:
@@ -308,12 +319,20 @@ def _findings(scope: Scope, period: Period, region: str, current: dict[str, Any]
     return out
 
 
+def _monitored_differ(change: dict[str, Any], this: str) -> str:
+    """``（两期监测水源不同：本月2个、上月3个）`` when the rates compare different sets of sources, else ''."""
+    now, then = change.get("n_monitored"), change.get("n_monitored_before")
+    if now is None or then is None or change.get("same_sources", True):
+        return ""
+    return f"（两期监测的水源不同：{this}{now}个、{change['word']}{then}个）"
+
+
 def _change_sentence(change: dict[str, Any], this: str) -> str:
     word = change["word"]
     if not change["available"]:
         return f"{word}（{change['period_zh']}）无监测数据，不作比较。"
     cnt, vol = change["count_rate"], change["volume_rate"]
-    parts = [f"水源达标率{_rate_move(cnt)}", f"水量达标率{_rate_move(vol)}"]
+    parts = [f"水源达标率{_rate_move(cnt)}", f"水量达标率{_rate_move(vol)}{_monitored_differ(change, this)}"]
     moved = [s for s in change["sources"] if s["wording"] and s["wording"] != "无明显变化"]
     class_moved = [s for s in change["sources"] if s["before"] != s["after"]]
     flips = [s for s in change["sources"] if s["compliant_before"] is not None
@@ -391,7 +410,10 @@ def _inputs_table(inputs: list[dict[str, Any]]) -> pl.DataFrame:
 def _charts(job: Job, scope: Scope, period: Period, stations: list, meta: pl.DataFrame, samples: pl.DataFrame,
             evaluated: pl.DataFrame, values: pl.DataFrame, current: dict[str, Any],
             day: dt.date) -> tuple[list[dict[str, Any]], list[Any], list[str]]:
-    """Chart specs and their captions: class shares, class against target, the year's matrix, item trends."""
+    """Chart specs and their captions: class shares, class against target, the year's matrix, item trends.
+
+    The charts carry no title of their own: the page prints each one's number and title under it.
+    """
     from publisher.charts import ChartSpec
 
     entries: list[dict[str, Any]] = []
@@ -400,56 +422,71 @@ def _charts(job: Job, scope: Scope, period: Period, stations: list, meta: pl.Dat
     rows = current["rows"]
     summary = current["summary"]
     if summary["n_monitored"]:
-        title = f"{period.label_zh}水源水质类别构成"
-        specs.append(ChartSpec("class_shares", "water_class_shares",
-                               {"counts": summary["class_counts"], "unit": "个", "title": title}))
-        entries.append({"name": "class_shares", "title": title,
-                        "caption": f"{summary['n_monitored']}个监测水源按水质类别统计的个数和比例。"})
+        specs.append(ChartSpec("class_shares", "water_class_shares", {"counts": summary["class_counts"], "unit": "个"}))
+        entries.append({"name": "class_shares", "title": f"{period.label_zh}水源水质类别构成",
+                        "caption": f"{summary['n_monitored']}个监测水源按水质类别统计的个数和比例"
+                                   + (f"；{summary['n_missing']}个未监测的水源不计入" if summary["n_missing"] else "")
+                                   + "。"})
         frame = [{"section": r["name"], "class": r["water_class"], "target": r["target"]} for r in rows]
-        title = f"{period.label_zh}各水源水质类别与水质目标"
-        specs.append(ChartSpec("vs_target", "water_sections_vs_target", {"frame": frame, "title": title}))
-        entries.append({"name": "vs_target", "title": title,
+        specs.append(ChartSpec("vs_target", "water_sections_vs_target", {"frame": frame}))
+        entries.append({"name": "vs_target", "title": f"{period.label_zh}各水源水质类别与水质目标",
                         "caption": "色条为实测水质类别，黑色竖线为水质目标；未监测的水源标为“无数据”。"})
 
-    # the year so far, month by month
-    year_start = Period.month(period.start.year, 1)
+    # the year so far, period by period (months for the city, quarters for the counties)
+    year_start = dt.date(period.start.year, 1, 1)
+    ytd = evaluated.filter(pl.col("sampled_at").dt.date().is_between(year_start, period.end)) \
+        if evaluated.height else evaluated
     if scope.unit == "month":
-        monthly = evaluated
+        columns = list(range(1, period.end.month + 1))
+        labels = None
+        key = lambda when: when.month  # noqa: E731
+        word = "逐月"
     else:
-        ytd = samples.filter(pl.col("sampled_at").dt.date() >= year_start.start)
-        month_values = water.period_values(ytd, "month")
-        monthly = water.evaluate(month_values, meta) if month_values.height else month_values
-    ytd_rows = monthly.filter(pl.col("sampled_at").dt.date().is_between(year_start.start, period.end)) \
-        if monthly.height else monthly
-    if scope.unit == "month":
-        months = list(range(1, period.end.month + 1))
-    else:
-        months = sorted({d.month for d in ytd_rows["sampled_at"].to_list()}) if ytd_rows.height else []
-    if months:
-        by_key = {(r["station_id"], r["sampled_at"].month): r["water_class"] for r in ytd_rows.to_dicts()}
-        cells = [{"section": s.name, "month": m, "class": by_key.get((s.id, m))} for s in stations for m in months]
-        title = f"{period.start.year}年各水源逐月水质类别"
-        specs.append(ChartSpec("matrix", "water_class_matrix", {"frame": cells, "months": months, "title": title}))
-        entries.append({"name": "matrix", "title": title,
-                        "caption": "每格为该水源当月的水质类别，灰色为无监测数据。"})
+        columns = list(range(1, (period.end.month - 1) // 3 + 2))
+        labels = [wc.QUARTERS_ZH[q - 1] for q in columns]
+        key = lambda when: (when.month - 1) // 3 + 1  # noqa: E731
+        word = "逐季度"
+    by_key = {(r["station_id"], key(r["sampled_at"])): r["water_class"] for r in ytd.to_dicts()}
+    cells = [{"section": s.name, "month": c, "class": by_key.get((s.id, c))} for s in stations for c in columns]
+    if cells:
+        params: dict[str, Any] = {"frame": cells, "months": columns}
+        if labels:
+            params["column_labels"] = labels
+        specs.append(ChartSpec("matrix", "water_class_matrix", params))
+        entries.append({"name": "matrix", "title": f"{period.start.year}年各水源{word}水质类别",
+                        "caption": f"每格为该水源{'当月' if scope.unit == 'month' else '当季度'}的水质类别"
+                                   f"（{'月' if scope.unit == 'month' else '季度'}内多次监测取算术平均值评价），"
+                                   "灰色“—”为无监测数据。"})
 
-    # trends of the items closest to their class-Ⅲ (or Table 2/3) limit
+    # trends of the items that came closest to (or above) their limit, for surface and groundwater sources apart
+    # (their standards differ: GB 3838 Ⅲ / Table 2 / Table 3 against GB/T 14848 Ⅲ), taken in turn
     history = [period.shift(-k) for k in range(scope.history - 1, -1, -1)]
-    starts = {wc.period_start(p): p.label for p in history}
+    starts = {wc.period_start(p): wc.tick_label(p, first=i == 0) for i, p in enumerate(history)}
     hist = values.filter(pl.col("sampled_at").is_in(list(starts)))
     if hist.height:
         default = int(wc.eval_rules(day)["drinking_source"]["default_target_class"])
         classed = water.item_classes(hist.with_columns(pl.lit(default, pl.Int8).alias("target_class")))
         classed = classed.filter(pl.col("ref_limit").is_not_null() & pl.col("ref_limit").is_finite()
-                                 & (pl.col("ref_limit") > 0))
+                                 & (pl.col("ref_limit") > 0)).with_columns(
+            pl.when(pl.col("waterbody_type") == "groundwater").then(pl.lit("ground")).otherwise(pl.lit("surface"))
+            .alias("_group"))
         reference = list(wc.eval_rules(day)["reference_items"]["items"])   # 参考指标: not class-deciding
-        now = classed.filter((pl.col("sampled_at") == wc.period_start(period)) & ~pl.col("below_dl")
-                             & ~pl.col("item").is_in(reference))
-        ranked = (now.with_columns((pl.col("value") / pl.col("ref_limit")).alias("_ratio"))
-                  .group_by("item").agg(pl.col("_ratio").max()).sort(["_ratio", "item"], descending=[True, False]))
+        measured = classed.filter(~pl.col("below_dl") & ~pl.col("item").is_in(reference))
+        ranked = (measured.with_columns((pl.col("value") / pl.col("ref_limit")).alias("_ratio"))
+                  .group_by("_group", "item").agg(pl.col("_ratio").max())
+                  .sort(["_ratio", "item"], descending=[True, False]))
+        queues = {g: ranked.filter(pl.col("_group") == g)["item"].to_list() for g in ("surface", "ground")}
+        queues = {g: q for g, q in queues.items() if q}
+        chosen: list[tuple[str, str]] = []
+        while len(chosen) < TREND_ITEMS and any(queues.values()):
+            for group in list(queues):
+                if queues[group] and len(chosen) < TREND_ITEMS:
+                    chosen.append((group, queues[group].pop(0)))
         names = {s.id: s.name for s in stations}
-        for item in ranked["item"].head(TREND_ITEMS).to_list():
-            part = classed.filter(pl.col("item") == item)
+        span = f"近{len(history)}{'个月' if scope.unit == 'month' else '个季度'}"
+        both = len(queues) > 1
+        for group, item in chosen:
+            part = classed.filter((pl.col("item") == item) & (pl.col("_group") == group))
             limits = part["ref_limit"].unique().to_list()
             limit = limits[0] if len(limits) == 1 else None
             frame = [{"section": names[r["station_id"]], "period": starts[r["sampled_at"]], "value": r["value"]}
@@ -457,11 +494,14 @@ def _charts(job: Job, scope: Scope, period: Period, stations: list, meta: pl.Dat
             table = part["table"].drop_nulls().first() if part["table"].drop_nulls().len() else None
             label = "标准限值" if table in ("gb3838_t2", "gb3838_t3") else f"{water.class_label(default)}类标准限值"
             name = water.item_name(item)
-            title = f"{name}近{len(history)}{'个月' if scope.unit == 'month' else '个季度'}变化"
-            specs.append(ChartSpec(f"trend_{item}", "water_trend", {
+            which = "地下水水源" if group == "ground" else "地表水水源"
+            chart = f"trend_{item}" if group == "surface" else f"trend_gw_{item}"
+            specs.append(ChartSpec(chart, "water_trend", {
                 "frame": frame, "item_zh": name, "unit": wc.item_unit(item), "limit": limit,
-                "limit_label": label, "periods": [p.label for p in history], "title": title}))
-            caption = f"{name}逐期监测值（同一期多次监测取算术平均值，低于检出限的按检出限绘制）"
+                "limit_label": label, "periods": list(starts.values())}))
+            caption = (f"{name}为{span}{which}监测值与限值之比最高的项目之一；逐期监测值（同一期多次监测取算术平均值，"
+                       f"低于检出限的按检出限绘制）")
             caption += "，虚线为" + label + "。" if limit is not None else "；各水源适用的限值不同，未绘制限值线。"
-            entries.append({"name": f"trend_{item}", "title": title, "caption": caption, "item": item})
+            title = f"{name}{span}变化" + (f"（{which}）" if both else "")
+            entries.append({"name": chart, "title": title, "caption": caption, "item": item})
     return entries, specs, notes
