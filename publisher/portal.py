@@ -159,7 +159,13 @@ def publish(ws: Workspace, kind: str, period: str, area: str | None = None, port
     for rel, data in sorted(check.contents.items()):
         parts.append(("file", (encode_name(rel), data,
                                mimetypes.guess_type(rel)[0] or "application/octet-stream")))
-    outcome = _upload(session or requests.Session(), target, parts, token, timeout, max(1, attempts), backoff)
+    own = session is None
+    session = session or requests.Session()
+    try:
+        outcome = _upload(session, target, parts, token, timeout, max(1, attempts), backoff)
+    finally:
+        if own:
+            session.close()
 
     tries = outcome.pop("attempts")
     if outcome["ok"]:
