@@ -227,6 +227,10 @@ def check_upload(parts: list[tuple[dict[str, str], bytes]]) -> tuple[dict[str, A
     if integrity.content_sha256(manifest) != metadata["manifest_sha256"] \
             or manifest.get("content_sha256") != metadata["manifest_sha256"]:
         raise UploadError(400, "manifest_mismatch", "manifest 的内容哈希与 metadata.manifest_sha256 不一致")
+    expected = "/".join([metadata["kind"], metadata["period"], *([area] if area else [])])
+    if "bulletin" in manifest and manifest["bulletin"] != expected:
+        raise UploadError(400, "bulletin_mismatch",
+                          f"manifest 所属公报 {manifest['bulletin']!r} 与 metadata 的 {expected!r} 不一致")
     files: dict[str, bytes] = {}
     for params, content in parts:
         if params.get("name") != "file":

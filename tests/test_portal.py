@@ -298,12 +298,14 @@ def test_the_portal_checks_the_manifest_hash_and_metadata(ws, portal):
     assert requests.get(f"{portal.url}/b/../../etc/passwd", timeout=5).status_code == 404
 
 
-def _variant(parts, revision: int, generator: str):
+def _variant(parts, revision: int, generator: str, **changes):
     """The same upload under another revision number, with a valid manifest of different content."""
     manifest = json.loads(parts[1][1][1])
     manifest["generator"] = generator
+    manifest.update(changes.pop("manifest", {}))
     manifest["content_sha256"] = integrity.content_sha256(manifest)
-    metadata = dict(json.loads(parts[0][1][1]), revision=revision, manifest_sha256=manifest["content_sha256"])
+    metadata = dict(json.loads(parts[0][1][1]), revision=revision, manifest_sha256=manifest["content_sha256"],
+                    **changes)
     return [("metadata", ("metadata.json", json.dumps(metadata).encode(), "application/json")),
             ("manifest", ("manifest.json", json.dumps(manifest).encode(), "application/json")), *parts[2:]]
 
@@ -370,3 +372,20 @@ def test_portal_serve_refuses_a_public_address_without_a_token(tmp_path):
     result = CliRunner().invoke(cli, ["portal", "serve", "--root", str(tmp_path), "--host", "0.0.0.0"],
                                 env={"PUBLISHER_PORTAL_TOKEN": ""})
     assert result.exit_code == 1 and "[token_required]" in result.output
+
+
+def test_the_portal_keeps_areas_apart_and_checks_the_manifest_names_the_bulletin(ws, portal):
+    parts = _upload_parts(ws)
+    post = lambda p: requests.post(f"{portal.url}/api/v1/bulletins", files=p, timeout=10)  # noqa: E731
+    wrong = post(_variant(parts, 1, "area build", area="腾冲市"))
+    assert (wrong.status_code, wrong.json()["error"]) == (400, "bulletin_mismatch")
+    area = post(_variant(parts, 1, "area build", area="腾冲市", manifest={"bulletin": f"{KIND}/{PERIOD}/腾冲市"}))
+    assert area.status_code == 201
+    assert area.json()["path"] == f"b/{KIND}/{PERIOD}/{urllib.parse.quote('腾冲市')}/v1/index.html"
+    assert post(parts).json()["version"] == 1                      # the bulletin without area is another one
+    served = requests.get(f"{portal.url}/{area.json()['path']}", timeout=5)
+    assert served.content == (folder(ws) / "index.html").read_bytes()
+    entries = _listing(portal)
+    assert [(e["area"], e["current_version"]) for e in entries] == [(None, 1), ("腾冲市", 1)]
+    text = requests.get(portal.url + "/", timeout=5).text
+    assert "<td>腾冲市</td>" in text and "<td>—</td>" in text
