@@ -34,7 +34,6 @@ import shutil
 import threading
 import urllib.parse
 import uuid
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
