@@ -91,16 +91,21 @@ def due_period(kind: str, today: dt.date) -> Period:
     return Period.quarter(today.year, quarter).previous()
 
 
-def _settled(store: Store, kind: str, period: str) -> str | None:
-    """'approved' or 'published' when the ledger's latest revision is past building, else None."""
+def _settled(ws: Workspace, store: Store, kind: str, period: str) -> str | None:
+    """'published' or 'approved' when the ledger's latest revision is past building, else None.
+
+    A revision that has passed every review step of ``approval.yaml`` is what the leaders signed:
+    the scheduler does not replace it with a rebuild; late data then wait for a person's decision.
+    """
+    from publisher import approval
+
     rows = store.bulletins(kind=kind, period=period)
     if not rows:
         return None
     latest = rows[-1]
     if any(p["status"] == "ok" for p in store.publications(latest["id"])):
         return "published"
-    decisions = store.approvals(latest["id"])
-    if decisions and decisions[-1]["decision"] == "approved":
+    if approval.status(store, latest, approval.load_policy(ws=ws)).approved:
         return "approved"
     return None
 
@@ -119,7 +124,7 @@ def plan(ws: Workspace, now: dt.datetime, policy: Policy | None = None, registry
     for kind in policy.kinds:
         period = due_period(kind, today)
         due, _ = deadline(kind, period)
-        settled = _settled(store, kind, period.label) if store.exists() else None
+        settled = _settled(ws, store, kind, period.label) if store.exists() else None
         if settled:
             actions.append(Action("skip", kind, period.label, f"已{'发布' if settled == 'published' else '审批'}"))
             continue

@@ -8,6 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from publisher.approval import decide
 from publisher.cli import cli
 from publisher.errors import PublisherError
 from publisher.scheduler import Policy, due_period, plan, run_once
@@ -76,10 +77,10 @@ def test_reminds_then_builds_near_the_deadline_then_rebuilds_on_late_data(ws):
     events = [json.loads(e["detail"]) for e in store.events("schedule.build")]
     assert [e["revision"] for e in events] == [1, 2]
 
-    # approved: the scheduler leaves it alone
-    latest = store.bulletins(kind="water-sources", period="2026-05")[-1]
-    assert latest["revision"] == 2
-    store.record_approval(latest["id"], "审批人", role="审批")
+    # under review, the scheduler still looks after it; fully approved, it leaves it alone
+    decide(ws, "water-sources", "2026-05", by="审核人甲", role="保密审查员")
+    assert [a.kind for a in plan(ws, dt.datetime(2026, 6, 9, 9, 0))] == ["build"]
+    decide(ws, "water-sources", "2026-05", by="审批人乙", role="分管局领导")
     assert [(a.kind, a.reason) for a in plan(ws, dt.datetime(2026, 6, 9, 9, 0))] == [("skip", "已审批")]
 
 
