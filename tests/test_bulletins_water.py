@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -158,6 +159,50 @@ def test_county_sources_by_quarter(env):
     assert {"隆阳区", "施甸县", "龙陵县", "昌宁县", "腾冲市"} == counties
 
 
+def test_notes_state_completeness_and_name_this_periods_files(env):
+    complete = _assemble(env, "water-sources", "2026-08")
+    assert any(n.startswith("数据完整性：") and "均有监测数据" in n for n in complete.context["notes"])
+    b = _assemble(env, "water-sources", "2026-09")
+    line = next(n for n in b.context["notes"] if n.startswith("数据完整性："))
+    assert "应监测水源3个" in line and "有监测数据的2个" in line and "龙泉门" in line
+    # the files behind this month's figures are named on the page; the earlier ones are counted
+    files = [i["file"] for i in b.inputs if i["sampled_to"] >= "2026-09-01"]
+    source = next(n for n in b.context["notes"] if n.startswith("数据来源："))
+    assert files and all(name in source for name in files)
+    earlier = len(b.inputs) - len(files)
+    assert any(f"{earlier}个数据文件" in n for n in b.context["notes"])
+    # the unmonitored source's volume is left out of the volume rate, and the page says so
+    assert any("未监测的龙泉门（30.0万吨）不计入" in line for line in b.context["findings"])
+    # rates of months with different monitored sources are compared with that said
+    assert any(line.startswith("与上月相比") and "两期监测的水源不同：本月2个、上月3个" in line
+               for line in b.context["findings"])
+
+
+def test_county_charts_are_by_quarter_in_chinese(env):
+    b = _assemble(env, "water-sources-county", "2026-Q3")
+    specs = {spec.name: spec for spec in b.charts}
+    matrix = specs["matrix"].data
+    assert matrix["months"] == [1, 2, 3] and matrix["column_labels"] == ["一季度", "二季度", "三季度"]
+    # the quarterly grid is the quarterly evaluation: the source left out has no class in Q3
+    cells = {(c["section"], c["month"]): c["class"] for c in matrix["frame"]}
+    assert cells[(MISSING_COUNTY[1], 3)] is None and cells[(MISSING_COUNTY[1], 2)] is not None
+    trends = [spec for spec in b.charts if spec.chart == "water_trend"]
+    assert trends
+    for spec in trends:
+        labels = spec.data["periods"]
+        assert len(labels) == 5 and not any("Q" in label for label in labels)
+        assert labels[0] == "三季度\n2025年" and labels[2] == "一季度\n2026年"
+    # no chart draws its own title: the page prints number and title under each one
+    assert all("title" not in spec.data for spec in b.charts)
+    assert {c["name"] for c in b.context["charts"]} == set(specs)
+
+
+def test_water_templates_have_no_style_blocks():
+    templates = Path(__file__).resolve().parents[1] / "templates"
+    for name in ("water_sources.html", "water_sources_county.html", "water_sections.html", "_water.html"):
+        assert "<style" not in (templates / name).read_text(encoding="utf-8"), name
+
+
 def test_source_bulletins_refuse_the_wrong_period_unit(env):
     with pytest.raises(PublisherError):
         _assemble(env, "water-sources", "2026-Q3")
@@ -271,7 +316,7 @@ def _build_available() -> bool:
 @pytest.mark.parametrize("kind,period,missing", [("water-sources", "2026-09", "龙泉门"),
                                                  ("water-sources-county", "2026-Q3", MISSING_COUNTY[1]),
                                                  ("water-sections", "2026-09", MISSING_SECTION[1])])
-def test_build_writes_the_page_and_rebuilds_identically(env, kind, period, missing):
+def test_build_writes_the_page_and_rebuilds_identically(env, kind, period, missing, tmp_path):
     from publisher.bulletins.build import build
 
     ws, reg = env
@@ -282,7 +327,16 @@ def test_build_writes_the_page_and_rebuilds_identically(env, kind, period, missi
     for line in document["figures"]["findings"]:
         assert line in html
     assert "未监测" in html and missing in html
+    assert "数据完整性" in html and "<style" not in html.split("</style>", 1)[1]
+    assert not re.search(r"\d{4}-Q\d", html)
     assert files[Path("data.csv")].startswith(b"\xef\xbb\xbf")
+    # as a reader sees it: the page is drawn, with the red masthead and class colours in badges and charts
+    from tests.browser import colour_fraction, ink_fraction, screenshot
+
+    png = screenshot(first.path / "index.html", tmp_path / "page.png", width=1000, height=2600)
+    assert ink_fraction(png) > 0.05, "the page looks blank"
+    assert colour_fraction(png, "#B5121B") > 0.0005, "the red masthead is missing"
+    assert colour_fraction(png, "#00CCFF") > 0.001, "no class Ⅱ colour (badges, class chart) on the page"
     second = build(kind, period, ws, registry=reg)
     again = {p.relative_to(second.path): p.read_bytes() for p in sorted(second.path.rglob("*")) if p.is_file()}
     assert again == files

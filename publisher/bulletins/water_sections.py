@@ -550,7 +550,8 @@ def _charts(period: Period, sections: list, lakes: list, values: pl.DataFrame, e
             specs.append(ChartSpec(f"trend_{item}", "water_trend", {
                 "frame": frame, "item_zh": name, "unit": wc.item_unit(item), "limit": limit,
                 "limit_label": "Ⅲ类标准限值", "periods": list(starts.values())}))
-            caption = (f"{name}为近{HISTORY}个月断面浓度与Ⅲ类限值之比最高的项目之一；图中为本月{name}浓度最高的"
+            which = "本月" if pool is now else f"近{HISTORY}个月"
+            caption = (f"{name}为近{HISTORY}个月断面浓度与Ⅲ类限值之比最高的项目之一；图中为{which}{name}浓度最高的"
                        f"{len(top)}个断面的逐月值（低于检出限的按检出限绘制）")
             caption += "，虚线为Ⅲ类标准限值。" if limit is not None else "；各断面适用的限值不同，未绘制限值线。"
             entries.append({"name": f"trend_{item}", "item": item, "title": f"{name}近{HISTORY}个月变化",
