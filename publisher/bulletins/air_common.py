@@ -100,6 +100,22 @@ def largest_index_zh(codes: str | None, names: bool = False) -> str:
     return "、".join(dict.fromkeys(out)) or "—"
 
 
+#: The ASCII pollutant names of the period-statistics notes (the CLI contract) as the page prints them.
+_NOTE_SYMBOLS = (("PM2.5", "PM₂.₅"), ("PM10", "PM₁₀"), ("SO2", "SO₂"), ("NO2", "NO₂"), ("O3-8h", "O₃-8h"))
+
+
+def note_zh(text: str) -> str:
+    """A note of :func:`publisher.evaluate.air.period_stats` with the page's pollutant symbols."""
+    for ascii_name, symbol in _NOTE_SYMBOLS:
+        text = text.replace(ascii_name, symbol)
+    return text
+
+
+def shortfalls(row: dict[str, Any] | None) -> list[str]:
+    """The validity shortfalls among a period row's notes (fewer valid daily values than GB 3095 表4 asks)."""
+    return [note_zh(n) for n in ((row or {}).get("notes") or "").split("；") if "有效日数" in n]
+
+
 def fmt(value: Any, decimals: int = 0) -> str:
     """A number as printed (GB/T 8170 rounding was done by the evaluation), "—" for none."""
     if value is None:

@@ -302,6 +302,7 @@ def assemble(job: Job) -> Bulletin:
             "dust_days": dust_days.get(name, []),
             "chart": chart_name if row and (name == region or not same) else None,
             "notes": [n for n in ((row or {}).get("notes") or "").split("；") if n],
+            "shortfalls": ac.shortfalls(row),
             "ytd_notes": [n for n in ((y or {}).get("notes") or "").split("；") if n],
             "ytd_first_day": _first_day(adaily, name, period),
         }
@@ -328,6 +329,7 @@ def assemble(job: Job) -> Bulletin:
             "index_change": ac.fmt((yoy.get(name) or {}).get("composite_index_change"), 1)
             if ly_month.get(name) else "—",
             "dust_index": ac.fmt((month_dust.get(name) or {}).get("composite_index"), 2) if month_dust else None,
+            "shortfalls": ac.shortfalls(row),
         })
     comparison.sort(key=lambda c: (c["rank_value"] is None, c["rank_value"] or 0, c["name"]))
     ties = sorted({c["rank"] for c in comparison if "并列" in str(c["rank"])})
@@ -506,7 +508,9 @@ def _conclusions(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], 
     m = period.start.month
     if row:
         text = (f"{period.label_zh}，{region}（中心城区）环境空气质量优良天数比例为{ac.fmt(row['good_day_ratio'], 1)}%"
-                f"（有效监测{row['valid_days']}天，{reg['levels_text']}）")
+                f"（有效监测{row['valid_days']}天，"
+                f"{'另有' + str(reg['days_without_valid_aqi']) + '天无有效AQI，' if reg['days_without_valid_aqi'] else ''}"
+                f"{reg['levels_text']}）")
         if reg["yoy"] is not None and row.get("good_day_ratio") is not None:
             text += f"，与上年同期相比{_change_text(reg['yoy'].get('good_day_ratio_change'), '个百分点')}"
         else:
@@ -520,6 +524,12 @@ def _conclusions(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], 
                 text += f"，数据自{start.month}月{start.day}日起，1月1日至{(start - dt.timedelta(days=1)).month}月" \
                         f"{(start - dt.timedelta(days=1)).day}日无数据，累计值仅反映有数据的日子"
             text += "）。"
+        if reg["shortfalls"]:
+            gb = standards.in_force("gb3095", period.end)
+            v = gb["validity"]
+            text += (f"本月{'；'.join(n.split(' ', 1)[-1] for n in reg['shortfalls'])}，不满足{gb.get('meta', {}).get('number', gb.id)}"
+                     f"数据有效性规定（每月至少{v['monthly_min_days']}个日均值，2月至少{v['february_min_days']}个），"
+                     f"本月统计结果仅供参考。")
         out.append(text)
         if reg["primary"]:
             p = "、".join(f"{x['name']}（{x['days']}天）" for x in reg["primary"])
@@ -606,11 +616,11 @@ def _validity_notes(areas: list[dict[str, Any]], period: Period) -> list[str]:
         bits = []
         if a["days_without_valid_aqi"]:
             bad = [d for d in a["days"] if d["aqi"] is None]
-            bits.append(f"{len(bad)}天无有效AQI（{'、'.join(str(d['day']) + '日' for d in bad)}）")
+            bits.append(f"{len(bad)}天无有效AQI（{_no_aqi_days_text(bad)}）")
         for n in a["notes"]:
             if n.startswith("HJ 663"):
                 continue
-            bits.append(n)
+            bits.append(ac.note_zh(n))
         invalid_somewhere = False
         for s in a["completeness"]:
             line = []
@@ -633,6 +643,31 @@ def _validity_notes(areas: list[dict[str, Any]], period: Period) -> list[str]:
         else:
             notes.append(f"{a['name']}：本月数据完整，各站点各项目无缺测小时。")
     return notes
+
+
+def _no_aqi_days_text(bad: list[dict[str, Any]]) -> str:
+    """Why days of an area have no AQI: the indicators no station had a valid daily value of, and the
+    rule that then withholds the AQI (HJ 633-2026 缺数规定), e.g.
+    ``15日、17日PM₁₀，18日O₃各站点均无有效日均值，其余项目AQI未超过100，按HJ 633-2026缺数规定不发布``."""
+    parts, rules = [], []
+    by_items: dict[str, list[str]] = {}
+    for d in bad:
+        if d["status"] == "无数据":
+            parts.append(f"{d['day']}日无监测数据")
+            continue
+        by_items.setdefault(d.get("invalid_zh") or "", []).append(f"{d['day']}日")
+        table = standards.in_force("hj633", dt.date.fromisoformat(d["date"]))
+        above = (table.get("missing_data") or {}).get("publish_only_above")
+        if above is not None and d.get("invalid_zh"):
+            rule = f"其余项目AQI未超过{above}，按{(table.get('meta') or {}).get('number', table.id)}缺数规定不发布AQI"
+            rules.append(rule)
+    parts += [f"{'、'.join(days)}{items}" for items, days in by_items.items()]
+    text = "，".join(parts)
+    if any(d["status"] != "无数据" and d.get("invalid_zh") for d in bad):
+        text += "各站点均无有效日均值"
+    for rule in dict.fromkeys(rules):
+        text += f"，{rule}"
+    return text
 
 
 def _stations_completeness(areas: list[dict[str, Any]]) -> list[dict[str, Any]]:
