@@ -34,7 +34,8 @@ def cli(verbose: int) -> None:
 
     \b
     Workflow: drop files in inbox/ -> publisher ingest -> publisher status
-              -> publisher build -> (approve, publish)
+              -> publisher build -> publisher approve -> publisher publish
+    publisher schedule run does ingest, reminders and builds on the cadence.
     The workspace is $PUBLISHER_HOME or the current directory.
     """
     level = logging.WARNING - 10 * verbose
