@@ -61,3 +61,9 @@ def run(ws: Workspace) -> None:
             click.echo(f"   ✘ {kind:22} {period:10} 未能编制：{exc}", err=True)
     if failed:
         raise click.ClickException(f"{len(failed)} 份公报未能编制")
+    home = f"PUBLISHER_HOME={ws.home}"
+    click.echo("5. 审核与发布（演示不代为签署）：每份公报经保密审查、审批后方可发布，例如")
+    click.echo(f"   {home} publisher approve --kind air-monthly --period 2026-05 --by 审核人甲 --role 保密审查员")
+    click.echo(f"   {home} publisher approve --kind air-monthly --period 2026-05 --by 审核人乙 --role 分管局领导")
+    click.echo(f"   publisher portal serve --root {ws.home / 'portal'} --port 8080 &    # 参考门户")
+    click.echo(f"   {home} publisher publish --kind air-monthly --period 2026-05 --portal http://127.0.0.1:8080")
