@@ -90,7 +90,15 @@ def _reasons(row: dict[str, Any] | None, stations: list[dict[str, Any]], day_row
             else:
                 src = "o3" if c.startswith("o3") else c
                 parts.append(f"{ac.INDICATOR_ZH.get(c, c)}（有效小时{r.get(f'hours_{src}')}个）")
-        tail = "，该项区域浓度由其余站点计算" if len(stations) > 1 else ""
+        tail = ""
+        if len(stations) > 1 and row is not None:
+            # the area value of an indicator is the mean of the stations whose daily value is valid
+            kept = [c for c in bad if row.get(c) is not None]
+            lost = [c for c in bad if row.get(c) is None]
+            if kept:
+                tail += f"，区域{'、'.join(ac.SYMBOL.get(c, c) for c in kept)}浓度由其余站点计算"
+            if lost:
+                tail += f"，各站点{'、'.join(ac.SYMBOL.get(c, c) for c in lost)}均无有效日均值，区域该项缺测（NA）"
         out.append(f"{_station_label(s)}有效数据不足：{'、'.join(parts)}{tail}。")
     return out
 
@@ -213,8 +221,14 @@ def _summary(name: str, day: dt.date, row: dict[str, Any] | None, level: dict[st
         return f"{when}{name}无空气质量监测数据。"
     if row.get("aqi") is None:
         bad = "、".join(ac.INDICATOR_ZH.get(c, c) for c in (row.get("invalid") or "").split(",") if c)
-        return (f"{when}{name}{bad or '部分项目'}有效数据不足，按HJ 633规定空气质量指数不发布（NA），"
-                f"下表仅列出有效的单项浓度。")
+        from publisher import standards
+
+        table = standards.in_force("hj633", day)
+        above = (table.get("missing_data") or {}).get("publish_only_above")
+        number = (table.get("meta") or {}).get("number", table.id)
+        rule = (f"其余项目的空气质量指数未超过{above}，按{number}缺数规定不发布AQI（NA）" if above is not None
+                else "无法计算空气质量指数（NA）")
+        return f"{when}{name}{bad or '部分项目'}有效数据不足，{rule}，下表仅列出有效的单项浓度及分指数。"
     text = f"{when}{name}空气质量指数（AQI）为{row['aqi']}，{level['level_zh']}，{row['category']}"
     if row.get("primary_pollutant"):
         text += f"，首要污染物为{ac.primary_zh(row['primary_pollutant'])}"
