@@ -141,3 +141,18 @@ def test_sigkill_during_large_ingest_leaves_the_store_as_it_was(tmp_path):
     [done] = ingest([big], ws, reg())
     assert done.status in ("accepted", "duplicate")
     assert Store(ws).air_hourly("2021-12-01", "2026-12-31").height == 175_200
+
+
+def test_ingest_without_a_registry_uses_the_workspace_registry(tmp_path):
+    """Station names are resolved to ids even when the caller passes no registry."""
+    from publisher.ingest.pipeline import ingest
+    from publisher.store import Store
+    from tests.ingest_helpers import make_ws
+
+    ws = make_ws(tmp_path)
+    (ws.inbox / "w.csv").write_text("断面名称,采样时间,氨氮(mg/L)\n北庙水库,2026-05-08,0.1\n", encoding="utf-8")
+    assert [r.status for r in ingest(None, ws)] == ["accepted"]
+    stored = Store(ws).water_samples("2026-05-01", "2026-05-31")
+    assert stored["station_id"].unique().to_list() == ["src-beimiao"]
+    (ws.inbox / "x.csv").write_text("断面名称,采样时间,氨氮(mg/L)\n不存在的水库,2026-05-08,0.1\n", encoding="utf-8")
+    assert [r.status for r in ingest(None, ws)] == ["rejected"]

@@ -130,8 +130,11 @@ class Ingestor:
     """Runs the workflow over files; one instance per command run."""
 
     def __init__(self, ws: Workspace, registry=None, progress: Callable[[str], None] | None = None):
+        from publisher import registry as registry_mod
+
         self.ws = ws
-        self.registry = registry
+        # without a registry, station names could not be resolved to ids: use the workspace's
+        self.registry = registry if registry is not None else registry_mod.load(ws.stations)
         self.store = Store(ws)
         self.progress = progress
 
