@@ -312,3 +312,38 @@ def test_two_builds_are_byte_identical(workspace, reg, tmp_path):
     assert daily[0].content_sha256 == daily[1].content_sha256
     html = (daily[0].path / "index.html").read_text(encoding="utf-8")
     assert "实况数据（未经审核）" in html and re.search(r"市环境监测站", html)
+
+
+def test_dust_day_reported_both_ways_as_the_cli_does(workspace, reg):
+    """A workspace's dust.csv (the --dust layout) flags 28 May for 保山市: the bulletin gives PM10, PM2.5 and
+    the composite index 扣沙 beside 不扣沙 (环办监测〔2016〕120号), keeps the good-day ratio, and its figures
+    are the command's `--dust` rows."""
+    flags = workspace.home / "dust.csv"
+    flags.write_text("area,date\n保山市,2026-05-28\n", encoding="utf-8")
+    try:
+        b = air_monthly.assemble(Job(kind="air-monthly", period=Period.parse("2026-05"), workspace=workspace,
+                                     registry=reg))
+    finally:
+        flags.unlink()
+    c = b.context
+    assert c["dust"]["flagged"] and c["dust"]["days"] == {"保山市": ["2026-05-28"]}
+    assert "扣沙" in c["dust"]["note"] and "28日" in c["dust"]["note"]
+    cities = [x["name"] for x in c["comparison"]]
+    link = reg.air_areas().filter(pl.col("area").is_in(cities))
+    mapping, out = workspace.home / "areas-dust.csv", workspace.home / "stats-dust.csv"
+    link.write_csv(mapping)
+    dust_csv = workspace.home / "dust-flags.csv"
+    dust_csv.write_text("area,date\n保山市,2026-05-28\n", encoding="utf-8")
+    _publisher("evaluate", "air", str(FEED), "--areas", str(mapping), "--stations", str(workspace.stations),
+               "--period-stats", str(out), "--period", "month", "--dust", str(dust_csv))
+    rows = {(r["area"], r["dust"]): r for r in pl.read_csv(out, infer_schema_length=0).to_dicts()
+            if r["period"] == "2026-05"}
+    kept, cut = rows[("保山市", "不扣沙")], rows[("保山市", "扣沙")]
+    assert kept["pm10"] != cut["pm10"]  # the 28th (PM10 its primary pollutant) weighs on the mean
+    baoshan = next(x for x in c["comparison"] if x["name"] == "保山市")
+    _assert_same(baoshan["row"], kept, "不扣沙")
+    assert baoshan["dust_index"] == cut["composite_index"]
+    conc = {x["code"]: x for x in c["areas"][0]["concentrations"]}
+    assert (conc["pm10"]["dust_text"], conc["pm2_5"]["dust_text"]) == (cut["pm10"], cut["pm2_5"])
+    assert (conc["pm10"]["text"], conc["pm2_5"]["text"]) == (kept["pm10"], kept["pm2_5"])
+    assert kept["good_day_ratio"] == cut["good_day_ratio"] == _as_printed(baoshan["row"]["good_day_ratio"], 1)

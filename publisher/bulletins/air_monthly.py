@@ -41,15 +41,15 @@ def ytd_label(period: Period) -> str:
     return f"{period.start.year}-01~{period.start.month:02d}"
 
 
-def _dust(store: Any, first: dt.date, last: dt.date) -> pl.DataFrame | None:
-    """Sand-dust affected ``area, date`` flagged upstream, when the store holds such flags."""
-    reader = getattr(store, "air_dust", None)
-    if not callable(reader):
-        return None
-    frame = reader(first, last)
-    if frame is None or frame.height == 0:
-        return None
-    return frame.select(pl.col("area").cast(pl.String), pl.col("date").cast(pl.Date))
+def _dust(job: Job, first: dt.date, last: dt.date) -> pl.DataFrame | None:
+    """Sand-dust affected ``area, date``: flags the store holds (when it offers them), else the
+    workspace's ``dust.csv`` (the layout of ``publisher evaluate air --dust``)."""
+    reader = getattr(job.store, "air_dust", None)
+    if callable(reader):
+        frame = reader(first, last)
+        if frame is not None and frame.height:
+            return frame.select(pl.col("area").cast(pl.String), pl.col("date").cast(pl.Date))
+    return ac.workspace_dust(job.workspace.home, first, last)
 
 
 def _stat_cells(row: dict[str, Any] | None) -> dict[str, str]:
@@ -216,7 +216,7 @@ def assemble(job: Job) -> Bulletin:
     first = dt.date(period.start.year - 1, 1, 1)
     hourly = ac.read_hourly(store, first, period.end, station_ids)
     daily, adaily = ac.evaluate(hourly, link)
-    dust = _dust(store, first, period.end)
+    dust = _dust(job, first, period.end)
 
     label, ytd = period.label, ytd_label(period)
     last_year = period.same_period_last_year()
@@ -580,9 +580,9 @@ def _dust_note(dust: pl.DataFrame | None, dust_days: dict[str, list[str]]) -> st
     rule = standards.versions("hj663")[-1]["sand_dust"]
     if not dust_days:
         return (f"本月数据未标记受沙尘天气过程影响的日子，浓度与综合指数均为{rule['label_kept_zh']}结果。"
-                "（沙尘影响由上游数据标记，本系统不自行识别沙尘天气。）")
+                f"（沙尘影响日由上游标记，列入工作目录{ac.DUST_FILE}（地区,日期），本系统不自行识别沙尘天气。）")
     names = "；".join(f"{a}：{'、'.join(str(int(d[-2:])) + '日' for d in days)}" for a, days in dust_days.items())
-    return (f"受沙尘天气过程影响的日子（上游数据标记）：{names}。按环办监测〔2016〕120号，PM₁₀、PM₂.₅浓度和综合指数"
+    return (f"受沙尘天气过程影响的日子（上游标记，{ac.DUST_FILE}）：{names}。按环办监测〔2016〕120号，PM₁₀、PM₂.₅浓度和综合指数"
             f"同时给出{rule['label_deducted_zh']}与{rule['label_kept_zh']}结果；优良天数比例和各级别天数保留沙尘日。")
 
 

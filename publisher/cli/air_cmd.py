@@ -78,13 +78,10 @@ def _read_csv(path: str, columns: list[str], what: str) -> pl.DataFrame:
 
 
 def _dust(path: str) -> pl.DataFrame:
-    frame = _read_csv(path, ["area", "date"], "dust")
-    bad = frame.with_row_index("row", offset=2).filter(pl.col("date").str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-                                                       .is_null())
-    if bad.height:
-        row = bad.row(0, named=True)
-        raise InputError(f"{path}: row {row['row']}, column date: not a date YYYY-MM-DD: {row['date']!r}")
-    return frame.with_columns(pl.col("date").str.strptime(pl.Date, "%Y-%m-%d"))
+    """``area, date`` of the ``--dust`` file: the reader the bulletins use for a workspace's dust.csv."""
+    from publisher.bulletins.air_common import read_dust
+
+    return read_dust(path)
 
 
 def _registry(areas: str | None, stations: str | None):
