@@ -414,7 +414,46 @@ def _day_index(time: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return start.dt.date().alias("date"), (start.dt.hour().cast(pl.Int64) + 1).alias("_h")
 
 
-def daily_values(frame: pl.DataFrame, standard: str = _AUTO) -> pl.DataFrame:
+def _station_days(lf: pl.LazyFrame, last_hour: int) -> pl.DataFrame:
+    """One pass over the hourly rows, grouped by station and day: integer sums and counts of valid
+    hours per pollutant, the O3 maximum, the O3 value of each hour 1..`last_hour` and the "/" flags.
+
+    ``_rows`` (rows of the station-day) differs from ``_hours`` (distinct hours) when a (station,
+    time) comes more than once. Collected with polars' default engine, which streams the hourly
+    rows (a lazy store scan is read, evaluated and dropped chunk by chunk). The "/" flags are read
+    from the few rows that carry ``not_monitored`` and joined on, so the text is not parsed per hour.
+    """
+    names = lf.collect_schema().names()
+    date, hour = _day_index(pl.col("time"))
+    aggs: list[pl.Expr] = []
+    for p in ("so2", "no2", "co", "pm10", "pm2_5", "o3"):
+        aggs += [pl.col(f"_{p}").sum().alias(f"_sum_{p}"), pl.col(f"_{p}").count().alias(f"hours_{p}")]
+    aggs.append(pl.col("_o3").max().alias("_max_o3"))
+    # one value per hour once the rows are unique: the maximum over the hour's single row
+    aggs += [pl.when(pl.col("_h") == h).then(pl.col("_o3")).max().alias(f"_o3h{h}") for h in range(1, last_hour + 1)]
+    bit = pl.lit(2, dtype=pl.Int64).pow(pl.col("_h"))
+    aggs += [pl.len().alias("_rows"), bit.bitwise_or().bitwise_count_ones().cast(pl.UInt32).alias("_hours")]
+    plans = [lf.select("station_id", "time", *POLLUTANTS)
+             .with_columns(date, hour, *[_scaled(pl.col(p)).alias(f"_{p}") for p in POLLUTANTS])
+             .group_by("station_id", "date").agg(aggs)]
+    flag_names = [f"_nm_{p}" for p in POLLUTANTS]
+    if "not_monitored" in names:
+        # the codes of the comma-joined list, spaces ignored, matched as whole items
+        listed = pl.concat_str([pl.lit(","), pl.col("not_monitored").cast(pl.String)
+                                .str.replace_all(" ", "", literal=True), pl.lit(",")])
+        plans.append(lf.select("station_id", "time", "not_monitored")
+                     .filter(pl.col("not_monitored").is_not_null())
+                     .group_by("station_id", date)
+                     .agg([listed.str.contains(f",{p},", literal=True).any().alias(f"_nm_{p}") for p in POLLUTANTS]))
+    frames = pl.collect_all(plans)
+    day = frames[0]
+    if len(frames) > 1 and frames[1].height:
+        day = day.join(frames[1], on=["station_id", "date"], how="left", maintain_order="left")
+        return day.with_columns(pl.col(flag_names).fill_null(False))
+    return day.with_columns([pl.lit(False).alias(c) for c in flag_names])
+
+
+def daily_values(frame: pl.DataFrame | pl.LazyFrame, standard: str = _AUTO) -> pl.DataFrame:
     """Daily concentrations, IAQIs and AQI per station and natural day.
 
     Parameters
@@ -455,18 +494,13 @@ def daily_values(frame: pl.DataFrame, standard: str = _AUTO) -> pl.DataFrame:
     # HJ 663-2013 is the only statistics table (HJ 663-2026 text pending): its rules apply to all days
     hj663 = standards.versions("hj663")[-1]
     o3_rule, o3_1h_rule = hj663["o3_8h_daily_max"], hj663["o3_1h_daily_max"]
-    date, hour = _day_index(pl.col("time"))
-    df = (_with_nm(frame).unique(["station_id", "time"], keep="last", maintain_order=True)
-          .with_columns(date, hour)
-          .with_columns([_scaled(pl.col(p)).alias(f"_{p}") for p in POLLUTANTS]))
     first, last = int(o3_rule["first_window_end_hour"]), int(o3_rule["last_window_end_hour"])
-    aggs: list[pl.Expr] = []
-    for p in ("so2", "no2", "co", "pm10", "pm2_5", "o3"):
-        aggs += [pl.col(f"_{p}").sum().alias(f"_sum_{p}"), pl.col(f"_{p}").count().alias(f"hours_{p}"),
-                 _nm_contains(p).any().alias(f"_nm_{p}")]
-    aggs.append(pl.col("_o3").max().alias("_max_o3"))
-    aggs += [pl.col("_o3").filter(pl.col("_h") == h).first().alias(f"_o3h{h}") for h in range(1, last + 1)]
-    day = df.group_by("station_id", "date").agg(aggs)
+    lf = frame.lazy()
+    day = _station_days(lf, last)
+    if day.select((pl.col("_rows") != pl.col("_hours")).any()).item():
+        # a (station, time) given more than once: the last row counts (rare; the store never has it)
+        day = _station_days(lf.unique(["station_id", "time"], keep="last", maintain_order=True), last)
+    day = day.drop("_rows", "_hours")
     day = day.with_columns(
         _version_expr("hj633", pl.col("date"), standard).alias("standard"),
         _version_expr("gb3095", pl.col("date"), standard).alias("gb3095"))
@@ -475,16 +509,23 @@ def daily_values(frame: pl.DataFrame, standard: str = _AUTO) -> pl.DataFrame:
     tables = [t for t in _tables("hj633", standard) if t.id in set(day.get_column("standard").unique())] \
         or _tables("hj633", standard)[:1]
     decimals = {t.id: t["rounding"]["concentration"]["decimals"] for t in tables}
-    min_hours = _gb_value("gb3095", "daily_min_hours", standard)
-    win = _gb_value("gb3095", "o3_8h_window_hours", standard)
-    win_min = _gb_value("gb3095", "o3_8h_min_hours", standard)
-    # O3 8-h windows ending at hour t of the day: hours t-7 .. t (window length from the table: 8)
+    # the day's GB 3095 validity counts as columns, so the expressions below refer to them cheaply
+    day = day.with_columns(_gb_value("gb3095", "daily_min_hours", standard).alias("_min_hours"),
+                           _gb_value("gb3095", "o3_8h_window_hours", standard).alias("_win"),
+                           _gb_value("gb3095", "o3_8h_min_hours", standard).alias("_win_min"))
+    min_hours, win, win_min = pl.col("_min_hours"), pl.col("_win"), pl.col("_win_min")
+    # O3 8-h windows ending at hour t of the day: hours t-7 .. t (window length from the table: 8);
+    # their sums and counts first, so the rounding below works on plain columns
     window_hours = int(standards.versions("gb3095")[-1]["validity"]["o3_8h_window_hours"])
-    win_cols = []
+    sums = []
     for t in range(first, last + 1):
         cols = [pl.col(f"_o3h{h}") for h in range(t - window_hours + 1, t + 1)]
-        n = pl.sum_horizontal([c.is_not_null().cast(pl.Int64) for c in cols])
-        s = pl.sum_horizontal([c.fill_null(0) for c in cols])
+        sums += [pl.sum_horizontal([c.is_not_null().cast(pl.Int64) for c in cols]).alias(f"_wn{t}"),
+                 pl.sum_horizontal([c.fill_null(0) for c in cols]).alias(f"_ws{t}")]
+    day = day.with_columns(sums)
+    win_cols = []
+    for t in range(first, last + 1):
+        n, s = pl.col(f"_wn{t}"), pl.col(f"_ws{t}")
         win_cols.append(pl.when((n >= win_min) & (win == window_hours))
                         .then(_div_half_even(s, pl.max_horizontal(n, pl.lit(1)) * MILLI)).alias(f"_w{t}"))
     day = day.with_columns(win_cols)
