@@ -20,6 +20,6 @@ def test_readme_period_stats_example(tmp_path):
                                       "--areas", str(tmp_path / "areas.csv"), "--period", "month",
                                       "--period-stats", str(stats)])
     assert result.exit_code == 0, result.output
-    line = next(l for l in stats.read_text(encoding="utf-8").splitlines() if f",{month}," in l)
+    line = next(l for l in stats.read_text(encoding="utf-8").splitlines() if l.startswith(month + ","))
     shown = expected.removesuffix("…")
     assert line.startswith(shown), (line, shown)
