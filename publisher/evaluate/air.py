@@ -139,11 +139,14 @@ def _scaled(expr: pl.Expr, factor: int = MILLI) -> pl.Expr:
 
 
 def _div_half_even(num: pl.Expr, den: pl.Expr) -> pl.Expr:
-    """``round(num / den)`` with ties to even (GB/T 8170), for Int64 ``num >= 0`` and ``den > 0``."""
-    q = num // den
-    twice = 2 * (num - q * den)
-    return (pl.when(twice > den).then(q + 1).when(twice < den).then(q)
-            .otherwise(q + q % 2))
+    """``round(num / den)`` with ties to even (GB/T 8170), for Int64 ``num`` and ``den > 0``."""
+    # floor((2·num + den) / (2·den)) rounds half up; an exact tie (no remainder) that landed on an
+    # odd number steps back to the even one. Few operations and no when/then: this runs on every
+    # station-day several times.
+    u = 2 * num + den
+    d2 = 2 * den
+    q = u // d2
+    return q - ((u % d2 == 0) & (q % 2 != 0)).cast(pl.Int64)
 
 
 def _from_units(units: pl.Expr, decimals: int) -> pl.Expr:
@@ -508,32 +511,64 @@ def daily_values(frame: pl.DataFrame | pl.LazyFrame, standard: str = _AUTO) -> p
     _check_versions(day, "gb3095", "date", "gb3095")
     tables = [t for t in _tables("hj633", standard) if t.id in set(day.get_column("standard").unique())] \
         or _tables("hj633", standard)[:1]
-    decimals = {t.id: t["rounding"]["concentration"]["decimals"] for t in tables}
     # the day's GB 3095 validity counts as columns, so the expressions below refer to them cheaply
     day = day.with_columns(_gb_value("gb3095", "daily_min_hours", standard).alias("_min_hours"),
                            _gb_value("gb3095", "o3_8h_window_hours", standard).alias("_win"),
-                           _gb_value("gb3095", "o3_8h_min_hours", standard).alias("_win_min"))
-    min_hours, win, win_min = pl.col("_min_hours"), pl.col("_win"), pl.col("_win_min")
-    # O3 8-h windows ending at hour t of the day: hours t-7 .. t (window length from the table: 8);
-    # their sums and counts first, so the rounding below works on plain columns
+                           _gb_value("gb3095", "o3_8h_min_hours", standard).alias("_win_min"),
+                           _limit_expr(pl.col("date"), "gb3095", "o3", "daily_max_8h", standard).alias("_o3_limit"))
+    day = _o3_8h(day, first, last)
+    # each HJ 633 table's days apart (the data are split by date once), so no expression below is
+    # evaluated under a table that does not judge the row
+    keys = ["station_id", "date"]
+    parts = [_station_day_values(sub, table_set, o3_rule, o3_1h_rule, keys) for sub, table_set in _by_version(day, tables)]
+    return (parts[0] if len(parts) == 1 else pl.concat(parts)).sort(keys)
+
+
+def _by_version(day: pl.DataFrame, tables: list[standards.Standard]) -> list[tuple[pl.DataFrame, list[standards.Standard]]]:
+    """The rows of `day` judged by each table of `tables` (column ``standard``), each with its table;
+    rows of no listed table (a null day) go together with every table, as before the split."""
+    if len(tables) == 1:
+        return [(day, tables)]
+    ids = [t.id for t in tables]
+    out = [(day.filter(pl.col("standard") == t.id), [t]) for t in tables]
+    rest = day.filter(~pl.col("standard").is_in(ids) | pl.col("standard").is_null())
+    return [(sub, ts) for sub, ts in out if sub.height] + ([(rest, tables)] if rest.height else []) \
+        or [(day, tables[:1])]
+
+
+def _o3_8h(day: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
+    """``_o3_8h_max`` (largest valid 8-h mean, integer µg/m³) and ``o3_8h_windows`` (valid windows) from
+    the hourly O3 columns ``_o3h1..`` (milli-units) and the validity columns ``_win``, ``_win_min``."""
+    # O3 8-h windows ending at hour t of the day: hours t-7 .. t (window length from the table: 8).
+    # Sums and counts come from running sums over the hours (window = C[t] - C[t-8]), so the rounding
+    # below works on plain columns.
     window_hours = int(standards.versions("gb3095")[-1]["validity"]["o3_8h_window_hours"])
-    sums = []
-    for t in range(first, last + 1):
-        cols = [pl.col(f"_o3h{h}") for h in range(t - window_hours + 1, t + 1)]
-        sums += [pl.sum_horizontal([c.is_not_null().cast(pl.Int64) for c in cols]).alias(f"_wn{t}"),
-                 pl.sum_horizontal([c.fill_null(0) for c in cols]).alias(f"_ws{t}")]
-    day = day.with_columns(sums)
-    win_cols = []
-    for t in range(first, last + 1):
-        n, s = pl.col(f"_wn{t}"), pl.col(f"_ws{t}")
-        win_cols.append(pl.when((n >= win_min) & (win == window_hours))
-                        .then(_div_half_even(s, pl.max_horizontal(n, pl.lit(1)) * MILLI)).alias(f"_w{t}"))
-    day = day.with_columns(win_cols)
-    wins = [pl.col(f"_w{t}") for t in range(first, last + 1)]
+    hours = [pl.col(f"_o3h{h}") for h in range(1, last + 1)]
+    day = day.with_columns(pl.cum_sum_horizontal(*[c.fill_null(0) for c in hours]).alias("_cs"),
+                           pl.cum_sum_horizontal(*[c.is_not_null().cast(pl.Int64) for c in hours]).alias("_cn"))
+
+    def running(name: str, h: int) -> pl.Expr:
+        return pl.col(name).struct[h - 1] if h >= 1 else pl.lit(0, dtype=pl.Int64)
+
+    starts = range(first, last + 1)
     day = day.with_columns(
+        [(running("_cs", t) - running("_cs", t - window_hours)).alias(f"_ws{t}") for t in starts]
+        + [(running("_cn", t) - running("_cn", t - window_hours)).alias(f"_wn{t}") for t in starts])
+    win, win_min = pl.col("_win"), pl.col("_win_min")
+    day = day.with_columns(
+        [pl.when((pl.col(f"_wn{t}") >= win_min) & (win == window_hours))
+         .then(_div_half_even(pl.col(f"_ws{t}"), pl.col(f"_wn{t}") * MILLI)).alias(f"_w{t}") for t in starts])
+    wins = [pl.col(f"_w{t}") for t in starts]
+    return day.with_columns(
         pl.max_horizontal(wins).alias("_o3_8h_max"),
-        pl.sum_horizontal([w.is_not_null().cast(pl.Int64) for w in wins]).alias("o3_8h_windows"),
-        _limit_expr(pl.col("date"), "gb3095", "o3", "daily_max_8h", standard).alias("_o3_limit"))
+        pl.sum_horizontal([w.is_not_null().cast(pl.Int64) for w in wins]).alias("o3_8h_windows"))
+
+
+def _station_day_values(day: pl.DataFrame, tables: list[standards.Standard], o3_rule: standards.Standard,
+                        o3_1h_rule: standards.Standard, keys: list[str]) -> pl.DataFrame:
+    """Daily values (reporting units) and the indices of station-days judged by `tables`."""
+    decimals = {t.id: t["rounding"]["concentration"]["decimals"] for t in tables}
+    min_hours = pl.col("_min_hours")
     units: list[pl.Expr] = []
     for code in ("so2", "no2", "co", "pm10", "pm2_5"):
         parts = {tid: _div_half_even(pl.col(f"_sum_{code}"),
@@ -551,11 +586,11 @@ def daily_values(frame: pl.DataFrame | pl.LazyFrame, standard: str = _AUTO) -> p
                          & _by_table("standard", {k: pl.lit(v) for k, v in has_1h.items()}, pl.Boolean))
                  .then(o3_1h).alias("_u_o3_1h"))
     day = day.with_columns(units)
-    return _daily_indices(day, tables, decimals, keys=["station_id", "date"])
+    return _daily_indices(day, tables, decimals, keys=keys, sort=False)
 
 
 def _daily_indices(day: pl.DataFrame, tables: list[standards.Standard], decimals: dict[str, dict],
-                   keys: list[str]) -> pl.DataFrame:
+                   keys: list[str], sort: bool = True) -> pl.DataFrame:
     """From ``_u_<code>`` integer values (reporting units) and ``_nm_<pollutant>`` flags: values,
     IAQIs, AQI, level, primary and exceeding pollutants, validity."""
     values = []
@@ -602,7 +637,8 @@ def _daily_indices(day: pl.DataFrame, tables: list[standards.Standard], decimals
                      "invalid", "not_monitored", *DAILY_INDICATORS, *[f"iaqi_{c}" for c in DAILY_INDICATORS],
                      *hours, "standard", "gb3095"])
     extra = [c for c in day.columns if c in ("stations",)]
-    return day.select(order[:len(keys)] + extra + order[len(keys):]).sort(keys)
+    out = day.select(order[:len(keys)] + extra + order[len(keys):])
+    return out.sort(keys) if sort else out
 
 
 # --------------------------------------------------------------------------------------------------
