@@ -559,9 +559,13 @@ def _o3_8h(day: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
         [pl.when((pl.col(f"_wn{t}") >= win_min) & (win == window_hours))
          .then(_div_half_even(pl.col(f"_ws{t}"), pl.col(f"_wn{t}") * MILLI)).alias(f"_w{t}") for t in starts])
     wins = [pl.col(f"_w{t}") for t in starts]
-    return day.with_columns(
+    day = day.with_columns(
         pl.max_horizontal(wins).alias("_o3_8h_max"),
         pl.sum_horizontal([w.is_not_null().cast(pl.Int64) for w in wins]).alias("o3_8h_windows"))
+    # the hourly and per-window columns are spent: later filters and sorts need not carry them
+    spent = {"_cs", "_cn", *(f"_o3h{h}" for h in range(1, last + 1)),
+             *(f"_{k}{t}" for k in ("ws", "wn", "w") for t in starts)}
+    return day.drop([c for c in day.columns if c in spent])
 
 
 def _station_day_values(day: pl.DataFrame, tables: list[standards.Standard], o3_rule: standards.Standard,
