@@ -180,21 +180,17 @@ def test_specs_pickle():
     assert pickle.loads(pickle.dumps(spec)) == spec or charts.spec_key(pickle.loads(pickle.dumps(spec))) == charts.spec_key(spec)
 
 
-def test_pool_renders_then_cache_renders_nothing(tmp_path, capsys):
+def test_pool_renders_then_cache_renders_nothing(tmp_path):
     specs = _specs(30)
     cache = tmp_path / "cache"
     charts.shutdown_pool()
-    started = time.perf_counter()
     first = charts.render_charts(specs, tmp_path / "out", workers=2, cache_dir=cache)
-    cold = time.perf_counter() - started
     assert first.rendered == 30 and first.cached == 0
     assert [p.name for p in first] == [s.filename for s in specs]
     bytes_before = {p.name: p.read_bytes() for p in first}
 
     warm_specs = _specs(30, seed=2)  # new data: rendered again, by the workers already running
-    started = time.perf_counter()
     warm = charts.render_charts(warm_specs, tmp_path / "warm", workers=2, cache_dir=cache)
-    warm_s = time.perf_counter() - started
     assert warm.rendered == 30
 
     again = charts.render_charts(specs, tmp_path / "out", workers=2, cache_dir=cache)
@@ -205,10 +201,7 @@ def test_pool_renders_then_cache_renders_nothing(tmp_path, capsys):
     changed[3] = charts.ChartSpec(specs[3].name, specs[3].chart, specs[3].data | {"title": "改动后的标题"})
     once = charts.render_charts(changed, tmp_path / "out", workers=2, cache_dir=cache)
     assert once.rendered == 1 and once.cached == 29
-    with capsys.disabled():
-        print(f"\n[charts] cold pool: {30 / cold:.1f} charts/s ({cold:.2f} s); warm pool: {30 / warm_s:.1f} charts/s ({warm_s:.2f} s)")
-    # the target is 20 charts/s on 2 idle cores; the floor only catches a pool that does not work in parallel
-    assert 30 / warm_s > 4
+    # how fast the pool renders is measured by `make bench`, not here
 
 
 def test_duplicate_names_are_refused(tmp_path):
