@@ -14,11 +14,12 @@ from pathlib import Path
 import polars as pl
 
 from publisher.ingest.pipeline import ingest
+from publisher.paths import PROJECT_DIR
 from publisher.store import Store
 from tests.ingest_helpers import make_ws, reg, tree_hash
 
 HEAD = "station_id,time,so2,no2,co,o3,pm10,pm2_5\n"
-FEED = Path("/work/shared/reference-data/air_cnemc_seed_cities_2026.csv.gz")
+FEED = PROJECT_DIR / "sample" / "air_cnemc_seed_cities_2026.csv.gz"  # the repository copy of the real feed
 
 
 def test_real_feed_ingest_and_month_reads(tmp_path):

@@ -31,7 +31,7 @@ ON_LIMIT = {"ph": {6.0, 9.0}, "do": {7.5, 6.0, 5.0, 3.0, 2.0}, "codmn": {2.0, 4.
 
 def _need(path: Path) -> None:
     if not path.exists():
-        pytest.skip(f"reference data not found: {path} (the read-only project share /work/shared is absent)")
+        pytest.skip(f"reference data not found: {path} (the read-only project share ../shared is absent)")
 
 
 def _cnemc() -> tuple[pl.DataFrame, pl.DataFrame]:
