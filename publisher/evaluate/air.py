@@ -417,43 +417,78 @@ def _day_index(time: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return start.dt.date().alias("date"), (start.dt.hour().cast(pl.Int64) + 1).alias("_h")
 
 
-def _station_days(lf: pl.LazyFrame, last_hour: int) -> pl.DataFrame:
-    """One pass over the hourly rows, grouped by station and day: integer sums and counts of valid
-    hours per pollutant, the O3 maximum, the O3 value of each hour 1..`last_hour` and the "/" flags.
+_NO_VALUE = -(2 ** 63)  # an hour whose row is there but has no O3 value (kept apart from "no row")
 
-    ``_rows`` (rows of the station-day) differs from ``_hours`` (distinct hours) when a (station,
-    time) comes more than once. Collected with polars' default engine, which streams the hourly
-    rows (a lazy store scan is read, evaluated and dropped chunk by chunk). The "/" flags are read
-    from the few rows that carry ``not_monitored`` and joined on, so the text is not parsed per hour.
+
+def _station_days(lf: pl.LazyFrame) -> pl.DataFrame:
+    """One pass over the hourly rows, grouped by station and day: integer sums and counts of valid
+    hours per pollutant, the O3 value of each hour 1..24 (``_o3h<h>``, milli-units), the O3 maximum
+    and the "/" flags (``_nm_<p>``).
+
+    Collected with polars' default engine, which streams the hourly rows (a lazy store scan is read,
+    evaluated and dropped chunk by chunk). The hour columns come from one masked maximum per hour, which
+    is the hour's value when each (station, time) comes once; a station-day with more rows than hours
+    (a repeated time, or times off the hour) is computed again by :func:`_station_days_general` from
+    the rows that remain once repeated times keep their last row. The "/" flags are read from the few
+    rows that carry ``not_monitored`` and joined on, so the text is not parsed for every hour.
     """
-    names = lf.collect_schema().names()
+    date, hour = _day_index(pl.col("time"))
+    aggs: list[pl.Expr] = []
+    for p in ("so2", "no2", "co", "pm10", "pm2_5"):
+        aggs += [pl.col(f"_{p}").sum().alias(f"_sum_{p}"), pl.col(f"_{p}").count().alias(f"hours_{p}")]
+    aggs += [pl.when(pl.col("_h") == h).then(pl.col("_o3")).max().alias(f"_o3h{h}") for h in range(1, 25)]
+    aggs.append(pl.len().alias("_rows"))
+    plan = (lf.select("station_id", "time", *POLLUTANTS)
+            .with_columns(date, hour, *[_scaled(pl.col(p)).alias(f"_{p}") for p in POLLUTANTS])
+            .with_columns(pl.col("_o3").fill_null(_NO_VALUE))
+            .group_by("station_id", "date").agg(aggs))
+    day, flags = plan.collect(), _nm_flags(lf).collect()  # apart: collect_all would cache the whole scan
+    slots = [pl.col(f"_o3h{h}") for h in range(1, 25)]
+    if day.select((pl.col("_rows") != pl.sum_horizontal([c.is_not_null().cast(pl.UInt32) for c in slots])).any()).item():
+        return _station_days_general(lf.unique(["station_id", "time"], keep="last", maintain_order=True))
+    day = day.drop("_rows").with_columns([pl.when(c != _NO_VALUE).then(c).alias(f"_o3h{h}") for h, c in enumerate(slots, 1)])
+    day = day.with_columns(pl.max_horizontal(slots).alias("_max_o3"),
+                           pl.sum_horizontal([c.is_not_null().cast(pl.UInt32) for c in slots]).alias("hours_o3"))
+    return _join_flags(day, flags)
+
+
+def _station_days_general(lf: pl.LazyFrame) -> pl.DataFrame:
+    """:func:`_station_days` for rows with unique (station, time) that may hold several rows in an hour:
+    every row counts in the sums, counts and maximum, and an hour's value is its first row."""
     date, hour = _day_index(pl.col("time"))
     aggs: list[pl.Expr] = []
     for p in ("so2", "no2", "co", "pm10", "pm2_5", "o3"):
         aggs += [pl.col(f"_{p}").sum().alias(f"_sum_{p}"), pl.col(f"_{p}").count().alias(f"hours_{p}")]
     aggs.append(pl.col("_o3").max().alias("_max_o3"))
-    # one value per hour once the rows are unique: the maximum over the hour's single row
-    aggs += [pl.when(pl.col("_h") == h).then(pl.col("_o3")).max().alias(f"_o3h{h}") for h in range(1, last_hour + 1)]
-    bit = pl.lit(2, dtype=pl.Int64).pow(pl.col("_h"))
-    aggs += [pl.len().alias("_rows"), bit.bitwise_or().bitwise_count_ones().cast(pl.UInt32).alias("_hours")]
-    plans = [lf.select("station_id", "time", *POLLUTANTS)
-             .with_columns(date, hour, *[_scaled(pl.col(p)).alias(f"_{p}") for p in POLLUTANTS])
-             .group_by("station_id", "date").agg(aggs)]
-    flag_names = [f"_nm_{p}" for p in POLLUTANTS]
-    if "not_monitored" in names:
-        # the codes of the comma-joined list, spaces ignored, matched as whole items
-        listed = pl.concat_str([pl.lit(","), pl.col("not_monitored").cast(pl.String)
-                                .str.replace_all(" ", "", literal=True), pl.lit(",")])
-        plans.append(lf.select("station_id", "time", "not_monitored")
-                     .filter(pl.col("not_monitored").is_not_null())
-                     .group_by("station_id", date)
-                     .agg([listed.str.contains(f",{p},", literal=True).any().alias(f"_nm_{p}") for p in POLLUTANTS]))
-    frames = pl.collect_all(plans)
-    day = frames[0]
-    if len(frames) > 1 and frames[1].height:
-        day = day.join(frames[1], on=["station_id", "date"], how="left", maintain_order="left")
-        return day.with_columns(pl.col(flag_names).fill_null(False))
-    return day.with_columns([pl.lit(False).alias(c) for c in flag_names])
+    aggs += [pl.col("_o3").filter(pl.col("_h") == h).first().alias(f"_o3h{h}") for h in range(1, 25)]
+    plan = (lf.select("station_id", "time", *POLLUTANTS)
+            .with_columns(date, hour, *[_scaled(pl.col(p)).alias(f"_{p}") for p in POLLUTANTS])
+            .group_by("station_id", "date").agg(aggs))
+    return _join_flags(plan.collect(), _nm_flags(lf).collect())
+
+
+def _nm_flags(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """``station_id, date, _nm_<p>``: the codes listed in ``not_monitored`` on any hour of the day
+    (comma-joined, spaces ignored, matched as whole items), from the rows that list any."""
+    date, _ = _day_index(pl.col("time"))
+    if "not_monitored" not in lf.collect_schema().names():
+        return pl.LazyFrame(schema={"station_id": pl.String, "date": pl.Date,
+                                    **{f"_nm_{p}": pl.Boolean for p in POLLUTANTS}})
+    listed = pl.concat_str([pl.lit(","), pl.col("not_monitored").cast(pl.String)
+                            .str.replace_all(" ", "", literal=True), pl.lit(",")])
+    return (lf.select("station_id", "time", "not_monitored")
+            .filter(pl.col("not_monitored").is_not_null())
+            .group_by("station_id", date)
+            .agg([listed.str.contains(f",{p},", literal=True).any().alias(f"_nm_{p}") for p in POLLUTANTS]))
+
+
+def _join_flags(day: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
+    names = [f"_nm_{p}" for p in POLLUTANTS]
+    if not flags.height:
+        return day.with_columns([pl.lit(False).alias(c) for c in names])
+    day = day.join(flags.with_columns(pl.col("station_id").cast(day.schema["station_id"])),
+                   on=["station_id", "date"], how="left", maintain_order="left")
+    return day.with_columns(pl.col(names).fill_null(False))
 
 
 def daily_values(frame: pl.DataFrame | pl.LazyFrame, standard: str = _AUTO) -> pl.DataFrame:
@@ -498,12 +533,7 @@ def daily_values(frame: pl.DataFrame | pl.LazyFrame, standard: str = _AUTO) -> p
     hj663 = standards.versions("hj663")[-1]
     o3_rule, o3_1h_rule = hj663["o3_8h_daily_max"], hj663["o3_1h_daily_max"]
     first, last = int(o3_rule["first_window_end_hour"]), int(o3_rule["last_window_end_hour"])
-    lf = frame.lazy()
-    day = _station_days(lf, last)
-    if day.select((pl.col("_rows") != pl.col("_hours")).any()).item():
-        # a (station, time) given more than once: the last row counts (rare; the store never has it)
-        day = _station_days(lf.unique(["station_id", "time"], keep="last", maintain_order=True), last)
-    day = day.drop("_rows", "_hours")
+    day = _station_days(frame.lazy())
     day = day.with_columns(
         _version_expr("hj633", pl.col("date"), standard).alias("standard"),
         _version_expr("gb3095", pl.col("date"), standard).alias("gb3095"))
