@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from publisher.bulletins import air_common as ac
-from publisher.bulletins.base import Bulletin, Job
+from publisher.bulletins.base import Bulletin, Job, jsonable
 from publisher.errors import PublisherError
 from publisher.periods import Period
 
@@ -210,7 +210,7 @@ def assemble(job: Job) -> Bulletin:
     ids = ac.standard_ids(first, day, statistics=True)
     return Bulletin(
         kind=KIND, period=period, title=f"{region}{TITLE_ZH}（{period.label_zh}）", template=TEMPLATE,
-        context=_jsonable(context), tables=_tables(sections, day), charts=charts,
+        context=jsonable(context), tables=_tables(sections, day), charts=charts,
         inputs=ac.inputs_of(hourly, store), standards=ids, issued=issue_date(period),
     )
 
@@ -294,14 +294,3 @@ def _tables(sections: list[dict[str, Any]], day: dt.date) -> dict[str, pl.DataFr
     _ = codes
     return {"各地区日报": areas, "各站点日报": stations, "近30天AQI": strip}
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, float) and value != value:
-        return None
-    return value

@@ -14,7 +14,7 @@ import polars as pl
 
 from publisher import standards
 from publisher.bulletins import air_common as ac
-from publisher.bulletins.base import Bulletin, Job
+from publisher.bulletins.base import Bulletin, Job, jsonable
 from publisher.errors import PublisherError
 from publisher.evaluate import air
 from publisher.periods import Period
@@ -435,7 +435,7 @@ def assemble(job: Job) -> Bulletin:
     tables = _tables(areas_out, comparison, adaily, period, region_areas, ytd_rows)
     return Bulletin(
         kind=KIND, period=period, title=f"{region}{period.label_zh}{TITLE_ZH}", template=TEMPLATE,
-        context=_jsonable(context), tables=tables, charts=charts,
+        context=jsonable(context), tables=tables, charts=charts,
         inputs=ac.inputs_of(hourly, store), standards=ids, issued=issue_date(period),
     )
 
@@ -738,14 +738,3 @@ def _tables(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], adail
     completeness = pl.DataFrame(comp_rows, infer_schema_length=None)
     return {"各地区月统计": summary, "城市综合指数排名": ranking, "逐日AQI": daily, "站点数据完整性": completeness}
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, float) and value != value:
-        return None
-    return value

@@ -64,3 +64,20 @@ class Bulletin:
     def slug(self) -> str:
         """The output folder below output/<kind>/: the period, plus the area for per-area kinds."""
         return self.period.label if not self.area else f"{self.period.label}/{self.area}"
+
+
+def jsonable(value: Any, sep: str = "T") -> Any:
+    """`value` made JSON-ready, recursively: dates as ISO strings (`sep` between date and time of
+    a datetime), NaN as None, tuples as lists, keys as strings."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v, sep) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v, sep) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=sep)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Sequence
 import polars as pl
 
 from publisher import standards
+from publisher.bulletins.base import jsonable as base_jsonable
 from publisher.errors import StandardNotFound
 from publisher.evaluate import water
 from publisher.periods import Period
@@ -538,18 +539,8 @@ def merge_monitored(monitored: list[dict[str, str]]) -> list[dict[str, str]]:
 
 # --------------------------------------------------------------------------------------------- json
 def jsonable(value: Any) -> Any:
-    """Dates as ISO strings, NaN as None, tuples as lists, recursively."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
+    """As `base.jsonable`, with a space between the date and time of a datetime."""
+    return base_jsonable(value, sep=" ")
 
 
 def frame_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
