@@ -48,6 +48,10 @@ WATER_PART_SCHEMA = {
     "source_sha256": pl.String, "source_row": pl.Int64, "source_sheet": pl.String, "ingest_id": pl.Int64,
 }
 SCHEMAS = {"air": AIR_PART_SCHEMA, "water": WATER_PART_SCHEMA}
+#: Parts are read far more often than written: LZ4 decodes a national year of hourly values about
+#: twice as fast as zstd (≈0.3 s against 0.65 s on 2 cores) for about 2.3× the bytes (≈300 MB a year).
+#: Parts written with another codec stay readable.
+PART_COMPRESSION = "lz4"
 KEYS = {"air": ["station_id", "time"], "water": ["station_id", "sampled_at", "item"]}
 TIME = {"air": "time", "water": "sampled_at"}
 
@@ -272,7 +276,7 @@ class Store:
                     final = folder / f"ingest-{ingest_id}.parquet"
                     tmp = folder / f".ingest-{ingest_id}.parquet.tmp"
                     part = group.select(list(schema)).cast(schema).sort(KEYS[kind])
-                    part.write_parquet(tmp, compression="zstd", statistics=True)
+                    part.write_parquet(tmp, compression=PART_COMPRESSION, statistics=True)
                     with open(tmp, "rb") as handle:
                         os.fsync(handle.fileno())
                     written.append((tmp, final, int(year), int(month), part.height))
@@ -396,6 +400,15 @@ class Store:
             end = dt.datetime.combine(end, dt.time()) + (dt.timedelta(days=1) if hour_ending else
                                                          dt.timedelta(days=1, microseconds=-1))
         return start, end
+
+    def air_scan(self, start: dt.date | dt.datetime | str, end: dt.date | dt.datetime | str,
+                 stations: Iterable[str] | None = None,
+                 columns: Iterable[str] = ("station_id", "time", *AIR_VALUE_COLUMNS, "not_monitored")) -> pl.LazyFrame:
+        """The current hourly air values of days `start`..`end` as a lazy frame of `columns` (default: the
+        canonical frame without provenance), for evaluations that read only what they use: only the
+        month folders of the range are opened, and :func:`publisher.evaluate.air.daily_values` streams it."""
+        lo, hi = self._range(start, end, hour_ending=True)
+        return self.scan("air", lo, hi, stations).select(list(columns))
 
     def air_hourly(self, start: dt.date | dt.datetime | str, end: dt.date | dt.datetime | str,
                    stations: Iterable[str] | None = None, *, all_versions: bool = False,
