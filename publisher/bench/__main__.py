@@ -117,8 +117,8 @@ def stage_air(data: Path, runs: int, info: dict[str, Any]) -> dict[str, Any]:
     store = Store(Workspace(data / "home"))
     areas = _air_areas(data)
     parts = sorted((store.root / "air").rglob("*.parquet"))
-    cols = ["station_id", "time", *AIR_VALUE_COLUMNS, "not_monitored"]
-    scans, steps = [], {k: [] for k in ("read", "daily_values", "area_daily", "period_stats month",
+    cols = ["station_id", "time", *AIR_VALUE_COLUMNS, "not_monitored"]  # what daily_values reads
+    scans, steps = [], {k: [] for k in ("daily_values (store scan streamed in)", "area_daily", "period_stats month",
                                         "period_stats year", "total")}
     shape: dict[str, Any] = {}
     for run in range(runs):
@@ -127,26 +127,26 @@ def stage_air(data: Path, runs: int, info: dict[str, Any]) -> dict[str, Any]:
         shape["hourly_rows"] = frame.height
         del frame
         t0 = time.perf_counter()
-        hourly = store.air_hourly(national.YEAR_START, national.YEAR_END)
+        # the lazy scan of the year's month folders: read, grouped and dropped chunk by chunk
+        daily = air.daily_values(store.air_scan(national.YEAR_START, national.YEAR_END))
         t1 = time.perf_counter()
-        daily = air.daily_values(hourly)
-        t2 = time.perf_counter()
         adaily = air.area_daily(daily, areas)
-        t3 = time.perf_counter()
+        t2 = time.perf_counter()
         month = air.period_stats(adaily, "month")
-        t4 = time.perf_counter()
+        t3 = time.perf_counter()
         year = air.period_stats(adaily, "year")
-        t5 = time.perf_counter()
-        for key, value in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t5 - t0)):
+        t4 = time.perf_counter()
+        for key, value in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0)):
             steps[key].append(value)
         shape.update(station_days=daily.height, area_days=adaily.height, month_rows=month.height,
-                     year_rows=year.height, hourly_rows=hourly.height,
+                     year_rows=year.height,
                      standards=sorted(set(daily.get_column("standard").unique().to_list())),
                      daily_aqi_null=daily.get_column("aqi").null_count(),
-                     good_day_ratio_median=year.get_column("good_day_ratio").median())
-        say(f"[bench] air: run {run + 1}/{runs}: scan {scans[-1]:.2f} s, pipeline {t5 - t0:.2f} s "
-            f"(read {t1 - t0:.2f}, daily {t2 - t1:.2f}, area {t3 - t2:.2f}, month {t4 - t3:.2f}, year {t5 - t4:.2f})")
-        del hourly, daily, adaily, month, year
+                     good_day_ratio_median=year.get_column("good_day_ratio").median(),
+                     ranked_cities_year=year.get_column("rank_value").drop_nulls().len())
+        say(f"[bench] air: run {run + 1}/{runs}: scan {scans[-1]:.2f} s, pipeline {t4 - t0:.2f} s "
+            f"(daily {t1 - t0:.2f}, area {t2 - t1:.2f}, month {t3 - t2:.2f}, year {t4 - t3:.2f})")
+        del daily, adaily, month, year
     figures = [figure("bare Parquet scan of the same columns", scans, rows=shape["hourly_rows"])]
     for key, values in steps.items():
         figures.append(figure(f"air {key}", values))
@@ -502,10 +502,10 @@ def verdicts(results: dict[str, Any]) -> list[str]:
         hand = _get(results, "baseline", "pandas + per-row Python daily AQI")["median"] / base["shape"]["station_days"]
         days = air["shape"]["station_days"]
         whole = _get(results, "air", "air total")["median"] / days
-        daily = _get(results, "air", "air daily_values")["median"] / days
+        daily = _get(results, "air", "air daily_values (store scan streamed in)")["median"] / days
         out.append(f"≥ 20× the analyst-style computation per station-day: "
                    f"{'HOLDS' if hand / whole >= 20 else 'MISSES'} ({hand / whole:.0f}× against the whole air pipeline "
-                   f"incl. reading; {hand / daily:.0f}× against daily_values alone)")
+                   f"incl. reading; {hand / daily:.0f}× against daily_values incl. reading)")
     return out
 
 

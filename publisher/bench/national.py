@@ -37,7 +37,7 @@ from typing import Callable
 import numpy as np
 import polars as pl
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: store parts LZ4-compressed
 YEAR_START = dt.date(2025, 7, 1)
 YEAR_END = dt.date(2026, 6, 30)
 FULL = {"provinces": 31, "cities": 339, "counties_per_city": 6, "air": 1800, "sections": 3641,
