@@ -44,6 +44,22 @@ def issue_date(period: Period) -> dt.date:
     return dt.date(year, month, ISSUE_DAY)
 
 
+def page_head(region: str, period: Period, title_zh: str) -> dict[str, Any]:
+    """The masthead fields every water bulletin prints: title, period, issuer and issue date."""
+    issued = issue_date(period)
+    return {
+        "title": f"{region}{period.label_zh}{title_zh}",
+        "title_lines": [f"{region}{period.label_zh}", title_zh],
+        "period_range_zh": period_range_zh(period),
+        "region": region,
+        "organisation": f"{region}生态环境局",
+        "period": period.label,
+        "period_zh": period.label_zh,
+        "issued": issued,
+        "issued_zh": f"{issued.year}年{issued.month}月{issued.day}日",
+    }
+
+
 def month_periods(first: dt.date, last: dt.date) -> list[Period]:
     """The months from the month of `first` to the month of `last`, in order."""
     months = []

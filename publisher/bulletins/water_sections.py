@@ -88,19 +88,11 @@ def assemble(job: Job) -> Bulletin:
     if sample:
         notes.append(sample)
     notes.extend(wc.provenance_notes(inputs, period, "本月"))
-    title = f"{region}{period.label_zh}{TITLE_ZH}"
-    issued = wc.issue_date(period)
+    head = wc.page_head(region, period, TITLE_ZH)
+    title = head["title"]
     context = wc.jsonable({
         "kind": KIND,
-        "title": title,
-        "title_lines": [f"{region}{period.label_zh}", TITLE_ZH],
-        "period_range_zh": wc.period_range_zh(period),
-        "region": region,
-        "organisation": f"{region}生态环境局",
-        "period": period.label,
-        "period_zh": period.label_zh,
-        "issued": issued,
-        "issued_zh": f"{issued.year}年{issued.month}月{issued.day}日",
+        **head,
         "findings": findings,
         "summary": cur["summary"],
         "rows": rows,
@@ -129,7 +121,7 @@ def assemble(job: Job) -> Bulletin:
     }
     return Bulletin(kind=KIND, period=period, title=title, template=TEMPLATE, context=context, tables=tables,
                     charts=specs, inputs=inputs,
-                    standards=wc.standards_used(day, ["gb3838", "water_eval", "water_assessment"]), issued=issued)
+                    standards=wc.standards_used(day, ["gb3838", "water_eval", "water_assessment"]), issued=head["issued"])
 
 
 # --------------------------------------------------------------------------------------------- one month

@@ -109,19 +109,11 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
     notes.extend(chart_notes)
     notes.extend(wc.provenance_notes(inputs, period, scope.this_zh))
     families = ["gb3838", "water_eval", "water_assessment"] + (["gb14848"] if has_ground else [])
-    title = f"{region}{period.label_zh}{scope.title_zh}"
-    issued = wc.issue_date(period)
+    head = wc.page_head(region, period, scope.title_zh)
+    title = head["title"]
     context = wc.jsonable({
         "kind": scope.kind,
-        "title": title,
-        "title_lines": [f"{region}{period.label_zh}", scope.title_zh],
-        "period_range_zh": wc.period_range_zh(period),
-        "region": region,
-        "organisation": f"{region}生态环境局",
-        "period": period.label,
-        "period_zh": period.label_zh,
-        "issued": issued,
-        "issued_zh": f"{issued.year}年{issued.month}月{issued.day}日",
+        **head,
         "scope_zh": scope.scope_zh,
         "this_zh": scope.this_zh,
         "findings": findings,
@@ -149,7 +141,7 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
     return Bulletin(
         kind=scope.kind, period=period, title=title, template=scope.template, context=context,
         tables=tables, charts=specs, inputs=inputs,
-        standards=wc.standards_used(day, families), issued=issued,
+        standards=wc.standards_used(day, families), issued=head["issued"],
     )
 
 
