@@ -247,24 +247,26 @@ def level_of(aqi: pl.Expr, table: standards.Standard, field: str = "level") -> p
     return expr.otherwise(pl.lit(items[-1][field], dtype=dtype))
 
 
-def _level_columns(table_col: str, tables: list[standards.Standard], aqi: str = "aqi") -> list[pl.Expr]:
-    """level (1-6), category (类别) and colour (hex) of the AQI column, from the table of each row."""
-    out = []
-    for field, name, dtype in (("level", "level", pl.Int64), ("category_zh", "category", pl.String),
-                               ("hex", "color", pl.String)):
-        parts = {}
-        for table in tables:
-            expr: Any = None
-            for item in table["levels"]["items"]:
-                value = pl.lit(item[field], dtype=dtype)
-                if item["aqi_to"] is None:
-                    expr = value if expr is None else expr.otherwise(value)
-                else:
-                    cond = pl.col(aqi) <= item["aqi_to"]
-                    expr = (pl.when(cond) if expr is None else expr.when(cond)).then(value)
-            parts[table.id] = pl.when(pl.col(aqi).is_null()).then(pl.lit(None, dtype=dtype)).otherwise(expr)
-        out.append(_by_table(table_col, parts, dtype).alias(name))
-    return out
+def _level_columns(table_col: str, tables: list[standards.Standard], aqi: str = "aqi") -> list[list[pl.Expr]]:
+    """Stages computing level (1-6) of the AQI column, then its category (类别) and colour (hex), from the
+    table of each row (the level by the AQI ranges, the other two looked up from the level)."""
+    parts = {}
+    for table in tables:
+        expr: Any = None
+        for item in table["levels"]["items"]:
+            value = pl.lit(item["level"], dtype=pl.Int64)
+            if item["aqi_to"] is None:
+                expr = value if expr is None else expr.otherwise(value)
+            else:
+                cond = pl.col(aqi) <= item["aqi_to"]
+                expr = (pl.when(cond) if expr is None else expr.when(cond)).then(value)
+        parts[table.id] = pl.when(pl.col(aqi).is_null()).then(pl.lit(None, dtype=pl.Int64)).otherwise(expr)
+    looked_up = []
+    for field, name in (("category_zh", "category"), ("hex", "color")):
+        by_level = {t.id: pl.col("level").replace_strict({int(i["level"]): i[field] for i in t["levels"]["items"]},
+                                                        default=None, return_dtype=pl.String) for t in tables}
+        looked_up.append(_by_table(table_col, by_level, pl.String).alias(name))
+    return [[_by_table(table_col, parts, pl.Int64).alias("level")], looked_up]
 
 
 def _codes_where(codes: Sequence[str], conditions: Sequence[pl.Expr]) -> pl.Expr:
@@ -275,13 +277,15 @@ def _codes_where(codes: Sequence[str], conditions: Sequence[pl.Expr]) -> pl.Expr
 
 
 def _aqi_columns(codes: Sequence[str], table_col: str, tables: list[standards.Standard],
-                 exceeding: bool = False) -> list[list[pl.Expr]]:
+                 exceeding: bool = False, not_monitored: Any = None) -> list[list[pl.Expr]]:
     """Stages computing aqi, primary_pollutant (and exceeding_pollutants) from ``iaqi_<code>`` columns.
 
     The AQI is the maximum IAQI. A pollutant that is missing (null and not in ``_nm``) withholds the
     AQI unless the table's ``missing_data.publish_only_above`` is null or the AQI exceeds it
-    (HJ 633-2026 5.3.1); a pollutant outside the monitoring plan does not (5.3.2).
+    (HJ 633-2026 5.3.1); a pollutant outside the monitoring plan does not (5.3.2). `not_monitored`
+    maps a pollutant code to the expression saying it is outside the plan (default: listed in ``_nm``).
     """
+    outside = not_monitored or _nm_contains
     iaqis = [pl.col(f"iaqi_{c}") for c in codes]
     raw = pl.max_horizontal(iaqis)
     parts = {}
@@ -290,7 +294,7 @@ def _aqi_columns(codes: Sequence[str], table_col: str, tables: list[standards.St
         # from the daily report, so its empty column must not withhold a 2026 daily AQI)
         daily = set((table.get("daily") or {}).get("indicators") or ())
         used = [c for c in codes if c not in DAILY_INDICATORS or c in daily] if daily else list(codes)
-        n_missing = pl.sum_horizontal([(pl.col(f"iaqi_{c}").is_null() & ~_nm_contains(_SOURCE.get(c, c)))
+        n_missing = pl.sum_horizontal([(pl.col(f"iaqi_{c}").is_null() & ~outside(_SOURCE.get(c, c)))
                                        .cast(pl.Int64) for c in used])
         above = (table.get("missing_data") or {}).get("publish_only_above")
         if above is None:
@@ -311,7 +315,8 @@ def _aqi_columns(codes: Sequence[str], table_col: str, tables: list[standards.St
               .otherwise(_by_table(table_col, prim_parts, pl.String)).alias("primary_pollutant")]
     if exceeding:
         stage2.append(_by_table(table_col, exc_parts, pl.String).alias("exceeding_pollutants"))
-    return [stage1, stage2 + _level_columns(table_col, tables)]
+    levels, looked_up = _level_columns(table_col, tables)
+    return [stage1, stage2 + levels, looked_up]
 
 
 def _with_nm(frame: pl.DataFrame) -> pl.DataFrame:
@@ -635,7 +640,9 @@ def _daily_indices(day: pl.DataFrame, tables: list[standards.Standard], decimals
     # not monitored on this day: flagged "/" and no value at all
     nm = [pl.when(pl.col(f"_nm_{p}")).then(pl.lit(p)) for p in ("so2", "no2", "co", "o3", "pm10", "pm2_5")]
     day = day.with_columns(pl.concat_str(nm, separator=",", ignore_nulls=True).alias("not_monitored"))
-    day = day.with_columns(pl.col("not_monitored").str.split(",").alias("_nm"))
+
+    def outside(p: str) -> pl.Expr:  # the day's "/" flag (what the not_monitored list says)
+        return pl.col(f"_nm_{p}").fill_null(False)
     iaqi_cols = []
     for code in DAILY_INDICATORS:
         parts = {}
@@ -658,11 +665,11 @@ def _daily_indices(day: pl.DataFrame, tables: list[standards.Standard], decimals
     missing = []
     for code in DAILY_INDICATORS:
         part = _by_table("standard", {k: pl.lit(v) for k, v in in_version[code].items()}, pl.Boolean)
-        missing.append(pl.when(part & pl.col(code).is_null() & ~_nm_contains(_SOURCE[code])).then(pl.lit(code)))
+        missing.append(pl.when(part & pl.col(code).is_null() & ~outside(_SOURCE[code])).then(pl.lit(code)))
     day = day.with_columns(pl.concat_str(missing, separator=",", ignore_nulls=True).alias("invalid"))
     day = day.with_columns((pl.col("invalid") == "").alias("valid"))
     exceeding = any(t.get("exceeding_pollutant") for t in tables)
-    for stage in _aqi_columns(DAILY_INDICATORS, "standard", tables, exceeding=exceeding):
+    for stage in _aqi_columns(DAILY_INDICATORS, "standard", tables, exceeding=exceeding, not_monitored=outside):
         day = day.with_columns(stage)
     if not exceeding:
         day = day.with_columns(pl.lit(None, dtype=pl.String).alias("exceeding_pollutants"))
