@@ -590,16 +590,32 @@ def _o3_8h(day: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
         [(running("_cs", t) - running("_cs", t - window_hours)).alias(f"_ws{t}") for t in starts]
         + [(running("_cn", t) - running("_cn", t - window_hours)).alias(f"_wn{t}") for t in starts])
     win, win_min = pl.col("_win"), pl.col("_win_min")
-    day = day.with_columns(
-        [pl.when((pl.col(f"_wn{t}") >= win_min) & (win == window_hours))
-         .then(_div_half_even(pl.col(f"_ws{t}"), pl.col(f"_wn{t}") * MILLI)).alias(f"_w{t}") for t in starts])
-    wins = [pl.col(f"_w{t}") for t in starts]
-    day = day.with_columns(
-        pl.max_horizontal(wins).alias("_o3_8h_max"),
-        pl.sum_horizontal([w.is_not_null().cast(pl.Int64) for w in wins]).alias("o3_8h_windows"))
+    valid = {t: (pl.col(f"_wn{t}") >= win_min) & (win == window_hours) & (pl.col(f"_wn{t}") > 0) for t in starts}
+    count = pl.sum_horizontal([valid[t].cast(pl.Int64) for t in starts]).alias("o3_8h_windows")
+    bound = 2 ** 41  # milli-units; see below
+    small = day.select(pl.max_horizontal([c.abs() for c in hours]).max()).item()
+    if small is None or small < bound:
+        # Rounding is monotone, so the largest rounded mean is the rounded largest mean: the largest
+        # window is found on float means, and only its exact sum and count are rounded. Two different
+        # means of at most 8 values differ by at least 1/64 milli-unit, which float division keeps
+        # apart while |sum| < 8 * 2**41 = 2**44 (error below 1/170); equal means may be told apart by
+        # float error, but then either one gives the same result.
+        day = day.with_columns([pl.when(valid[t]).then(pl.col(f"_ws{t}") / pl.col(f"_wn{t}")).alias(f"_wf{t}")
+                                for t in starts] + [count])
+        day = day.with_columns(pl.max_horizontal([pl.col(f"_wf{t}") for t in starts]).alias("_wfmax"))
+        best = [pl.col(f"_wf{t}") == pl.col("_wfmax") for t in starts]
+        day = day.with_columns(
+            pl.coalesce([pl.when(b).then(pl.col(f"_ws{t}")) for b, t in zip(best, starts)]).alias("_wsmax"),
+            pl.coalesce([pl.when(b).then(pl.col(f"_wn{t}")) for b, t in zip(best, starts)]).alias("_wnmax"))
+        day = day.with_columns(_div_half_even(pl.col("_wsmax"), pl.col("_wnmax") * MILLI).alias("_o3_8h_max"))
+    else:  # values beyond any instrument: every window rounded on its own
+        day = day.with_columns(
+            [pl.when(valid[t]).then(_div_half_even(pl.col(f"_ws{t}"), pl.col(f"_wn{t}") * MILLI)).alias(f"_w{t}")
+             for t in starts] + [count])
+        day = day.with_columns(pl.max_horizontal([pl.col(f"_w{t}") for t in starts]).alias("_o3_8h_max"))
     # the hourly and per-window columns are spent: later filters and sorts need not carry them
-    spent = {"_cs", "_cn", *(f"_o3h{h}" for h in range(1, last + 1)),
-             *(f"_{k}{t}" for k in ("ws", "wn", "w") for t in starts)}
+    spent = {"_cs", "_cn", "_wfmax", "_wsmax", "_wnmax", *(f"_o3h{h}" for h in range(1, last + 1)),
+             *(f"_{k}{t}" for k in ("ws", "wn", "w", "wf") for t in starts)}
     return day.drop([c for c in day.columns if c in spent])
 
 
