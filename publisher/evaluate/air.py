@@ -735,7 +735,8 @@ def area_daily(daily: pl.DataFrame, areas: pl.DataFrame, standard: str = _AUTO) 
     """
     tables_all = _tables("hj633", standard)
     link = areas.select(pl.col("station_id").cast(pl.String), pl.col("area").cast(pl.String)).unique()
-    df = daily.join(link, on="station_id", how="inner")
+    used = ["station_id", "date", *DAILY_INDICATORS, "not_monitored"]
+    df = daily.select([c for c in used if c in daily.columns]).join(link, on="station_id", how="inner")
     df = df.with_columns(_version_expr("hj633", pl.col("date"), standard).alias("standard"),
                          _version_expr("gb3095", pl.col("date"), standard).alias("gb3095"))
     tables = [t for t in tables_all if t.id in set(df.get_column("standard").unique())] or tables_all[:1]
@@ -755,7 +756,10 @@ def area_daily(daily: pl.DataFrame, areas: pl.DataFrame, standard: str = _AUTO) 
     day = day.with_columns([pl.when(pl.col(f"_n_{c}") > 0)
                             .then(_div_half_even(pl.col(f"_s_{c}"), pl.col(f"_n_{c}"))).alias(f"_u_{c}")
                             for c in DAILY_INDICATORS])
-    out = _daily_indices(day, tables, decimals, keys=["area", "date"])
+    keys = ["area", "date"]
+    parts = [_daily_indices(sub, ts, {t.id: decimals[t.id] for t in ts}, keys=keys, sort=False)
+             for sub, ts in _by_version(day, tables)]
+    out = (parts[0] if len(parts) == 1 else pl.concat(parts)).sort(keys)
     return out.drop([c for c in out.columns if c.startswith("hours_") or c == "o3_8h_windows"])
 
 
