@@ -811,13 +811,24 @@ def percentile(values: pl.Expr, p: int, unit: int = 1) -> pl.Expr:
     ----------
     HJ 663-2013 (百分位数计算方法).
     """
-    x = (values * unit).round(0).cast(pl.Int64).drop_nulls().sort()
-    n = x.len().cast(pl.Int64)
+    x = _sorted_units(values, unit)
+    return _percentile_of_sorted(x.len(), lambda i: x.get(i, null_on_oob=True), p, unit)
+
+
+def _sorted_units(values: pl.Expr, unit: int) -> pl.Expr:
+    """A group's non-null values as ascending Int64 counts of 1/`unit`."""
+    return (values * unit).round(0).cast(pl.Int64).drop_nulls().sort()
+
+
+def _percentile_of_sorted(length: pl.Expr, get: Any, p: int, unit: int) -> pl.Expr:
+    """:func:`percentile` of ascending integer values given by their count and an element getter (the
+    same arithmetic on a group's values or on a list column of them)."""
+    n = length.cast(pl.Int64)
     pos = (n - 1) * p
     s0 = pos // 100
     s1 = pl.min_horizontal(s0 + 1, n - 1)
     frac = pos % 100
-    lo, hi = x.get(s0, null_on_oob=True), x.get(s1, null_on_oob=True)
+    lo, hi = get(s0), get(s1)
     return pl.when(n > 0).then((lo * 100 + (hi - lo) * frac) / (100 * unit))
 
 
@@ -911,10 +922,12 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
         aggs.append(kept(code).mean().alias(f"_c_{code}"))
     for code in ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h"):
         aggs.append(kept(code).count().alias(f"days_{code}"))
-    for name, spec in {**stats_rule["percentiles"], **stats_rule["annual_percentiles"]}.items():
-        ind = spec["indicator"]
-        unit = co_unit if ind == "co" else 1
-        aggs.append(percentile(kept(ind), int(spec["p"]), unit).alias(f"_c_{name}"))
+    # each percentile's indicator sorted once per group (as a list); the percentiles are read from
+    # the lists after the group-by, with the arithmetic of percentile()
+    pct_specs = {**stats_rule["percentiles"], **stats_rule["annual_percentiles"]}
+    pct_unit = {spec["indicator"]: co_unit if spec["indicator"] == "co" else 1 for spec in pct_specs.values()}
+    for ind, unit in pct_unit.items():
+        aggs.append(_sorted_units(kept(ind), unit).alias(f"_x_{ind}"))
     limits = {"so2": "daily", "no2": "daily", "co": "daily", "pm10": "daily", "pm2_5": "daily"}
     df = df.with_columns(
         [_limit_expr(pl.col("date"), "gb3095", c, a, standard).alias(f"_lim_{c}") for c, a in limits.items()]
@@ -922,6 +935,12 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
     for code in list(limits) + ["o3_8h"]:
         aggs.append((pl.col(code) > pl.col(f"_lim_{code}")).sum().cast(pl.Int64).alias(f"over_{code}"))
     out = df.group_by("area", "period").agg(aggs)
+    pcts = []
+    for name, spec in pct_specs.items():
+        x = pl.col(f"_x_{spec['indicator']}")
+        pcts.append(_percentile_of_sorted(x.list.len(), lambda i, x=x: x.list.get(i, null_on_oob=True), int(spec["p"]),
+                                          pct_unit[spec["indicator"]]).alias(f"_c_{name}"))
+    out = out.with_columns(pcts).drop([f"_x_{ind}" for ind in pct_unit])
 
     # rounded statistics
     rounded = []
