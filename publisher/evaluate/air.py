@@ -417,7 +417,13 @@ def mark_not_monitored(frame: pl.DataFrame) -> pl.DataFrame:
     return df.drop([c for c in df.columns if c.startswith("_")])
 
 
-def _day_index(time: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+def _day_index(time: pl.Expr, dtype: pl.DataType | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """``date`` and ``_h`` (1..24) of hour-END labels: the hour ending D+1 00:00 is hour 24 of day D."""
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is None:
+        # naive wall-clock labels: the same from integer microseconds, at half the cost
+        start = time.dt.epoch("us") - 3_600_000_000
+        return ((start // 86_400_000_000).cast(pl.Int32).cast(pl.Date).alias("date"),
+                (start % 86_400_000_000 // 3_600_000_000 + 1).alias("_h"))
     start = time - pl.duration(hours=1)
     return start.dt.date().alias("date"), (start.dt.hour().cast(pl.Int64) + 1).alias("_h")
 
@@ -437,21 +443,28 @@ def _station_days(lf: pl.LazyFrame) -> pl.DataFrame:
     the rows that remain once repeated times keep their last row. The "/" flags are read from the few
     rows that carry ``not_monitored`` and joined on, so the text is not parsed for every hour.
     """
-    date, hour = _day_index(pl.col("time"))
+    date, hour = _day_index(pl.col("time"), lf.collect_schema().get("time"))
+    summed = ("so2", "no2", "co", "pm10", "pm2_5")
     aggs: list[pl.Expr] = []
-    for p in ("so2", "no2", "co", "pm10", "pm2_5"):
+    for p in summed:
         aggs += [pl.col(f"_{p}").sum().alias(f"_sum_{p}"), pl.col(f"_{p}").count().alias(f"hours_{p}")]
     aggs += [pl.when(pl.col("_h") == h).then(pl.col("_o3")).max().alias(f"_o3h{h}") for h in range(1, 25)]
     aggs.append(pl.len().alias("_rows"))
+    # milli-units as integer-valued floats: their sums are exact below 2**53 and are made integers
+    # once per station-day (a NaN or infinite value still fails there, as the per-row cast did)
+    scaled = [(pl.col(p).cast(pl.Float64) * MILLI).round(0).alias(f"_{p}") for p in summed]
     plan = (lf.select("station_id", "time", *POLLUTANTS)
-            .with_columns(date, hour, *[_scaled(pl.col(p)).alias(f"_{p}") for p in POLLUTANTS])
-            .with_columns(pl.col("_o3").fill_null(_NO_VALUE))
+            .with_columns(date, hour, *scaled, _scaled(pl.col("o3")).fill_null(_NO_VALUE).alias("_o3"))
             .group_by("station_id", "date").agg(aggs))
     day, flags = plan.collect(), _nm_flags(lf).collect()  # apart: collect_all would cache the whole scan
     slots = [pl.col(f"_o3h{h}") for h in range(1, 25)]
-    if day.select((pl.col("_rows") != pl.sum_horizontal([c.is_not_null().cast(pl.UInt32) for c in slots])).any()).item():
+    sums = [pl.col(f"_sum_{p}") for p in summed]
+    unusual = day.select((pl.col("_rows") != pl.sum_horizontal([c.is_not_null().cast(pl.UInt32) for c in slots])).any()
+                         | pl.any_horizontal([c.abs() >= 2.0 ** 53 for c in sums]).any()).item()
+    if unusual:
         return _station_days_general(lf.unique(["station_id", "time"], keep="last", maintain_order=True))
-    day = day.drop("_rows").with_columns([pl.when(c != _NO_VALUE).then(c).alias(f"_o3h{h}") for h, c in enumerate(slots, 1)])
+    day = day.drop("_rows").with_columns([c.cast(pl.Int64) for c in sums])
+    day = day.with_columns([pl.when(c != _NO_VALUE).then(c).alias(f"_o3h{h}") for h, c in enumerate(slots, 1)])
     day = day.with_columns(pl.max_horizontal(slots).alias("_max_o3"),
                            pl.sum_horizontal([c.is_not_null().cast(pl.UInt32) for c in slots]).alias("hours_o3"))
     return _join_flags(day, flags)
@@ -460,7 +473,7 @@ def _station_days(lf: pl.LazyFrame) -> pl.DataFrame:
 def _station_days_general(lf: pl.LazyFrame) -> pl.DataFrame:
     """:func:`_station_days` for rows with unique (station, time) that may hold several rows in an hour:
     every row counts in the sums, counts and maximum, and an hour's value is its first row."""
-    date, hour = _day_index(pl.col("time"))
+    date, hour = _day_index(pl.col("time"), lf.collect_schema().get("time"))
     aggs: list[pl.Expr] = []
     for p in ("so2", "no2", "co", "pm10", "pm2_5", "o3"):
         aggs += [pl.col(f"_{p}").sum().alias(f"_sum_{p}"), pl.col(f"_{p}").count().alias(f"hours_{p}")]
@@ -475,7 +488,7 @@ def _station_days_general(lf: pl.LazyFrame) -> pl.DataFrame:
 def _nm_flags(lf: pl.LazyFrame) -> pl.LazyFrame:
     """``station_id, date, _nm_<p>``: the codes listed in ``not_monitored`` on any hour of the day
     (comma-joined, spaces ignored, matched as whole items), from the rows that list any."""
-    date, _ = _day_index(pl.col("time"))
+    date, _ = _day_index(pl.col("time"), lf.collect_schema().get("time"))
     if "not_monitored" not in lf.collect_schema().names():
         return pl.LazyFrame(schema={"station_id": pl.String, "date": pl.Date,
                                     **{f"_nm_{p}": pl.Boolean for p in POLLUTANTS}})
