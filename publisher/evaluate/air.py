@@ -606,7 +606,7 @@ def _o3_8h(day: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
     valid = {t: (pl.col(f"_wn{t}") >= win_min) & (win == window_hours) & (pl.col(f"_wn{t}") > 0) for t in starts}
     count = pl.sum_horizontal([valid[t].cast(pl.Int64) for t in starts]).alias("o3_8h_windows")
     bound = 2 ** 41  # milli-units; see below
-    small = day.select(pl.max_horizontal([c.abs() for c in hours]).max()).item()
+    small = day.select(pl.max_horizontal([c.abs().max() for c in hours])).item()
     if small is None or small < bound:
         # Rounding is monotone, so the largest rounded mean is the rounded largest mean: the largest
         # window is found on float means, and only its exact sum and count are rounded. Two different
