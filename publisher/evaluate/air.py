@@ -504,9 +504,11 @@ def _join_flags(day: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
     names = [f"_nm_{p}" for p in POLLUTANTS]
     if not flags.height:
         return day.with_columns([pl.lit(False).alias(c) for c in names])
-    day = day.join(flags.with_columns(pl.col("station_id").cast(day.schema["station_id"])),
-                   on=["station_id", "date"], how="left", maintain_order="left")
-    return day.with_columns(pl.col(names).fill_null(False))
+    # the flags of each station-day, in the order of `day` (keys unique on both sides), put beside it
+    found = day.select("station_id", "date").join(
+        flags.with_columns(pl.col("station_id").cast(day.schema["station_id"])),
+        on=["station_id", "date"], how="left", maintain_order="left")
+    return day.with_columns([found.get_column(c).fill_null(False) for c in names])
 
 
 def daily_values(frame: pl.DataFrame | pl.LazyFrame, standard: str = _AUTO) -> pl.DataFrame:
@@ -765,7 +767,9 @@ def area_daily(daily: pl.DataFrame, areas: pl.DataFrame, standard: str = _AUTO) 
         aggs += [pl.col(f"_v_{c}").sum().alias(f"_s_{c}"), pl.col(f"_v_{c}").count().alias(f"_n_{c}")]
     for p in ("so2", "no2", "co", "o3", "pm10", "pm2_5"):
         aggs.append(pl.col("_nml").list.contains(p).all().alias(f"_nm_{p}"))
-    day = df.group_by("area", "date", "standard", "gb3095").agg(aggs)
+    # the tables are functions of the date: grouping by (area, date) gives the same groups, cheaper
+    aggs += [pl.col("standard").first(), pl.col("gb3095").first()]
+    day = df.group_by("area", "date").agg(aggs)
     day = day.with_columns([pl.when(pl.col(f"_n_{c}") > 0)
                             .then(_div_half_even(pl.col(f"_s_{c}"), pl.col(f"_n_{c}"))).alias(f"_u_{c}")
                             for c in DAILY_INDICATORS])
