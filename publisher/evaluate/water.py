@@ -69,6 +69,12 @@ def _order(code: str) -> int:
     return codes.index(code) if code in codes else len(codes)
 
 
+def _order_expr(item: pl.Expr) -> pl.Expr:
+    """:func:`_order` of an item column, vectorised (catalogue position; unknown items last)."""
+    codes = list(catalogue())
+    return item.replace_strict({c: i for i, c in enumerate(codes)}, default=len(codes), return_dtype=pl.Int64)
+
+
 # --------------------------------------------------------------------------------------------- display
 def class_label(value: int | None) -> str | None:
     """``1..6`` -> ``Ⅰ Ⅱ Ⅲ Ⅳ Ⅴ 劣Ⅴ``; None stays None."""
@@ -618,7 +624,7 @@ def _summarise(classed: pl.DataFrame) -> pl.DataFrame:
         pl.col("class").filter(is_class).max().alias("water_class"),
         pl.col("exceeds").filter(pl.col("table").is_in(list(SINGLE_TABLES.values()))).any()
         .alias("_single_exceeds"),
-        pl.col("item").sort_by(pl.col("item").map_elements(_order, return_dtype=pl.Int64))
+        pl.col("item").sort_by(_order_expr(pl.col("item")))
         .str.join(",").alias("items_evaluated"),
         pl.len().cast(pl.Int64).alias("n_items"),
     )
@@ -627,7 +633,7 @@ def _summarise(classed: pl.DataFrame) -> pl.DataFrame:
     # items at the worst class
     worst = ev.filter(is_class).join(out.select(*keys, "water_class"), on=keys).filter(
         pl.col("class") == pl.col("water_class")).group_by(keys).agg(
-        pl.col("item").sort_by(pl.col("item").map_elements(_order, return_dtype=pl.Int64))
+        pl.col("item").sort_by(_order_expr(pl.col("item")))
         .str.join(",").alias("class_items"))
     out = out.join(worst, on=keys, how="left")
 
@@ -638,7 +644,7 @@ def _summarise(classed: pl.DataFrame) -> pl.DataFrame:
         cand = cand.with_columns(pl.col("item").is_in(list(mp["priority_items"])).alias("_prio"))
     else:
         cand = cand.with_columns(pl.lit(False).alias("_prio"))
-    order = pl.col("item").map_elements(_order, return_dtype=pl.Int64).alias("_ord")
+    order = _order_expr(pl.col("item")).alias("_ord")
     cand = cand.with_columns(order).sort(["_prio", "class", "main_multiple", "_ord"],
                                          descending=[True, True, True, False], nulls_last=True)
     main = cand.group_by(keys, maintain_order=True).agg(
@@ -648,14 +654,17 @@ def _summarise(classed: pl.DataFrame) -> pl.DataFrame:
         ["class", "multiple", "_ord"], descending=[True, True, False], nulls_last=True).group_by(keys, maintain_order=True).agg(
         pl.col("item").alias("_eitems"), pl.col("multiple").alias("_emult"))
     out = out.join(main, on=keys, how="left").join(exceed, on=keys, how="left")
+    # the names are written in Python only for the rows that have any (a null struct is skipped)
+    has_main = (pl.col("_items").list.len() > 0) & (pl.col("water_class").fill_null(0) > limit_class)
+    has_exc = pl.col("_eitems").list.len() > 0
     out = out.with_columns(
-        pl.struct("_items", "_mult", "water_class").map_elements(
+        pl.when(has_main).then(pl.struct("_items", "_mult", "water_class")).map_elements(
             lambda s: "" if not s["_items"] or (s["water_class"] or 0) <= limit_class
             else _join_names(s["_items"], s["_mult"], decimals, sep), return_dtype=pl.String)
-        .alias("main_pollutants"),
-        pl.struct("_eitems", "_emult").map_elements(
+        .fill_null("").alias("main_pollutants"),
+        pl.when(has_exc).then(pl.struct("_eitems", "_emult")).map_elements(
             lambda s: "" if not s["_eitems"] else _join_names(s["_eitems"], s["_emult"], decimals, sep),
-            return_dtype=pl.String).alias("exceedances"),
+            return_dtype=pl.String).fill_null("").alias("exceedances"),
     ).drop("_items", "_mult", "_eitems", "_emult")
 
     # compliance
@@ -808,7 +817,7 @@ def aggregate_points(values: pl.DataFrame, group: str, group_meta: pl.DataFrame)
 
 
 def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river",
-                  assessment: str | None = None) -> pl.DataFrame:
+                  assessment: str | None = None, sections: pl.DataFrame | None = None) -> pl.DataFrame:
     """Status of rivers or basins (环办〔2011〕22号: 河流、流域（水系）水质评价).
 
     Parameters
@@ -817,6 +826,9 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
         Period values of the sections (:func:`period_values`), one period.
     stations : pl.DataFrame
         Station metadata with ``station_id`` and the `by` column.
+    sections : pl.DataFrame, optional
+        ``evaluate(values, stations, assessment)`` when the caller has it already (it is not computed
+        again).
 
     Returns
     -------
@@ -836,9 +848,9 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
     river = rules["river"]
     shares_dec = int(rules["report_decimals"]["share_decimals"])
     good = set(int(c) for c in rules["status"]["good_group"])
-    sections = evaluate(values, stations, assessment)
+    evaluated = evaluate(values, stations, assessment) if sections is None else sections
     meta = stations.select("station_id", by)
-    sections = sections.join(meta, on="station_id", how="inner")
+    sections = evaluated.join(meta, on="station_id", how="inner")
     keys = [by, "sampled_at"]
     counts = sections.group_by(keys, maintain_order=True).agg(
         pl.len().cast(pl.Int64).alias("n_sections"),
@@ -861,7 +873,7 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
             pl.lit(row["status"]))
     prop_status = cond.otherwise(None)
     # exceedance rate of items (sections where the item is worse than Ⅲ)
-    classed = _section_item_classes(values, stations, by, assessment)
+    classed = _section_item_classes(values, stations, by, assessment, evaluated)
     limit_class = int(rules["main_pollutants"]["when_class_worse_than"])
     rates = classed.filter(pl.col("class") > limit_class).group_by([*keys, "item"]).agg(
         pl.col("station_id").n_unique().alias("_bad_sections"))
@@ -898,12 +910,17 @@ def _first_assessment(sections: pl.DataFrame) -> str | None:
 
 
 def _section_item_classes(values: pl.DataFrame, stations: pl.DataFrame, by: str,
-                          assessment: str | None) -> pl.DataFrame:
-    """Item classes of evaluated items per section (for exceedance rates)."""
+                          assessment: str | None, evaluated: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Item classes of evaluated items per section (for exceedance rates). `evaluated` is
+    ``evaluate(values, stations, assessment)`` if known: a section's result does not depend on the
+    other sections, so with unique station ids it is reused instead of evaluating again."""
     meta = stations.select("station_id", by)
     frame = values.with_columns(normalize_waterbody(pl.col("waterbody_type")).alias("waterbody_type"))
     frame = frame.join(meta, on="station_id", how="inner")
-    ev = evaluate(frame.drop(by), stations, assessment).select("station_id", "sampled_at", "items_evaluated")
+    if evaluated is not None and meta.get_column("station_id").is_unique().all():
+        ev = evaluated.select("station_id", "sampled_at", "items_evaluated")
+    else:
+        ev = evaluate(frame.drop(by), stations, assessment).select("station_id", "sampled_at", "items_evaluated")
     classed = item_classes(frame.select("station_id", "sampled_at", "item", "value", "below_dl",
                                         "waterbody_type", by))
     classed = classed.join(ev, on=["station_id", "sampled_at"], how="left").filter(
