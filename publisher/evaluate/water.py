@@ -873,8 +873,8 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
             pl.lit(row["status"]))
     prop_status = cond.otherwise(None)
     # exceedance rate of items (sections where the item is worse than Ⅲ)
-    classed = _section_item_classes(values, stations, by, assessment, evaluated)
     limit_class = int(rules["main_pollutants"]["when_class_worse_than"])
+    classed = _section_item_classes(values, stations, by, assessment, evaluated, worse_than=limit_class)
     rates = classed.filter(pl.col("class") > limit_class).group_by([*keys, "item"]).agg(
         pl.col("station_id").n_unique().alias("_bad_sections"))
     rates = rates.join(counts.select(*keys, "n_sections"), on=keys).with_columns(
@@ -910,10 +910,12 @@ def _first_assessment(sections: pl.DataFrame) -> str | None:
 
 
 def _section_item_classes(values: pl.DataFrame, stations: pl.DataFrame, by: str,
-                          assessment: str | None, evaluated: pl.DataFrame | None = None) -> pl.DataFrame:
+                          assessment: str | None, evaluated: pl.DataFrame | None = None,
+                          worse_than: int | None = None) -> pl.DataFrame:
     """Item classes of evaluated items per section (for exceedance rates). `evaluated` is
     ``evaluate(values, stations, assessment)`` if known: a section's result does not depend on the
-    other sections, so with unique station ids it is reused instead of evaluating again."""
+    other sections, so with unique station ids it is reused instead of evaluating again. With
+    `worse_than`, only items of a worse class are kept (before the costlier item-set test)."""
     meta = stations.select("station_id", by)
     frame = values.with_columns(normalize_waterbody(pl.col("waterbody_type")).alias("waterbody_type"))
     frame = frame.join(meta, on="station_id", how="inner")
@@ -923,6 +925,8 @@ def _section_item_classes(values: pl.DataFrame, stations: pl.DataFrame, by: str,
         ev = evaluate(frame.drop(by), stations, assessment).select("station_id", "sampled_at", "items_evaluated")
     classed = item_classes(frame.select("station_id", "sampled_at", "item", "value", "below_dl",
                                         "waterbody_type", by))
+    if worse_than is not None:
+        classed = classed.filter(pl.col("class") > worse_than)
     classed = classed.join(ev, on=["station_id", "sampled_at"], how="left").filter(
         pl.col("items_evaluated").fill_null("").str.split(",").list.contains(pl.col("item"))
         & pl.col("table").is_in(list(CLASS_TABLES)))
