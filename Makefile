@@ -21,8 +21,9 @@ demo: $(STAMP) system
 test: $(STAMP) system
 	$(BIN)/python -m pytest -q
 
+# make bench BENCH_ARGS="--scale 0.1 --runs 1" for a quick run; figures only, never a pass/fail on time
 bench: $(STAMP) system
-	$(BIN)/python -m publisher.bench
+	$(BIN)/python -m publisher.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) output var
