@@ -516,9 +516,10 @@ def daily_values(frame: pl.DataFrame | pl.LazyFrame, standard: str = _AUTO) -> p
 
     Parameters
     ----------
-    frame : pl.DataFrame
+    frame : pl.DataFrame or pl.LazyFrame
         Canonical hourly air frame (hour-END labels, Beijing time). Duplicate (station, time) rows:
-        the last one is used.
+        the last one is used. A lazy frame (e.g. :meth:`publisher.store.Store.air_scan`) is read in
+        one streamed pass, without holding the hourly rows in memory.
     standard : {"auto", "2012", "2026"}
         Table choice; ``auto`` judges each day by the HJ 633 / GB 3095 table in force that day.
 
