@@ -428,10 +428,20 @@ def _day_index(time: pl.Expr, dtype: pl.DataType | None = None) -> tuple[pl.Expr
     return start.dt.date().alias("date"), (start.dt.hour().cast(pl.Int64) + 1).alias("_h")
 
 
-_NO_VALUE = -(2 ** 63)  # an hour whose row is there but has no O3 value (kept apart from "no row")
+_NO_VALUE = -(2 ** 31)  # an hour whose row is there but has no O3 value (kept apart from "no row")
 
 
 def _station_days(lf: pl.LazyFrame) -> pl.DataFrame:
+    """:func:`_station_days_narrow`, whose hourly O3 slots are Int32 milli-units (any value below
+    2,147 mg/m³); a value beyond that (or not finite) fails the strict cast, and the general path is
+    taken instead (which fails on a value that is not finite, as before)."""
+    try:
+        return _station_days_narrow(lf)
+    except pl.exceptions.InvalidOperationError:
+        return _station_days_general(lf.unique(["station_id", "time"], keep="last", maintain_order=True))
+
+
+def _station_days_narrow(lf: pl.LazyFrame) -> pl.DataFrame:
     """One pass over the hourly rows, grouped by station and day: integer sums and counts of valid
     hours per pollutant, the O3 value of each hour 1..24 (``_o3h<h>``, milli-units), the O3 maximum
     and the "/" flags (``_nm_<p>``).
@@ -453,8 +463,10 @@ def _station_days(lf: pl.LazyFrame) -> pl.DataFrame:
     # milli-units as integer-valued floats: their sums are exact below 2**53 and are made integers
     # once per station-day (a NaN or infinite value still fails there, as the per-row cast did)
     scaled = [(pl.col(p).cast(pl.Float64) * MILLI).round(0).alias(f"_{p}") for p in summed]
+    o3 = (pl.col("o3").cast(pl.Float64) * MILLI).round(0)
+    o3 = pl.when(o3 == _NO_VALUE).then(float("nan")).otherwise(o3)  # the marker itself: fail the cast too
     plan = (lf.select("station_id", "time", *POLLUTANTS)
-            .with_columns(date, hour, *scaled, _scaled(pl.col("o3")).fill_null(_NO_VALUE).alias("_o3"))
+            .with_columns(date, hour.cast(pl.Int8), *scaled, o3.cast(pl.Int32).fill_null(_NO_VALUE).alias("_o3"))
             .group_by("station_id", "date").agg(aggs))
     day, flags = plan.collect(), _nm_flags(lf).collect()  # apart: collect_all would cache the whole scan
     slots = [pl.col(f"_o3h{h}") for h in range(1, 25)]
@@ -464,7 +476,7 @@ def _station_days(lf: pl.LazyFrame) -> pl.DataFrame:
     if unusual:
         return _station_days_general(lf.unique(["station_id", "time"], keep="last", maintain_order=True))
     day = day.drop("_rows").with_columns([c.cast(pl.Int64) for c in sums])
-    day = day.with_columns([pl.when(c != _NO_VALUE).then(c).alias(f"_o3h{h}") for h, c in enumerate(slots, 1)])
+    day = day.with_columns([pl.when(c != _NO_VALUE).then(c.cast(pl.Int64)).alias(f"_o3h{h}") for h, c in enumerate(slots, 1)])
     day = day.with_columns(pl.max_horizontal(slots).alias("_max_o3"),
                            pl.sum_horizontal([c.is_not_null().cast(pl.UInt32) for c in slots]).alias("hours_o3"))
     return _join_flags(day, flags)
