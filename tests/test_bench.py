@@ -127,3 +127,56 @@ def test_baseline_agrees_with_evaluate_air():
         assert bad.height == 0, (col, bad.head(3))
     assert joined.filter(pl.col("aqi").is_not_null()).height > 0.9 * joined.height
     assert joined.filter(pl.col("aqi") > 100).height > 0  # not only easy days
+
+
+# ------------------------------------------------------------------ the fast paths taken for the bench
+def test_daily_values_same_from_a_lazy_scan_and_from_rearranged_rows(tmp_path):
+    """The streamed one-pass route (a lazy store scan, hours unique) and the general route (shuffled
+    rows, a repeated time whose last row wins, times off the hour) give the same station-days as the
+    plain eager frame."""
+    from publisher.paths import Workspace
+    from publisher.store import Store
+
+    folder = national.prepare(SCALE, seed=5, root=tmp_path, say=lambda _: None)
+    store = Store(Workspace(folder / "home"))
+    start, end = dt.date(2026, 2, 20), dt.date(2026, 3, 10)  # across the HJ 633 switch
+    eager = store.air_hourly(start, end).select("station_id", "time", *air.POLLUTANTS, "not_monitored")
+    expected = air.daily_values(eager)
+    assert expected.height == eager.select("station_id").n_unique() * 19
+    assert expected.equals(air.daily_values(store.air_scan(start, end)))
+    assert expected.equals(air.daily_values(eager.sample(fraction=1.0, shuffle=True, seed=3)))
+    # a repeated (station, time): the last row counts, as if the earlier one had not been there
+    first = eager.head(1)
+    repeated = pl.concat([first.with_columns(pl.col("pm2_5") + 50), eager])
+    assert expected.equals(air.daily_values(repeated))
+    # a row at half past an hour: a second row in that hour (counted, the hour keeps its first value)
+    half = eager.head(1).with_columns(pl.col("time") + dt.timedelta(minutes=30))
+    other = air.daily_values(pl.concat([eager, half]))
+    key = (first["station_id"][0], (first["time"][0] - dt.timedelta(hours=1)).date())
+    row = other.filter((pl.col("station_id") == key[0]) & (pl.col("date") == key[1]))
+    assert row["hours_so2"][0] == expected.filter((pl.col("station_id") == key[0]) & (pl.col("date") == key[1]))[
+        "hours_so2"][0] + (1 if first["so2"][0] is not None else 0)
+
+
+def test_reported_values_are_the_doubles_nearest_their_decimals():
+    """Integer reporting units become the double nearest the decimal value (0.6, never
+    0.6000000000000001): every value up to ±10^7 units and a random sample up to ±10^14."""
+    import random
+
+    from publisher.evaluate.air import _from_units
+
+    rng = random.Random(1)
+    for decimals in (1, 2, 3):
+        dense = pl.int_range(-10_000_000, 10_000_001, eager=True).alias("u")
+        sample = pl.Series("u", [rng.randrange(-10 ** 14, 10 ** 14) for _ in range(20_000)])
+        for units in (dense, sample):
+            got = units.to_frame().select(_from_units(pl.col("u"), decimals)).to_series()
+            text = units.to_frame().select(
+                pl.concat_str([pl.when(pl.col("u") < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+                               (pl.col("u").abs() // 10 ** decimals).cast(pl.String), pl.lit("."),
+                               (pl.col("u").abs() % 10 ** decimals).cast(pl.String).str.zfill(decimals)])
+                .cast(pl.Float64)).to_series()
+            assert (got == text).all(), decimals
+    for u, decimals, value in ((6, 1, 0.6), (3, 1, 0.3), (7, 1, 0.7), (-1, 1, -0.1), (12345, 3, 12.345)):
+        out = pl.DataFrame({"u": [u]}).select(_from_units(pl.col("u"), decimals)).item()
+        assert repr(out) == repr(value)
