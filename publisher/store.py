@@ -328,8 +328,12 @@ class Store:
     def _part_groups(self, kind: str, months: list[tuple[int, int]] | None) -> list[list[Path]]:
         """Committed parts by month folder (oldest ingest first). A key lives in one month folder only,
         so versions only need settling inside a folder that holds more than one part."""
+        return list(self._parts_by_month(kind, months).values())
+
+    def _parts_by_month(self, kind: str, months: list[tuple[int, int]] | None) -> dict[tuple[int, int], list[Path]]:
+        """:meth:`_part_groups` keyed by (year, month), in month order."""
         if not self.exists():
-            return []
+            return {}
         with self.connect() as conn:
             rows = conn.execute("SELECT year, month, path FROM parts WHERE kind=? ORDER BY year, month, ingest_id",
                                 (kind,)).fetchall()
@@ -338,7 +342,7 @@ class Store:
         for year, month, path in rows:
             if wanted is None or (year, month) in wanted:
                 groups.setdefault((year, month), []).append(self.root / path)
-        return list(groups.values())
+        return groups
 
     def scan(self, kind: str, start: dt.datetime | None = None, end: dt.datetime | None = None,
              stations: Iterable[str] | None = None, all_versions: bool = False) -> pl.LazyFrame:
@@ -350,15 +354,26 @@ class Store:
         if start is not None and end is not None:
             shift = dt.timedelta(hours=1) if kind == "air" else dt.timedelta(0)
             months = _months((start - shift).date(), (end - shift).date())
-        groups = self._part_groups(kind, months)
-        if not groups:
+        by_month = self._parts_by_month(kind, months)
+        if not by_month:
             return pl.LazyFrame(schema=schema)
         station_list = None if stations is None else list(stations)
 
-        def narrowed(lf: pl.LazyFrame) -> pl.LazyFrame:
-            if start is not None:
+        def inside(year: int, month: int) -> bool:
+            """Every time a part of this month folder can hold is within start..end (no time filter)."""
+            if start is None or end is None:
+                return start is None and end is None
+            nxt = dt.datetime(year + month // 12, month % 12 + 1, 1)
+            if kind == "air":  # labels whose hour (label - 1 h) starts in the month
+                first, last = dt.datetime(year, month, 1, 1), nxt + dt.timedelta(hours=1, microseconds=-1)
+            else:
+                first, last = dt.datetime(year, month, 1), nxt - dt.timedelta(microseconds=1)
+            return start <= first and last <= end
+
+        def narrowed(lf: pl.LazyFrame, whole: bool = False) -> pl.LazyFrame:
+            if start is not None and not whole:
                 lf = lf.filter(pl.col(time_col) >= start)
-            if end is not None:
+            if end is not None and not whole:
                 lf = lf.filter(pl.col(time_col) <= end)
             if station_list is not None:
                 lf = lf.filter(pl.col("station_id").is_in(station_list))
@@ -367,22 +382,30 @@ class Store:
         keys = KEYS[kind]
         frames: list[pl.LazyFrame] = []
         run: list[Path] = []  # consecutive single-part months, scanned together in month order
-        for group in groups:
-            if len(group) == 1 or all_versions:
-                run += group
-                continue
+        run_whole = True      # ... and all inside start..end, or not
+
+        def flush() -> None:
             if run:
-                frames.append(narrowed(pl.scan_parquet(run, schema=schema)))
-                run = []
+                frames.append(narrowed(pl.scan_parquet(list(run), schema=schema), run_whole))
+                run.clear()
+
+        for (year, month), group in by_month.items():
+            whole = inside(year, month)
+            if len(group) == 1 or all_versions:
+                if run and whole != run_whole:
+                    flush()
+                run_whole = whole
+                run.extend(group)
+                continue
+            flush()
             # several ingests touched this month: each part loses the keys a later part restates
-            versions = [narrowed(pl.scan_parquet(p, schema=schema)) for p in group]
+            versions = [narrowed(pl.scan_parquet(p, schema=schema), whole) for p in group]
             current = [versions[-1]]
             for i in range(len(versions) - 2, -1, -1):
                 later = pl.concat([v.select(keys) for v in versions[i + 1:]])
                 current.append(versions[i].join(later, on=keys, how="anti"))
             frames.append(pl.concat(current).sort(keys))
-        if run:
-            frames.append(narrowed(pl.scan_parquet(run, schema=schema)))
+        flush()
         return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
 
     @staticmethod
