@@ -540,7 +540,8 @@ def report(results: dict[str, Any], meta: dict[str, Any]) -> str:
         for note in res.get("notes") or []:
             lines.append(f"   note: {note}")
         lines.append("")
-    lines.append("targets")
+    lines.append("targets" if meta["scale"] == 1 else
+                 f"targets (stated for the national size, --scale 1; at scale {meta['scale']:g} only indicative)")
     lines += [f"   {v}" for v in verdicts(results)]
     return "\n".join(lines)
 
