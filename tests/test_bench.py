@@ -180,3 +180,27 @@ def test_reported_values_are_the_doubles_nearest_their_decimals():
     for u, decimals, value in ((6, 1, 0.6), (3, 1, 0.3), (7, 1, 0.7), (-1, 1, -0.1), (12345, 3, 12.345)):
         out = pl.DataFrame({"u": [u]}).select(_from_units(pl.col("u"), decimals)).item()
         assert repr(out) == repr(value)
+
+
+def test_a_month_reads_only_that_months_parts(tmp_path, monkeypatch):
+    """The store is partitioned by month: a month's air and water reads open that month's folder only
+    (air by the month of the hour's start, so the hour ending on the 1st at 00:00 stays in the month)."""
+    from publisher.paths import Workspace
+    from publisher.store import Store
+
+    folder = national.prepare(SCALE, seed=5, root=tmp_path, say=lambda _: None)
+    store = Store(Workspace(folder / "home"))
+    opened: list[str] = []
+    real = pl.scan_parquet
+
+    def recording(source, *args, **kwargs):
+        opened.extend(str(p) for p in (source if isinstance(source, list) else [source]))
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(pl, "scan_parquet", recording)
+    frame = store.air_scan("2026-05-01", "2026-05-31").collect()
+    assert opened and all("year=2026/month=05" in p for p in opened), opened
+    assert frame["time"].min() == dt.datetime(2026, 5, 1, 1) and frame["time"].max() == dt.datetime(2026, 6, 1, 0)
+    opened.clear()
+    store.water_samples("2026-05-01", "2026-05-31")
+    assert opened and all("year=2026/month=05" in p for p in opened), opened
