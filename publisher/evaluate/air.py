@@ -470,15 +470,17 @@ def _station_days_narrow(lf: pl.LazyFrame) -> pl.DataFrame:
             .group_by("station_id", "date").agg(aggs))
     day, flags = plan.collect(), _nm_flags(lf).collect()  # apart: collect_all would cache the whole scan
     slots = [pl.col(f"_o3h{h}") for h in range(1, 25)]
+    valued = [pl.when(c != _NO_VALUE).then(c.cast(pl.Int64)) for c in slots]
     sums = [pl.col(f"_sum_{p}") for p in summed]
-    unusual = day.select((pl.col("_rows") != pl.sum_horizontal([c.is_not_null().cast(pl.UInt32) for c in slots])).any()
-                         | pl.any_horizontal([c.abs() >= 2.0 ** 53 for c in sums]).any()).item()
-    if unusual:
+    day = day.with_columns(
+        pl.sum_horizontal([c.is_not_null().cast(pl.UInt32) for c in slots]).alias("_present"),
+        (pl.any_horizontal([c.abs() >= 2.0 ** 53 for c in sums])).alias("_big"),
+        pl.max_horizontal(valued).alias("_max_o3"),
+        pl.sum_horizontal([v.is_not_null().cast(pl.UInt32) for v in valued]).alias("hours_o3"))
+    if day.select(((pl.col("_rows") != pl.col("_present")) | pl.col("_big")).any()).item():
         return _station_days_general(lf.unique(["station_id", "time"], keep="last", maintain_order=True))
-    day = day.drop("_rows").with_columns([c.cast(pl.Int64) for c in sums])
-    day = day.with_columns([pl.when(c != _NO_VALUE).then(c.cast(pl.Int64)).alias(f"_o3h{h}") for h, c in enumerate(slots, 1)])
-    day = day.with_columns(pl.max_horizontal(slots).alias("_max_o3"),
-                           pl.sum_horizontal([c.is_not_null().cast(pl.UInt32) for c in slots]).alias("hours_o3"))
+    day = day.drop("_rows", "_present", "_big").with_columns(
+        [c.cast(pl.Int64) for c in sums] + [v.alias(f"_o3h{h}") for h, v in enumerate(valued, 1)])
     return _join_flags(day, flags)
 
 
