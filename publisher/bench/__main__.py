@@ -426,9 +426,11 @@ def run_child(stage: str, data: Path, runs: int) -> None:
 
     logging.basicConfig(level=logging.ERROR)
     info = json.loads((data / "layout.json").read_text(encoding="utf-8"))
+    load_before = os.getloadavg()[0]  # other work competing for the cores shows here (this stage adds ~2)
     started = time.perf_counter()
     out = STAGE_FUNCS[stage](data, runs, info)
-    out.update(stage=stage, seconds=round(time.perf_counter() - started, 1), **_rss_mib())
+    out.update(stage=stage, seconds=round(time.perf_counter() - started, 1), **_rss_mib(),
+               load_before=round(load_before, 2), load_after=round(os.getloadavg()[0], 2))
     print(json.dumps(out, ensure_ascii=False, default=str))
 
 
@@ -532,7 +534,8 @@ def report(results: dict[str, Any], meta: dict[str, Any]) -> str:
         for fig in res["figures"]:
             lines.append(f"   {fig['name']}: {_fmt(fig)}")
         lines.append(f"   peak RSS {res['peak_rss_mib']:,.0f} MiB (stage process), "
-                     f"{res['children_peak_rss_mib']:,.0f} MiB (largest worker); stage wall time {res['seconds']} s")
+                     f"{res['children_peak_rss_mib']:,.0f} MiB (largest worker); stage wall time {res['seconds']} s; "
+                     f"1-min load average {res.get('load_before', '?')} before, {res.get('load_after', '?')} after")
         if res.get("shape"):
             lines.append(f"   {json.dumps(res['shape'], ensure_ascii=False, default=str)}")
         if res.get("ratio_to_scan") is not None:
