@@ -208,3 +208,28 @@ def test_pdf_pages_as_png(sample, tmp_path):
     pages = render.pdf_to_png(out / "bulletin.pdf", tmp_path / "p", dpi=40)
     assert len(pages) >= 2
     assert all(ink_fraction(p) > 0.01 for p in pages)
+
+
+def test_unchanged_bulletin_is_not_rendered_again(tmp_path):
+    """A rebuild with nothing changed keeps the files (same bytes, same mtimes); a changed or
+    deleted file, or --force, renders again."""
+    from publisher.bulletins.build import build
+    from publisher.ingest.pipeline import ingest
+    from tests.ingest_helpers import make_ws
+
+    ws = make_ws(tmp_path)
+    (ws.inbox / "w.csv").write_text("断面名称,采样时间,pH值,溶解氧(mg/L),氨氮(mg/L),总磷(mg/L)\n"
+                                    "北庙水库,2026-05-08 10:00,7.6,7.9,0.12,0.02\n", encoding="utf-8")
+    ingest(None, ws)
+    first = build("water-sources", "2026-05", ws)
+    stamps = {p: p.stat().st_mtime_ns for p in first.path.rglob("*") if p.is_file()}
+    again = build("water-sources", "2026-05", ws)
+    assert (again.revision, again.changed, again.content_sha256) == (first.revision, False, first.content_sha256)
+    assert {p: p.stat().st_mtime_ns for p in again.path.rglob("*") if p.is_file()} == stamps
+    (first.path / "data.csv").write_bytes(b"tampered")
+    repaired = build("water-sources", "2026-05", ws)
+    assert repaired.content_sha256 == first.content_sha256 and (first.path / "data.csv").read_bytes() != b"tampered"
+    stamps = {p: p.stat().st_mtime_ns for p in first.path.rglob("*") if p.is_file()}
+    forced = build("water-sources", "2026-05", ws, force=True)
+    assert forced.content_sha256 == first.content_sha256 and not forced.changed
+    assert {p: p.stat().st_mtime_ns for p in forced.path.rglob("*") if p.is_file()} != stamps

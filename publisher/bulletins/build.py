@@ -88,20 +88,66 @@ def render_bulletin(bulletin: Bulletin, out: Path) -> dict[str, str]:
     return {str(p.relative_to(out)): _sha256(p) for p in sorted(out.rglob("*")) if p.is_file()}
 
 
+def input_key(bulletin: Bulletin, templates: dict[str, str]) -> str:
+    """A hash of everything rendering reads: figures, tables, chart specs, inputs, standards,
+    templates and the program's version. Equal keys render equal files."""
+    from publisher import charts
+
+    digest = hashlib.sha256()
+    head = {"kind": bulletin.kind, "period": bulletin.period.label, "area": bulletin.area,
+            "title": bulletin.title, "template": bulletin.template,
+            "issued": bulletin.issued.isoformat() if bulletin.issued else None,
+            "context": bulletin.context, "inputs": bulletin.inputs,
+            "standards": _standards_used(bulletin.standards), "templates": templates,
+            "charts": [[spec.name, charts.spec_key(spec)] for spec in bulletin.charts],
+            "generator": f"publisher {__version__}"}
+    digest.update(json.dumps(head, sort_keys=True, ensure_ascii=False, default=str).encode())
+    for name, frame in bulletin.tables.items():
+        digest.update(name.encode() + b"\0" + frame.write_csv().encode() + b"\0")
+        digest.update(json.dumps({c: str(t) for c, t in frame.schema.items()}, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def _unchanged(final: Path, key: str) -> str | None:
+    """The content hash of the bulletin already in `final` when it was rendered from `key` and
+    its files are intact; None when it must be rendered."""
+    try:
+        manifest = json.loads((final / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest.get("input_key") != key:
+        return None
+    files = manifest.get("files") or {}
+    present = {str(p.relative_to(final)) for p in final.rglob("*") if p.is_file()} - {"manifest.json"}
+    if present != set(files) or any(_sha256(final / name) != sha for name, sha in files.items()):
+        return None
+    return manifest.get("content_sha256")
+
+
 def build(kind: str, period: str | Period, workspace: Workspace, area: str | None = None,
-          registry: registry_mod.Registry | None = None) -> Built:
-    """Assemble and render one bulletin; record the build in the ledger."""
+          registry: registry_mod.Registry | None = None, force: bool = False) -> Built:
+    """Assemble and render one bulletin; record the build in the ledger.
+
+    When the output folder already holds this bulletin rendered from the same figures, tables,
+    charts, inputs, standards and templates (its manifest's ``input_key``) with its files intact,
+    nothing is rendered again (``force=True`` renders anyway)."""
     period = Period.parse(period) if isinstance(period, str) else period
     registry = registry or registry_mod.load(workspace.stations)
     bulletin_module = module(kind)
     job = Job(kind=kind, period=period, workspace=workspace, registry=registry, area=area)
     bulletin = bulletin_module.assemble(job)
     final = workspace.output / kind / bulletin.slug
+    templates = {p.name: _sha256(p) for p in sorted(TEMPLATES_DIR.glob("*")) if p.is_file()}
+    key = input_key(bulletin, templates)
+    kept = None if force else _unchanged(final, key)
+    if kept:
+        revision, changed = _record(workspace, kind, period.label, area, kept, final, bulletin.inputs)
+        log.info("bulletin.unchanged kind=%s period=%s area=%s revision=%s", kind, period.label, area, revision)
+        return Built(kind, period.label, area, final, kept, revision, changed)
     staging = final.parent / f".{final.name}.building"
     if staging.exists():
         shutil.rmtree(staging)
     files = render_bulletin(bulletin, staging)
-    templates = {p.name: _sha256(p) for p in sorted(TEMPLATES_DIR.glob("*")) if p.is_file()}
     manifest = {
         "bulletin": f"{kind}/{bulletin.slug}",
         "files": files,
@@ -109,6 +155,7 @@ def build(kind: str, period: str | Period, workspace: Workspace, area: str | Non
         "standards": _standards_used(bulletin.standards),
         "templates": templates,
         "generator": f"publisher {__version__}",
+        "input_key": key,
     }
     content = hashlib.sha256(json.dumps(manifest, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     manifest["content_sha256"] = content

@@ -22,7 +22,8 @@ DEFAULT_KINDS = {
               help="Bulletin kind (repeatable). Default: every kind of the period's cadence.")
 @click.option("--area", default=None, help="The area, for kinds built per area.")
 @click.option("--home", type=click.Path(file_okay=False), default=None, help="Workspace folder.")
-def build(period_text: str, kinds: tuple[str, ...], area: str | None, home: str | None) -> None:
+@click.option("--force", is_flag=True, help="Render again even when nothing the bulletin shows has changed.")
+def build(period_text: str, kinds: tuple[str, ...], area: str | None, home: str | None, force: bool) -> None:
     """Assemble and render bulletins into output/<kind>/<period>/.
 
     \b
@@ -44,6 +45,6 @@ def build(period_text: str, kinds: tuple[str, ...], area: str | None, home: str 
         if period.unit != expected:
             raise click.UsageError(f"{kind} is {cadence}: give a period like "
                                    f"{ {'day': '2026-05-01', 'month': '2026-05', 'quarter': '2026-Q2'}[expected] }")
-        built = build_one(kind, period, ws, area=area)
+        built = build_one(kind, period, ws, area=area, force=force)
         state = "已更新" if built.changed else "无变化"
         click.echo(f"{kind:22} {built.period:10} 第{built.revision}版 {state}  {built.path}")
