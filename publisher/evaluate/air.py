@@ -521,7 +521,7 @@ def _join_flags(day: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
     # the flags of each station-day, in the order of `day` (keys unique on both sides), put beside it
     found = day.select("station_id", "date").join(
         flags.with_columns(pl.col("station_id").cast(day.schema["station_id"])),
-        on=["station_id", "date"], how="left", maintain_order="left")
+        on=["station_id", "date"], how="left", maintain_order="left", nulls_equal=True)  # a row without time too
     return day.with_columns([found.get_column(c).fill_null(False) for c in names])
 
 
