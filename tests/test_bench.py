@@ -156,6 +156,11 @@ def test_daily_values_same_from_a_lazy_scan_and_from_rearranged_rows(tmp_path):
     row = other.filter((pl.col("station_id") == key[0]) & (pl.col("date") == key[1]))
     assert row["hours_so2"][0] == expected.filter((pl.col("station_id") == key[0]) & (pl.col("date") == key[1]))[
         "hours_so2"][0] + (1 if first["so2"][0] is not None else 0)
+    # a row without a time forms its own (null) day, keeping what its "/" list says
+    timeless = eager.head(1).with_columns(pl.lit(None, dtype=eager.schema["time"]).alias("time"),
+                                          pl.lit("o3, so2").alias("not_monitored"))
+    lost = air.daily_values(pl.concat([eager, timeless])).filter(pl.col("date").is_null())
+    assert lost.height == 1 and lost["not_monitored"][0] == "so2,o3"
 
 
 def test_reported_values_are_the_doubles_nearest_their_decimals():
