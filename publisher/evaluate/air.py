@@ -576,17 +576,21 @@ def daily_values(frame: pl.DataFrame | pl.LazyFrame, standard: str = _AUTO) -> p
     _check_versions(day, "gb3095", "date", "gb3095")
     tables = [t for t in _tables("hj633", standard) if t.id in set(day.get_column("standard").unique())] \
         or _tables("hj633", standard)[:1]
+    largest = day.select(pl.max_horizontal([pl.col(f"_o3h{h}").abs().max() for h in range(1, last + 1)])).item()
     # the day's GB 3095 validity counts as columns, so the expressions below refer to them cheaply
-    day = day.with_columns(_gb_value("gb3095", "daily_min_hours", standard).alias("_min_hours"),
-                           _gb_value("gb3095", "o3_8h_window_hours", standard).alias("_win"),
-                           _gb_value("gb3095", "o3_8h_min_hours", standard).alias("_win_min"),
-                           _limit_expr(pl.col("date"), "gb3095", "o3", "daily_max_8h", standard).alias("_o3_limit"))
-    day = _o3_8h(day, first, last)
+    day = day.with_columns(
+        _gb_value("gb3095", "daily_min_hours", standard).alias("_min_hours"),
+        _gb_value("gb3095", "o3_8h_window_hours", standard).alias("_win"),
+        _gb_value("gb3095", "o3_8h_min_hours", standard).alias("_win_min"),
+        _limit_expr(pl.col("date"), "gb3095", "o3", "daily_max_8h", standard).alias("_o3_limit"))
+    day = _o3_8h(day, first, last, each_window=largest is not None and largest >= 2 ** 41)
     # each HJ 633 table's days apart (the data are split by date once), so no expression below is
-    # evaluated under a table that does not judge the row
+    # evaluated under a table that does not judge the row; one lazy plan per version, collected
+    # together, whose steps run in parallel over chunks of the station-days
     keys = ["station_id", "date"]
-    parts = [_station_day_values(sub, table_set, o3_rule, o3_1h_rule, keys) for sub, table_set in _by_version(day, tables)]
-    return _sort_by_id_and_date(parts[0] if len(parts) == 1 else pl.concat(parts), *keys)
+    parts = [_station_day_values(sub, table_set, o3_rule, o3_1h_rule, keys)
+             for sub, table_set in _by_version(day, tables, day.lazy())]
+    return _sort_by_id_and_date((parts[0] if len(parts) == 1 else pl.concat(parts)).collect(), *keys)
 
 
 def _sort_by_id_and_date(frame: pl.DataFrame, id_col: str, date_col: str) -> pl.DataFrame:
@@ -601,21 +605,26 @@ def _sort_by_id_and_date(frame: pl.DataFrame, id_col: str, date_col: str) -> pl.
     return frame.sort(rank * 2 ** 32 + day)
 
 
-def _by_version(day: pl.DataFrame, tables: list[standards.Standard]) -> list[tuple[pl.DataFrame, list[standards.Standard]]]:
+def _by_version(day: pl.DataFrame, tables: list[standards.Standard], rows: Any = None) -> list[tuple[Any, list[standards.Standard]]]:
     """The rows of `day` judged by each table of `tables` (column ``standard``), each with its table;
-    rows of no listed table (a null day) go together with every table, as before the split."""
+    rows of no listed table (a null day) go together with every table, as before the split. `rows`
+    (default `day`) is what is split: `day` itself or a lazy frame of the same rows."""
+    rows = day if rows is None else rows
     if len(tables) == 1:
-        return [(day, tables)]
+        return [(rows, tables)]
     ids = [t.id for t in tables]
-    out = [(day.filter(pl.col("standard") == t.id), [t]) for t in tables]
-    rest = day.filter(~pl.col("standard").is_in(ids) | pl.col("standard").is_null())
-    return [(sub, ts) for sub, ts in out if sub.height] + ([(rest, tables)] if rest.height else []) \
-        or [(day, tables[:1])]
+    present = set(day.get_column("standard").drop_nulls().unique())
+    out = [(rows.filter(pl.col("standard") == t.id), [t]) for t in tables if t.id in present]
+    rest = ~pl.col("standard").is_in(ids) | pl.col("standard").is_null()
+    if day.select(rest.any()).item():
+        out.append((rows.filter(rest), tables))
+    return out or [(rows, tables[:1])]
 
 
-def _o3_8h(day: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
+def _o3_8h(day: Any, first: int, last: int, each_window: bool = False) -> Any:
     """``_o3_8h_max`` (largest valid 8-h mean, integer µg/m³) and ``o3_8h_windows`` (valid windows) from
-    the hourly O3 columns ``_o3h1..`` (milli-units) and the validity columns ``_win``, ``_win_min``."""
+    the hourly O3 columns ``_o3h1..`` (milli-units) and the validity columns ``_win``, ``_win_min``
+    (eager or lazy). `each_window`: round every window (needed once an hourly value reaches 2^41)."""
     # O3 8-h windows ending at hour t of the day: hours t-7 .. t (window length from the table: 8).
     # Sums and counts come from running sums over the hours (window = C[t] - C[t-8]), so the rounding
     # below works on plain columns.
@@ -634,9 +643,7 @@ def _o3_8h(day: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
     win, win_min = pl.col("_win"), pl.col("_win_min")
     valid = {t: (pl.col(f"_wn{t}") >= win_min) & (win == window_hours) & (pl.col(f"_wn{t}") > 0) for t in starts}
     count = pl.sum_horizontal([valid[t].cast(pl.Int64) for t in starts]).alias("o3_8h_windows")
-    bound = 2 ** 41  # milli-units; see below
-    small = day.select(pl.max_horizontal([c.abs().max() for c in hours])).item()
-    if small is None or small < bound:
+    if not each_window:
         # Rounding is monotone, so the largest rounded mean is the rounded largest mean: the largest
         # window is found on float means, and only its exact sum and count are rounded. Two different
         # means of at most 8 values differ by at least 1/64 milli-unit, which float division keeps
@@ -658,7 +665,7 @@ def _o3_8h(day: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
     # the hourly and per-window columns are spent: later filters and sorts need not carry them
     spent = {"_cs", "_cn", "_wfmax", "_wsmax", "_wnmax", *(f"_o3h{h}" for h in range(1, last + 1)),
              *(f"_{k}{t}" for k in ("ws", "wn", "w", "wf") for t in starts)}
-    return day.drop([c for c in day.columns if c in spent])
+    return day.drop([c for c in day.collect_schema().names() if c in spent])
 
 
 def _station_day_values(day: pl.DataFrame, tables: list[standards.Standard], o3_rule: standards.Standard,
@@ -731,11 +738,12 @@ def _daily_indices(day: pl.DataFrame, tables: list[standards.Standard], decimals
         day = day.with_columns(stage)
     if not exceeding:
         day = day.with_columns(pl.lit(None, dtype=pl.String).alias("exceeding_pollutants"))
-    hours = [c for c in day.columns if c.startswith("hours_") or c == "o3_8h_windows"]
+    names = day.collect_schema().names()
+    hours = [c for c in names if c.startswith("hours_") or c == "o3_8h_windows"]
     order = (keys + ["aqi", "level", "category", "color", "primary_pollutant", "exceeding_pollutants", "valid",
                      "invalid", "not_monitored", *DAILY_INDICATORS, *[f"iaqi_{c}" for c in DAILY_INDICATORS],
                      *hours, "standard", "gb3095"])
-    extra = [c for c in day.columns if c in ("stations",)]
+    extra = [c for c in names if c in ("stations",)]
     out = day.select(order[:len(keys)] + extra + order[len(keys):])
     return out.sort(keys) if sort else out
 
