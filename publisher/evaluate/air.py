@@ -509,7 +509,7 @@ def _nm_flags(lf: pl.LazyFrame) -> pl.LazyFrame:
     listed = pl.concat_str([pl.lit(","), pl.col("not_monitored").cast(pl.String)
                             .str.replace_all(" ", "", literal=True), pl.lit(",")])
     return (lf.select("station_id", "time", "not_monitored")
-            .filter(pl.col("not_monitored").is_not_null())
+            .filter(pl.col("not_monitored").cast(pl.String).str.len_bytes() > 0)  # "" lists nothing either
             .group_by("station_id", date)
             .agg([listed.str.contains(f",{p},", literal=True).any().alias(f"_nm_{p}") for p in POLLUTANTS]))
 
