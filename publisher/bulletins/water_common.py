@@ -60,6 +60,18 @@ def page_head(region: str, period: Period, title_zh: str) -> dict[str, Any]:
     }
 
 
+def class_shares_chart(summary: dict[str, Any], title: str, noun: str) -> tuple[Any, dict[str, Any]]:
+    """The class-shares chart spec and its page entry for the monitored stations of `summary`
+    (`noun`: 断面, 水源 …); stations not monitored are said in the caption."""
+    from publisher.charts import ChartSpec
+
+    spec = ChartSpec("class_shares", "water_class_shares", {"counts": summary["class_counts"], "unit": "个"})
+    missing = f"；{summary['n_missing']}个未监测的{noun}不计入" if summary["n_missing"] else ""
+    entry = {"name": "class_shares", "title": title,
+             "caption": f"{summary['n_monitored']}个监测{noun}按水质类别统计的个数和比例{missing}。"}
+    return spec, entry
+
+
 def month_periods(first: dt.date, last: dt.date) -> list[Period]:
     """The months from the month of `first` to the month of `last`, in order."""
     months = []

@@ -487,10 +487,9 @@ def _charts(period: Period, sections: list, lakes: list, values: pl.DataFrame, e
     s = cur["summary"]
     by_id = cur["by_id"]
     if s["n_monitored"]:
-        specs.append(ChartSpec("class_shares", "water_class_shares", {"counts": s["class_counts"], "unit": "个"}))
-        entries.append({"name": "class_shares", "title": f"{period.label_zh}河流断面水质类别构成",
-                        "caption": f"{s['n_monitored']}个监测断面按水质类别统计的个数和比例"
-                                   + (f"；{s['n_missing']}个未监测的断面不计入" if s["n_missing"] else "") + "。"})
+        spec, entry = wc.class_shares_chart(s, f"{period.label_zh}河流断面水质类别构成", "断面")
+        specs.append(spec)
+        entries.append(entry)
         frame = [{"section": x.name, "class": by_id[x.id]["water_class"], "target": x.target_class}
                  for x in sections]
         specs.append(ChartSpec("vs_target", "water_sections_vs_target", {"frame": frame}))

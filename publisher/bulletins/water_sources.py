@@ -414,11 +414,9 @@ def _charts(job: Job, scope: Scope, period: Period, stations: list, meta: pl.Dat
     rows = current["rows"]
     summary = current["summary"]
     if summary["n_monitored"]:
-        specs.append(ChartSpec("class_shares", "water_class_shares", {"counts": summary["class_counts"], "unit": "个"}))
-        entries.append({"name": "class_shares", "title": f"{period.label_zh}水源水质类别构成",
-                        "caption": f"{summary['n_monitored']}个监测水源按水质类别统计的个数和比例"
-                                   + (f"；{summary['n_missing']}个未监测的水源不计入" if summary["n_missing"] else "")
-                                   + "。"})
+        spec, entry = wc.class_shares_chart(summary, f"{period.label_zh}水源水质类别构成", "水源")
+        specs.append(spec)
+        entries.append(entry)
         frame = [{"section": r["name"], "class": r["water_class"], "target": r["target"]} for r in rows]
         specs.append(ChartSpec("vs_target", "water_sections_vs_target", {"frame": frame}))
         entries.append({"name": "vs_target", "title": f"{period.label_zh}各水源水质类别与水质目标",
