@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -506,6 +507,21 @@ class Store:
         if not rows:
             raise StoreError(f"没有编号为 {ingest_id} 的入库记录 (no_ingest)")
         return rows[0]
+
+    def state_key(self) -> str:
+        """A hash of what the store holds: every file, ingest and part the ledger records. Stored
+        values change only through a recorded ingest, so an equal key means equal data to read."""
+        digest = hashlib.sha256()
+        if self.exists():
+            with self.connect() as conn:
+                for sql in ("SELECT sha256, name, size, kind, encoding, sheets, archive_path FROM files ORDER BY sha256",
+                            "SELECT id, sha256, kind, rows, stations, t_min, t_max, superseded, warnings "
+                            "FROM ingests ORDER BY id",
+                            "SELECT ingest_id, kind, year, month, path, rows FROM parts ORDER BY ingest_id, path"):
+                    digest.update(sql.encode())
+                    for row in conn.execute(sql):
+                        digest.update(json.dumps(tuple(row), ensure_ascii=False).encode() + b"\n")
+        return digest.hexdigest()
 
     def latest_times(self, kind: str) -> pl.DataFrame:
         """``station_id, latest`` — the newest time stored per station (from the parts' data)."""

@@ -233,3 +233,41 @@ def test_unchanged_bulletin_is_not_rendered_again(tmp_path):
     forced = build("water-sources", "2026-05", ws, force=True)
     assert forced.content_sha256 == first.content_sha256 and not forced.changed
     assert {p: p.stat().st_mtime_ns for p in forced.path.rglob("*") if p.is_file()} != stamps
+
+
+def test_unchanged_sources_are_not_assembled_again(tmp_path, caplog):
+    """With the same registry, store ledger, dust flags, templates and program, a rebuild keeps the
+    bulletin without assembling it; any new ingest makes it assemble again, and a change of the
+    month's data gives a new revision."""
+    from publisher.bulletins.build import build
+    from publisher.ingest.pipeline import ingest
+    from tests.ingest_helpers import make_ws
+
+    def kept_by() -> list[str]:
+        return [r.getMessage().rsplit("by=", 1)[1] for r in caplog.records
+                if r.getMessage().startswith("bulletin.unchanged")]
+
+    header = "断面名称,采样时间,pH值,溶解氧(mg/L),氨氮(mg/L),总磷(mg/L)\n"
+    ws = make_ws(tmp_path)
+    (ws.inbox / "may.csv").write_text(header + "北庙水库,2026-05-08 10:00,7.6,7.9,0.12,0.02\n", encoding="utf-8")
+    ingest(None, ws)
+    caplog.set_level(logging.INFO, logger="publisher.bulletins.build")
+    first = build("water-sources", "2026-05", ws)
+    again = build("water-sources", "2026-05", ws)
+    assert kept_by() == ["sources"] and again.content_sha256 == first.content_sha256
+    caplog.clear()
+    (ws.inbox / "july.csv").write_text(header + "北庙水库,2026-07-09 10:00,7.5,8.1,0.10,0.02\n", encoding="utf-8")
+    ingest(None, ws)
+    after_other_month = build("water-sources", "2026-05", ws)
+    assert kept_by() == ["figures"]  # assembled again: the store changed; its figures had not
+    assert after_other_month.revision == first.revision
+    caplog.clear()
+    (ws.inbox / "may-fix.csv").write_text(header + "北庙水库,2026-05-08 10:00,7.6,7.9,1.62,0.02\n", encoding="utf-8")
+    ingest(None, ws)
+    corrected = build("water-sources", "2026-05", ws)
+    assert kept_by() == [] and corrected.changed and corrected.revision == first.revision + 1
+    assert "氨氮（" in (corrected.path / "data.csv").read_text(encoding="utf-8-sig")  # 1.62 mg/L exceeds Ⅲ
+    caplog.clear()
+    (corrected.path / "data.csv").write_bytes(b"tampered")  # the note alone never keeps a damaged folder
+    repaired = build("water-sources", "2026-05", ws)
+    assert kept_by() == [] and repaired.content_sha256 == corrected.content_sha256

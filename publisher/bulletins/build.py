@@ -8,6 +8,7 @@ reader never sees a half-written bulletin. Rebuilding with unchanged inputs give
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -20,7 +21,7 @@ from publisher import __version__, render, standards
 from publisher import registry as registry_mod
 from publisher.bulletins import module
 from publisher.bulletins.base import Bulletin, Job
-from publisher.paths import TEMPLATES_DIR, Workspace
+from publisher.paths import PACKAGE_DIR, TEMPLATES_DIR, Workspace
 from publisher.periods import Period
 
 log = logging.getLogger(__name__)
@@ -108,42 +109,113 @@ def input_key(bulletin: Bulletin, templates: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _unchanged(final: Path, key: str) -> str | None:
-    """The content hash of the bulletin already in `final` when it was rendered from `key` and
-    its files are intact; None when it must be rendered."""
+@functools.lru_cache(maxsize=1)
+def _program_key() -> str:
+    """A hash of the program: its version, every source file and every standards table it ships."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".csv", ".json"):
+            digest.update(str(path.relative_to(PACKAGE_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def source_key(job: Job, templates: dict[str, str]) -> str:
+    """A hash of everything assembling reads: the kind, period and area, the registry, the store's
+    ledger (files, ingests, parts), the workspace's sand-dust flags, the templates and the program.
+    Equal keys assemble equal bulletins, so a bulletin whose manifest carries this key and whose files
+    are intact need not be assembled again."""
+    from publisher.bulletins.air_common import DUST_FILE
+    from publisher.store import Store
+
+    reg = job.registry
+    dust = job.workspace.home / DUST_FILE
+    head = {"kind": job.kind, "period": job.period.label, "area": job.area,
+            "registry": hashlib.sha256(repr((reg.region, reg.areas, reg.stations)).encode()).hexdigest(),
+            "store": Store(job.workspace).state_key(),
+            "dust": _sha256(dust) if dust.is_file() else None,
+            "templates": templates, "program": _program_key()}
+    return hashlib.sha256(json.dumps(head, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _kept(final: Path, name: str, key: str | None = None) -> dict[str, Any] | None:
+    """The manifest of the bulletin `name` already in `final` when its files are intact (and, given
+    `key`, it was rendered from that ``input_key``); None when it must be built again."""
     try:
         manifest = json.loads((final / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if manifest.get("input_key") != key:
+    if (key is not None and manifest.get("input_key") != key) or manifest.get("bulletin") != name \
+            or not manifest.get("content_sha256"):
         return None
     files = manifest.get("files") or {}
     present = {str(p.relative_to(final)) for p in final.rglob("*") if p.is_file()} - {"manifest.json"}
     if present != set(files) or any(_sha256(final / name) != sha for name, sha in files.items()):
         return None
-    return manifest.get("content_sha256")
+    return manifest
+
+
+def _source_note(workspace: Workspace, final: Path) -> Path:
+    """Where the source key of the bulletin in `final` is noted: the workspace's cache, not the
+    bulletin's folder, whose files are exactly what the manifest lists."""
+    name = hashlib.sha256(str(final.resolve()).encode()).hexdigest()[:32]
+    return workspace.home / "cache" / "bulletins" / f"{name}.json"
+
+
+def _noted(workspace: Workspace, final: Path, sources: str) -> str | None:
+    """The content hash noted for the bulletin in `final` when it was built from `sources`."""
+    try:
+        note = json.loads(_source_note(workspace, final).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if note.get("source_key") != sources or note.get("folder") != str(final.resolve()):
+        return None
+    return note.get("content_sha256")
+
+
+def _note_sources(workspace: Workspace, final: Path, sources: str, content: str) -> None:
+    path = _source_note(workspace, final)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        render.write_json({"folder": str(final.resolve()), "source_key": sources, "content_sha256": content}, path)
+    except OSError as exc:  # a cache: building goes on without it
+        log.warning("bulletin.source_note_failed path=%s error=%s", path, exc)
 
 
 def build(kind: str, period: str | Period, workspace: Workspace, area: str | None = None,
           registry: registry_mod.Registry | None = None, force: bool = False) -> Built:
     """Assemble and render one bulletin; record the build in the ledger.
 
-    When the output folder already holds this bulletin rendered from the same figures, tables,
-    charts, inputs, standards and templates (its manifest's ``input_key``) with its files intact,
-    nothing is rendered again (``force=True`` renders anyway)."""
+    Nothing is assembled again when the workspace's cache notes that the bulletin in the output folder
+    was built from the same sources (:func:`source_key`: registry, store ledger, dust flags, templates,
+    program) and its files are intact; nothing is rendered again when the output folder holds this
+    bulletin rendered from the same figures, tables, charts, inputs, standards and templates (its
+    manifest's ``input_key``) with its files intact. ``force=True`` assembles and renders anyway."""
     period = Period.parse(period) if isinstance(period, str) else period
     registry = registry or registry_mod.load(workspace.stations)
     bulletin_module = module(kind)
     job = Job(kind=kind, period=period, workspace=workspace, registry=registry, area=area)
-    bulletin = bulletin_module.assemble(job)
-    final = workspace.output / kind / bulletin.slug
     templates = {p.name: _sha256(p) for p in sorted(TEMPLATES_DIR.glob("*")) if p.is_file()}
-    key = input_key(bulletin, templates)
-    kept = None if force else _unchanged(final, key)
-    if kept:
-        revision, changed = _record(workspace, kind, period.label, area, kept, final, bulletin.inputs)
-        log.info("bulletin.unchanged kind=%s period=%s area=%s revision=%s", kind, period.label, area, revision)
-        return Built(kind, period.label, area, final, kept, revision, changed)
+    sources = source_key(job, templates)
+    slug = period.label if not area else f"{period.label}/{area}"
+    final = workspace.output / kind / slug
+    noted = None if force else _noted(workspace, final, sources)
+    kept = _kept(final, f"{kind}/{slug}") if noted else None
+    if kept is not None and kept["content_sha256"] != noted:
+        kept = None
+    by = "sources"
+    if kept is None:
+        by = "figures"
+        bulletin = bulletin_module.assemble(job)
+        final = workspace.output / kind / bulletin.slug
+        key = input_key(bulletin, templates)
+        kept = None if force else _kept(final, f"{kind}/{bulletin.slug}", key)
+    if kept is not None:
+        content = kept["content_sha256"]
+        _note_sources(workspace, final, sources, content)
+        revision, changed = _record(workspace, kind, period.label, area, content, final, kept.get("inputs"))
+        log.info("bulletin.unchanged kind=%s period=%s area=%s revision=%s by=%s", kind, period.label, area,
+                 revision, by)
+        return Built(kind, period.label, area, final, content, revision, changed)
     staging = final.parent / f".{final.name}.building"
     if staging.exists():
         shutil.rmtree(staging)
@@ -163,6 +235,7 @@ def build(kind: str, period: str | Period, workspace: Workspace, area: str | Non
     if final.exists():
         shutil.rmtree(final)
     staging.rename(final)
+    _note_sources(workspace, final, sources, content)
     revision, changed = _record(workspace, kind, period.label, area, content, final, bulletin.inputs)
     log.info("bulletin.built kind=%s period=%s area=%s revision=%s changed=%s",
              kind, period.label, area, revision, changed)
