@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,11 +126,28 @@ class Registry:
     stations: tuple[Station, ...]
     path: Path
 
-    def get(self, station_id: str) -> Station:
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Station]:
+        found: dict[str, Station] = {}
         for station in self.stations:
-            if station.id == station_id:
-                return station
-        raise KeyError(station_id)
+            found.setdefault(station.id, station)
+        return found
+
+    @functools.cached_property
+    def _by_text(self) -> dict[str, Station]:
+        """Each id, code and name → the first station (in file order) that has it."""
+        found: dict[str, Station] = {}
+        for station in self.stations:
+            for text in (station.id, station.code, station.name):
+                if text is not None:
+                    found.setdefault(text, station)
+        return found
+
+    def get(self, station_id: str) -> Station:
+        try:
+            return self._by_id[station_id]
+        except KeyError:
+            raise KeyError(station_id) from None
 
     def by_kind(self, *kinds: str) -> list[Station]:
         return [s for s in self.stations if s.kind in kinds]
@@ -142,11 +160,7 @@ class Registry:
 
     def resolve(self, text: str) -> Station | None:
         """The station whose id, code or name is exactly `text` (names are unique per registry)."""
-        text = text.strip()
-        for station in self.stations:
-            if text in (station.id, station.code, station.name):
-                return station
-        return None
+        return self._by_text.get(text.strip())
 
     def suggest(self, text: str) -> str | None:
         """The closest id or name to `text`, for "did you mean" messages."""

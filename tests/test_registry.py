@@ -192,3 +192,20 @@ def test_frame_and_suggest(reg):
     assert frame.height == len(reg.stations)
     assert {"id", "name", "kind", "x_items", "sample_fields"} <= set(frame.columns)
     assert reg.suggest("北庙水") == "北庙水库"
+
+
+def test_resolve_and_get_by_id_code_or_name_at_national_size(tmp_path):
+    """Lookups go through an index: every station of a large registry resolves by id, code and name
+    (spaces around ignored) to itself, unknown texts to None, and an unknown id raises KeyError."""
+    from publisher import registry as registry_mod
+
+    rows = [f"      - {{id: air-{i:04d}, code: '{i:04d}A', name: 监测站{i:04d}, kind: air_station, city: 甲市, "
+            f"area: 乙县, cadence: hourly, unit: 站}}" for i in range(3000)]
+    reg = registry_mod.load(write(tmp_path, GOOD_HEAD + "\n".join(rows) + "\n"))
+    assert len(reg.stations) == 3000
+    for station in reg.stations[::97]:
+        assert reg.resolve(station.id) is reg.resolve(f" {station.code} ") is reg.resolve(station.name) is station
+        assert reg.get(station.id) is station
+    assert reg.resolve("3000A") is None
+    with pytest.raises(KeyError):
+        reg.get("air-3000")

@@ -314,19 +314,22 @@ def _resolve(frame: pl.DataFrame, findings: Findings, options: Options, kind: st
     if registry is None:
         return pl.col("station_raw")
     mapping: dict[str, str] = {}
+    wanted = AIR_KIND if kind == "air" else WATER_KIND
+
+    def rows(text: str) -> pl.DataFrame:  # the rows to name in a finding (only ever for a problem)
+        return frame.filter(pl.col("station_raw") == text).unique("_row", maintain_order=True)
+
     for text in frame.get_column("station_raw").unique(maintain_order=True).to_list():
         station = registry.resolve(text)
-        rows = frame.filter(pl.col("station_raw") == text).unique("_row", maintain_order=True)
         if station is None:
             hint = registry.suggest(text)
             detail = f"，是否应为“{hint}”？" if hint else ""
             code = "unknown_station" if options.unknown_stations == "error" else "unknown_station_kept"
-            _report(findings, code, rows, sheet, column=column, value_col="station_raw", detail=detail, limit=3)
+            _report(findings, code, rows(text), sheet, column=column, value_col="station_raw", detail=detail, limit=3)
             mapping[text] = text
             continue
-        wanted = AIR_KIND if kind == "air" else WATER_KIND
         if station.kind not in wanted:
-            _report(findings, "wrong_station_kind", rows, sheet, column=column, value_col="station_raw",
+            _report(findings, "wrong_station_kind", rows(text), sheet, column=column, value_col="station_raw",
                     detail=f"{station.kind_zh}（{station.id}）", limit=3)
         mapping[text] = station.id
     return pl.col("station_raw").replace_strict(mapping, return_dtype=pl.String)
