@@ -63,7 +63,12 @@ class Bulletin:
     @property
     def slug(self) -> str:
         """The output folder below output/<kind>/: the period, plus the area for per-area kinds."""
-        return self.period.label if not self.area else f"{self.period.label}/{self.area}"
+        return slug(self.period, self.area)
+
+
+def slug(period: Period, area: str | None = None) -> str:
+    """A bulletin's folder below output/<kind>/: the period, plus the area for per-area kinds."""
+    return period.label if not area else f"{period.label}/{area}"
 
 
 def jsonable(value: Any, sep: str = "T") -> Any:

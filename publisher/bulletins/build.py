@@ -20,7 +20,7 @@ from typing import Any
 from publisher import __version__, render, standards
 from publisher import registry as registry_mod
 from publisher.bulletins import module
-from publisher.bulletins.base import Bulletin, Job
+from publisher.bulletins.base import Bulletin, Job, slug
 from publisher.paths import PACKAGE_DIR, TEMPLATES_DIR, Workspace
 from publisher.periods import Period
 
@@ -122,8 +122,8 @@ def _program_key() -> str:
 def source_key(job: Job, templates: dict[str, str]) -> str:
     """A hash of everything assembling reads: the kind, period and area, the registry, the store's
     ledger (files, ingests, parts), the workspace's sand-dust flags, the templates and the program.
-    Equal keys assemble equal bulletins, so a bulletin whose manifest carries this key and whose files
-    are intact need not be assembled again."""
+    Equal keys assemble equal bulletins, so a bulletin built from this key (as noted in the
+    workspace's cache) whose files are intact need not be assembled again."""
     from publisher.bulletins.air_common import DUST_FILE
     from publisher.store import Store
 
@@ -196,10 +196,9 @@ def build(kind: str, period: str | Period, workspace: Workspace, area: str | Non
     job = Job(kind=kind, period=period, workspace=workspace, registry=registry, area=area)
     templates = {p.name: _sha256(p) for p in sorted(TEMPLATES_DIR.glob("*")) if p.is_file()}
     sources = source_key(job, templates)
-    slug = period.label if not area else f"{period.label}/{area}"
-    final = workspace.output / kind / slug
+    final = workspace.output / kind / slug(period, area)
     noted = None if force else _noted(workspace, final, sources)
-    kept = _kept(final, f"{kind}/{slug}") if noted else None
+    kept = _kept(final, f"{kind}/{slug(period, area)}") if noted else None
     if kept is not None and kept["content_sha256"] != noted:
         kept = None
     by = "sources"
