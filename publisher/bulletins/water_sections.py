@@ -150,9 +150,11 @@ def _snapshot(period: Period, sections: list, lakes: list, meta: pl.DataFrame, v
         }
 
     sec_meta = meta.filter(pl.col("station_id").is_in(sec_ids))
-    overall = _groups(sec_values, sec_meta, SCOPE)
-    rivers = _groups(sec_values, sec_meta, "river")
-    basins = _groups(sec_values, sec_meta, "basin")
+    # the sections' evaluation of this month, reused by the river, basin and whole-city summaries
+    sec_evaluated = evaluated.filter((pl.col("sampled_at") == start) & pl.col("station_id").is_in(sec_ids))
+    overall = _groups(sec_values, sec_meta, SCOPE, sec_evaluated)
+    rivers = _groups(sec_values, sec_meta, "river", sec_evaluated)
+    basins = _groups(sec_values, sec_meta, "basin", sec_evaluated)
 
     classes = [r["water_class"] for r in by_id.values() if not r["missing"]]
     compliant = [r["compliant"] for r in by_id.values() if not r["missing"] and r["compliant"] is not None]
@@ -227,11 +229,13 @@ def _good_classes(day: dt.date) -> set[int]:
     return {int(c) for c in wc.eval_rules(day)["status"]["good_group"]}
 
 
-def _groups(sec_values: pl.DataFrame, sec_meta: pl.DataFrame, by: str) -> list[dict[str, Any]]:
-    """River / basin / whole-city status from :func:`water.river_summary`, as plain rows."""
+def _groups(sec_values: pl.DataFrame, sec_meta: pl.DataFrame, by: str,
+            sec_evaluated: pl.DataFrame) -> list[dict[str, Any]]:
+    """River / basin / whole-city status from :func:`water.river_summary`, as plain rows (`sec_evaluated`: the
+    sections' evaluation of these values, not computed again)."""
     if sec_values.height == 0:
         return []
-    frame = water.river_summary(sec_values, sec_meta, by=by)
+    frame = water.river_summary(sec_values, sec_meta, by=by, sections=sec_evaluated)
     order = {name: i for i, name in enumerate(dict.fromkeys(sec_meta[by].to_list()))}
     frame = frame.sort(pl.col(by).replace_strict(order, default=len(order), return_dtype=pl.Int64))
     basin_of = dict(zip(sec_meta["river"].to_list(), sec_meta["basin"].to_list()))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import weakref
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from typing import Any, Iterable
@@ -62,17 +63,6 @@ def catalogue() -> dict[str, dict[str, Any]]:
 def item_name(code: str) -> str:
     """The Chinese name reports print for an item code (the code itself when unknown)."""
     return catalogue().get(code, {}).get("name_zh", code)
-
-
-def _order(code: str) -> int:
-    codes = list(catalogue())
-    return codes.index(code) if code in codes else len(codes)
-
-
-def _order_expr(item: pl.Expr) -> pl.Expr:
-    """:func:`_order` of an item column, vectorised (catalogue position; unknown items last)."""
-    codes = list(catalogue())
-    return item.replace_strict({c: i for i, c in enumerate(codes)}, default=len(codes), return_dtype=pl.Int64)
 
 
 # --------------------------------------------------------------------------------------------- display
@@ -223,27 +213,171 @@ def _limits_frame(std_ids: tuple[str, ...]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def _with_std_ids(frame: pl.DataFrame) -> pl.DataFrame:
-    """Attach ``std_id`` (GB 3838 or GB/T 14848 in force on the sampling day, by water-body type)."""
-    days = frame.select(pl.col("sampled_at").dt.date().unique().alias("day"))["day"].to_list()
-    mapping = []
-    for day in days:
-        mapping.append({"day": day, "surface": _table_id("gb3838", day), "ground": _table_id("gb14848", day)})
-    map_frame = pl.DataFrame(mapping, schema={"day": pl.Date, "surface": pl.String, "ground": pl.String})
-    return (
-        frame.with_columns(pl.col("sampled_at").dt.date().alias("day"))
-        .join(map_frame, on="day", how="left")
-        .with_columns(
-            pl.when(pl.col("waterbody_type") == "groundwater").then(pl.col("ground"))
-            .otherwise(pl.col("surface")).alias("std_id")
-        )
-        .drop("day", "surface", "ground")
-    )
-
-
 def normalize_waterbody(expr: pl.Expr) -> pl.Expr:
     """Map ``河流 / 湖库 / 地下水`` (and English) to ``river / lake / groundwater``; unknown -> null."""
     return expr.str.strip_chars().replace_strict(WATERBODY_TYPES, default=None, return_dtype=pl.String)
+
+
+# --------------------------------------------------------------------------------------------- codes
+# The long frame (one row per station, period and item: a million rows for the country's sections over a year)
+# is neither joined nor grouped on its text columns. Items, water-body types, sampling times and (station, time)
+# groups become small integer codes, and whatever depends only on codes (limits, item sets, target class) is
+# looked up by position in tables of a few thousand rows.
+_WB_CODE = {"river": 0, "lake": 1, "groundwater": 2}          # 3: any other type, or none
+_WB_NAMES = ["river", "lake", "groundwater", None]
+_GROUND = _WB_CODE["groundwater"]
+_TABLE_NAMES = ["gb3838_t1", "gb3838_t2", "gb3838_t3", "gb14848"]
+_TABLE_CODE = {t: i for i, t in enumerate(_TABLE_NAMES)}
+_CLASS_TABLE_CODES = [_TABLE_CODE[t] for t in CLASS_TABLES]
+_SINGLE_TABLE_CODES = [_TABLE_CODE[t] for t in SINGLE_TABLES.values()]
+_DIRECTION_CODE = {"max": 0, "min": 1, "range": 2, "single": 3}
+_LIMIT_COLS = ["table", "direction", "worst", "single_limit", "class1_only_below_dl",
+               *[f"{p}{k}" for k in range(1, 6) for p in ("lo", "hi")]]
+
+
+def _item_codes(items: pl.Series) -> tuple[pl.Series, list[str | None]]:
+    """Codes of an item column and the item of each code: catalogued items first, at their catalogue position
+    (so a code below ``len(catalogue())`` is also the catalogue order), then unknown items, then null."""
+    vocab: list[str | None] = list(catalogue())
+    index = {c: i for i, c in enumerate(vocab)}
+    codes = items.replace_strict(index, default=None, return_dtype=pl.UInt32)
+    if codes.null_count() > items.null_count():
+        unknown = items.filter(codes.is_null() & items.is_not_null()).unique().sort().to_list()
+        vocab.extend(unknown)
+        index = {c: i for i, c in enumerate(vocab)}
+        codes = items.replace_strict(index, default=None, return_dtype=pl.UInt32)
+    if items.null_count():
+        codes = codes.fill_null(len(vocab))
+        vocab.append(None)
+    return codes, vocab
+
+
+def _run_starts(rid: pl.Series) -> pl.Series:
+    """Row index of the first row of each run, from run ids (``rle_id``)."""
+    return (rid != rid.shift(1)).fill_null(True).arg_true()
+
+
+def _mapped(series: pl.Series, fn: Any) -> pl.Series:
+    """`fn` (an elementwise Series -> Series) of `series`, computed on the first value of each run of equal
+    consecutive values only and spread back (a water-body type costs a comparison per row)."""
+    rid = series.rle_id()
+    return fn(series.gather(_run_starts(rid))).gather(rid)
+
+
+def _groups(frame: pl.DataFrame, keys: list[str]) -> tuple[pl.Series, pl.DataFrame, pl.Series]:
+    """Number the distinct values of `keys` in order of first appearance (nulls equal), as
+    ``group_by(keys, maintain_order=True)`` orders its groups.
+
+    Returns the code of each row (UInt32), the keys of each code and the first row of each code. Runs of equal
+    consecutive keys are found by comparing neighbours; only the first rows of the runs are hashed, and only
+    when some group is split over several runs.
+    """
+    if frame.height == 0:
+        return pl.Series([], dtype=pl.UInt32), frame.select(keys), pl.Series([], dtype=pl.UInt32)
+    key = pl.struct(keys) if len(keys) > 1 else pl.col(keys[0])
+    rid = frame.select(key.rle_id()).to_series()
+    starts = _run_starts(rid)
+    heads = frame.select(keys).gather(starts)
+    if not heads.is_duplicated().any():
+        return rid, heads, starts
+    runs = heads.with_row_index("_run")
+    firsts = runs.unique(keys, keep="first", maintain_order=True).with_row_index("_g")
+    run_group = runs.join(firsts.select(*keys, "_g"), on=keys, how="left", nulls_equal=True,
+                          maintain_order="left").get_column("_g")
+    return run_group.gather(rid), firsts.select(keys), starts.gather(firsts.get_column("_run"))
+
+
+def _wb_codes(types: pl.Series, normalise: bool) -> pl.Series:
+    """Water-body type codes (``_WB_CODE``; 3 for any other or none) of a column, after
+    :func:`normalize_waterbody` when `normalise`."""
+    def code(heads: pl.Series) -> pl.Series:
+        frame = heads.to_frame("w")
+        if normalise:
+            frame = frame.select(normalize_waterbody(pl.col("w")))
+        return frame.to_series().replace_strict(_WB_CODE, default=3, return_dtype=pl.UInt8)
+    return _mapped(types, code)
+
+
+def _time_tables(times: pl.Series) -> pl.DataFrame:
+    """The GB 3838 and GB/T 14848 tables in force on the day of each time of `times` (``surface``, ``ground``)."""
+    days = times.dt.date().alias("day")
+    distinct = days.unique().drop_nulls().to_list()
+    tables = pl.DataFrame({"day": distinct, "surface": [_table_id("gb3838", d) for d in distinct],
+                           "ground": [_table_id("gb14848", d) for d in distinct]},
+                          schema={"day": pl.Date, "surface": pl.String, "ground": pl.String})
+    return days.to_frame().join(tables, on="day", how="left", maintain_order="left").select("surface", "ground")
+
+
+@lru_cache(maxsize=32)
+def _limit_lookup(std_ids: tuple[str, ...], vocab: tuple[str | None, ...]) -> pl.DataFrame:
+    """The limit columns of :func:`_limits_frame` at position ``(std·3 + water body)·len(vocab) + item`` (std: the
+    position in `std_ids`; water body: ``_WB_CODE``; item: the position in `vocab`), with codes for ``table`` and
+    ``direction``; null where the item has no limit there."""
+    ni = len(vocab)
+    keys = pl.DataFrame({"_key": pl.int_range(max(len(std_ids) * 3 * ni, 1), dtype=pl.Int64, eager=True)})
+    lim = _limits_frame(tuple(sorted(set(std_ids))))
+    std_code = {s: i for i, s in enumerate(std_ids)}
+    item_code = {c: i for i, c in enumerate(vocab) if c is not None}
+    lim = lim.filter(pl.col("item").is_in(list(item_code)))
+    if lim.height == 0:
+        return keys.join(lim.select(pl.lit(0, pl.Int64).alias("_key"), *_LIMIT_COLS), on="_key", how="left") \
+            .drop("_key").with_columns(pl.col("table", "direction").cast(pl.UInt8))
+    lim = lim.with_columns(
+        ((pl.col("std_id").replace_strict(std_code, return_dtype=pl.Int64) * 3
+          + pl.col("waterbody_type").replace_strict(_WB_CODE, return_dtype=pl.Int64)) * ni
+         + pl.col("item").replace_strict(item_code, return_dtype=pl.Int64)).alias("_key"),
+        pl.col("table").replace_strict(_TABLE_CODE, return_dtype=pl.UInt8),
+        pl.col("direction").replace_strict(_DIRECTION_CODE, return_dtype=pl.UInt8),
+    )
+    if not lim.get_column("_key").is_unique().all():
+        raise ValueError("a standards table lists an item twice for one water-body type")
+    return keys.join(lim.select("_key", *_LIMIT_COLS), on="_key", how="left", maintain_order="left").drop("_key")
+
+
+def _no_multiple(vocab: list[str | None]) -> pl.Series:
+    """Per item code: true for the items that take no 超标倍数 (水温, pH, DO); null for the null item."""
+    no_multiple = set(_eval_rules_any()["exceedance"]["not_computed_for"])
+    return pl.Series([None if c is None else c in no_multiple for c in vocab], dtype=pl.Boolean)
+
+
+def _classify(frame: pl.DataFrame) -> pl.DataFrame:
+    """``class``, ``ref_limit``, ``exceeds``, ``multiple`` and ``main_multiple`` of rows carrying ``value``,
+    ``below_dl``, ``target_class`` (Int8), ``_nomult`` and the limit columns (:func:`_limit_lookup`)."""
+    exc_rules = _eval_rules_any()["exceedance"]
+    default_ref = 3 if exc_rules["reference_class"] == "target_or_3" else int(exc_rules["reference_class"])
+    v = pl.col("value")
+    is_class = pl.col("table").is_in(_CLASS_TABLE_CODES)
+    is_max = pl.col("direction") == _DIRECTION_CODE["max"]
+    is_single = pl.col("direction") == _DIRECTION_CODE["single"]
+    klass: Any = pl.when(pl.col("class1_only_below_dl") & pl.col("below_dl")).then(pl.lit(1, pl.Int8))
+    for k in range(1, 6):
+        klass = klass.when((v >= pl.col(f"lo{k}")) & (v <= pl.col(f"hi{k}"))).then(pl.lit(k, pl.Int8))
+    klass = klass.otherwise(pl.col("worst"))
+    frame = frame.with_columns(pl.when(is_class).then(klass).otherwise(None).cast(pl.Int8).alias("class"))
+    ref = pl.coalesce(pl.col("target_class"), pl.lit(default_ref, pl.Int8))
+    hi_at_ref = pl.when(ref == 1).then(pl.col("hi1")).when(ref == 2).then(pl.col("hi2")) \
+        .when(ref == 3).then(pl.col("hi3")).when(ref == 4).then(pl.col("hi4")).otherwise(pl.col("hi5"))
+    frame = frame.with_columns(
+        pl.when(is_class & is_max).then(hi_at_ref)
+        .when(is_single).then(pl.col("single_limit"))
+        .otherwise(None).alias("ref_limit"),
+        pl.when(is_class).then(pl.col("class") > ref)
+        .when(is_single).then(v > pl.col("single_limit"))
+        .otherwise(None).alias("exceeds"),
+    )
+    # main pollutants are a method concept (worse than Ⅲ): their multiple is against Ⅲ, or against a stricter
+    # (Ⅰ/Ⅱ) target; `multiple` (exceedances of the target) is against the target class itself
+    main_ref = pl.min_horizontal(ref, pl.lit(default_ref, pl.Int8))
+    hi_at_main = pl.when(main_ref == 1).then(pl.col("hi1")).when(main_ref == 2).then(pl.col("hi2")) \
+        .otherwise(pl.col("hi3"))
+    can = ~pl.col("below_dl") & ~pl.col("_nomult")
+    return frame.with_columns(
+        pl.when(pl.col("exceeds") & can & pl.col("ref_limit").is_not_null() & (pl.col("ref_limit") > 0)
+                & pl.col("ref_limit").is_finite())
+        .then(v / pl.col("ref_limit") - 1).otherwise(None).alias("multiple"),
+        pl.when(is_class & is_max & can & (v > hi_at_main) & (hi_at_main > 0))
+        .then(v / hi_at_main - 1).otherwise(None).alias("main_multiple"),
+    )
 
 
 # --------------------------------------------------------------------------------------------- item classes
@@ -279,53 +413,34 @@ def item_classes(samples: pl.DataFrame) -> pl.DataFrame:
     frame = samples
     if "target_class" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Int8).alias("target_class"))
-    frame = _with_std_ids(frame.with_columns(pl.col("target_class").cast(pl.Int8)))
-    std_ids = tuple(sorted(s for s in frame["std_id"].unique().to_list() if s))
-    limits = _limits_frame(std_ids)
-    frame = frame.join(limits, on=["std_id", "waterbody_type", "item"], how="left")
-
-    exc_rules = _eval_rules_any()["exceedance"]
-    no_multiple = list(exc_rules["not_computed_for"])
-    default_ref = 3 if exc_rules["reference_class"] == "target_or_3" else int(exc_rules["reference_class"])
-
-    v = pl.col("value")
-    klass: Any = pl.when(pl.col("class1_only_below_dl") & pl.col("below_dl")).then(pl.lit(1, pl.Int8))
-    for k in range(1, 6):
-        klass = klass.when((v >= pl.col(f"lo{k}")) & (v <= pl.col(f"hi{k}"))).then(pl.lit(k, pl.Int8))
-    klass = klass.otherwise(pl.col("worst"))
-    frame = frame.with_columns(
-        pl.when(pl.col("table").is_in(list(CLASS_TABLES))).then(klass).otherwise(None).cast(pl.Int8)
-        .alias("class")
+    frame = frame.with_columns(pl.col("target_class").cast(pl.Int8))
+    added = {"std_id": pl.String, "table": pl.String, "class": pl.Int8, "ref_limit": pl.Float64,
+             "exceeds": pl.Boolean, "multiple": pl.Float64, "main_multiple": pl.Float64}
+    if frame.height == 0:
+        return frame.with_columns([pl.lit(None, dtype).alias(c) for c, dtype in added.items()])
+    time_code, times, _ = _groups(frame, ["sampled_at"])
+    tables = _time_tables(times.get_column("sampled_at"))
+    std_ids = sorted({s for s in tables.get_column("surface").to_list() + tables.get_column("ground").to_list() if s})
+    std_code = {s: i for i, s in enumerate(std_ids)}
+    surface = tables.get_column("surface").replace_strict(std_code, default=None, return_dtype=pl.UInt32)
+    ground = tables.get_column("ground").replace_strict(std_code, default=None, return_dtype=pl.UInt32)
+    wb = _wb_codes(frame.get_column("waterbody_type"), normalise=False)
+    item, vocab = _item_codes(frame.get_column("item"))
+    std = pl.select(pl.when(pl.lit(wb) == _GROUND).then(ground.gather(time_code))
+                    .otherwise(surface.gather(time_code))).to_series()
+    key = pl.select(pl.when(pl.lit(wb) < 3).then((pl.lit(std).cast(pl.Int64) * 3 + pl.lit(wb)) * len(vocab)
+                                                 + pl.lit(item))).to_series()
+    limits = _limit_lookup(tuple(std_ids), tuple(vocab)).select(pl.all().gather(pl.lit(key)))
+    work = pl.DataFrame([frame.get_column("value"), frame.get_column("below_dl"),
+                         frame.get_column("target_class"), _no_multiple(vocab).gather(item).alias("_nomult")]) \
+        .hstack(limits)
+    work = _classify(work)
+    std_names = pl.Series(std_ids, dtype=pl.String)
+    return frame.with_columns(
+        std_names.gather(std).alias("std_id"),
+        pl.Series(_TABLE_NAMES, dtype=pl.String).gather(work.get_column("table")).alias("table"),
+        *[work.get_column(c) for c in ("class", "ref_limit", "exceeds", "multiple", "main_multiple")],
     )
-    ref = pl.coalesce(pl.col("target_class"), pl.lit(default_ref, pl.Int8))
-    hi_at_ref = pl.when(ref == 1).then(pl.col("hi1")).when(ref == 2).then(pl.col("hi2")) \
-        .when(ref == 3).then(pl.col("hi3")).when(ref == 4).then(pl.col("hi4")).otherwise(pl.col("hi5"))
-    frame = frame.with_columns(
-        pl.when(pl.col("table").is_in(list(CLASS_TABLES)) & (pl.col("direction") == "max"))
-        .then(hi_at_ref)
-        .when(pl.col("direction") == "single").then(pl.col("single_limit"))
-        .otherwise(None).alias("ref_limit"),
-        pl.when(pl.col("table").is_in(list(CLASS_TABLES))).then(pl.col("class") > ref)
-        .when(pl.col("direction") == "single").then(v > pl.col("single_limit"))
-        .otherwise(None).alias("exceeds"),
-    )
-    # main pollutants are a method concept (worse than Ⅲ): their multiple is against Ⅲ, or against a stricter
-    # (Ⅰ/Ⅱ) target; `multiple` (exceedances of the target) is against the target class itself
-    main_ref = pl.min_horizontal(ref, pl.lit(default_ref, pl.Int8))
-    hi_at_main = pl.when(main_ref == 1).then(pl.col("hi1")).when(main_ref == 2).then(pl.col("hi2")) \
-        .otherwise(pl.col("hi3"))
-    can = ~pl.col("below_dl") & ~pl.col("item").is_in(no_multiple)
-    frame = frame.with_columns(
-        pl.when(pl.col("exceeds") & can & pl.col("ref_limit").is_not_null() & (pl.col("ref_limit") > 0)
-                & pl.col("ref_limit").is_finite())
-        .then(v / pl.col("ref_limit") - 1).otherwise(None).alias("multiple"),
-        pl.when(pl.col("table").is_in(list(CLASS_TABLES)) & (pl.col("direction") == "max") & can
-                & (v > hi_at_main) & (hi_at_main > 0))
-        .then(v / hi_at_main - 1).otherwise(None).alias("main_multiple"),
-    )
-    drop = ["worst", "single_limit", "direction", "class1_only_below_dl"] + \
-        [f"{p}{k}" for p in ("lo", "hi") for k in range(1, 6)]
-    return frame.drop(drop)
 
 
 @lru_cache(maxsize=1)
@@ -376,15 +491,32 @@ def period_values(samples: pl.DataFrame, period: str = "month", by: Iterable[str
     mode = ph_mean or rules["time_aggregation"]["ph_mean"]
     frame = samples.filter(pl.col("value").is_not_null())
     every = PERIODS[period]
-    start = pl.col("sampled_at") if every is None else pl.col("sampled_at").dt.truncate(every)
     stat = pl.when(pl.col("below_dl")).then(pl.col("value") * factor).otherwise(pl.col("value"))
     if mode == "hydrogen_ion":
         stat = pl.when(pl.col("item") == "ph").then(pl.lit(10.0).pow(-pl.col("value"))).otherwise(stat)
     elif mode != "arithmetic":
         raise ValueError(f"unknown pH averaging {mode!r}")
+    start = frame.get_column("sampled_at")
+    if every is not None:   # the period start of each sampling time, computed once per run of equal times
+        start = _mapped(start, lambda s: s.dt.truncate(every))
+    frame = frame.with_columns(start.alias("_start"), stat.alias("_stat"))
+    out = [*by, "sampled_at", "item", "value", "below_dl", "waterbody_type", "n_samples", "min", "max"]
+    if frame.schema["value"] == pl.Float64 and frame.schema["item"] == pl.String \
+            and _one_row_each(frame, [*by, "_start"]):
+        # every (group, period, item) has one row: its mean, minimum and maximum are its value (the mean of
+        # one float is that float), exactly what the group-by below gives, without grouping a million rows
+        value = pl.col("_stat")
+        if mode == "hydrogen_ion":
+            value = pl.when(pl.col("item") == "ph").then(-pl.col("_stat").log10()).otherwise(value)
+        below = pl.col("below_dl").fill_null(True)       # all() of a lone null is true, as in the group-by
+        return frame.select(
+            *by, pl.col("_start").alias("sampled_at"), "item",
+            pl.when(below).then(pl.when(pl.col("below_dl")).then(pl.col("value"))).otherwise(value).alias("value"),
+            below.alias("below_dl"), "waterbody_type", pl.lit(1, pl.Int64).alias("n_samples"),
+            pl.col("value").alias("min"), pl.col("value").alias("max"),
+        )
     grouped = (
-        frame.with_columns(start.alias("_start"), stat.alias("_stat"))
-        .group_by([*by, "_start", "item"], maintain_order=True)
+        frame.group_by([*by, "_start", "item"], maintain_order=True)
         .agg(
             pl.col("_stat").mean().alias("_mean"),
             pl.col("value").filter(pl.col("below_dl")).max().alias("_dl"),
@@ -401,8 +533,24 @@ def period_values(samples: pl.DataFrame, period: str = "month", by: Iterable[str
     return (
         grouped.with_columns(pl.when(pl.col("below_dl")).then(pl.col("_dl")).otherwise(mean).alias("value"))
         .rename({"_start": "sampled_at"})
-        .select([*by, "sampled_at", "item", "value", "below_dl", "waterbody_type", "n_samples", "min", "max"])
+        .select(out)
     )
+
+
+def _one_row_each(frame: pl.DataFrame, keys: list[str]) -> bool:
+    """Whether no two rows share `keys` and ``item``: each row writes its row number at the slot of its (group,
+    item) code and reads it back; a slot written twice reads another row's number."""
+    if frame.height < 2:
+        return True
+    group, groups, _ = _groups(frame, keys)
+    item, vocab = _item_codes(frame.get_column("item"))
+    slots = groups.height * len(vocab)
+    if slots > max(8 * frame.height, 1 << 22):
+        return frame.select(pl.struct(*keys, "item").n_unique()).item() == frame.height
+    slot = group.cast(pl.Int64) * len(vocab) + item
+    rows = pl.int_range(frame.height, dtype=pl.UInt32, eager=True)
+    written = pl.zeros(slots, dtype=pl.UInt32, eager=True).scatter(slot, rows)
+    return bool((written.gather(slot) == rows).all())
 
 
 # --------------------------------------------------------------------------------------------- stations
@@ -434,8 +582,12 @@ def _meta(stations: pl.DataFrame | None) -> pl.DataFrame:
             meta = meta.with_columns(pl.lit(None, dtype=dtype if dtype != pl.List(pl.String) else pl.String)
                                      .alias(col))
     if meta.schema["target_class"] != pl.Int8:
+        # parsed once per distinct label (``Ⅲ``, ``Ⅲ类``, ``III``, ``3``)
+        labels = meta.get_column("target_class").drop_nulls().unique().to_list()
+        mapping = {label: class_number(label) for label in labels}
         meta = meta.with_columns(
-            pl.col("target_class").map_elements(class_number, return_dtype=pl.Int8).alias("target_class"))
+            pl.col("target_class").replace_strict(mapping, default=None, return_dtype=pl.Int8) if mapping
+            else pl.lit(None, pl.Int8).alias("target_class"))
     if meta.schema["x_items"] == pl.String:
         meta = meta.with_columns(
             pl.col("x_items").fill_null("").str.split(",")
@@ -506,15 +658,100 @@ def format_multiple(multiple: float, decimals: int | None = None, small_decimals
     return f"{below}{Decimal(1).scaleb(-places):.{places}f}"
 
 
-def _join_names(items: list[str], multiples: list[float | None], decimals: int, sep: str) -> str:
-    parts = []
-    for code, mult in zip(items, multiples):
-        name = item_name(code)
-        if mult is None or (isinstance(mult, float) and math.isnan(mult)):
-            parts.append(name)
-        else:
-            parts.append(f"{name}/{format_multiple(mult, decimals)}")
-    return sep.join(parts)
+_POW10 = pl.Series([10 ** k for k in range(39)], dtype=pl.Int128)
+
+
+def _pow10(exponent: pl.Expr) -> pl.Expr:
+    return pl.lit(_POW10).gather(exponent.clip(0, 38))
+
+
+def _div_half_even(n: pl.Expr, d: pl.Expr) -> pl.Expr:
+    """n / d rounded half to even (n ≥ 0, d > 0, integers)."""
+    q, r = n // d, n % d
+    return q + ((2 * r > d) | ((2 * r == d) & (q % 2 == 1))).cast(pl.Int128)
+
+
+def _fixed(n: pl.Expr, places: int) -> pl.Expr:
+    """The text of n / 10**places with `places` decimals (n ≥ 0, Int128)."""
+    if places == 0:
+        return n.cast(pl.String)
+    unit = 10 ** places
+    return (n // unit).cast(pl.String) + "." + (n % unit).cast(pl.String).str.zfill(places)
+
+
+def format_multiples(multiples: pl.Series, decimals: int | None = None, small_decimals: int | None = None,
+                     below: str | None = None) -> pl.Series:
+    """:func:`format_multiple` of every value of a column, vectorised: the same text for every value.
+
+    Null for null and NaN, and for the values :func:`format_multiple` refuses (not above zero, infinite, or from
+    10^16 on, where stripping the binary noise to 12 decimals exceeds the decimal precision).
+    """
+    frame = multiples.cast(pl.Float64).to_frame("_m")
+    return _with_multiple_text(frame, "_m", "_text", decimals, small_decimals, below).get_column("_text") \
+        .alias(multiples.name)
+
+
+def _with_multiple_text(frame: pl.DataFrame, column: str, out: str, decimals: int | None = None,
+                        small_decimals: int | None = None, below: str | None = None) -> pl.DataFrame:
+    """`frame` plus `out`, the text of the multiples in `column` (see :func:`format_multiples`).
+
+    The decimal digits of each value (its shortest round-trip text, as ``repr`` gives) are read as an integer
+    and a power of ten, then rounded in integers: half-even to 12 decimals (the binary noise), then half-even
+    to `decimals`, else to `small_decimals`, else ``<`` and the smallest step.
+    """
+    exc = _eval_rules_any()["exceedance"]
+    decimals = int(exc["decimals"]) if decimals is None else decimals
+    small_decimals = int(exc.get("small_decimals", decimals)) if small_decimals is None else small_decimals
+    below = str(exc.get("small_below", "<")) if below is None else below
+    if not 0 <= max(decimals, small_decimals) <= 12:
+        raise ValueError("multiples are printed with 0 to 12 decimals")
+    m = pl.col(column).cast(pl.Float64)
+    work = frame.select(pl.when((m > 0) & (m < 1e16)).then(m).cast(pl.String).str.split_exact("e", 1).alias("_e"))
+    work = work.select(pl.col("_e").struct.field("field_0").str.split_exact(".", 1).alias("_m"),
+                       pl.col("_e").struct.field("field_1").cast(pl.Int32).fill_null(0).alias("_exp"))
+    work = work.select(
+        (pl.col("_m").struct.field("field_0") + pl.col("_m").struct.field("field_1").fill_null(""))
+        .cast(pl.Int128).alias("_digits"),
+        (pl.col("_exp") - pl.col("_m").struct.field("field_1").fill_null("").str.len_chars().cast(pl.Int32)
+         + 12).alias("_shift"))
+    # the value is _digits · 10^(_shift − 12) exactly; first strip the binary noise: half-even to 12 decimals
+    work = work.select(
+        pl.when(pl.col("_shift") >= 0).then(pl.col("_digits") * _pow10(pl.col("_shift")))
+        .when(pl.col("_shift") < -38).then(pl.lit(0, pl.Int128))
+        .otherwise(_div_half_even(pl.col("_digits"), _pow10(-pl.col("_shift")))).alias("_n12"))
+    conditions = []
+    for k, places in enumerate(dict.fromkeys((decimals, max(decimals, small_decimals)))):
+        n, text = f"_n{k}", f"_t{k}"
+        work = work.with_columns(_div_half_even(pl.col("_n12"), pl.lit(10 ** (12 - places), pl.Int128)).alias(n))
+        work = work.with_columns(_fixed(pl.col(n), places).alias(text))
+        if k == 0:
+            # beyond 15 significant digits the float of the rounded decimal does not print back as that decimal:
+            # print it as Python prints the float, rounding its exact binary value (a multiple of 2^-40 here)
+            exact = (pl.col(text).cast(pl.Float64) * float(2 ** 40)).cast(pl.Int128)
+            work = work.with_columns(_exact=exact).with_columns(
+                pl.when(pl.col(n) < 10 ** 15).then(pl.col(text)).otherwise(
+                    _fixed(_div_half_even(pl.col("_exact") * 10 ** places, pl.lit(2 ** 40, pl.Int128)), places))
+                .alias(text))
+        conditions.append((pl.col(n) > 0, pl.col(text)))
+    places = max(decimals, small_decimals)
+    text: Any = pl.when(conditions[0][0]).then(conditions[0][1])
+    for cond, value in conditions[1:]:
+        text = text.when(cond).then(value)
+    text = text.otherwise(pl.lit(f"{below}{Decimal(1).scaleb(-places):.{places}f}"))
+    return frame.with_columns(work.select(pl.when(pl.col("_n12").is_not_null()).then(text).alias(out)).to_series())
+
+
+def _pollutant_text(frame: pl.DataFrame, multiple: str, sep: str) -> pl.DataFrame:
+    """``gid`` and the text ``name/multiple、name`` of its rows, in row order (pH, DO, or no multiple: the name)."""
+    m = pl.col(multiple)
+    plain = m.is_null() | m.is_nan()
+    frame = _with_multiple_text(frame, multiple, "_text")
+    bad = frame.filter(~plain & pl.col("_text").is_null())
+    if bad.height:
+        raise ValueError(f"an exceedance multiple is above zero and below 1e16, got {bad[multiple][0]!r}")
+    return frame.select(
+        "gid", pl.when(plain).then(pl.col("_name")).otherwise(pl.col("_name") + "/" + pl.col("_text")).alias("text")
+    ).group_by("gid", maintain_order=True).agg("text").with_columns(pl.col("text").list.join(sep))
 
 
 def evaluate(samples: pl.DataFrame, stations: pl.DataFrame | None = None,
@@ -549,55 +786,207 @@ def evaluate(samples: pl.DataFrame, stations: pl.DataFrame | None = None,
     * Compliance: class ≤ target and no Table 2/3 exceedance; drinking sources without a target use Ⅲ
       (``water_eval › drinking_source``); other stations without a target: null.
     * Main pollutants (class worse than Ⅲ only): up to three items worse than Ⅲ, worst class first, then larger
-      超标倍数, written ``氨氮/1.3、总磷/0.6`` (pH, DO: name only). ``exceedances`` lists every item above the
-      target-class (or Ⅲ, or Table 2/3) limit in the same order and format.
+      超标倍数, written ``氨氮/1.3、总磷/0.6`` (pH, DO: name only; multiples by :func:`format_multiple`).
+      ``exceedances`` lists every item above the target-class (or Ⅲ, or Table 2/3) limit in the same order and
+      format.
     """
     if samples.height == 0:
         return _empty_result()
-    frame = samples.with_columns(normalize_waterbody(pl.col("waterbody_type")).alias("waterbody_type"))
-    meta = _meta(stations)
-    frame = frame.join(meta, on="station_id", how="left")
+    rows = _evaluated_rows(samples, stations, assessment)
+    out = _summarise(rows)
+    _remember(out, samples, rows.bad)
+    return out
+
+
+class _Rows:
+    """The item rows of an evaluation that its results are made of (see :func:`_evaluated_rows`)."""
+
+    def __init__(self, **parts: Any) -> None:
+        self.__dict__.update(parts)
+
+
+def _unit_context(units: pl.DataFrame, stations: pl.DataFrame | None, assessment: str | None) -> pl.DataFrame:
+    """Target class, assessment, assessment table and the tables in force, for each row of `units` (station,
+    time and any per-row ``target_class / assessment / kind / x_items`` of the samples)."""
+    frame = units.join(_meta(stations), on="station_id", how="left", maintain_order="left")
     days = frame.select(pl.col("sampled_at").dt.date().unique())["sampled_at"].to_list()
-    days_frame, sets = _assessment_rows(days)
+    days_frame, _ = _assessment_rows(days)
     kind_map = _kind_assessment(days)
-    frame = frame.with_columns(pl.col("sampled_at").dt.date().alias("day")).join(days_frame, on="day", how="left")
+    frame = frame.with_columns(pl.col("sampled_at").dt.date().alias("day")).join(
+        days_frame, on="day", how="left", maintain_order="left")
     kind_assess = pl.col("kind").replace_strict(kind_map, default=None, return_dtype=pl.String) \
         if kind_map else pl.lit(None, pl.String)
     chosen = pl.lit(assessment, pl.String) if assessment else \
         pl.coalesce(pl.col("assessment"), kind_assess, pl.col("default_assessment"))
     frame = frame.with_columns(chosen.alias("assessment"))
-    is_source = pl.col("assessment") == "source"
     src_rules = _eval_rules_any()["drinking_source"]
-    frame = frame.with_columns(
-        pl.when(pl.col("target_class").is_null() & is_source)
+    tables = _time_tables(frame.get_column("sampled_at"))
+    return frame.with_columns(
+        pl.when(pl.col("target_class").is_null() & (pl.col("assessment") == "source"))
         .then(pl.lit(int(src_rules["default_target_class"]), pl.Int8))
-        .otherwise(pl.col("target_class")).alias("target_class")
-    )
-    classed = item_classes(frame.select(
-        "station_id", "sampled_at", "item", "value", "below_dl", "waterbody_type", "target_class",
-        "assessment", "assess_id", "x_items"))
+        .otherwise(pl.col("target_class")).cast(pl.Int8).alias("target_class"),
+        tables.get_column("surface"), tables.get_column("ground"),
+    ).select("target_class", "assessment", "assess_id", "x_items", "surface", "ground")
 
-    # role of each row: evaluated class item, evaluated single-limit item, or not evaluated
-    class_sets = sets.filter(pl.col("role") == "class").select("assess_id", "assessment", "item",
-                                                             pl.lit(True).alias("_in_set"))
-    single_sets = sets.filter(pl.col("role") == "single").select(
-        "assess_id", "assessment", pl.col("item").str.slice(1).alias("table"), pl.lit(True).alias("_single"))
-    x_sets = sets.filter(pl.col("role") == "x").select("assess_id", "assessment", pl.lit(True).alias("_x"))
-    classed = (
-        classed.join(class_sets, on=["assess_id", "assessment", "item"], how="left")
-        .join(single_sets, on=["assess_id", "assessment", "table"], how="left")
-        .join(x_sets, on=["assess_id", "assessment"], how="left")
+
+def _evaluated_rows(samples: pl.DataFrame, stations: pl.DataFrame | None, assessment: str | None,
+                    summaries: bool = True) -> _Rows:
+    """Classify the items of `samples` as :func:`evaluate` judges them.
+
+    The context of a row (target class, assessment, item sets, tables in force) depends on its station and
+    time only (or on the samples' own ``target_class / assessment / kind / x_items`` columns, when they have
+    them); it is worked out once per (station, time) group, the groups with the same context share a profile,
+    and a row's profile, water-body type and item code give its position in a lookup table of limits and
+    item-set roles. Only the rows that are evaluated, or that carry a lake's TN, are classified.
+    """
+    n = samples.height
+    gid, groups, first_row = _groups(samples, ["station_id", "sampled_at"])
+    item, vocab = _item_codes(samples.get_column("item"))
+    ni = len(vocab)
+    wb = _wb_codes(samples.get_column("waterbody_type"), normalise=True)
+
+    # the context of each unit: a (station, time) group, or each row when the samples carry their own
+    own = [c for c in ("target_class", "assessment", "kind", "x_items") if c in samples.columns]
+    if own:
+        units = samples.select("station_id", "sampled_at", *own)
+        unit = pl.int_range(n, dtype=pl.UInt32, eager=True)
+    else:
+        units, unit = groups, gid
+    context = _unit_context(units, stations, assessment)
+    days = units.select(pl.col("sampled_at").dt.date().unique())["sampled_at"].to_list()
+    _, sets = _assessment_rows(days)
+    profile_cols = ["assess_id", "assessment", "target_class", "surface", "ground"]
+    profile_of_unit, profiles, _ = _groups(context, profile_cols)
+    std_ids = sorted({s for c in ("surface", "ground") for s in profiles.get_column(c).to_list() if s})
+    std_code = {s: i for i, s in enumerate(std_ids)}
+
+    # lookup table: one row per (profile, water-body code 0..3, item code), at that position
+    no_multiple = _no_multiple(vocab)
+    rules = _eval_rules_any()
+    tn_for = [_WB_CODE[w] for w in rules["reference_items"]["tn_separately_for"] if w in _WB_CODE]
+    tli_items = list(rules["trophic_state"]["items"])
+    table = (
+        profiles.with_row_index("_p")
+        .join(pl.DataFrame({"_wb": pl.Series(range(4), dtype=pl.UInt8)}), how="cross")
+        .join(pl.DataFrame({"_item": pl.Series(range(ni), dtype=pl.UInt32),
+                            "item": pl.Series(vocab, dtype=pl.String), "_nomult": no_multiple}), how="cross")
+        .with_columns(((pl.col("_p").cast(pl.Int64) * 4 + pl.col("_wb")) * ni + pl.col("_item")).alias("_key"))
+        .sort("_key")
     )
-    in_x = pl.col("_x").fill_null(False) & pl.col("x_items").list.contains(pl.col("item")).fill_null(False)
-    evaluated = (
-        pl.when(pl.col("waterbody_type") == "groundwater").then(pl.col("table") == "gb14848")
-        .otherwise(
-            ((pl.col("table") == "gb3838_t1") & (pl.col("_in_set").fill_null(False) | in_x))
-            | pl.col("_single").fill_null(False)
-        )
-    ).fill_null(False)
-    classed = classed.with_columns(evaluated.alias("evaluated"))
-    return _summarise(classed)
+    std = pl.when(pl.col("_wb") == _GROUND).then(pl.col("ground")).otherwise(pl.col("surface")) \
+        .replace_strict(std_code, default=None, return_dtype=pl.Int64)
+    limit_key = table.select(pl.when(pl.col("_wb") < 3).then((std * 3 + pl.col("_wb")) * ni + pl.col("_item"))) \
+        .to_series()
+    table = table.hstack(_limit_lookup(tuple(std_ids), tuple(vocab)).select(pl.all().gather(pl.lit(limit_key))))
+    class_sets = sets.filter(pl.col("role") == "class").select(
+        "assess_id", "assessment", "item", pl.lit(True).alias("_in_set"))
+    single_sets = sets.filter(pl.col("role") == "single").select(
+        "assess_id", "assessment", pl.col("item").str.slice(1).replace_strict(_TABLE_CODE, return_dtype=pl.UInt8)
+        .alias("table"), pl.lit(True).alias("_single"))
+    x_sets = sets.filter(pl.col("role") == "x").select("assess_id", "assessment", pl.lit(True).alias("_x"))
+    table = (
+        table.join(class_sets, on=["assess_id", "assessment", "item"], how="left", maintain_order="left")
+        .join(single_sets, on=["assess_id", "assessment", "table"], how="left", maintain_order="left")
+        .join(x_sets, on=["assess_id", "assessment"], how="left", maintain_order="left")
+    )
+    ground_wb = pl.col("_wb") == _GROUND
+    t1 = pl.col("table") == _TABLE_CODE["gb3838_t1"]
+    table = table.with_columns(
+        pl.when(ground_wb).then(pl.col("table") == _TABLE_CODE["gb14848"])
+        .otherwise((t1 & pl.col("_in_set").fill_null(False)) | pl.col("_single").fill_null(False))
+        .fill_null(False).alias("_base_ev"),
+        (~ground_wb & t1 & pl.col("_x").fill_null(False)).fill_null(False).alias("_x_ev"),
+        ((pl.col("item") == "tn") & pl.col("_wb").is_in(tn_for)).fill_null(False).alias("_tn"),
+        ((pl.col("_wb") == _WB_CODE["lake"]) & pl.col("item").is_in(tli_items)).fill_null(False).alias("_tli"),
+    )
+
+    # each row: its position in the table, whether it is evaluated (X items: the station's list), kept rows
+    profile = profile_of_unit.gather(unit)
+    key = pl.select((pl.lit(profile).cast(pl.Int64) * 4 + pl.lit(wb)) * ni + pl.lit(item)).to_series()
+    flags = table.select(pl.col("_base_ev", "_x_ev", "_tn", "_tli").gather(pl.lit(key)))
+    evaluated = flags.get_column("_base_ev")
+    if flags.get_column("_x_ev").any():
+        evaluated = evaluated | (flags.get_column("_x_ev") & _in_x_items(context, unit, item, vocab))
+    rows = pl.DataFrame([gid.alias("gid"), key.alias("_key"), item.alias("_item"),
+                         samples.get_column("value"), samples.get_column("below_dl"), evaluated.alias("ev"),
+                         flags.get_column("_tn")])
+    rows = rows.filter(pl.col("ev") | pl.col("_tn"))
+    rows = rows.hstack(table.select(pl.col("target_class", "_nomult", *_LIMIT_COLS)
+                                    .gather(pl.lit(rows.get_column("_key")))))
+    rows = _classify(rows).select("gid", "_item", "ev", "_tn", "table", "class", "exceeds", "multiple",
+                                  "main_multiple")
+    limit_class = int(rules["main_pollutants"]["when_class_worse_than"])
+    ev = rows.filter(pl.col("ev"))
+    cand = ev.filter(pl.col("table").is_in(_CLASS_TABLE_CODES) & (pl.col("class") > limit_class))
+    bad = groups.select(pl.all().gather(pl.lit(cand.get_column("gid")))) \
+        .with_columns(pl.Series(vocab, dtype=pl.String).gather(cand.get_column("_item")).alias("item")) \
+        .drop_nulls(["station_id", "sampled_at"])
+    if not summaries:
+        return _Rows(bad=bad)
+
+    # group level: the first row's water-body type, target class and assessment; the first table in force
+    first_unit = unit.gather(first_row)
+    first_wb = wb.gather(first_row)
+    ctx_first = context.select(pl.all().gather(pl.lit(first_unit)))
+    std_first = ctx_first.select(pl.when(pl.lit(first_wb) == _GROUND).then(pl.col("ground"))
+                                 .otherwise(pl.col("surface"))).to_series()
+    if std_first.null_count() and wb.n_unique() > 1:
+        std_first = _first_table(std_first, gid, wb, context, unit)
+    base = groups.with_columns(
+        pl.Series(_WB_NAMES, dtype=pl.String).gather(first_wb).alias("waterbody_type"),
+        ctx_first.get_column("target_class"), ctx_first.get_column("assessment"), std_first.alias("std_id"),
+    ).with_row_index("gid")
+    tli = samples.filter(flags.get_column("_tli"))
+    return _Rows(base=base, rows=rows, ev=ev, cand=cand, bad=bad, tli=tli, vocab=vocab)
+
+
+def _first_table(std_first: pl.Series, gid: pl.Series, wb: pl.Series, context: pl.DataFrame,
+                 unit: pl.Series) -> pl.Series:
+    """The first non-null table in force over the rows of each group (a group whose rows disagree on the
+    water-body type), where the first row has none."""
+    missing = std_first.is_null()
+    rows = pl.DataFrame([gid.alias("gid"), wb.alias("wb"), unit.alias("unit")]).filter(
+        pl.lit(missing).gather(pl.col("gid")))
+    ctx = context.select(pl.col("surface", "ground").gather(pl.lit(rows.get_column("unit"))))
+    found = rows.hstack(ctx).select(
+        "gid", pl.when(pl.col("wb") == _GROUND).then(pl.col("ground")).otherwise(pl.col("surface")).alias("std")
+    ).drop_nulls("std").group_by("gid", maintain_order=True).agg(pl.col("std").first())
+    fill = pl.DataFrame({"gid": pl.int_range(std_first.len(), dtype=pl.UInt32, eager=True)}).join(
+        found, on="gid", how="left", maintain_order="left").get_column("std")
+    return std_first.fill_null(fill)
+
+
+def _in_x_items(context: pl.DataFrame, unit: pl.Series, item: pl.Series, vocab: list[str | None]) -> pl.Series:
+    """Whether each row's item is in its unit's X items (``x_items``)."""
+    ni = len(vocab)
+    codes = {c: i for i, c in enumerate(vocab) if c is not None}
+    pairs = context.select(pl.col("x_items").alias("_x")).with_row_index("_u").explode("_x").filter(
+        pl.col("_x").is_in(list(codes))).select(
+        (pl.col("_u").cast(pl.Int64) * ni + pl.col("_x").replace_strict(codes, return_dtype=pl.Int64)).alias("k"))
+    slot = pl.select(pl.lit(unit).cast(pl.Int64) * ni + pl.lit(item)).to_series()
+    if context.height * ni <= 1 << 26:
+        table = pl.zeros(context.height * ni, dtype=pl.Boolean, eager=True)
+        if pairs.height:
+            table = table.scatter(pairs.get_column("k"), True)
+        return table.gather(slot)
+    return slot.is_in(pairs.get_column("k").implode())
+
+
+# the item rows behind each result of evaluate(), for river_summary(sections=...): result id -> (result, samples,
+# rows); an entry goes when its result is freed
+_EVALUATIONS: dict[int, tuple[Any, Any, pl.DataFrame]] = {}
+
+
+def _remember(result: pl.DataFrame, samples: pl.DataFrame, bad: pl.DataFrame) -> None:
+    key = id(result)
+    _EVALUATIONS[key] = (weakref.ref(result, lambda _ref: _EVALUATIONS.pop(key, None)), weakref.ref(samples), bad)
+
+
+def _recalled(result: pl.DataFrame, samples: pl.DataFrame) -> pl.DataFrame | None:
+    entry = _EVALUATIONS.get(id(result))
+    if entry is None or entry[0]() is not result or entry[1]() is not samples:
+        return None
+    return entry[2]
 
 
 def _empty_result() -> pl.DataFrame:
@@ -609,63 +998,57 @@ def _empty_result() -> pl.DataFrame:
         "tli": pl.Float64, "trophic_state": pl.String, "notes": pl.String})
 
 
-def _summarise(classed: pl.DataFrame) -> pl.DataFrame:
-    exc = _eval_rules_any()["exceedance"]
-    mp = _eval_rules_any()["main_pollutants"]
-    decimals, sep = int(exc["decimals"]), exc["separator"]
+def _summarise(parts: _Rows) -> pl.DataFrame:
+    rules = _eval_rules_any()
+    exc, mp = rules["exceedance"], rules["main_pollutants"]
+    sep = exc["separator"]
     keys = ["station_id", "sampled_at"]
-    ev = classed.filter(pl.col("evaluated"))
-    is_class = pl.col("table").is_in(list(CLASS_TABLES))
-    base = classed.group_by(keys, maintain_order=True).agg(
-        pl.col("waterbody_type").first(), pl.col("target_class").first(), pl.col("assessment").first(),
-        pl.col("std_id").drop_nulls().first().alias("std_id"),
-    )
-    agg = ev.group_by(keys).agg(
+    vocab = parts.vocab
+    n_cat = len(catalogue())
+    codes = pl.Series(vocab, dtype=pl.String)
+    order = pl.Series([min(i, n_cat) for i in range(len(vocab))], dtype=pl.UInt32)
+    names = pl.Series([item_name(c) if c is not None else None for c in vocab], dtype=pl.String)
+    is_class = pl.col("table").is_in(_CLASS_TABLE_CODES)
+    # evaluated items of each group in catalogue order: items_evaluated, the worst class and the items at it
+    ev = parts.ev.with_columns(pl.lit(order).gather(pl.col("_item")).alias("_ord"),
+                               pl.lit(codes).gather(pl.col("_item")).alias("item"))
+    ev = ev.sort(pl.col("gid").cast(pl.Int64) * (n_cat + 1) + pl.col("_ord"))
+    agg = ev.group_by("gid").agg(
+        pl.col("item").alias("items_evaluated"), pl.len().cast(pl.Int64).alias("n_items"),
         pl.col("class").filter(is_class).max().alias("water_class"),
-        pl.col("exceeds").filter(pl.col("table").is_in(list(SINGLE_TABLES.values()))).any()
-        .alias("_single_exceeds"),
-        pl.col("item").sort_by(_order_expr(pl.col("item")))
-        .str.join(",").alias("items_evaluated"),
-        pl.len().cast(pl.Int64).alias("n_items"),
+        pl.col("exceeds").filter(pl.col("table").is_in(_SINGLE_TABLE_CODES)).any().alias("_single_exceeds"),
     )
-    out = base.join(agg, on=keys, how="left")
-
-    # items at the worst class
-    worst = ev.filter(is_class).join(out.select(*keys, "water_class"), on=keys).filter(
-        pl.col("class") == pl.col("water_class")).group_by(keys).agg(
-        pl.col("item").sort_by(_order_expr(pl.col("item")))
-        .str.join(",").alias("class_items"))
-    out = out.join(worst, on=keys, how="left")
-
-    # main pollutants: class worse than Ⅲ; top N by class desc, multiple desc
-    limit_class = int(mp["when_class_worse_than"])
-    cand = ev.filter(is_class & (pl.col("class") > limit_class))
-    if mp.get("apply_priority"):
-        cand = cand.with_columns(pl.col("item").is_in(list(mp["priority_items"])).alias("_prio"))
-    else:
-        cand = cand.with_columns(pl.lit(False).alias("_prio"))
-    order = _order_expr(pl.col("item")).alias("_ord")
-    cand = cand.with_columns(order).sort(["_prio", "class", "main_multiple", "_ord"],
-                                         descending=[True, True, True, False], nulls_last=True)
-    main = cand.group_by(keys, maintain_order=True).agg(
-        pl.col("item").head(int(mp["max_items"])).alias("_items"),
-        pl.col("main_multiple").head(int(mp["max_items"])).alias("_mult"))
-    exceed = ev.filter(pl.col("exceeds").fill_null(False)).with_columns(order).sort(
-        ["class", "multiple", "_ord"], descending=[True, True, False], nulls_last=True).group_by(keys, maintain_order=True).agg(
-        pl.col("item").alias("_eitems"), pl.col("multiple").alias("_emult"))
-    out = out.join(main, on=keys, how="left").join(exceed, on=keys, how="left")
-    # the names are written in Python only for the rows that have any (a null struct is skipped)
-    has_main = (pl.col("_items").list.len() > 0) & (pl.col("water_class").fill_null(0) > limit_class)
-    has_exc = pl.col("_eitems").list.len() > 0
+    group_class = pl.Series([None] * parts.base.height, dtype=pl.Int8).scatter(
+        agg.get_column("gid"), agg.get_column("water_class"))
+    worst = ev.filter(is_class & (pl.col("class") == pl.lit(group_class).gather(pl.col("gid")))) \
+        .group_by("gid").agg(pl.col("item").alias("class_items"))
+    agg = agg.join(worst, on="gid", how="left").with_columns(
+        pl.col("items_evaluated").list.join(","), pl.col("class_items").list.join(","))
+    # main pollutants: class worse than Ⅲ; top N by class desc, multiple desc, then catalogue order. A group without
+    # a station id or a time matches no evaluated item (its results stay empty): its texts are not written
+    keyed = pl.col("station_id").is_not_null() & pl.col("sampled_at").is_not_null()
+    written = pl.lit(parts.base.select(keyed).to_series()).gather(pl.col("gid"))
+    named = [pl.lit(names).gather(pl.col("_item")).alias("_name"), pl.lit(order).gather(pl.col("_item")).alias("_ord")]
+    cand = parts.cand.filter(written).with_columns(
+        *named, pl.lit(codes).gather(pl.col("_item")).is_in(list(mp["priority_items"])).alias("_prio")
+        if mp.get("apply_priority") else pl.lit(False).alias("_prio"))
+    main = cand.sort(["gid", "_prio", "class", "main_multiple", "_ord"],
+                     descending=[False, True, True, True, False], nulls_last=True) \
+        .group_by("gid", maintain_order=True).head(int(mp["max_items"]))
+    exceed = parts.ev.filter(pl.col("exceeds").fill_null(False) & written).with_columns(*named).sort(
+        ["gid", "class", "multiple", "_ord"], descending=[False, True, True, False], nulls_last=True)
+    out = (
+        parts.base.join(agg, on="gid", how="left", maintain_order="left")
+        .join(_pollutant_text(main, "main_multiple", sep).rename({"text": "main_pollutants"}), on="gid",
+              how="left", maintain_order="left")
+        .join(_pollutant_text(exceed, "multiple", sep).rename({"text": "exceedances"}), on="gid",
+              how="left", maintain_order="left")
+    )
     out = out.with_columns(
-        pl.when(has_main).then(pl.struct("_items", "_mult", "water_class")).map_elements(
-            lambda s: "" if not s["_items"] or (s["water_class"] or 0) <= limit_class
-            else _join_names(s["_items"], s["_mult"], decimals, sep), return_dtype=pl.String)
-        .fill_null("").alias("main_pollutants"),
-        pl.when(has_exc).then(pl.struct("_eitems", "_emult")).map_elements(
-            lambda s: "" if not s["_eitems"] else _join_names(s["_eitems"], s["_emult"], decimals, sep),
-            return_dtype=pl.String).fill_null("").alias("exceedances"),
-    ).drop("_items", "_mult", "_eitems", "_emult")
+        *[pl.when(keyed).then(pl.col(c)).alias(c) for c in
+          ("water_class", "_single_exceeds", "items_evaluated", "n_items", "class_items")],
+        *[pl.when(keyed).then(pl.col(c)).fill_null("").alias(c) for c in ("main_pollutants", "exceedances")],
+    )
 
     # compliance
     out = out.with_columns(
@@ -678,16 +1061,15 @@ def _summarise(classed: pl.DataFrame) -> pl.DataFrame:
     out = out.with_columns(_status_expr(out))
 
     # reference items: TN class of lakes (单独评价)
-    tn_for = _eval_rules_any()["reference_items"]["tn_separately_for"]
-    tn = classed.filter((pl.col("item") == "tn") & pl.col("waterbody_type").is_in(list(tn_for))).group_by(
-        keys).agg(pl.col("class").max().alias("tn_class"))
-    out = out.join(tn, on=keys, how="left")
+    tn = parts.rows.filter(pl.col("_tn")).group_by("gid").agg(pl.col("class").max().alias("tn_class"))
+    out = out.join(tn, on="gid", how="left", maintain_order="left").with_columns(
+        pl.when(keyed).then(pl.col("tn_class")).alias("tn_class"))
 
     # trophic state of lakes
     # below-DL results enter the index at ½ DL, like any calculation (环办监测函〔2020〕82号 第七点)
-    half = float(_eval_rules_any()["below_detection_limit"]["statistic_factor"])
-    tli_items = list(_eval_rules_any()["trophic_state"]["items"])
-    wide = classed.filter((pl.col("waterbody_type") == "lake") & pl.col("item").is_in(tli_items)).with_columns(
+    half = float(rules["below_detection_limit"]["statistic_factor"])
+    tli_items = list(rules["trophic_state"]["items"])
+    wide = parts.tli.with_columns(
         pl.when(pl.col("below_dl")).then(pl.col("value") * half).otherwise(pl.col("value")).alias("_v")
     ).pivot(on="item", index=keys, values="_v", aggregate_function="first")
     for code in tli_items:
@@ -827,8 +1209,9 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
     stations : pl.DataFrame
         Station metadata with ``station_id`` and the `by` column.
     sections : pl.DataFrame, optional
-        ``evaluate(values, stations, assessment)`` when the caller has it already (it is not computed
-        again).
+        ``evaluate(values, stations, assessment)`` when the caller has it already (it is not computed again), or
+        its rows of these values. When it is the very frame :func:`evaluate` returned for this `values` frame,
+        the item classes that evaluation found are reused too.
 
     Returns
     -------
@@ -850,16 +1233,24 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
     good = set(int(c) for c in rules["status"]["good_group"])
     evaluated = evaluate(values, stations, assessment) if sections is None else sections
     meta = stations.select("station_id", by)
-    sections = evaluated.join(meta, on="station_id", how="inner")
+    secs = evaluated.join(meta, on="station_id", how="inner")
     keys = [by, "sampled_at"]
-    counts = sections.group_by(keys, maintain_order=True).agg(
+    counts = secs.group_by(keys, maintain_order=True).agg(
         pl.len().cast(pl.Int64).alias("n_sections"),
         (pl.col("water_class").is_in(list(good)).sum() / pl.len() * 100).alias("_good"),
         ((pl.col("water_class") == 6).sum() / pl.len() * 100).alias("_bad"),
     )
-    # average method
-    averaged = aggregate_points(values, by, stations)
-    avg_eval = evaluate(averaged, None, assessment or _first_assessment(sections)).rename({"station_id": by})
+    # average method, for the groups of fewer sections than the proportion method needs (the others' averages
+    # would be replaced below)
+    small = counts.filter(pl.col("n_sections") < int(river["proportion_from"])).select(keys)
+    avg_eval = _empty_result().with_columns(pl.col("sampled_at").cast(counts.schema["sampled_at"]))
+    if small.height:
+        ids = meta.filter(pl.col(by).is_in(small.get_column(by).unique().implode())).get_column("station_id")
+        averaged = aggregate_points(values.filter(pl.col("station_id").is_in(ids.implode())), by, stations).join(
+            small.rename({by: "station_id"}), on=["station_id", "sampled_at"], how="semi")
+        if averaged.height:
+            avg_eval = evaluate(averaged, None, assessment or _first_assessment(secs))
+    avg_eval = avg_eval.rename({"station_id": by})
     out = counts.join(avg_eval.select(*keys, "water_class", "status", "main_pollutants"), on=keys, how="left")
     # proportion method
     cond = None
@@ -873,26 +1264,27 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
             pl.lit(row["status"]))
     prop_status = cond.otherwise(None)
     # exceedance rate of items (sections where the item is worse than Ⅲ)
-    limit_class = int(rules["main_pollutants"]["when_class_worse_than"])
-    classed = _section_item_classes(values, stations, by, assessment, evaluated, worse_than=limit_class)
-    rates = classed.filter(pl.col("class") > limit_class).group_by([*keys, "item"]).agg(
+    bad = _recalled(sections, values) if sections is not None else _recalled(evaluated, values)
+    if bad is None:
+        bad = _evaluated_rows(values, stations, assessment, summaries=False).bad if values.height else \
+            pl.DataFrame(schema={"station_id": pl.String, "sampled_at": values.schema["sampled_at"],
+                                 "item": pl.String})
+    sep = rules["exceedance"]["separator"]
+    names = {c: item_name(c) for c in catalogue()}
+    rates = bad.join(meta, on="station_id", how="inner").group_by([*keys, "item"]).agg(
         pl.col("station_id").n_unique().alias("_bad_sections"))
     rates = rates.join(counts.select(*keys, "n_sections"), on=keys).with_columns(
         (pl.col("_bad_sections") / pl.col("n_sections") * 100).alias("_rate")
     ).sort(["_rate", "item"], descending=[True, False]).group_by(keys, maintain_order=True).agg(
-        pl.col("item").head(int(river["main_pollutants_max"])).alias("_items"))
+        pl.col("item").head(int(river["main_pollutants_max"])).replace(names).str.join(sep).alias("_names"))
     out = out.join(rates, on=keys, how="left")
-    sep = rules["exceedance"]["separator"]
     big = pl.col("n_sections") >= int(river["proportion_from"])
     note_at = river["heavy_row_note_at"]
     out = out.with_columns(
         pl.when(big).then(pl.lit("proportion")).otherwise(pl.lit("average")).alias("method"),
         pl.when(big).then(None).otherwise(pl.col("water_class")).alias("water_class"),
         pl.when(big).then(prop_status).otherwise(pl.col("status")).alias("status"),
-        pl.when(big).then(
-            pl.col("_items").map_elements(
-                lambda xs: sep.join(item_name(x) for x in xs) if xs is not None and len(xs) else "",
-                return_dtype=pl.String)).otherwise(pl.col("main_pollutants"))
+        pl.when(big).then(pl.col("_names")).otherwise(pl.col("main_pollutants"))
         .fill_null("").alias("main_pollutants"),
         pl.col("_good").round(12).round(shares_dec).alias("share_good"),
         pl.col("_bad").round(12).round(shares_dec).alias("share_bad"),
@@ -907,30 +1299,6 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
 def _first_assessment(sections: pl.DataFrame) -> str | None:
     values = sections["assessment"].drop_nulls().unique().to_list()
     return values[0] if len(values) == 1 else None
-
-
-def _section_item_classes(values: pl.DataFrame, stations: pl.DataFrame, by: str,
-                          assessment: str | None, evaluated: pl.DataFrame | None = None,
-                          worse_than: int | None = None) -> pl.DataFrame:
-    """Item classes of evaluated items per section (for exceedance rates). `evaluated` is
-    ``evaluate(values, stations, assessment)`` if known: a section's result does not depend on the
-    other sections, so with unique station ids it is reused instead of evaluating again. With
-    `worse_than`, only items of a worse class are kept (before the costlier item-set test)."""
-    meta = stations.select("station_id", by)
-    frame = values.with_columns(normalize_waterbody(pl.col("waterbody_type")).alias("waterbody_type"))
-    frame = frame.join(meta, on="station_id", how="inner")
-    if evaluated is not None and meta.get_column("station_id").is_unique().all():
-        ev = evaluated.select("station_id", "sampled_at", "items_evaluated")
-    else:
-        ev = evaluate(frame.drop(by), stations, assessment).select("station_id", "sampled_at", "items_evaluated")
-    classed = item_classes(frame.select("station_id", "sampled_at", "item", "value", "below_dl",
-                                        "waterbody_type", by))
-    if worse_than is not None:
-        classed = classed.filter(pl.col("class") > worse_than)
-    classed = classed.join(ev, on=["station_id", "sampled_at"], how="left").filter(
-        pl.col("items_evaluated").fill_null("").str.split(",").list.contains(pl.col("item"))
-        & pl.col("table").is_in(list(CLASS_TABLES)))
-    return classed
 
 
 def lake_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "water_body",
