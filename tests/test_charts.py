@@ -9,6 +9,7 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from fontTools.ttLib import TTFont
@@ -134,7 +135,8 @@ def test_structure_of_class_shares_and_calendar():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Ⅰ类", "Ⅱ类", "Ⅲ类", "Ⅳ类", "Ⅴ类", "劣Ⅴ类"]
     assert fig.get_suptitle() == "河流断面水质类别比例"
     cal = charts.aqi_calendar(**sample_data()["aqi_calendar"])
-    faces = [to_hex(p.get_facecolor()).upper() for p in cal.axes[0].patches]
+    (cells,) = cal.axes[0].collections  # the day cells, drawn as one collection
+    faces = [to_hex(c).upper() for c in cells.get_facecolors()]
     assert len(faces) == 31
     assert faces[16] == charts.MISSING.upper(), "the day without AQI (17th) is grey"
     assert set(faces) - {charts.MISSING.upper()} <= {lv["hex"].upper() for lv in LEVELS}
@@ -223,3 +225,46 @@ def test_ranking_ties_share_a_rank():
     assert labels == ["1  乙市", "2（并列）  甲市", "2（并列）  丙市", "4  丁市"]
     given = charts.composite_index_ranking(frame.with_columns(pl.Series("rank", ["2", "1", "3", "4"])))
     assert [t.get_text() for t in given.axes[0].get_yticklabels()][::-1] == ["1  乙市", "2  甲市", "3  丙市", "4  丁市"]
+
+
+def test_png_bytes_are_the_pixels_matplotlib_draws():
+    """The PNG writer is lossless: its pixels are those of matplotlib's own Agg drawing of the figure."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    kwargs = sample_data()["water_trend"]
+    png = Image.open(io.BytesIO(charts.to_bytes(charts.water_trend(**kwargs), "png")))
+    assert png.mode == "RGB" and round(png.info["dpi"][0]) == charts.DPI
+    raw = io.BytesIO()
+    fig = charts.water_trend(**kwargs)
+    with charts._style():
+        fig.savefig(raw, format="rgba", dpi=charts.DPI)
+    width, height = (round(v * charts.DPI) for v in fig.get_size_inches())
+    drawn = np.frombuffer(raw.getvalue(), np.uint8).reshape(height, width, 4)[:, :, :3]
+    assert png.size == (width, height)
+    assert np.array_equal(np.asarray(png), drawn)
+
+
+@pytest.mark.parametrize("kind", sorted(charts.CHARTS))
+def test_axes_are_placed_as_constrained_layout_places_them(kind):
+    """The charts' layout puts every axes where matplotlib's constrained layout (same rectangle,
+    same pads) puts it, to within three pixels (a tick label at the very end of an axis can keep a
+    little more room than constrained layout leaves it)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    kwargs = dict(sample_data()[kind], title=None)  # constrained layout places only a title it placed itself
+    if kind == "pollutant_concentrations":  # nor a figure legend given a place of its own
+        kwargs["frame"] = kwargs["frame"].drop("previous")
+    ours = charts.CHARTS[kind](**kwargs)
+    charts.to_bytes(ours, "png")
+    theirs = charts.CHARTS[kind](**kwargs)
+    theirs.set_layout_engine(ConstrainedLayoutEngine(rect=ours.get_layout_engine().rect, h_pad=0.06, w_pad=0.06))
+    with charts._style():
+        FigureCanvasAgg(theirs).draw()
+    pixels = np.tile(ours.get_size_inches() * charts.DPI, 2)
+    for a, b in zip(ours.axes, theirs.axes, strict=True):
+        mine, ref = a.get_position().extents * pixels, b.get_position().extents * pixels
+        assert np.abs(mine - ref).max() <= 3.0, (kind, mine, ref)
