@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,11 @@ class Registry:
     areas: tuple[Area, ...]
     stations: tuple[Station, ...]
     path: Path
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A hash of the region, areas and stations (everything a bulletin may read of the registry)."""
+        return hashlib.sha256(repr((self.region, self.areas, self.stations)).encode()).hexdigest()
 
     @functools.cached_property
     def _by_id(self) -> dict[str, Station]:

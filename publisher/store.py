@@ -324,15 +324,12 @@ class Store:
 
     # ------------------------------------------------------------------ reading
     def _parts(self, kind: str, months: list[tuple[int, int]] | None) -> list[Path]:
-        return [path for group in self._part_groups(kind, months) for path in group]
-
-    def _part_groups(self, kind: str, months: list[tuple[int, int]] | None) -> list[list[Path]]:
-        """Committed parts by month folder (oldest ingest first). A key lives in one month folder only,
-        so versions only need settling inside a folder that holds more than one part."""
-        return list(self._parts_by_month(kind, months).values())
+        return [path for group in self._parts_by_month(kind, months).values() for path in group]
 
     def _parts_by_month(self, kind: str, months: list[tuple[int, int]] | None) -> dict[tuple[int, int], list[Path]]:
-        """:meth:`_part_groups` keyed by (year, month), in month order."""
+        """Committed parts by (year, month) folder, in month order (oldest ingest first in a folder). A key
+        lives in one month folder only, so versions only need settling inside a folder that holds more
+        than one part."""
         if not self.exists():
             return {}
         with self.connect() as conn:

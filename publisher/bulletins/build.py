@@ -127,10 +127,8 @@ def source_key(job: Job, templates: dict[str, str]) -> str:
     from publisher.bulletins.air_common import DUST_FILE
     from publisher.store import Store
 
-    reg = job.registry
     dust = job.workspace.home / DUST_FILE
-    head = {"kind": job.kind, "period": job.period.label, "area": job.area,
-            "registry": hashlib.sha256(repr((reg.region, reg.areas, reg.stations)).encode()).hexdigest(),
+    head = {"kind": job.kind, "period": job.period.label, "area": job.area, "registry": job.registry.fingerprint,
             "store": Store(job.workspace).state_key(),
             "dust": _sha256(dust) if dust.is_file() else None,
             "templates": templates, "program": _program_key()}
@@ -149,7 +147,7 @@ def _kept(final: Path, name: str, key: str | None = None) -> dict[str, Any] | No
         return None
     files = manifest.get("files") or {}
     present = {str(p.relative_to(final)) for p in final.rglob("*") if p.is_file()} - {"manifest.json"}
-    if present != set(files) or any(_sha256(final / name) != sha for name, sha in files.items()):
+    if present != set(files) or any(_sha256(final / rel) != sha for rel, sha in files.items()):
         return None
     return manifest
 
