@@ -305,6 +305,23 @@ def decide(ws: Workspace, kind: str, period: str, *, by: str, role: str, area: s
 
 
 # --------------------------------------------------------------------------- history
+def review_notes(row: dict[str, Any]) -> list[dict[str, str]]:
+    """The notes for the reviewers recorded in the revision's ``bulletin.json`` (``review``): caveats on
+    the method, data gaps, provenance; they are part of what is signed but never on the public page.
+    An unreadable document gives no notes (the folder check reports it)."""
+    import json
+
+    try:
+        document = json.loads((Path(row["output_dir"]) / "bulletin.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError, KeyError):
+        return []
+    notes = document.get("review") if isinstance(document, dict) else None
+    if not isinstance(notes, list):
+        return []
+    return [{"topic": str(n.get("topic", "")), "text": str(n.get("text", ""))} for n in notes
+            if isinstance(n, dict) and n.get("text")]
+
+
 def history(ws: Workspace, kind: str | None = None, period: str | None = None, area: str | None = None,
             policy: Policy | None = None) -> list[dict[str, Any]]:
     """Every recorded revision (oldest first) with its decisions, workflow state and publications."""
@@ -334,5 +351,6 @@ def history(ws: Workspace, kind: str | None = None, period: str | None = None, a
                       for s in st.steps],
             "approvals": store.approvals(int(r["id"])),
             "publications": store.publications(int(r["id"])),
+            "review": review_notes(r) if is_latest else [],
         })
     return out

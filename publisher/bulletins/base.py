@@ -29,6 +29,22 @@ class Job:
         return Store(self.workspace)
 
 
+@dataclass(frozen=True)
+class ReviewNote:
+    """A note for the reviewers, never printed on the public page: a caveat on the method (a text
+    not yet at hand), data gaps worth checking, where figures came from.
+
+    ``topic`` is a stable English word (``method``, ``data``, ``provenance``, ``configuration``);
+    ``text`` is the Chinese sentence the reviewers read. Written to ``bulletin.json`` under
+    ``review``, printed by ``publisher history`` and ``publisher approve``."""
+
+    topic: str
+    text: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"topic": self.topic, "text": self.text}
+
+
 @dataclass
 class Bulletin:
     """An assembled bulletin, ready to render.
@@ -46,6 +62,8 @@ class Bulletin:
     standards : ids of the standards tables applied (publisher.standards.get(id)).
     issued : the date printed as the issue date (derived from the period, never the clock,
         so rebuilding unchanged inputs gives identical files).
+    review : notes for the reviewers (:class:`ReviewNote`), in ``bulletin.json`` and shown before
+        approval, never on the public page or in the data files.
     """
 
     kind: str
@@ -59,6 +77,7 @@ class Bulletin:
     standards: list[str] = field(default_factory=list)
     issued: dt.date | None = None
     area: str | None = None
+    review: list[ReviewNote] = field(default_factory=list)
 
     @property
     def slug(self) -> str:

@@ -68,6 +68,7 @@ def render_bulletin(bulletin: Bulletin, out: Path) -> dict[str, str]:
         "figures": bulletin.context,
         "inputs": bulletin.inputs,
         "standards": used,
+        "review": [note.as_dict() for note in bulletin.review],
         "generator": f"publisher {__version__}",
     }
     page = {
@@ -99,6 +100,7 @@ def input_key(bulletin: Bulletin, templates: dict[str, str]) -> str:
             "title": bulletin.title, "template": bulletin.template,
             "issued": bulletin.issued.isoformat() if bulletin.issued else None,
             "context": bulletin.context, "inputs": bulletin.inputs,
+            "review": [note.as_dict() for note in bulletin.review],
             "standards": _standards_used(bulletin.standards), "templates": templates,
             "charts": [[spec.name, charts.spec_key(spec)] for spec in bulletin.charts],
             "generator": f"publisher {__version__}"}

@@ -41,10 +41,21 @@ def approve(kind: str, period: str, area: str | None, by: str, role: str, reject
       publisher approve --kind water-sources --period 2026-05 --by 审核人乙 --role 分管局领导 \\
           --reject --note "第二段表述需修改"
     """
-    from publisher.approval import decide
+    from publisher.approval import decide, latest_revision, review_notes
+    from publisher.store import Store
 
-    result = decide(workspace(home), kind, period, by=by, role=role, area=area, reject=reject, note=note)
+    ws = workspace(home)
+    _echo_review(review_notes(latest_revision(Store(ws), kind, period, area)))
+    result = decide(ws, kind, period, by=by, role=role, area=area, reject=reject, note=note)
     click.echo(result.message)
+
+
+def _echo_review(notes: list[dict[str, str]]) -> None:
+    """The notes for the reviewers of a revision (never on the public page), one per line."""
+    if notes:
+        click.echo("    审核提示（不对外公开）：")
+        for n in notes:
+            click.echo(f"      - {n['text']}")
 
 
 @click.command()
@@ -72,6 +83,7 @@ def history(kind: str | None, period: str | None, area: str | None, as_json: boo
             verdict = "驳回" if d["decision"] == "rejected" else "通过"
             note = f"  意见：{d['note']}" if d["note"] else ""
             click.echo(f"    {d['at']}  {verdict}  {d['role'] or ''} {d['approved_by']}{note}")
+        _echo_review(r["review"])
         for s in r["steps"]:
             if r["latest"] and s["state"] != "approved":
                 label = {"pending": "待办", "rejected": "已驳回", "stale": "需重新审核"}[s["state"]]
