@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from publisher import integrity
+from publisher import integrity, safeparse
 from publisher.errors import PublisherError
 from publisher.paths import PACKAGE_DIR, Workspace
 from publisher.periods import Period
@@ -87,8 +87,8 @@ def load_policy(path: str | os.PathLike[str] | None = None, ws: Workspace | None
     """Read and validate a workflow file; every problem is reported at once (``bad_approval_config``)."""
     path = Path(path) if path is not None else config_path(ws)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = safeparse.load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ApprovalError(f"审核流程配置 {path} 无法读取：{exc}", "bad_approval_config") from exc
     problems: list[str] = []
     steps: dict[str, Step] = {}

@@ -13,6 +13,13 @@ in :mod:`publisher.portal_server`. Connection errors, timeouts and HTTP 408/429/
 exponential backoff; any other answer is final. Retrying is safe because the portal keys a version by
 the manifest's sha256: a second upload of the same content is answered ``already_published``.
 
+The metadata is signed with the instance's Ed25519 key (:mod:`publisher.signing`) together with the
+time of signing and a publication sequence (the id of the ``publication_signed`` event in the ledger),
+so the portal can check that what arrives was approved here and order uploads by when they were signed.
+The upload token (``$PUBLISHER_PORTAL_TOKEN``) is sent as a Bearer header only over HTTPS or to a
+loopback address; a portal address with credentials in it (``http://user:pass@host``) is refused and
+shown redacted, so a password never reaches the screen, the ledger or the history.
+
 Each attempt that reached a conclusion is recorded in the ledger's ``publications`` table (``ok`` with
 the portal's URL, or ``failed`` with the error); a refusal before any upload (not approved, rejected,
 files changed) is logged in ``events`` as ``publish_refused``. Publishing a revision that the ledger
@@ -22,9 +29,12 @@ versions and shows the note.
 """
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import json
 import mimetypes
 import os
+import re
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -32,7 +42,7 @@ from typing import Any
 
 import requests
 
-from publisher import __version__
+from publisher import __version__, signing
 from publisher.approval import (ApprovalError, Policy, latest_revision, load_policy, require_files, status,
                                 subject)
 from publisher.paths import Workspace
@@ -41,7 +51,7 @@ from publisher.store import Store
 PROTOCOL = 1
 UPLOAD_PATH = "api/v1/bulletins"
 PORTAL_ENV = "PUBLISHER_PORTAL"
-TOKEN_ENV = "PUBLISHER_PORTAL_TOKEN"
+TOKEN_ENV = "PUBLISHER_PORTAL_TOKEN"          # the client's upload token (publisher publish)
 TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504}
 DEFAULT_CORRECTION_NOTE = "本期公报已更正，以本版为准；此前发布的版本保留备查。"
 
@@ -65,13 +75,62 @@ class Published:
         return self.status != "failed"
 
 
+def redact_url(url: str | None) -> str:
+    """`url` with any ``user:password@`` replaced by ``***@`` (for messages, the ledger and history)."""
+    if not url:
+        return url or ""
+    return re.sub(r"(?<=//)[^/?#\s\"']*@", "***@", str(url))
+
+
+def is_loopback(host: str | None) -> bool:
+    """``localhost`` or a loopback IP address (127.0.0.0/8, ::1)."""
+    if not host:
+        return False
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def normalize_target(url: str) -> str:
-    """The portal's base URL without a trailing slash (http or https only)."""
+    """The portal's base URL without a trailing slash (http or https only, no credentials in it)."""
     text = (url or "").strip()
-    parts = urllib.parse.urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ApprovalError(f"门户地址 {text!r} 无效，应为 http(s)://主机[:端口][/路径]", "bad_portal_url")
+    try:
+        parts = urllib.parse.urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment:
+        raise ApprovalError(f"门户地址 {redact_url(text)!r} 无效，应为 http(s)://主机[:端口][/路径]", "bad_portal_url")
+    if "@" in parts.netloc:
+        raise ApprovalError(f"门户地址 {redact_url(text)!r} 含有用户名或密码；凭据不得写在地址中"
+                            f"（会被显示和记录），上传令牌请放在环境变量 {TOKEN_ENV} 中", "credentials_in_url")
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def require_safe_transport(target: str, token: str | None) -> None:
+    """Refuse (``insecure_transport``) to send a token over plain HTTP to anything but a loopback host."""
+    parts = urllib.parse.urlsplit(target)
+    if token and parts.scheme != "https" and not is_loopback(parts.hostname):
+        raise ApprovalError(f"不能通过未加密的 HTTP 把上传令牌发送到 {target}：令牌只经 HTTPS 发送，"
+                            f"或发给本机回环地址（127.0.0.1、::1、localhost）", "insecure_transport")
+
+
+class BearerAuth(requests.auth.AuthBase):
+    """``Authorization: Bearer <token>``; given explicitly, so neither ~/.netrc nor a URL replaces it."""
+
+    def __init__(self, token: str | None):
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers.pop("Authorization", None)
+        if self.token:
+            request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
 
 
 def encode_name(path: str) -> str:
@@ -102,14 +161,18 @@ def publish(ws: Workspace, kind: str, period: str, area: str | None = None, port
     """Publish the latest revision of a bulletin to `portal` (default: ``$PUBLISHER_PORTAL``).
 
     Raises :class:`ApprovalError` when it may not be published (``no_portal``, ``bad_portal_url``,
-    ``not_built``, ``not_approved``, ``rejected``, ``files_changed``); returns a :class:`Published`
-    otherwise, ``status == "failed"`` when the upload did not succeed (recorded in the ledger).
+    ``credentials_in_url``, ``insecure_transport``, ``not_built``, ``not_approved``, ``rejected``,
+    ``files_changed``) and :class:`publisher.signing.SigningError` when the instance key is unusable;
+    returns a :class:`Published` otherwise, ``status == "failed"`` when the upload did not succeed
+    (recorded in the ledger). The address and transport checks come before anything else: a refused
+    token never leaves the machine.
     """
     portal = portal or os.environ.get(PORTAL_ENV)
     if not portal:
         raise ApprovalError(f"未指定门户地址：请用 --portal 或设置环境变量 {PORTAL_ENV}", "no_portal")
     target = normalize_target(portal)
     token = token if token is not None else os.environ.get(TOKEN_ENV) or None
+    require_safe_transport(target, token)
     store = Store(ws)
     policy = policy or load_policy(ws=ws)
     row = latest_revision(store, kind, period, area)
@@ -151,6 +214,12 @@ def publish(ws: Workspace, kind: str, period: str, area: str | None = None, port
         "note": (note or "").strip() or (DEFAULT_CORRECTION_NOTE if corrects else None),
         "sender": f"publisher {__version__}",
     }
+    key = signing.instance_key(ws.home)
+    metadata["signed_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+    metadata["sequence"] = store.record_event("publication_signed", subject(kind, row["period"], area), {
+        "bulletin_id": row["id"], "revision": row["revision"], "manifest_sha256": row["manifest_sha256"],
+        "target": target, "signed_at": metadata["signed_at"], "key_id": signing.key_id(key.public_key())})
+    metadata = signing.sign(metadata, key)
     parts: list[tuple[str, tuple[str, bytes, str]]] = [
         ("metadata", ("metadata.json", json.dumps(metadata, ensure_ascii=False).encode("utf-8"),
                       "application/json")),
@@ -190,15 +259,14 @@ def _upload(session: requests.Session, target: str, parts: list, token: str | No
     """POST the upload, retrying transient failures; {"ok", "body"} or {"ok": False, "error", "message"}."""
     url = f"{target}/{UPLOAD_PATH}"
     headers = {"Accept": "application/json", "User-Agent": f"publisher/{__version__}"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+    auth = BearerAuth(token)
     tries: list[dict[str, Any]] = []
     error, message = "portal_unreachable", ""
     for n in range(1, attempts + 1):
         wait = backoff * 2 ** (n - 1)
         try:
-            response = session.post(url, files=parts, headers=headers, timeout=(min(10.0, timeout), timeout),
-                                    allow_redirects=False)
+            response = session.post(url, files=parts, headers=headers, auth=auth,
+                                    timeout=(min(10.0, timeout), timeout), allow_redirects=False)
         except requests.Timeout as exc:
             error, message = "portal_timeout", f"门户 {target} 在 {timeout:g} 秒内没有应答"
             tries.append({"attempt": n, "error": type(exc).__name__})

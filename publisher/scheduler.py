@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from publisher import registry as registry_mod
+from publisher import safeparse
 from publisher.paths import Workspace
 from publisher.periods import Period
 from publisher.status import BULLETINS, deadline, status, workdays_between
@@ -57,13 +58,27 @@ class Policy:
         path = ws.home / "schedule.yaml"
         if not path.exists():
             return cls()
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        from publisher.errors import InputError
+
+        def bad(reason: str) -> InputError:
+            return InputError(f"{path}：{reason} (bad_schedule_config)")
+
+        try:
+            raw = safeparse.load_yaml(path.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise bad(f"无法读取：{exc}") from None
+        if not isinstance(raw, dict):
+            raise bad("应为一个映射（设置项: 值）")
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
+        unknown = sorted(set(map(str, raw)) - known)
         if unknown:
-            from publisher.errors import InputError
-            raise InputError(f"{path}：未知的设置项 {', '.join(unknown)} (bad_schedule_config)")
+            raise bad(f"未知的设置项 {', '.join(unknown)}")
+        for name in ("build_anyway_workdays", "daily_build_hour", "interval_minutes"):
+            if name in raw and (not isinstance(raw[name], int) or isinstance(raw[name], bool) or raw[name] < 0):
+                raise bad(f"{name} 应为非负整数")
         if "kinds" in raw:
+            if not isinstance(raw["kinds"], list) or not all(k in BULLETINS for k in raw["kinds"]):
+                raise bad(f"kinds 应为公报类型列表（{', '.join(BULLETINS)}）")
             raw["kinds"] = tuple(raw["kinds"])
         return cls(**raw)
 

@@ -20,8 +20,9 @@ from publisher.cli import cli
 from publisher.portal import encode_name, publish
 from publisher.portal_server import PortalHandler
 from publisher.store import Store
-from tests.publishing_helpers import (KIND, LEADER, LEADER_ROLE, PERIOD, REVIEW_ROLE, REVIEWER, build_workspace,
-                                      clone, closed_port, files_of, folder, rebuild_corrected, running_portal)
+from tests.publishing_helpers import (AUTH, KIND, LEADER, LEADER_ROLE, PERIOD, REVIEW_ROLE, REVIEWER, TOKEN,
+                                      approvals, build_workspace, clone, closed_port, files_of, folder,
+                                      rebuild_corrected, running_portal, sign_metadata)
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +33,13 @@ def built(tmp_path_factory):
 @pytest.fixture
 def ws(built, tmp_path, monkeypatch):
     monkeypatch.delenv("PUBLISHER_PORTAL", raising=False)
-    monkeypatch.delenv("PUBLISHER_PORTAL_TOKEN", raising=False)
+    monkeypatch.setenv("PUBLISHER_PORTAL_TOKEN", TOKEN)
     return clone(built, tmp_path / "home")
 
 
 @pytest.fixture
-def portal(tmp_path):
-    with running_portal(tmp_path / "portal") as server:
+def portal(built, tmp_path):
+    with running_portal(tmp_path / "portal", built) as server:
         yield server
 
 
@@ -201,7 +202,7 @@ def test_an_unreachable_portal_is_recorded_as_failed(ws):
     assert (publication["status"], publication["url"], publication["target"]) == ("failed", None, target)
     assert detail["error"] == "portal_unreachable" and len(detail["attempts"]) == 3
     # a later try that succeeds is recorded beside the failure
-    with running_portal(ws.home.parent / "portal2") as server:
+    with running_portal(ws.home.parent / "portal2", ws) as server:
         assert publish(ws, KIND, PERIOD, portal=server.url).status == "published"
     assert [p["status"] for p in Store(ws).publications()] == ["failed", "ok"]
 
@@ -223,7 +224,7 @@ class FlakyHandler(PortalHandler):
 
 def test_transient_failures_are_retried_with_backoff(ws, tmp_path):
     _approve(ws)
-    with running_portal(tmp_path / "flaky", handler=FlakyHandler) as server:
+    with running_portal(tmp_path / "flaky", ws, handler=FlakyHandler) as server:
         started = time.monotonic()
         result = publish(ws, KIND, PERIOD, portal=server.url, attempts=3, backoff=0.2, timeout=0.7)
         elapsed = time.monotonic() - started
@@ -235,12 +236,13 @@ def test_transient_failures_are_retried_with_backoff(ws, tmp_path):
 
 def test_a_portal_with_a_token_refuses_uploads_without_it(ws, tmp_path, monkeypatch):
     _approve(ws)
-    with running_portal(tmp_path / "guarded", token="test-token-123") as server:
+    monkeypatch.delenv("PUBLISHER_PORTAL_TOKEN")
+    with running_portal(tmp_path / "guarded", ws) as server:
         refused = publish(ws, KIND, PERIOD, portal=server.url, attempts=3, backoff=0.01)
         assert refused.status == "failed" and refused.error == "portal_refused"
         assert "HTTP 401" in refused.message and "PUBLISHER_PORTAL_TOKEN" in refused.message
         assert len(refused.attempts) == 1                      # a refusal is final, not retried
-        monkeypatch.setenv("PUBLISHER_PORTAL_TOKEN", "test-token-123")
+        monkeypatch.setenv("PUBLISHER_PORTAL_TOKEN", TOKEN)
         assert publish(ws, KIND, PERIOD, portal=server.url).status == "published"
     assert [p["status"] for p in Store(ws).publications()] == ["failed", "ok"]
 
@@ -260,8 +262,8 @@ def _upload_parts(ws, change=None, drop=None, extra=None, rename=None):
     if rename:
         files[rename[1]] = files.pop(rename[0])
     metadata = {"protocol": 1, "kind": KIND, "period": PERIOD, "area": None, "revision": row["revision"],
-                "manifest_sha256": row["manifest_sha256"], "approvals": []}
-    return [("metadata", ("metadata.json", json.dumps(metadata).encode(), "application/json")),
+                "manifest_sha256": row["manifest_sha256"], "approvals": approvals()}
+    return [("metadata", ("metadata.json", sign_metadata(ws, metadata), "application/json")),
             ("manifest", ("manifest.json", manifest, "application/json")),
             *[("file", (encode_name(k), v, "application/octet-stream")) for k, v in sorted(files.items())]]
 
@@ -274,7 +276,8 @@ def _upload_parts(ws, change=None, drop=None, extra=None, rename=None):
     ({"rename": ("data.csv", ".hidden.csv")}, 400, "bad_path"),
 ])
 def test_the_portal_checks_every_upload(ws, portal, kw, status, code):
-    response = requests.post(f"{portal.url}/api/v1/bulletins", files=_upload_parts(ws, **kw), timeout=10)
+    response = requests.post(f"{portal.url}/api/v1/bulletins", files=_upload_parts(ws, **kw), headers=AUTH,
+                             timeout=10)
     assert response.status_code == status
     body = response.json()
     assert body["error"] == code and body["message"]
@@ -286,40 +289,44 @@ def test_the_portal_checks_the_manifest_hash_and_metadata(ws, portal):
     parts = _upload_parts(ws)
     metadata = json.loads(parts[0][1][1])
     wrong = dict(metadata, manifest_sha256="0" * 64)
-    parts[0] = ("metadata", ("metadata.json", json.dumps(wrong).encode(), "application/json"))
-    response = requests.post(f"{portal.url}/api/v1/bulletins", files=parts, timeout=10)
+    parts[0] = ("metadata", ("metadata.json", sign_metadata(ws, wrong), "application/json"))
+    response = requests.post(f"{portal.url}/api/v1/bulletins", files=parts, headers=AUTH, timeout=10)
     assert (response.status_code, response.json()["error"]) == (400, "manifest_mismatch")
     bad = dict(metadata, kind="../x", area="a/b")
-    parts[0] = ("metadata", ("metadata.json", json.dumps(bad).encode(), "application/json"))
-    response = requests.post(f"{portal.url}/api/v1/bulletins", files=parts, timeout=10)
+    parts[0] = ("metadata", ("metadata.json", sign_metadata(ws, bad), "application/json"))
+    response = requests.post(f"{portal.url}/api/v1/bulletins", files=parts, headers=AUTH, timeout=10)
     assert (response.status_code, response.json()["error"]) == (400, "bad_metadata")
     assert "kind" in response.json()["message"] and "area" in response.json()["message"]
-    assert requests.post(f"{portal.url}/api/v1/bulletins", data=b"{}", timeout=5).json()["error"] == "bad_request"
+    assert requests.post(f"{portal.url}/api/v1/bulletins", data=b"{}", headers=AUTH,
+                         timeout=5).json()["error"] == "bad_request"
     assert requests.get(f"{portal.url}/b/../../etc/passwd", timeout=5).status_code == 404
 
 
-def _variant(parts, revision: int, generator: str, **changes):
-    """The same upload under another revision number, with a valid manifest of different content."""
+def _variant(ws, parts, revision: int, generator: str, **changes):
+    """The same upload under another revision number, with a valid manifest of different content, signed
+    (later than any upload before it) with the workspace's key."""
     manifest = json.loads(parts[1][1][1])
     manifest["generator"] = generator
     manifest.update(changes.pop("manifest", {}))
     manifest["content_sha256"] = integrity.content_sha256(manifest)
     metadata = dict(json.loads(parts[0][1][1]), revision=revision, manifest_sha256=manifest["content_sha256"],
                     **changes)
-    return [("metadata", ("metadata.json", json.dumps(metadata).encode(), "application/json")),
+    for name in ("signature", "signed_at", "sequence"):
+        metadata.pop(name)
+    return [("metadata", ("metadata.json", sign_metadata(ws, metadata), "application/json")),
             ("manifest", ("manifest.json", json.dumps(manifest).encode(), "application/json")), *parts[2:]]
 
 
 def test_the_portal_refuses_other_content_under_a_published_revision_and_older_revisions(ws, portal):
     parts = _upload_parts(ws)
-    post = lambda p: requests.post(f"{portal.url}/api/v1/bulletins", files=p, timeout=10)  # noqa: E731
+    post = lambda p: requests.post(f"{portal.url}/api/v1/bulletins", files=p, headers=AUTH, timeout=10)  # noqa: E731
     assert post(parts).status_code == 201
     assert post(parts).json()["status"] == "already_published"
-    conflict = post(_variant(parts, 1, "another build"))
+    conflict = post(_variant(ws, parts, 1, "another build"))
     assert (conflict.status_code, conflict.json()["error"]) == (409, "revision_conflict")
-    newer = post(_variant(parts, 3, "third build"))
+    newer = post(_variant(ws, parts, 3, "third build"))
     assert (newer.status_code, newer.json()["version"]) == (201, 2)
-    older = post(_variant(parts, 2, "second build"))
+    older = post(_variant(ws, parts, 2, "second build"))
     assert (older.status_code, older.json()["error"]) == (409, "older_revision")
     [entry] = _listing(portal)
     assert [(v["version"], v["revision"]) for v in entry["versions"]] == [(2, 3), (1, 1)]
@@ -331,24 +338,29 @@ def _cli(ws, *args, env=None):
 
 
 def test_commands_end_to_end_with_the_portal_in_a_subprocess(ws, tmp_path):
-    env = {**os.environ, "PUBLISHER_PORTAL_TOKEN": "cli-token"}
+    key = _cli(ws, "portal", "key")
+    assert key.exit_code == 0 and key.stdout.startswith("-----BEGIN PUBLIC KEY-----"), key.output
+    (tmp_path / "publisher.pub").write_text(key.stdout, encoding="ascii")
+    env = {**os.environ, "PUBLISHER_PORTAL_SERVER_TOKEN": "cli-token-0123456789abcdef"}
+    env.pop("PUBLISHER_PORTAL_TOKEN", None)
     proc = subprocess.Popen([sys.executable, "-c", "from publisher.cli import main; main()", "portal", "serve",
-                             "--root", str(tmp_path / "portal"), "--port", "0", "-q"],
+                             "--root", str(tmp_path / "portal"), "--port", "0", "-q",
+                             "--trusted-key", str(tmp_path / "publisher.pub")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     try:
         first = proc.stdout.readline()
-        assert first.startswith("公报门户：http://127.0.0.1:") and "上传需令牌" in first, first + proc.stderr.read()
+        assert first.startswith("公报门户：http://127.0.0.1:") and "上传需令牌和签名" in first, first + proc.stderr.read()
         url = first.split("：", 1)[1].split("/ ", 1)[0]
         base = ["--kind", KIND, "--period", PERIOD]
-        refused = _cli(ws, "publish", *base, "--portal", url, env={"PUBLISHER_PORTAL_TOKEN": "cli-token"})
+        refused = _cli(ws, "publish", *base, "--portal", url, env={"PUBLISHER_PORTAL_TOKEN": "cli-token-0123456789abcdef"})
         assert refused.exit_code == 1 and "[not_approved]" in refused.output
         for by, role in ((REVIEWER, REVIEW_ROLE), (LEADER, LEADER_ROLE)):
             assert _cli(ws, "approve", *base, "--by", by, "--role", role).exit_code == 0
-        done = _cli(ws, "publish", *base, env={"PUBLISHER_PORTAL": url, "PUBLISHER_PORTAL_TOKEN": "cli-token"})
+        done = _cli(ws, "publish", *base, env={"PUBLISHER_PORTAL": url, "PUBLISHER_PORTAL_TOKEN": "cli-token-0123456789abcdef"})
         assert done.exit_code == 0, done.output
         assert f"{url}/b/{KIND}/{PERIOD}/v1/index.html" in done.output and "门户第1版" in done.output
-        again = _cli(ws, "publish", *base, "--portal", url, env={"PUBLISHER_PORTAL_TOKEN": "cli-token"})
+        again = _cli(ws, "publish", *base, "--portal", url, env={"PUBLISHER_PORTAL_TOKEN": "cli-token-0123456789abcdef"})
         assert again.exit_code == 0 and "无需重复发布" in again.output
         shown = _cli(ws, "history", "--kind", KIND)
         assert "已发布  门户第1版" in shown.output and "[approved]" in shown.output
@@ -368,18 +380,31 @@ def test_cli_publish_failure_exits_1_and_is_in_the_history(ws):
     assert "发布失败" in _cli(ws, "history").output
 
 
-def test_portal_serve_refuses_a_public_address_without_a_token(tmp_path):
-    result = CliRunner().invoke(cli, ["portal", "serve", "--root", str(tmp_path), "--host", "0.0.0.0"],
-                                env={"PUBLISHER_PORTAL_TOKEN": ""})
+def test_portal_serve_refuses_to_start_without_a_token(ws, tmp_path):
+    key = tmp_path / "publisher.pub"
+    key.write_text(_cli(ws, "portal", "key").stdout, encoding="ascii")
+    base = ["portal", "serve", "--root", str(tmp_path / "portal"), "--trusted-key", str(key)]
+    # the client's variable is not the server's: it does not make a token portal
+    result = CliRunner().invoke(cli, base, env={"PUBLISHER_PORTAL_SERVER_TOKEN": "",
+                                                "PUBLISHER_PORTAL_TOKEN": "client-token-0123456789"})
     assert result.exit_code == 1 and "[token_required]" in result.output
+    assert "PUBLISHER_PORTAL_SERVER_TOKEN" in result.output and "--insecure-no-token" in result.output
+    public = CliRunner().invoke(cli, [*base, "--host", "0.0.0.0", "--insecure-no-token"],
+                                env={"PUBLISHER_PORTAL_SERVER_TOKEN": ""})
+    assert public.exit_code == 1 and "[insecure_not_loopback]" in public.output
+    short = CliRunner().invoke(cli, base, env={"PUBLISHER_PORTAL_SERVER_TOKEN": "short"})
+    assert short.exit_code == 1 and "[weak_token]" in short.output
+    keyless = CliRunner().invoke(cli, base[:-2], env={"PUBLISHER_PORTAL_SERVER_TOKEN": TOKEN})
+    assert keyless.exit_code == 2 and "--trusted-key" in keyless.output
+    assert not (tmp_path / "portal").exists()
 
 
 def test_the_portal_keeps_areas_apart_and_checks_the_manifest_names_the_bulletin(ws, portal):
     parts = _upload_parts(ws)
-    post = lambda p: requests.post(f"{portal.url}/api/v1/bulletins", files=p, timeout=10)  # noqa: E731
-    wrong = post(_variant(parts, 1, "area build", area="腾冲市"))
+    post = lambda p: requests.post(f"{portal.url}/api/v1/bulletins", files=p, headers=AUTH, timeout=10)  # noqa: E731
+    wrong = post(_variant(ws, parts, 1, "area build", area="腾冲市"))
     assert (wrong.status_code, wrong.json()["error"]) == (400, "bulletin_mismatch")
-    area = post(_variant(parts, 1, "area build", area="腾冲市", manifest={"bulletin": f"{KIND}/{PERIOD}/腾冲市"}))
+    area = post(_variant(ws, parts, 1, "area build", area="腾冲市", manifest={"bulletin": f"{KIND}/{PERIOD}/腾冲市"}))
     assert area.status_code == 201
     assert area.json()["path"] == f"b/{KIND}/{PERIOD}/{urllib.parse.quote('腾冲市')}/v1/index.html"
     assert post(parts).json()["version"] == 1                      # the bulletin without area is another one

@@ -1,7 +1,7 @@
-"""``publisher approve``, ``publisher history``, ``publisher publish`` and ``publisher portal serve``."""
+"""``publisher approve``, ``publisher history``, ``publisher publish``, ``publisher portal serve`` and
+``publisher portal key``."""
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import os
@@ -68,7 +68,12 @@ def history(kind: str | None, period: str | None, area: str | None, as_json: boo
     """List built revisions with their review decisions and publications."""
     from publisher.approval import history as revisions
 
+    from publisher.portal import redact_url
+
     rows = revisions(workspace(home), kind, period, area)
+    for r in rows:   # ledgers written before addresses with credentials were refused may hold some
+        r["publications"] = [{**p, "target": redact_url(p["target"]), "url": redact_url(p["url"]),
+                              "detail": redact_url(p["detail"])} for p in r["publications"]]
     if as_json:
         click.echo(json.dumps({"revisions": rows}, ensure_ascii=False, indent=2, default=str))
         return
@@ -114,7 +119,9 @@ def publish(kind: str, period: str, area: str | None, portal: str | None, note: 
 
     \b
     Refused unless every review step is approved and the files still match the manifest.
-    The upload token is read from $PUBLISHER_PORTAL_TOKEN. Example:
+    The upload is signed with this instance's key (see publisher portal key). The upload token
+    is read from $PUBLISHER_PORTAL_TOKEN and is sent only over https:// or to a loopback
+    address; credentials written in the address (http://user:pass@host) are refused. Example:
       PUBLISHER_PORTAL=http://portal.example:8765 publisher publish --kind water-sources --period 2026-05
     """
     from publisher.portal import publish as publish_one
@@ -135,20 +142,49 @@ def portal() -> None:
 @click.option("--root", required=True, type=click.Path(file_okay=False), help="Folder the portal keeps its files in.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free).")
+@click.option("--trusted-key", "trusted_keys", multiple=True, required=True,
+              type=click.Path(dir_okay=False, exists=True),
+              help="PEM file with the public key(s) of the publisher instances whose signed uploads are "
+                   "accepted (the output of publisher portal key); repeatable.")
+@click.option("--approval-config", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="The review workflow uploads must carry (approval.yaml layout). Default: the shipped one.")
+@click.option("--public-url", default=None,
+              help="The portal's public base address, used in the URLs it answers. Default: the listening address.")
+@click.option("--max-uploads", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Uploads received at the same time; more are answered 503 with Retry-After.")
+@click.option("--max-upload-mb", default=256, show_default=True, type=click.IntRange(1, 4096),
+              help="Largest upload body, in MiB (413 beyond).")
+@click.option("--insecure-no-token", is_flag=True,
+              help="Accept uploads without a token: loopback addresses only, for local trials.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not log requests.")
-def serve(root: str, host: str, port: int, quiet: bool) -> None:
-    """Serve the public index and accept uploads from publisher publish.
+def serve(root: str, host: str, port: int, trusted_keys: tuple[str, ...], approval_config: str | None,
+          public_url: str | None, max_uploads: int, max_upload_mb: int, insecure_no_token: bool,
+          quiet: bool) -> None:
+    """Serve the public index and accept signed uploads from publisher publish.
 
     \b
-    Uploads need `Authorization: Bearer $PUBLISHER_PORTAL_TOKEN` when that variable is set;
-    without it the portal only listens on a loopback address.
+    Uploads need `Authorization: Bearer $PUBLISHER_PORTAL_SERVER_TOKEN` (the portal's own
+    variable; publisher publish sends $PUBLISHER_PORTAL_TOKEN) and metadata signed by a key
+    given with --trusted-key. Without a token the portal does not start, unless
+    --insecure-no-token is given, which works on a loopback address only. Example:
+      publisher portal key --home /srv/publisher > publisher.pub
+      PUBLISHER_PORTAL_SERVER_TOKEN=… publisher portal serve --root /srv/portal --trusted-key publisher.pub
     """
+    from publisher import signing
+    from publisher.approval import load_policy
     from publisher.portal import TOKEN_ENV
-    from publisher.portal_server import PortalServer
+    from publisher.portal_server import SERVER_TOKEN_ENV, PortalServer
 
-    token = os.environ.get(TOKEN_ENV) or None
-    if not token and not _loopback(host):
-        raise click.ClickException(f"在 {host} 上对外提供上传须先设置 {TOKEN_ENV}（上传令牌） [token_required]")
+    token = os.environ.get(SERVER_TOKEN_ENV) or None
+    if token and insecure_no_token:
+        raise click.ClickException(f"已设置 {SERVER_TOKEN_ENV}，不能同时使用 --insecure-no-token [bad_option]")
+    if not token and not insecure_no_token:
+        hint = (f"（门户不读取客户端的 {TOKEN_ENV}，请改用 {SERVER_TOKEN_ENV}）" if os.environ.get(TOKEN_ENV)
+                else "")
+        raise click.ClickException(f"门户须设置上传令牌：环境变量 {SERVER_TOKEN_ENV}{hint}；仅在本机试用时可用 "
+                                   f"--insecure-no-token [token_required]")
+    trusted = signing.load_trusted(trusted_keys)
+    policy = load_policy(approval_config) if approval_config else load_policy()
     if not quiet:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
@@ -157,11 +193,21 @@ def serve(root: str, host: str, port: int, quiet: bool) -> None:
         logger.setLevel(logging.INFO)
         logger.propagate = False
     try:
-        server = PortalServer(root, host, port, token=token)
+        server = PortalServer(root, host, port, token=token, trusted_keys=trusted, policy=policy,
+                              insecure_no_token=insecure_no_token, public_url=public_url,
+                              max_uploads=max_uploads, max_upload=max_upload_mb * 1024 * 1024)
     except OSError as exc:
         raise click.ClickException(f"无法在 {host}:{port} 上启动门户：{exc} [listen_failed]") from exc
-    auth = "上传需令牌" if token else f"未设置 {TOKEN_ENV}，本机任何程序都可上传"
-    click.echo(f"公报门户：{server.url}/  根目录 {server.store.root}  {auth}", err=False)
+    if token:
+        auth = "上传需令牌和签名"
+    else:
+        auth = "未设置上传令牌（--insecure-no-token，仅限本机试用），上传仍须签名"
+        banner = "!" * 72
+        click.echo(f"{banner}\n!! 警告：门户未设置上传令牌（--insecure-no-token）。本机任何程序都可以向它上传，\n"
+                   f"!! 只有签名仍受检查。仅用于本机试用，切勿用于正式发布。\n"
+                   f"!! WARNING: no upload token (--insecure-no-token): local trials only.\n{banner}", err=True)
+    keys = "、".join(sorted(trusted))
+    click.echo(f"公报门户：{server.url}/  根目录 {server.store.root}  {auth}  受信任公钥 {keys}", err=False)
     sys.stdout.flush()
     try:
         server.serve_forever()
@@ -172,10 +218,19 @@ def serve(root: str, host: str, port: int, quiet: bool) -> None:
         click.echo("门户已停止", err=True)
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+@portal.command()
+@_home
+def key(home: str | None) -> None:
+    """Print this instance's PUBLIC signing key (PEM) for the portal operator.
+
+    \b
+    The key pair is made on first use in <home>/keys/publisher-ed25519.pem (mode 0600); the
+    private key is never printed. Give the output to the portal's --trusted-key. Example:
+      publisher portal key --home /srv/publisher > publisher.pub
+    """
+    from publisher import signing
+
+    ws = workspace(home)
+    public = signing.instance_public(ws.home)
+    click.echo(signing.public_pem(public), nl=False)
+    click.echo(f"publisher 实例公钥 {signing.key_id(public)}（私钥 {signing.key_path(ws.home)} 不外传）", err=True)
