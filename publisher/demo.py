@@ -65,5 +65,7 @@ def run(ws: Workspace) -> None:
     click.echo("5. 审核与发布（演示不代为签署）：每份公报经保密审查、审批后方可发布，例如")
     click.echo(f"   {home} publisher approve --kind air-monthly --period 2026-05 --by 审核人甲 --role 保密审查员")
     click.echo(f"   {home} publisher approve --kind air-monthly --period 2026-05 --by 审核人乙 --role 分管局领导")
-    click.echo(f"   publisher portal serve --root {ws.home / 'portal'} --port 8080 &    # 参考门户")
+    click.echo(f"   {home} publisher portal key > {ws.home / 'publisher.pub'}    # 本实例的签名公钥，交门户信任")
+    click.echo(f"   publisher portal serve --root {ws.home / 'portal'} --port 8080 --trusted-key "
+               f"{ws.home / 'publisher.pub'} --insecure-no-token &    # 参考门户，仅限本机试用（正式使用须设上传令牌）")
     click.echo(f"   {home} publisher publish --kind air-monthly --period 2026-05 --portal http://127.0.0.1:8080")

@@ -591,6 +591,12 @@ class PortalHandler(BaseHTTPRequestHandler):
         super().setup()
         self._slot = False
 
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (ConnectionError, TimeoutError):      # a client that went away: nothing to answer
+            self.close_connection = True
+
     def version_string(self) -> str:
         return "publisher-portal"       # no versions of the program or of Python
 
@@ -693,6 +699,20 @@ class PortalHandler(BaseHTTPRequestHandler):
         return int(length)
 
     def do_POST(self) -> None:  # noqa: N802
+        try:
+            state, record = self._receive()
+        except UploadError as exc:
+            log.warning("upload refused: %s %s", exc.code, exc.message)
+            return self._error(exc)
+        page = f"{record['path']}/index.html" if "index.html" in record["files"] else f"{record['path']}/"
+        href = _href(page)
+        self._json(201 if state == "published" else 200, {
+            "status": state, "version": record["version"], "revision": record["revision"],
+            "path": href, "url": f"{self.server.public_url}/{href}"})
+
+    def _receive(self) -> tuple[str, dict[str, Any]]:
+        """Admit, stream, check and store one upload; its staging folder and slot are released before
+        the answer goes out."""
         staging: Path | None = None
         try:
             length = self._admit()
@@ -715,25 +735,19 @@ class PortalHandler(BaseHTTPRequestHandler):
             manifest = bytes(receiver.fields["manifest"])
             check_manifest(metadata, manifest, receiver.files)
             metadata["area"] = metadata.get("area") or None
-            state, record = self.server.store.add(metadata, manifest, list(receiver.files), staging)
-        except UploadError as exc:
-            log.warning("upload refused: %s %s", exc.code, exc.message)
-            return self._error(exc)
+            return self.server.store.add(metadata, manifest, list(receiver.files), staging)
         except (OSError, ValueError) as exc:     # a disk or decoding problem: say so, keep serving
+            if isinstance(exc, (ConnectionError, TimeoutError)):
+                raise
             log.error("upload failed: %s", type(exc).__name__)
             self.close_connection = True
-            return self._error(UploadError(500, "portal_failure", "门户保存上传时出错，请稍后重试"))
+            raise UploadError(500, "portal_failure", "门户保存上传时出错，请稍后重试") from None
         finally:
             if self._slot:
                 self._slot = False
                 self.server.uploads.release()
             if staging is not None and staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
-        page = f"{record['path']}/index.html" if "index.html" in record["files"] else f"{record['path']}/"
-        href = _href(page)
-        self._json(201 if state == "published" else 200, {
-            "status": state, "version": record["version"], "revision": record["revision"],
-            "path": href, "url": f"{self.server.public_url}/{href}"})
 
     def _authorize(self) -> None:
         token = self.server.token

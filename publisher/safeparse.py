@@ -35,13 +35,20 @@ class TooDeep(yaml.YAMLError, ValueError):
 def yaml_depth_ok(text: str, max_depth: int = MAX_DEPTH) -> None:
     """Raise :class:`TooDeep` when `text` opens more than `max_depth` nested mappings/sequences."""
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > max_depth:
-                raise TooDeep(max_depth, event.start_mark.line + 1 if event.start_mark else None, "YAML ")
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > max_depth:
+                    raise TooDeep(max_depth, event.start_mark.line + 1 if event.start_mark else None, "YAML ")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        # libyaml's scanner, reading ahead, stops at its own limit (1000 levels) before the events do
+        if "nesting depth" not in str(exc.problem or ""):
+            raise
+        mark = exc.problem_mark
+        raise TooDeep(max_depth, mark.line + 1 if mark else None, "YAML ") from None
 
 
 def load_yaml(text: str, max_depth: int = MAX_DEPTH) -> Any:
