@@ -570,7 +570,7 @@ def index_page(bulletins: list[dict[str, Any]]) -> str:
 def public_listing(bulletins: list[dict[str, Any]]) -> dict[str, Any]:
     """The JSON listing: the records without the signers' names."""
     keep = ("version", "revision", "manifest_sha256", "published_at", "path", "files", "note", "corrects",
-            "replaces", "title")
+            "replaces", "title", "signed_at")
     out = []
     for b in bulletins:
         versions = [{**{k: v.get(k) for k in keep},

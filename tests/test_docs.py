@@ -23,3 +23,29 @@ def test_readme_period_stats_example(tmp_path):
     line = next(l for l in stats.read_text(encoding="utf-8").splitlines() if l.startswith(month + ","))
     shown = expected.removesuffix("…")
     assert line.startswith(shown), (line, shown)
+
+
+def _commands(command, path):
+    import click
+
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from _commands(sub, [*path, name])
+    else:
+        yield " ".join(path), command
+
+
+def test_cli_reference_names_every_command_and_option():
+    """docs/cli.md mentions every command and, for each option, one of its spellings."""
+    import click
+
+    doc = (PROJECT_DIR / "docs" / "cli.md").read_text(encoding="utf-8")
+    missing = []
+    for name, command in _commands(cli, ["publisher"]):
+        if name not in doc:
+            missing.append(name)
+        for param in command.params:
+            if isinstance(param, click.Option) and not any(
+                    re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", doc) for o in param.opts):
+                missing.append(f"{name} {param.opts[0]}")
+    assert not missing, missing
