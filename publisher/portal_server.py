@@ -385,11 +385,11 @@ def check_metadata(raw: bytes) -> dict[str, Any]:
     if area is not None and (not isinstance(area, str) or not integrity.safe_relpath(area) or "/" in area
                              or _VERSION_DIR.match(area) or len(area) > 64):
         problems.append("area")
-    for name in ("revision", "sequence"):
+    for name in ("revision", "sequence"):       # sequence: checked here when present, required by the signature
         value = metadata.get(name)
-        if name in metadata or name == "revision":
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                problems.append(name)
+        if (name == "revision" or name in metadata) and (not isinstance(value, int) or isinstance(value, bool)
+                                                         or value < 1):
+            problems.append(name)
     if not isinstance(metadata.get("manifest_sha256"), str) or not _SHA.match(metadata["manifest_sha256"]):
         problems.append("manifest_sha256")
     if not isinstance(metadata.get("approvals", []), list):
@@ -520,7 +520,14 @@ def _href(rel: str) -> str:
     return "b/" + "/".join(urllib.parse.quote(p) for p in rel.split("/"))
 
 
-PORTAL_CSS = ("body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.6}h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:2px solid #2a6f4e}table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.4rem .6rem;vertical-align:top;text-align:left}th{background:#eef5f0}ol{margin:0;padding-left:1.2rem}.old{color:#666}.note{color:#a33}.links a{margin-right:.6rem}")
+#: the index page's style sheet, served as /portal.css (the page's CSP allows no inline style)
+PORTAL_CSS = ("body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;max-width:64rem;margin:2rem auto;"
+              "padding:0 1rem;color:#222;line-height:1.6}"
+              'h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:2px solid #2a6f4e}'
+              'table{border-collapse:collapse;width:100%}'
+              'th,td{border:1px solid #ccc;padding:.4rem .6rem;vertical-align:top;text-align:left}'
+              'th{background:#eef5f0}ol{margin:0;padding-left:1.2rem}.old{color:#666}.note{color:#a33}'
+              '.links a{margin-right:.6rem}')
 
 
 def index_page(bulletins: list[dict[str, Any]]) -> str:
@@ -596,6 +603,15 @@ class PortalHandler(BaseHTTPRequestHandler):
             super().handle()
         except (ConnectionError, TimeoutError):      # a client that went away: nothing to answer
             self.close_connection = True
+
+    def finish(self) -> None:
+        self._release()                              # whatever happened, the slot is given back
+        super().finish()
+
+    def _release(self) -> None:
+        if self._slot:
+            self._slot = False
+            self.server.uploads.release()
 
     def version_string(self) -> str:
         return "publisher-portal"       # no versions of the program or of Python
@@ -677,7 +693,11 @@ class PortalHandler(BaseHTTPRequestHandler):
                 log.warning("upload refused: %s %s", exc.code, exc.message)
                 self._error(exc)
                 return False
-        return super().handle_expect_100()
+        try:
+            return super().handle_expect_100()
+        except OSError:
+            self._release()
+            raise
 
     def _admit(self) -> int:
         """Checks that need no body, then an upload slot; the body's length. Refusals close the connection."""
@@ -743,9 +763,7 @@ class PortalHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise UploadError(500, "portal_failure", "门户保存上传时出错，请稍后重试") from None
         finally:
-            if self._slot:
-                self._slot = False
-                self.server.uploads.release()
+            self._release()
             if staging is not None and staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
 

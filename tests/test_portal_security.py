@@ -545,8 +545,28 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(ws, built, tmp_path)
         _nothing_stored(server)
 
 
+def test_an_upload_cut_short_gives_its_slot_back(ws, built, tmp_path):
+    with running_portal(tmp_path / "portal", built, max_uploads=1) as server:
+        port = server.server_address[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as first:
+            first.sendall(_head(port, 10_000, "cut"))
+            assert _response(first)[0] == 100
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as second:
+                second.sendall(_head(port, 10_000, "cut"))
+                status, headers, body = _response(second)
+                assert (status, json.loads(body)["error"], headers["retry-after"]) == (503, "busy", "10")
+            first.sendall(b"--cut\r\n")
+            first.shutdown(socket.SHUT_WR)                     # the client goes away mid-body
+            status, _, body = _response(first)
+            assert (status, json.loads(body)["error"]) == (400, "bad_request")
+        _nothing_stored(server)                                 # its staging folder is gone too
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as third:
+            third.sendall(_head(port, 10_000, "cut"))
+            assert _response(third)[0] == 100                  # the slot is free again
+
+
 def _head(port: int, length: int, boundary: str, expect: bool = True) -> bytes:
-    lines = [f"POST /api/v1/bulletins HTTP/1.1", f"Host: 127.0.0.1:{port}", f"Authorization: Bearer {TOKEN}",
+    lines = ["POST /api/v1/bulletins HTTP/1.1", f"Host: 127.0.0.1:{port}", f"Authorization: Bearer {TOKEN}",
              f"Content-Type: multipart/form-data; boundary={boundary}", f"Content-Length: {length}"]
     if expect:
         lines.append("Expect: 100-continue")
