@@ -60,7 +60,12 @@ def _layout(fmt: standards.Standard) -> dict[str, dict[str, Any]]:
             for col in block["columns"]:
                 columns.setdefault(col["key"], col)
             for row in block["rows"]:
-                label = row["label_zh"] if not block.get("heading_zh") else f"{block['heading_zh']} {row['label_zh']}"
+                label = row["label_zh"]
+                group = str(row.get("group_zh") or "")
+                if "›" in group:      # a numbered item under (三)…(六): name its heading too
+                    label = f"{group.split('›')[-1].strip()} {label}"
+                if block.get("heading_zh"):
+                    label = f"{block['heading_zh']} {label}"
                 rows[row["key"]] = (label, list(block["columns"]))
         out[table["key"]] = {"title": table["title_zh"], "rows": rows, "columns": columns}
     return out
