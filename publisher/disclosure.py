@@ -24,6 +24,7 @@ CODES = {
     "GIP_CELL_BLANK": "单元格为空",
     "GIP_BAD_NUMBER": "数值无效",
     "GIP_UNKNOWN_CELL": "表中没有该单元格",
+    "GIP_FORM_SHAPE": "表或行不是按列给出的数值",
 }
 
 
@@ -127,8 +128,14 @@ def check(form: dict[str, dict[str, dict[str, Any]]], year: int) -> list[Finding
     findings: list[Finding] = []
     values: dict[tuple[str, str, str], Decimal] = {}
 
-    for tkey, rows in (form or {}).items():
+    if not isinstance(form, dict):
+        return [Finding("GIP_FORM_SHAPE", "", None, None, "年报表格应按表、行、列给出数值 [GIP_FORM_SHAPE]")]
+    for tkey, rows in form.items():
         spec = layout.get(tkey)
+        if spec is not None and not isinstance(rows, dict):
+            findings.append(Finding("GIP_FORM_SHAPE", spec["title"], None, None,
+                                    f"表“{spec['title']}”应按行给出 [GIP_FORM_SHAPE]", keys=(tkey, None, None)))
+            continue
         if spec is None:
             findings.append(Finding("GIP_UNKNOWN_CELL", str(tkey), None, None,
                                     f"{fmt.id}没有表“{tkey}” [GIP_UNKNOWN_CELL]", keys=(tkey, None, None)))
@@ -139,6 +146,11 @@ def check(form: dict[str, dict[str, dict[str, Any]]], year: int) -> list[Finding
                                         f"表“{spec['title']}”没有行“{rkey}” [GIP_UNKNOWN_CELL]", keys=(tkey, rkey, None)))
                 continue
             label, cols = spec["rows"][rkey]
+            if cells is not None and not isinstance(cells, dict):
+                findings.append(Finding("GIP_FORM_SHAPE", spec["title"], label, None,
+                                        f"表“{spec['title']}”行“{label}”应按列给出数值 [GIP_FORM_SHAPE]",
+                                        keys=(tkey, rkey, None)))
+                continue
             known = {c["key"]: c for c in cols}
             for ckey in (cells or {}):
                 if ckey not in known:
@@ -149,8 +161,9 @@ def check(form: dict[str, dict[str, dict[str, Any]]], year: int) -> list[Finding
     for tkey, spec in layout.items():
         for rkey, (label, cols) in spec["rows"].items():
             for col in cols:
-                raw = ((form or {}).get(tkey) or {}).get(rkey) or {}
-                raw = raw.get(col["key"]) if isinstance(raw, dict) else None
+                table_cells = form.get(tkey)
+                row_cells = table_cells.get(rkey) if isinstance(table_cells, dict) else None
+                raw = row_cells.get(col["key"]) if isinstance(row_cells, dict) else None
                 where = f"表“{spec['title']}”行“{label}”列“{_col_label(col)}”"
                 if raw is None or (isinstance(raw, str) and not raw.strip()):
                     findings.append(Finding("GIP_CELL_BLANK", spec["title"], label, _col_label(col),

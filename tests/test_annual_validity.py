@@ -147,3 +147,10 @@ def test_a_station_with_no_day_in_a_month_reports_zero_for_it():
     frame = pl.DataFrame({"date": days, "no2": [30.0] * len(days)})
     r = result(frame, 2025, "no2")
     assert r["month_days"][7] == 0 and r["short_months"] == ["2025-08"] and r["valid_days"] == 334
+
+
+def test_a_nan_daily_value_is_refused_not_counted():
+    frame = series(2025, {}).with_columns(
+        pl.when(pl.col("date") == dt.date(2025, 3, 3)).then(float("nan")).otherwise(pl.col("pm2_5")).alias("pm2_5"))
+    with pytest.raises(ValueError, match="PM2.5日均值有非数值（NaN或无穷）：2025-03-03起1天 \\[ANNUAL_VALUE\\]"):
+        annual.air_validity(frame, 2025)

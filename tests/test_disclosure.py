@@ -212,3 +212,27 @@ def test_dates_in_formats_leave_no_gap():
     fmts = standards.versions("gip_report")
     assert fmts[0].effective_to + dt.timedelta(days=1) == fmts[1].effective_from
     assert standards.problems() == []
+
+
+@pytest.mark.parametrize("form, where", [
+    ([1, 2, 3], ""),
+    ({"applications": [[1, 0, 0, 0, 0, 0, 1]]}, "三、收到和处理政府信息公开申请情况"),
+    ({"applications": {"new_received": [1, 0, 0, 0, 0, 0, 1]}}, "三、收到和处理政府信息公开申请情况"),
+])
+def test_a_form_of_the_wrong_shape_is_reported_not_crashed_on(form, where):
+    findings = disclosure.check(form, 2025)
+    shape = [f for f in findings if f.code == "GIP_FORM_SHAPE"]
+    assert len(shape) == 1 and shape[0].table == where and "[GIP_FORM_SHAPE]" in shape[0].message_zh
+
+
+@pytest.mark.parametrize("value", [True, float("nan"), "1e", "", "  ", "0x10", "1.0.0", float("inf")])
+def test_values_that_are_not_counts(value):
+    form = disclosure.blank_form(2025)
+    for table in form.values():
+        for row in table.values():
+            for col in row:
+                row[col] = 0
+    form["applications"]["carried_over"]["natural_person"] = value
+    findings = [f for f in disclosure.check(form, 2025) if f.code != "GIP_IDENTITY"]
+    assert len(findings) == 1 and findings[0].code in ("GIP_BAD_NUMBER", "GIP_CELL_BLANK")
+    assert findings[0].column == "自然人" and findings[0].row == "二、上年结转政府信息公开申请数量"

@@ -199,3 +199,25 @@ def test_road_point_without_a_length_is_refused_by_name():
 def test_missing_columns_are_named():
     with pytest.raises(ValueError, match="date.*NOISE_COLUMNS"):
         noise.regional_level(pl.DataFrame({"point_id": ["a"], "ld": [50.0], "ln": [40.0]}))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_not_a_number_levels_are_refused_by_point(bad):
+    functional = pl.DataFrame({"point_id": ["F1", "F2"], "zone_class": ["2", "2"], "period": ["2025Q1"] * 2,
+                               "date": [DAY] * 2, "ld": [55.0, bad], "ln": [45.0, 45.0]})
+    with pytest.raises(ValueError, match="点位F2 \\[NOISE_VALUE\\]"):
+        noise.point_compliance(functional)
+    grid = pl.DataFrame({"point_id": ["G1", "G2"], "date": [DAY] * 2, "ld": [52.0, 53.0], "ln": [bad, 44.0]})
+    with pytest.raises(ValueError, match="点位G1 \\[NOISE_VALUE\\]"):
+        noise.regional_level(grid)
+    road = pl.DataFrame({"point_id": ["R1"], "date": [DAY], "length_km": [bad], "ld": [66.0], "ln": [55.0]})
+    with pytest.raises(ValueError, match="NOISE_VALUE|NOISE_ROAD_LENGTH"):
+        noise.road_level(road)
+
+
+def test_other_columns_pass_through_point_compliance():
+    frame = pl.DataFrame({"point_id": ["A"], "zone_class": ["2"], "period": ["2025Q1"], "date": [DAY],
+                          "ld": [58.0], "ln": [51.0], "name": ["市政府"], "source_row": [7]})
+    out = noise.point_compliance(frame)
+    assert out.select("name", "source_row", "ld_compliant", "ln_compliant", "ln_over").row(0) == \
+        ("市政府", 7, True, False, pytest.approx(1.0))

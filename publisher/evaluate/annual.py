@@ -46,6 +46,12 @@ def _checked(daily: pl.DataFrame, year: int, keys: list[str], pollutants: list[s
     if not pollutants:
         raise ValueError(f"日均值数据没有污染物列（{', '.join(AIR_POLLUTANTS)}） [ANNUAL_COLUMNS]")
     frame = daily.filter(pl.col("date").dt.year() == year)
+    for pollutant in pollutants:
+        if frame[pollutant].dtype in (pl.Float32, pl.Float64):
+            bad = frame.filter(~pl.col(pollutant).is_finite())
+            if not bad.is_empty():
+                raise ValueError(f"{_ZH[pollutant]}日均值有非数值（NaN或无穷）：{bad['date'].min()}起{bad.height}天"
+                                 " [ANNUAL_VALUE]")
     dup = frame.group_by([*keys, "date"]).len().filter(pl.col("len") > 1)
     if not dup.is_empty():
         first = dup.sort([*keys, "date"]).row(0, named=True)

@@ -121,6 +121,17 @@ def _require(frame: pl.DataFrame, columns: Iterable[str], what: str) -> None:
         raise ValueError(f"{what}缺少列：{', '.join(missing)} [NOISE_COLUMNS]")
 
 
+def _require_finite(frame: pl.DataFrame, columns: Iterable[str]) -> None:
+    """NaN or infinite levels (or lengths) are refused, naming the points: they are not measurements."""
+    for col in columns:
+        if col not in frame.columns or frame[col].dtype not in (pl.Float32, pl.Float64):
+            continue
+        bad = frame.filter(~pl.col(col).is_finite())
+        if not bad.is_empty():
+            ids = "、".join(str(p) for p in bad["point_id"].to_list())
+            raise ValueError(f"列{col}有非数值（NaN或无穷）：点位{ids} [NOISE_VALUE]")
+
+
 def point_compliance(results: pl.DataFrame) -> pl.DataFrame:
     """GB 3096 compliance of each functional-zone point-period, day and night.
 
@@ -131,6 +142,7 @@ def point_compliance(results: pl.DataFrame) -> pl.DataFrame:
     reported, rounded to one decimal half to even.
     """
     _require(results, ("point_id", "zone_class", "period", "date", "ld", "ln"), "功能区监测结果")
+    _require_finite(results, ("ld", "ln", "lmax_night"))
     rows = results.to_dicts()
     out: dict[str, list[Any]] = {k: [] for k in ("zone_class", "standard", "ld_limit", "ln_limit", "ld_compliant",
                                                   "ln_compliant", "ld_over", "ln_over", "night_max_compliant")}
@@ -233,6 +245,7 @@ def _city_level(frame: pl.DataFrame, by: Iterable[str], kind: str) -> pl.DataFra
     keys = list(by)
     need = [*keys, "point_id", "date", "ld", "ln"] + (["length_km"] if kind == "road" else [])
     _require(frame, need, "区域声环境监测结果" if kind == "regional" else "道路交通声环境监测结果")
+    _require_finite(frame, ("ld", "ln", "length_km"))
     if kind == "road":
         bad = frame.filter(pl.col("length_km").is_null() | (pl.col("length_km") <= 0))
         if not bad.is_empty():
