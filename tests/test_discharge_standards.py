@@ -406,8 +406,10 @@ TURBINE_NG = {"outlet_id": "p2", "standard": "gb13223", "fuel": "gas", "gas_kind
     (BOILER_COAL_NEW, "so2", 150, 12, 200.0, 300, "compliant", None),
     # 240 × 12/7.5 = 384 > 300: (384 − 300)/300 = 0.28
     (BOILER_COAL_NEW, "so2", 240, 13.5, 384.0, 300, "exceeding", 0.28),
-    # 40 × 12/9.6 = 50 exactly at 表2 颗粒物 50 (the float product is 50.000000000000007)
-    (BOILER_COAL_NEW, "particulate", 40, 11.4, 50.0, 50, "compliant", None),
+    # 30 × 12/7.2 = 50 exactly at 表2 颗粒物 50 (in binary floating point 50.00000000000001)
+    (BOILER_COAL_NEW, "particulate", 30, 13.8, 50.0, 50, "compliant", None),
+    # 290 × 12/8.7 = 400 (400.00000000000006 in floating point) > 表2 SO2 300: 400/300 − 1
+    (BOILER_COAL_NEW, "so2", 290, 12.3, 400.0, 300, "exceeding", 1 / 3),
     # O2 below the reference: 60 × 12/15 = 48
     (BOILER_COAL_NEW, "particulate", 60, 6, 48.0, 50, "compliant", None),
     # gas boiler, 3.5%: 120 × 17.5/14 = 150 = 表3 NOx 150; 121 × 1.25 = 151.25 → 151.25/150 − 1

@@ -1,1 +1,1 @@
-"""Pure evaluation functions on polars frames (see docs/architecture.md): ``air`` and ``water``."""
+"""Pure evaluation functions on polars frames (see docs/architecture.md): ``air``, ``water`` and ``discharge``."""

@@ -467,7 +467,7 @@ def reference_o2_concentration(measured: float | None, o2_measured: float | None
 def reference_o2_expr(measured: pl.Expr, o2_measured: pl.Expr, o2_reference: pl.Expr) -> pl.Expr:
     """:func:`reference_o2_concentration` as a polars expression (null where it returns None).
 
-    Rounded to 1e-9 so that binary noise (40 × 12 / 9.6 = 50.000000000000007) cannot turn a value at the limit
+    Rounded to 1e-9 so that binary noise (30 × 12 / 7.2 = 50.00000000000001) cannot turn a value at the limit
     into an exceedance; reported values have far fewer decimals.
     """
     valid = o2_measured.is_not_null() & (o2_measured >= 0) & (o2_measured < 21)
