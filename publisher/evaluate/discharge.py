@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
@@ -173,6 +173,8 @@ def _rows_cached(table_id: str, sha256: str) -> tuple[LimitRow, ...]:
             for column, value, kind in zip(column_values, values, kinds):
                 conditions = {k: str(raw[k]) for k in CONDITION_DIMENSIONS if raw.get(k) is not None}
                 if column is not None:
+                    if conditions.get(columns["dimension"], str(column)) != str(column):
+                        continue        # a row naming its column (fuel: coal) exists for that column only
                     conditions[columns["dimension"]] = str(column)
                 low = high = None
                 if kind == "range":
@@ -248,7 +250,6 @@ class Outlet:
     flags: tuple[str, ...] = ()
     capacity_t_h: float | None = None
     capacity_mw: float | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> "Outlet":
