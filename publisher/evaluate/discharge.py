@@ -161,10 +161,7 @@ def _rows_cached(table_id: str, sha256: str) -> tuple[LimitRow, ...]:
             if isinstance(scopes, list):
                 scopes = tuple(str(s) for s in scopes)
             kinds = raw.get("kinds") or [raw.get("kind", "max")] * len(column_values)
-            if raw.get("kind") == "range" or raw.get("kind") == "grade" or "limit" in raw or raw.get("kind") == "not_detected":
-                values = [raw.get("limit")] * len(column_values)
-            else:
-                values = list(raw["limits"])
+            values = list(raw["limits"]) if "limits" in raw else [raw.get("limit")] * len(column_values)
             if len(values) != len(column_values) or len(kinds) != len(column_values):
                 raise StandardNotFound(f"{table.id} {block['id']} seq {raw.get('seq')}: {len(values)} limits "
                                        f"for {len(column_values)} columns")
