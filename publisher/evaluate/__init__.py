@@ -1,1 +1,2 @@
-"""Pure evaluation functions on polars frames (see docs/architecture.md): ``air``, ``water`` and ``discharge``."""
+"""Pure evaluation functions on polars frames (see docs/architecture.md): ``air``, ``water``, ``noise``,
+``annual`` and ``discharge``."""
