@@ -13,22 +13,26 @@ Rules, for one revision and one workflow (its ordered steps):
   when it is later than the approvals of those steps (re-approving an earlier step after a
   rejection sends the later steps back for a new decision);
 * a rejection can be given at any step at any time and needs a note (the reason);
-* with ``distinct_people``, one person cannot sign two steps of the same revision;
+* with ``distinct_people``, one person cannot sign two steps of the same revision; names are compared
+  and stored normalised (:func:`normalise_name`: NFKC, invisible and format characters removed,
+  spaces trimmed and collapsed; compared case-insensitively), so ``甲`` and ``甲\u200b`` are one person;
 * a new revision (a rebuild whose content changed) starts with no decisions at all.
 
 Decisions go to the ledger's ``approvals`` table (``role`` is the role signed as, which names the
-step); every decision is also logged in ``events`` with the step id and the manifest checked.
+step; ``via`` is ``cli`` for ``publisher approve``, with the operating-system account in ``os_user`` and
+``os_uid``); every decision is also logged in ``events`` with the step id and the manifest checked.
 """
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from publisher import integrity, safeparse
+from publisher import integrity, output, safeparse
 from publisher.errors import PublisherError
 from publisher.paths import PACKAGE_DIR, Workspace
 from publisher.periods import Period
@@ -45,6 +49,75 @@ class ApprovalError(PublisherError):
         super().__init__(f"{message} [{code}]")
         self.code = code
         self.detail = detail
+
+
+# --------------------------------------------------------------------------- names
+#: Code points that show nothing but make two names differ: Unicode's Default_Ignorable_Code_Point
+#: (zero-width spaces and joiners, bidirectional controls, variation selectors, fillers, tags, …)
+#: and blank-looking letters (U+2800 braille blank). Every format character (category Cf) too.
+_INVISIBLE = ((0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+              (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x2800, 0x2800),
+              (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8),
+              (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF))
+#: the longest signer name kept (after normalisation)
+NAME_MAX = 64
+
+
+def _invisible(ch: str) -> bool:
+    if unicodedata.category(ch) == "Cf":
+        return True
+    cp = ord(ch)
+    return any(lo <= cp <= hi for lo, hi in _INVISIBLE)
+
+
+def normalise_name(text: str | None) -> str:
+    """A signer's name (or a role) as compared and stored: NFKC (full-width letters and spaces become
+    their plain forms), invisible and format characters removed (U+200B, U+200D, U+FEFF, U+202E, every
+    Cf character, …), control characters read as spaces, spaces trimmed and collapsed to one."""
+    text = unicodedata.normalize("NFKC", text or "")
+    kept = []
+    for ch in text:
+        if ch.isspace() or unicodedata.category(ch) == "Cc":
+            kept.append(" ")
+        elif not _invisible(ch):
+            kept.append(ch)
+    return unicodedata.normalize("NFKC", " ".join("".join(kept).split()))
+
+
+def same_name(a: str | None, b: str | None) -> bool:
+    """Whether two signer names name the same person (normalised, case-insensitive)."""
+    return normalise_name(a).casefold() == normalise_name(b).casefold()
+
+
+def _signer(by: str | None) -> str:
+    """The normalised signer name, or ``missing_signer`` / ``invalid_signer``."""
+    if not (by or "").strip():
+        raise ApprovalError("请用 --by 写明签署人", "missing_signer")
+    name = normalise_name(by)
+    if not name:
+        raise ApprovalError(f"签署人 {by!r} 去除不可见字符和空白后为空，请写明签署人的姓名", "invalid_signer")
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in name) or len(name) > NAME_MAX:
+        raise ApprovalError(f"签署人姓名无效（不是有效的 UTF-8 文字，或长于 {NAME_MAX} 个字符）", "invalid_signer")
+    return name
+
+
+def os_account() -> tuple[str, int | None]:
+    """The operating-system account of this process: its name from the user database (for the uid the
+    kernel gives, not from $USER, which any caller can set), and the uid."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    if uid is not None:
+        try:
+            import pwd
+
+            return pwd.getpwuid(uid).pw_name, uid
+        except (ImportError, KeyError):
+            return f"uid {uid}", uid
+    import getpass
+
+    try:
+        return getpass.getuser(), None
+    except Exception:  # noqa: BLE001 - no account name can be found
+        return "unknown", None
 
 
 # --------------------------------------------------------------------------- the workflow (config)
@@ -70,7 +143,8 @@ class Policy:
         return [self.steps[i] for i in ids]
 
     def step_for_role(self, kind: str, role: str) -> Step | None:
-        return next((s for s in self.workflow(kind) if role in s.roles), None)
+        wanted = normalise_name(role)
+        return next((s for s in self.workflow(kind) if any(normalise_name(r) == wanted for r in s.roles)), None)
 
     def roles_text(self, kind: str) -> str:
         return "；".join(f"{s.name}：{'、'.join(s.roles)}" for s in self.workflow(kind))
@@ -161,7 +235,12 @@ def latest_revision(store: Store, kind: str, period: str, area: str | None = Non
 
 
 def check_files(row: dict[str, Any], keep: bool = False) -> integrity.FolderCheck:
-    return integrity.check_folder(row["output_dir"], row["manifest_sha256"], keep=keep)
+    """The folder of the revision `row` (under the current output root) against its manifest. A folder a
+    killed build left set aside is put back first (:func:`publisher.output.recover`)."""
+    folder = Path(row["output_dir"])
+    if not folder.exists():
+        output.recover(folder, subject(row["kind"], row["period"], row.get("area")))
+    return integrity.check_folder(folder, row["manifest_sha256"], keep=keep)
 
 
 def require_files(row: dict[str, Any], keep: bool = False) -> integrity.FolderCheck:
@@ -257,11 +336,13 @@ class Decision:
 
 
 def decide(ws: Workspace, kind: str, period: str, *, by: str, role: str, area: str | None = None,
-           reject: bool = False, note: str | None = None, policy: Policy | None = None) -> Decision:
-    """Record an approval (or with ``reject=True`` a rejection) of the latest revision of a bulletin."""
-    by, role, note = (by or "").strip(), (role or "").strip(), (note or "").strip() or None
-    if not by:
-        raise ApprovalError("请用 --by 写明签署人", "missing_signer")
+           reject: bool = False, note: str | None = None, policy: Policy | None = None,
+           via: str | None = None, os_user: str | None = None, os_uid: int | None = None) -> Decision:
+    """Record an approval (or with ``reject=True`` a rejection) of the latest revision of a bulletin.
+
+    `by` is stored normalised (:func:`normalise_name`); `via` (``cli`` for ``publisher approve``),
+    `os_user` and `os_uid` say how and from which operating-system account the decision came."""
+    by, role, note = _signer(by), normalise_name(role), (note or "").strip() or None
     policy = policy or load_policy(ws=ws)
     store = Store(ws)
     row = latest_revision(store, kind, period, area)
@@ -270,6 +351,7 @@ def decide(ws: Workspace, kind: str, period: str, *, by: str, role: str, area: s
     if step is None:
         raise ApprovalError(f"角色“{role}”不在 {kind} 的审核流程中；可用的角色：{policy.roles_text(kind)}",
                             "unknown_role")
+    role = next(r for r in step.roles if normalise_name(r) == role)   # as approval.yaml spells it
     before = status(store, row, policy)
     position = next(i for i, s in enumerate(before.steps) if s.step.id == step.id)
     if reject:
@@ -287,15 +369,17 @@ def decide(ws: Workspace, kind: str, period: str, *, by: str, role: str, area: s
                             f"{name} 的“{step.name}”已于 {d.get('at')} 通过，无需重复 (already_approved)")
         if policy.distinct_people:
             signed = [s for s in before.steps if s.state == APPROVED and s.decision
-                      and s.decision["approved_by"] == by and s.step.id != step.id]
+                      and same_name(s.decision["approved_by"], by) and s.step.id != step.id]
             if signed:
                 raise ApprovalError(f"{by} 已签署本版的“{signed[0].step.name}”，同一人不能再签“{step.name}”"
                                     f"（distinct_people）", "same_person")
         check = require_files(row)
     decision = REJECTED if reject else APPROVED
-    approval_id = store.record_approval(int(row["id"]), by, decision=decision, role=role, note=note)
+    approval_id = store.record_approval(int(row["id"]), by, decision=decision, role=role, note=note, via=via,
+                                        os_user=os_user, os_uid=os_uid)
     store.record_event("approval", subject(kind, row["period"], area), {
-        "bulletin_id": row["id"], "revision": row["revision"], "step": step.id, "role": role,
+        "bulletin_id": row["id"], "revision": row["revision"], "step": step.id, "role": role, "by": by,
+        "via": via, "os_user": os_user, "os_uid": os_uid,
         "decision": decision, "approval_id": approval_id, "manifest_sha256": row["manifest_sha256"],
         "files_ok": check.ok, "problems": [p.as_dict() for p in check.problems], "config": policy.source})
     after = status(store, row, policy)

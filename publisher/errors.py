@@ -24,3 +24,12 @@ class StoreError(PublisherError):
 
 class InputError(PublisherError):
     """An input file given on the command line cannot be read or understood."""
+
+
+class BuildError(PublisherError):
+    """A bulletin cannot be built now: another build holds it, its files are incomplete, its area is
+    not a folder name. ``code`` is the stable English code the message ends with."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(f"{message} [{code}]")
+        self.code = code

@@ -34,6 +34,7 @@ from typing import Any, Iterable, Iterator
 
 import polars as pl
 
+from publisher import integrity
 from publisher.errors import StoreError
 from publisher.paths import Workspace, workspace as default_workspace
 
@@ -96,7 +97,7 @@ CREATE TABLE IF NOT EXISTS bulletins (
     area             TEXT,
     revision         INTEGER NOT NULL,
     built_at         TEXT NOT NULL,
-    output_dir       TEXT NOT NULL,
+    output_dir       TEXT NOT NULL,      -- relative to the output root: <kind>/<period>[/<area>]
     manifest_sha256  TEXT NOT NULL,
     inputs           TEXT,              -- JSON: ingest ids / source files used
     UNIQUE (kind, period, area, revision)
@@ -108,7 +109,10 @@ CREATE TABLE IF NOT EXISTS approvals (
     role          TEXT,
     decision      TEXT NOT NULL DEFAULT 'approved',   -- approved | rejected
     note          TEXT,
-    at            TEXT NOT NULL
+    at            TEXT NOT NULL,
+    via           TEXT,                 -- cli (publisher approve) | api (a program's call)
+    os_user       TEXT,                 -- the operating-system account of a CLI decision
+    os_uid        INTEGER
 );
 CREATE TABLE IF NOT EXISTS publications (
     id            INTEGER PRIMARY KEY,
@@ -127,6 +131,25 @@ CREATE TABLE IF NOT EXISTS events (
     detail        TEXT                -- JSON
 );
 """
+
+#: The ledger's schema version, kept in SQLite's ``user_version``. A ledger of an older version is
+#: brought up to date by :data:`MIGRATIONS` (version -> function) in one transaction when it is opened.
+#: 1: the first schema. 2: ``bulletins.output_dir`` relative to the output root; ``approvals.via``,
+#: ``os_user`` and ``os_uid``.
+SCHEMA_VERSION = 2
+
+
+def _migrate_2(conn: sqlite3.Connection) -> None:
+    have = {r[1] for r in conn.execute("PRAGMA table_info(approvals)")}
+    for column, kind in (("via", "TEXT"), ("os_user", "TEXT"), ("os_uid", "INTEGER")):
+        if column not in have:
+            conn.execute(f"ALTER TABLE approvals ADD COLUMN {column} {kind}")
+    # the folder of a bulletin is always output/<kind>/<period>[/<area>]: whatever root it was under
+    conn.execute("UPDATE bulletins SET output_dir = kind || '/' || period || COALESCE('/' || area, '')"
+                 " WHERE substr(output_dir, 1, 1) = '/'")
+
+
+MIGRATIONS = {2: _migrate_2}
 
 _PART_NAME = re.compile(r"^ingest-(\d+)\.parquet$")
 
@@ -152,6 +175,7 @@ class Store:
         self.workspace = ws
         self.root = ws.store
         self.ledger_path = self.root / "ledger.sqlite"
+        self._up_to_date = False
 
     # ------------------------------------------------------------------ connections
     def exists(self) -> bool:
@@ -170,7 +194,11 @@ class Store:
                     conn = sqlite3.connect(self.ledger_path, timeout=60, isolation_level=None)
                     try:
                         conn.row_factory = sqlite3.Row
-                        conn.executescript(SCHEMA_SQL) if not self._has_schema(conn) else None
+                        if not self._has_schema(conn):
+                            conn.executescript(SCHEMA_SQL)
+                            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                        else:
+                            self._migrate(conn)
                         conn.execute("BEGIN IMMEDIATE")
                         yield conn
                         conn.execute("COMMIT")
@@ -181,6 +209,7 @@ class Store:
                     finally:
                         conn.close()
             else:
+                self._bring_up_to_date()
                 conn = sqlite3.connect(f"file:{self.ledger_path}?mode=ro", uri=True, timeout=60)
                 try:
                     conn.row_factory = sqlite3.Row
@@ -189,6 +218,42 @@ class Store:
                     conn.close()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"数据仓库台账 {self.ledger_path} 无法读写：{exc} (ledger_error)") from exc
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        """Bring the ledger to :data:`SCHEMA_VERSION` (the store lock is held), in one transaction."""
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"数据仓库台账 {self.ledger_path} 的版本 {version} 高于本程序支持的 {SCHEMA_VERSION}，"
+                             f"请升级 publisher (ledger_too_new)")
+        if version == SCHEMA_VERSION:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for target in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[target](conn)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("INSERT INTO events (at, kind, subject, detail) VALUES (?,?,?,?)",
+                         (_now(), "ledger.migrated", None, json.dumps({"from": version, "to": SCHEMA_VERSION})))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _bring_up_to_date(self) -> None:
+        """Before a read: migrate a ledger of an older version when it can be written (else read it as it is)."""
+        if self._up_to_date:
+            return
+        conn = sqlite3.connect(f"file:{self.ledger_path}?mode=ro", uri=True, timeout=60)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            current = version >= SCHEMA_VERSION or not self._has_schema(conn)
+        finally:
+            conn.close()
+        if not current and os.access(self.ledger_path, os.W_OK) and os.access(self.root, os.W_OK):
+            with self.connect(write=True):
+                pass
+        self._up_to_date = True
 
     @staticmethod
     def _has_schema(conn: sqlite3.Connection) -> bool:
@@ -529,35 +594,100 @@ class Store:
         return (pl.scan_parquet(paths).group_by("station_id").agg(pl.col(col).max().alias("latest"))
                 .sort("station_id").collect())
 
-    def record_bulletin(self, kind: str, period: str, output_dir: str, manifest_sha256: str,
+    def output_relative(self, folder: str | os.PathLike[str]) -> str:
+        """A bulletin folder as the ledger records it: relative to the workspace's output root."""
+        path = Path(folder)
+        if path.is_absolute():
+            for root, candidate in ((self.workspace.output, path), (self.workspace.output.resolve(), path.resolve())):
+                with contextlib.suppress(ValueError):
+                    path = candidate.relative_to(root)
+                    break
+            else:
+                raise StoreError(f"公报文件夹 {folder} 不在输出目录 {self.workspace.output} 之下 (output_outside)")
+        rel = path.as_posix()
+        if not integrity.safe_relpath(rel):
+            raise StoreError(f"公报文件夹 {folder!s} 不是输出目录下的合法路径 (bad_output_path)")
+        return rel
+
+    @staticmethod
+    def _output_rel(row: dict[str, Any]) -> str:
+        """The recorded folder of a bulletin row relative to the output root (an absolute path left by a
+        ledger not yet migrated, or an unsafe one, gives the layout's own <kind>/<period>[/<area>])."""
+        rel = row.get("output_dir") or ""
+        if rel.startswith("/") or not integrity.safe_relpath(rel):
+            rel = f"{row['kind']}/{row['period']}" + (f"/{row['area']}" if row.get("area") else "")
+        return rel
+
+    def output_folder(self, row: dict[str, Any]) -> Path:
+        """Where the files of a recorded bulletin are now: the workspace's output root (``--home``,
+        ``$PUBLISHER_OUTPUT``) joined with the recorded relative folder."""
+        return self.workspace.output / self._output_rel(row)
+
+    def _bulletin_rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        rows = self._rows(sql, params)
+        for row in rows:
+            row["output_rel"] = self._output_rel(row)
+            row["output_dir"] = str(self.output_folder(row))
+        return rows
+
+    def record_bulletin(self, kind: str, period: str, output_dir: str | os.PathLike[str], manifest_sha256: str,
                         area: str | None = None, inputs: Any = None) -> dict[str, Any]:
-        """Record a built bulletin; its revision is one more than the last of the same kind/period/area."""
+        """Record a built bulletin; its revision is one more than the last of the same kind/period/area.
+        `output_dir` is the folder under the output root (absolute, or relative to that root); the
+        ledger keeps it relative, and rows give it back under the current root."""
+        rel = self.output_relative(output_dir)
         with self.connect(write=True) as conn:
-            revision = conn.execute(
-                "SELECT COALESCE(MAX(revision), 0) + 1 FROM bulletins WHERE kind=? AND period=? AND area IS ?",
-                (kind, period, area)).fetchone()[0]
-            cur = conn.execute(
-                "INSERT INTO bulletins (kind, period, area, revision, built_at, output_dir, manifest_sha256, inputs)"
-                " VALUES (?,?,?,?,?,?,?,?)",
-                (kind, period, area, revision, _now(), str(output_dir), manifest_sha256,
-                 None if inputs is None else json.dumps(inputs, ensure_ascii=False, default=str)))
-            bulletin_id = cur.lastrowid
-        return self._rows("SELECT * FROM bulletins WHERE id=?", (bulletin_id,))[0]
+            bulletin_id = self._insert_bulletin(conn, kind, period, area, rel, manifest_sha256, inputs)
+        return self._bulletin_rows("SELECT * FROM bulletins WHERE id=?", (bulletin_id,))[0]
+
+    def record_build(self, kind: str, period: str, area: str | None, output_dir: str | os.PathLike[str],
+                     manifest_sha256: str, inputs: Any = None) -> tuple[dict[str, Any], bool]:
+        """Record a build in one transaction: a new revision when `manifest_sha256` differs from the
+        latest revision's, else nothing new. Returns (the latest revision's row, whether it is new)."""
+        rel = self.output_relative(output_dir)
+        with self.connect(write=True) as conn:
+            last = conn.execute("SELECT id, manifest_sha256, output_dir FROM bulletins WHERE kind=? AND period=?"
+                                " AND area IS ? ORDER BY revision DESC LIMIT 1", (kind, period, area)).fetchone()
+            if last is not None and last["manifest_sha256"] == manifest_sha256:
+                bulletin_id, changed = last["id"], False
+                if last["output_dir"] != rel:
+                    conn.execute("UPDATE bulletins SET output_dir=? WHERE id=?", (rel, bulletin_id))
+            else:
+                bulletin_id = self._insert_bulletin(conn, kind, period, area, rel, manifest_sha256, inputs)
+                changed = True
+        return self._bulletin_rows("SELECT * FROM bulletins WHERE id=?", (bulletin_id,))[0], changed
+
+    @staticmethod
+    def _insert_bulletin(conn: sqlite3.Connection, kind: str, period: str, area: str | None, rel: str,
+                         manifest_sha256: str, inputs: Any) -> int:
+        revision = conn.execute(
+            "SELECT COALESCE(MAX(revision), 0) + 1 FROM bulletins WHERE kind=? AND period=? AND area IS ?",
+            (kind, period, area)).fetchone()[0]
+        return conn.execute(
+            "INSERT INTO bulletins (kind, period, area, revision, built_at, output_dir, manifest_sha256, inputs)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (kind, period, area, revision, _now(), rel, manifest_sha256,
+             None if inputs is None else json.dumps(inputs, ensure_ascii=False, default=str))).lastrowid
 
     def bulletins(self, kind: str | None = None, period: str | None = None) -> list[dict[str, Any]]:
+        """The recorded revisions; ``output_dir`` is where the files are now (under the current output
+        root), ``output_rel`` the folder as recorded, relative to that root."""
         sql, params = "SELECT * FROM bulletins WHERE 1=1", []
         if kind:
             sql, params = sql + " AND kind=?", params + [kind]
         if period:
             sql, params = sql + " AND period=?", params + [period]
-        return self._rows(sql + " ORDER BY kind, period, area, revision", params)
+        return self._bulletin_rows(sql + " ORDER BY kind, period, area, revision", params)
 
     def record_approval(self, bulletin_id: int, approved_by: str, decision: str = "approved",
-                        role: str | None = None, note: str | None = None) -> int:
+                        role: str | None = None, note: str | None = None, *, via: str | None = None,
+                        os_user: str | None = None, os_uid: int | None = None) -> int:
+        """Record a decision; `via` says how it was given (``cli``), `os_user`/`os_uid` the account."""
         with self.connect(write=True) as conn:
-            return conn.execute("INSERT INTO approvals (bulletin_id, approved_by, role, decision, note, at)"
-                                " VALUES (?,?,?,?,?,?)", (bulletin_id, approved_by, role, decision, note,
-                                                         _now())).lastrowid
+            return conn.execute("INSERT INTO approvals (bulletin_id, approved_by, role, decision, note, at, via,"
+                                " os_user, os_uid) VALUES (?,?,?,?,?,?,?,?,?)",
+                                (bulletin_id, approved_by, role, decision, note, _now(), via, os_user,
+                                 os_uid)).lastrowid
 
     def approvals(self, bulletin_id: int | None = None) -> list[dict[str, Any]]:
         if bulletin_id is None:

@@ -14,7 +14,6 @@ import itertools
 import json
 import shutil
 import socket
-import sqlite3
 import threading
 from pathlib import Path
 from typing import Any, Iterator
@@ -55,11 +54,9 @@ def build_workspace(home: Path) -> Workspace:
 
 
 def clone(source: Workspace, home: Path) -> Workspace:
-    """A copy of `source` at `home`; the ledger's output folders are moved along with the files."""
+    """A copy of `source` at `home`. The ledger records bulletin folders relative to the output root,
+    so the copy works as it is."""
     shutil.copytree(source.home, home, symlinks=True)
-    with contextlib.closing(sqlite3.connect(home / "store" / "ledger.sqlite")) as conn, conn:
-        conn.execute("UPDATE bulletins SET output_dir = ? || substr(output_dir, ?)",
-                     (str(home), len(str(source.home)) + 1))
     return Workspace(home)
 
 

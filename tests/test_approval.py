@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from publisher.approval import ApprovalError, decide, history, latest_revision, load_policy, status
+from publisher.approval import ApprovalError, decide, history, latest_revision, load_policy, os_account, status
 from publisher.cli import cli
 from publisher.store import Store
 from tests.publishing_helpers import (KIND, LEADER, LEADER_ROLE, PERIOD, REVIEW_ROLE, REVIEWER, build_workspace,
@@ -239,8 +239,9 @@ def test_cli_approve_and_history(ws):
     shown = _run(ws, "history", "--kind", KIND, "--period", PERIOD)
     assert shown.exit_code == 0, shown.output
     assert "第1版" in shown.output and "[rejected]" in shown.output
-    assert f"通过  {REVIEW_ROLE} {REVIEWER}  意见：同意公开" in shown.output
-    assert f"驳回  {LEADER_ROLE} {LEADER}  意见：请补充说明" in shown.output
+    account = f"（命令行，系统用户 {os_account()[0]}）"
+    assert f"通过  {REVIEW_ROLE} {REVIEWER}{account}  意见：同意公开" in shown.output
+    assert f"驳回  {LEADER_ROLE} {LEADER}{account}  意见：请补充说明" in shown.output
     as_json = _run(ws, "history", "--json")
     rows = json.loads(as_json.output)["revisions"]
     assert rows[0]["state"] == "rejected" and [s["state"] for s in rows[0]["steps"]] == ["approved", "rejected"]

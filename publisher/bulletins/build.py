@@ -3,8 +3,10 @@
 The folder holds ``index.html`` with ``charts/``, ``bulletin.pdf``, ``data.csv`` (UTF-8 with BOM),
 ``data.xlsx``, ``bulletin.json`` (every figure with the source files and standards behind it) and
 ``manifest.json`` (the sha256 of every file, the inputs, the standards tables and the templates).
-Files are written to a temporary folder that replaces the previous build in one rename, so a
-reader never sees a half-written bulletin. Rebuilding with unchanged inputs gives identical bytes.
+One build of a bulletin runs at a time; its files are written to a staging folder of its own run,
+checked complete, and exchanged with the previous folder in one atomic step
+(:mod:`publisher.output`), so a reader never sees a half-written bulletin. The ledger records the
+folder relative to the output root. Rebuilding with unchanged inputs gives identical bytes.
 """
 from __future__ import annotations
 
@@ -15,12 +17,13 @@ import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from publisher import __version__, render, standards
+from publisher import __version__, integrity, output, render, standards
 from publisher import registry as registry_mod
 from publisher.bulletins import module
 from publisher.bulletins.base import Bulletin, Job, slug
+from publisher.errors import BuildError
 from publisher.paths import PACKAGE_DIR, TEMPLATES_DIR, Workspace
 from publisher.periods import Period
 
@@ -38,6 +41,7 @@ class Built:
     content_sha256: str
     revision: int
     changed: bool
+    rendered: bool = False   # the files were written again (new content, --force, or missing/damaged files)
 
 
 def _sha256(path: Path) -> str:
@@ -137,19 +141,23 @@ def source_key(job: Job, templates: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(head, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _kept(final: Path, name: str, key: str | None = None) -> dict[str, Any] | None:
-    """The manifest of the bulletin `name` already in `final` when its files are intact (and, given
-    `key`, it was rendered from that ``input_key``); None when it must be built again."""
+def _kept(final: Path, name: str, key: str | None = None, tables: bool | None = None) -> dict[str, Any] | None:
+    """The manifest of the bulletin `name` already in `final` when its files are intact and complete
+    (and, given `key`, it was rendered from that ``input_key``); None when it must be built again."""
     try:
         manifest = json.loads((final / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if (key is not None and manifest.get("input_key") != key) or manifest.get("bulletin") != name \
-            or not manifest.get("content_sha256"):
+    if not isinstance(manifest, dict) or (key is not None and manifest.get("input_key") != key) \
+            or manifest.get("bulletin") != name or not manifest.get("content_sha256"):
         return None
     files = manifest.get("files") or {}
+    if not isinstance(files, dict):
+        return None
     present = {str(p.relative_to(final)) for p in final.rglob("*") if p.is_file()} - {"manifest.json"}
     if present != set(files) or any(_sha256(final / rel) != sha for rel, sha in files.items()):
+        return None
+    if output.missing_files(final, files, tables):
         return None
     return manifest
 
@@ -181,33 +189,58 @@ def _note_sources(workspace: Workspace, final: Path, sources: str, content: str)
         log.warning("bulletin.source_note_failed path=%s error=%s", path, exc)
 
 
+def check_area(area: str | None) -> None:
+    """An area names a folder below ``output/<kind>/<period>/``: one plain name (``bad_area`` otherwise)."""
+    if area is None:
+        return
+    if (not area.strip() or area != area.strip() or len(area) > 100 or area in (".", "..") or area.startswith(".")
+            or any(c in area for c in "/\\") or any(ord(c) < 32 or ord(c) == 127 for c in area)):
+        raise BuildError(f"地区名称 {area!r} 不能用作文件夹名（不能为空、以“.”开头或含有 / \\ 及控制字符）",
+                         "bad_area")
+
+
 def build(kind: str, period: str | Period, workspace: Workspace, area: str | None = None,
-          registry: registry_mod.Registry | None = None, force: bool = False) -> Built:
+          registry: registry_mod.Registry | None = None, force: bool = False,
+          wait: float = output.DEFAULT_WAIT, on_wait: Callable[[str], None] | None = None) -> Built:
     """Assemble and render one bulletin; record the build in the ledger.
 
     Nothing is assembled again when the workspace's cache notes that the bulletin in the output folder
     was built from the same sources (:func:`source_key`: registry, store ledger, dust flags, templates,
     program) and its files are intact; nothing is rendered again when the output folder holds this
     bulletin rendered from the same figures, tables, charts, inputs, standards and templates (its
-    manifest's ``input_key``) with its files intact. ``force=True`` assembles and renders anyway."""
+    manifest's ``input_key``) with its files intact. ``force=True`` assembles and renders anyway.
+
+    One build of a bulletin runs at a time (:func:`publisher.output.bulletin_lock`: another one waits up
+    to `wait` seconds, then refuses with ``build_in_progress``); the files are rendered into a staging
+    folder of this run, checked complete, and swapped in whole before the revision is recorded."""
     period = Period.parse(period) if isinstance(period, str) else period
+    check_area(area)
     registry = registry or registry_mod.load(workspace.stations)
-    bulletin_module = module(kind)
+    module(kind)
+    name = f"{kind}/{slug(period, area)}"
+    final = workspace.output / kind / slug(period, area)
+    with output.bulletin_lock(final, name, wait=wait, on_wait=on_wait):
+        output.clean_stale(final)
+        return _build_locked(kind, period, workspace, area, registry, force, final, name)
+
+
+def _build_locked(kind: str, period: Period, workspace: Workspace, area: str | None,
+                  registry: registry_mod.Registry, force: bool, final: Path, name: str) -> Built:
     job = Job(kind=kind, period=period, workspace=workspace, registry=registry, area=area)
     templates = {p.name: _sha256(p) for p in sorted(TEMPLATES_DIR.glob("*")) if p.is_file()}
     sources = source_key(job, templates)
-    final = workspace.output / kind / slug(period, area)
     noted = None if force else _noted(workspace, final, sources)
-    kept = _kept(final, f"{kind}/{slug(period, area)}") if noted else None
+    kept = _kept(final, name) if noted else None
     if kept is not None and kept["content_sha256"] != noted:
         kept = None
     by = "sources"
     if kept is None:
         by = "figures"
-        bulletin = bulletin_module.assemble(job)
-        final = workspace.output / kind / bulletin.slug
+        bulletin = module(kind).assemble(job)
+        if f"{kind}/{bulletin.slug}" != name:
+            raise BuildError(f"公报 {name} 编制出的是 {kind}/{bulletin.slug}", "bulletin_mismatch")
         key = input_key(bulletin, templates)
-        kept = None if force else _kept(final, f"{kind}/{bulletin.slug}", key)
+        kept = None if force else _kept(final, name, key, tables=bool(bulletin.tables))
     if kept is not None:
         content = kept["content_sha256"]
         _note_sources(workspace, final, sources, content)
@@ -215,40 +248,59 @@ def build(kind: str, period: str | Period, workspace: Workspace, area: str | Non
         log.info("bulletin.unchanged kind=%s period=%s area=%s revision=%s by=%s", kind, period.label, area,
                  revision, by)
         return Built(kind, period.label, area, final, content, revision, changed)
-    staging = final.parent / f".{final.name}.building"
-    if staging.exists():
-        shutil.rmtree(staging)
-    files = render_bulletin(bulletin, staging)
-    manifest = {
-        "bulletin": f"{kind}/{bulletin.slug}",
-        "files": files,
-        "inputs": bulletin.inputs,
-        "standards": _standards_used(bulletin.standards),
-        "templates": templates,
-        "generator": f"publisher {__version__}",
-        "input_key": key,
-    }
-    content = hashlib.sha256(json.dumps(manifest, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    manifest["content_sha256"] = content
-    render.write_json(manifest, staging / "manifest.json")
-    if final.exists():
-        shutil.rmtree(final)
-    staging.rename(final)
+    run = output.new_run()
+    staging = output.staging_path(final, run)
+    try:
+        files = render_bulletin(bulletin, staging)
+        manifest = {
+            "bulletin": name,
+            "files": files,
+            "inputs": bulletin.inputs,
+            "standards": _standards_used(bulletin.standards),
+            "templates": templates,
+            "generator": f"publisher {__version__}",
+            "input_key": key,
+        }
+        content = hashlib.sha256(json.dumps(manifest, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        manifest["content_sha256"] = content
+        render.write_json(manifest, staging / "manifest.json")
+        _require_complete(staging, name, content, files, bulletin)
+        output.fault("kill-before-swap")
+        output.swap_in(staging, final, run)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    output.fault("kill-after-swap")
+    _require_complete(final, name, content, files, bulletin, hashes=False)
     _note_sources(workspace, final, sources, content)
     revision, changed = _record(workspace, kind, period.label, area, content, final, bulletin.inputs)
     log.info("bulletin.built kind=%s period=%s area=%s revision=%s changed=%s",
              kind, period.label, area, revision, changed)
-    return Built(kind, period.label, area, final, content, revision, changed)
+    return Built(kind, period.label, area, final, content, revision, changed, rendered=True)
+
+
+def _require_complete(folder: Path, name: str, content: str, files: dict[str, str], bulletin: Bulletin,
+                      hashes: bool = True) -> None:
+    """Refuse (``incomplete_bulletin``) a folder that lacks a file a bulletin must have or differs from
+    its manifest; with ``hashes=False`` only that every file is there."""
+    charts = [f"charts/{spec.filename}" for spec in bulletin.charts]
+    missing = output.missing_files(folder, files, bool(bulletin.tables), charts)
+    problems = [f"缺少 {m}" for m in missing]
+    if hashes:
+        check = integrity.check_folder(folder, content)
+        problems += [p.message for p in check.problems]
+    else:
+        problems += [f"缺少 {rel}" for rel in files if not (folder / rel).is_file()]
+    if problems:
+        raise BuildError(f"公报 {name} 的文件不完整（{'；'.join(dict.fromkeys(problems))}），未记录新版本，"
+                         f"原有文件保持不变", "incomplete_bulletin")
 
 
 def _record(workspace: Workspace, kind: str, period: str, area: str | None, content: str,
             path: Path, inputs: Any) -> tuple[int, bool]:
-    """Record the build in the ledger: a new revision only when the content changed."""
+    """Record the build in the ledger (the folder relative to the output root): a new revision only
+    when the content changed."""
     from publisher.store import Store
 
-    store = Store(workspace)
-    previous = [row for row in store.bulletins(kind=kind, period=period) if row.get("area") == area]
-    if previous and previous[-1]["manifest_sha256"] == content:
-        return int(previous[-1]["revision"]), False
-    row = store.record_bulletin(kind, period, str(path), content, area=area, inputs=inputs)
-    return int(row["revision"]), True
+    row, changed = Store(workspace).record_build(kind, period, area, path, content, inputs=inputs)
+    return int(row["revision"]), changed

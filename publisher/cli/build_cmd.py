@@ -23,7 +23,10 @@ DEFAULT_KINDS = {
 @click.option("--area", default=None, help="The area, for kinds built per area.")
 @click.option("--home", type=click.Path(file_okay=False), default=None, help="Workspace folder.")
 @click.option("--force", is_flag=True, help="Render again even when nothing the bulletin shows has changed.")
-def build(period_text: str, kinds: tuple[str, ...], area: str | None, home: str | None, force: bool) -> None:
+@click.option("--wait", "wait", default=300.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds to wait while another build of the same bulletin runs (0: refuse at once).")
+def build(period_text: str, kinds: tuple[str, ...], area: str | None, home: str | None, force: bool,
+          wait: float) -> None:
     """Assemble and render bulletins into output/<kind>/<period>/.
 
     \b
@@ -45,6 +48,8 @@ def build(period_text: str, kinds: tuple[str, ...], area: str | None, home: str 
         if period.unit != expected:
             raise click.UsageError(f"{kind} is {cadence}: give a period like "
                                    f"{ {'day': '2026-05-01', 'month': '2026-05', 'quarter': '2026-Q2'}[expected] }")
-        built = build_one(kind, period, ws, area=area, force=force)
-        state = "已更新" if built.changed else "无变化"
+        built = build_one(kind, period, ws, area=area, force=force, wait=wait,
+                          on_wait=lambda holder: click.echo(f"{kind} {period.label}：{holder}正在编制，等待其结束……",
+                                                            err=True))
+        state = "已更新" if built.changed else "已重新生成（内容未变）" if built.rendered else "无变化"
         click.echo(f"{kind:22} {built.period:10} 第{built.revision}版 {state}  {built.path}")

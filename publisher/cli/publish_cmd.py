@@ -34,20 +34,32 @@ def approve(kind: str, period: str, area: str | None, by: str, role: str, reject
     \b
     The steps and roles come from approval.yaml (default: 保密审查 by 保密审查员 or
     业务科室负责人, then 审批 by 分管局领导 or 局长). An approval is recorded only when the
-    bulletin's files still match the manifest of that revision.
+    bulletin's files still match the manifest of that revision. The name is stored normalised
+    (invisible characters removed, spaces collapsed), with the operating-system account.
     Example:
       publisher approve --kind water-sources --period 2026-05 --by 审核人甲 --role 保密审查员
       publisher approve --kind water-sources --period 2026-05 --by 审核人乙 --role 分管局领导
       publisher approve --kind water-sources --period 2026-05 --by 审核人乙 --role 分管局领导 \\
           --reject --note "第二段表述需修改"
     """
-    from publisher.approval import decide, latest_revision, review_notes
+    from publisher.approval import decide, latest_revision, os_account, review_notes
     from publisher.store import Store
 
     ws = workspace(home)
     _echo_review(review_notes(latest_revision(Store(ws), kind, period, area)))
-    result = decide(ws, kind, period, by=by, role=role, area=area, reject=reject, note=note)
+    os_user, os_uid = os_account()
+    result = decide(ws, kind, period, by=by, role=role, area=area, reject=reject, note=note, via="cli",
+                    os_user=os_user, os_uid=os_uid)
     click.echo(result.message)
+
+
+def _how(decision: dict) -> str:
+    """How a decision was given: （命令行，系统用户 alice） for ``publisher approve``."""
+    if decision.get("via") == "cli":
+        return f"（命令行，系统用户 {decision.get('os_user') or '未知'}）"
+    if decision.get("via"):
+        return f"（{decision['via']}）"
+    return ""
 
 
 def _echo_review(notes: list[dict[str, str]]) -> None:
@@ -87,7 +99,7 @@ def history(kind: str | None, period: str | None, area: str | None, as_json: boo
         for d in r["approvals"]:
             verdict = "驳回" if d["decision"] == "rejected" else "通过"
             note = f"  意见：{d['note']}" if d["note"] else ""
-            click.echo(f"    {d['at']}  {verdict}  {d['role'] or ''} {d['approved_by']}{note}")
+            click.echo(f"    {d['at']}  {verdict}  {d['role'] or ''} {d['approved_by']}{_how(d)}{note}")
         _echo_review(r["review"])
         for s in r["steps"]:
             if r["latest"] and s["state"] != "approved":
