@@ -244,13 +244,21 @@ def check_files(row: dict[str, Any], keep: bool = False) -> integrity.FolderChec
 
 
 def require_files(row: dict[str, Any], keep: bool = False) -> integrity.FolderCheck:
-    """The folder check of `row`; raises ``files_changed`` unless the files are exactly those recorded."""
+    """The folder check of `row`; raises ``files_changed`` unless the files are exactly those recorded,
+    and ``incomplete_bulletin`` when the revision lacks a file every bulletin has (index.html,
+    bulletin.pdf, bulletin.json, the charts its page shows)."""
     check = check_files(row, keep=keep)
     if not check.ok:
         raise ApprovalError(
             f"{subject(row['kind'], row['period'], row['area'])} 第{row['revision']}版的文件与编制时记录的清单不一致："
             f"{check.summary()}。审核和发布的必须是编制时的原样文件；请重新编制（publisher build）后重新审核",
             "files_changed", detail=[p.as_dict() for p in check.problems])
+    missing = output.missing_files(check.folder, (check.manifest or {}).get("files") or {})
+    if missing:
+        raise ApprovalError(
+            f"{subject(row['kind'], row['period'], row['area'])} 第{row['revision']}版缺少公报必须有的文件："
+            f"{'、'.join(missing)}，不能审核或发布；请重新编制（publisher build）后重新审核",
+            "incomplete_bulletin", detail=missing)
     return check
 
 

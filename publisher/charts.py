@@ -12,7 +12,9 @@ itself defines none).
 in a cache keyed by the hash of chart name + data + :data:`STYLE_VERSION`, so an unchanged rebuild
 renders nothing.
 
-Text is plain Unicode (PM₂.₅, O₃, µg/m³): mathtext has no CJK fallback, so ``$...$`` is never used.
+Text is plain Unicode (PM₂.₅, O₃, µg/m³): mathtext has no CJK fallback, so ``$...$`` is never used,
+and the style turns math parsing off (``text.parse_math: False``): data text such as a station named
+``$\frac{$…`` is drawn as written, never parsed as math.
 """
 from __future__ import annotations
 
@@ -135,6 +137,11 @@ def _rc() -> dict[str, Any]:
             "figure.facecolor": "white",
             "savefig.facecolor": "white",
             "svg.hashsalt": "publisher-charts",
+            # every text is data or plain Unicode: a "$" in a station name is drawn, not parsed as math.
+            # A chart without a pair of "$" looks exactly as before, so STYLE_VERSION stays (bumping it
+            # would give every bulletin a new revision on upgrade)
+            "text.parse_math": False,
+            "axes.formatter.use_mathtext": False,
             "path.simplify": True,
         }
     )

@@ -26,6 +26,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -374,10 +375,37 @@ def write_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[str
     return out
 
 
+#: What makes a spreadsheet read a cell as a formula: its first character (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: ... except a plain number such as ``-0.5``, ``+3``, ``1e-3`` or ``-12%``, which is no formula
+_PLAIN_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?%?$"
+_FORMULA_RE = re.compile(r"^[=+\-@\t\r]")
+_NUMBER_RE = re.compile(_PLAIN_NUMBER)
+
+
+def formula_like(text: str) -> bool:
+    """Whether a text cell would be read as a formula by a spreadsheet (it starts with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return and is not a plain number)."""
+    return bool(_FORMULA_RE.match(text)) and not _NUMBER_RE.match(text)
+
+
+def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with every text cell that a spreadsheet would read as a formula prefixed with ``'`` (the
+    OWASP CSV-injection guidance); numeric columns, and text cells that are plain numbers, are kept."""
+    text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not text_columns:
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(_FORMULA_RE.pattern) & ~pl.col(c).str.contains(_PLAIN_NUMBER))
+        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text_columns)
+
+
 def write_csv_bom(frame: pl.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """`frame` as CSV in UTF-8 with a byte-order mark, so that Excel in Chinese opens it correctly."""
+    """`frame` as CSV in UTF-8 with a byte-order mark, so that Excel in Chinese opens it correctly.
+    Text cells that a spreadsheet would run as formulas are escaped (:func:`escape_formulas`)."""
     buffer = io.BytesIO()
-    frame.write_csv(buffer, include_bom=True, null_value="", float_scientific=False)
+    escape_formulas(frame).write_csv(buffer, include_bom=True, null_value="", float_scientific=False)
     return _write_bytes(Path(path), buffer.getvalue())
 
 
@@ -400,7 +428,10 @@ def write_xlsx(
     """One sheet per frame (sheet names as given, at most 31 characters), header bold and frozen.
 
     The bytes depend only on the frames and the arguments: the workbook's creation date is
-    `created` (default :data:`XLSX_EPOCH`), never the clock.
+    `created` (default :data:`XLSX_EPOCH`), never the clock. Text is always written as text, never
+    as a formula; a text that a spreadsheet would read as one (:func:`formula_like`) is kept as it
+    is and marked with Excel's quote prefix (the stored form of a leading ``'``), so editing the cell
+    does not turn it into a formula either. Numbers stay numbers.
     """
     import xlsxwriter
 
@@ -412,6 +443,7 @@ def write_xlsx(
     header = book.add_format({"bold": True, "bg_color": "#EDEFF2", "border": 1, "border_color": "#BFBFBF", "text_wrap": True, "valign": "vcenter"})
     date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
     time_fmt = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    quoted = book.add_format({"quote_prefix": True})
     for sheet_name, frame in frames_by_sheet.items():
         sheet = book.add_worksheet(sheet_name[:31])
         widths = [_width(str(c)) for c in frame.columns]
@@ -436,7 +468,10 @@ def write_xlsx(
                     widths[j] = max(widths[j], len(repr(value)))
                 else:
                     text = str(value)
-                    sheet.write_string(i, j, text)
+                    if formula_like(text):
+                        sheet.write_string(i, j, text, quoted)
+                    else:
+                        sheet.write_string(i, j, text)
                     widths[j] = max(widths[j], _width(text))
         for j, w in enumerate(widths):
             sheet.set_column(j, j, min(60, max(6, w + 2)))
