@@ -125,7 +125,10 @@ def bulletin_lock(final: Path, subject: str, *, wait: float = DEFAULT_WAIT,
     deadline = time.monotonic() + max(0.0, wait)
     told = False
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except PermissionError:   # the lock file of another account: it can still be locked, not written
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -162,8 +165,9 @@ def bulletin_lock(final: Path, subject: str, *, wait: float = DEFAULT_WAIT,
             log.warning("build.lock_taken_over subject=%s previous=%s state=%s", subject, previous, state)
         else:
             previous = None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(_holder(), ensure_ascii=False).encode("utf-8"), 0)
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(_holder(), ensure_ascii=False).encode("utf-8"), 0)
         yield previous
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -225,7 +229,8 @@ def recover(final: Path, subject: str) -> bool:
     try:
         with bulletin_lock(final, subject, wait=0):
             clean_stale(final)
-    except BuildError:
+    except (BuildError, OSError) as exc:   # a build holds it, or this account may not write there
+        log.warning("build.recover_failed folder=%s error=%s", final, exc)
         return False
     return final.exists()
 

@@ -597,6 +597,9 @@ class Store:
     def output_relative(self, folder: str | os.PathLike[str]) -> str:
         """A bulletin folder as the ledger records it: relative to the workspace's output root."""
         path = Path(folder)
+        if not path.is_absolute() and not self.workspace.output.is_absolute():
+            with contextlib.suppress(ValueError):   # a workspace given by a relative path
+                path = path.relative_to(self.workspace.output)
         if path.is_absolute():
             for root, candidate in ((self.workspace.output, path), (self.workspace.output.resolve(), path.resolve())):
                 with contextlib.suppress(ValueError):

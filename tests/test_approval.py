@@ -4,6 +4,7 @@ approve/history commands."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -252,3 +253,84 @@ def test_cli_approve_and_history(ws):
 def test_cli_history_of_an_empty_workspace(tmp_path):
     result = CliRunner().invoke(cli, ["history", "--home", str(tmp_path)])
     assert result.exit_code == 0 and "没有" in result.output
+
+
+# ------------------------------------------------------------------------------------------- identity
+@pytest.mark.parametrize("disguised", [
+    REVIEWER + "\u200b",               # zero-width space (the issue's attack)
+    "审核人\u200d甲",                   # zero-width joiner inside the name
+    "\ufeff" + REVIEWER,               # byte-order mark
+    "\u202e" + REVIEWER + "\u202c",    # right-to-left override and pop
+    REVIEWER + "\u2060\u180e",         # word joiner, Mongolian vowel separator
+    "审核人\u00ad甲",                   # soft hyphen
+    "　" + REVIEWER + " ",             # ideographic and plain spaces around
+    "审核人\ufe00甲",                   # variation selector
+])
+def test_the_same_person_rule_sees_through_invisible_characters(ws, disguised):
+    _review(ws)
+    with pytest.raises(ApprovalError) as excinfo:
+        decide(ws, KIND, PERIOD, by=disguised, role=LEADER_ROLE)
+    assert _code(excinfo) == "same_person" and "同一人" in str(excinfo.value)
+    assert [r["approved_by"] for r in Store(ws).approvals()] == [REVIEWER]
+
+
+def test_full_width_letters_spaces_and_case_do_not_make_another_person(ws):
+    decide(ws, KIND, PERIOD, by="Zhang  San", role=REVIEW_ROLE)
+    for other in ("ＺＨＡＮＧ　ＳＡＮ", "zhang san", " Zhang\tSan "):
+        with pytest.raises(ApprovalError) as excinfo:
+            decide(ws, KIND, PERIOD, by=other, role=LEADER_ROLE)
+        assert _code(excinfo) == "same_person"
+    assert [r["approved_by"] for r in Store(ws).approvals()] == ["Zhang San"]
+
+
+def test_names_are_stored_normalised(ws):
+    decide(ws, KIND, PERIOD, by=" 审核人\u200b甲\u202e ", role="保密审查员\u200b")
+    rows = Store(ws).approvals()
+    assert [(r["approved_by"], r["role"]) for r in rows] == [(REVIEWER, REVIEW_ROLE)]
+
+
+def test_a_name_recorded_before_normalisation_still_counts_as_the_same_person(ws):
+    """A decision stored by an earlier version with an invisible character in the name."""
+    row = latest_revision(Store(ws), KIND, PERIOD)
+    Store(ws).record_approval(int(row["id"]), REVIEWER + "\u200b", role=REVIEW_ROLE)
+    with pytest.raises(ApprovalError) as excinfo:
+        decide(ws, KIND, PERIOD, by=REVIEWER, role=LEADER_ROLE)
+    assert _code(excinfo) == "same_person"
+
+
+@pytest.mark.parametrize("name, code", [("\u200b\u200d\ufeff", "invalid_signer"), ("\u202e", "invalid_signer"),
+                                        ("   ", "missing_signer"), ("", "missing_signer"),
+                                        ("甲" * 65, "invalid_signer")])
+def test_a_name_empty_after_normalisation_is_refused(ws, name, code):
+    with pytest.raises(ApprovalError) as excinfo:
+        decide(ws, KIND, PERIOD, by=name, role=REVIEW_ROLE)
+    assert _code(excinfo) == code and str(excinfo.value).endswith(f"[{code}]")
+    assert Store(ws).approvals() == []
+
+
+def test_the_cli_refuses_an_invisible_name_with_its_code(ws):
+    result = _run(ws, "approve", "--kind", KIND, "--period", PERIOD, "--by", "\u200b\u200b", "--role", REVIEW_ROLE)
+    assert result.exit_code == 1 and "[invalid_signer]" in result.output and "为空" in result.output
+    assert Store(ws).approvals() == []
+
+
+def test_a_cli_decision_records_the_command_line_and_the_operating_system_account(ws):
+    """$USER and $LOGNAME can say anything; the account comes from the uid."""
+    import pwd
+
+    account = pwd.getpwuid(os.getuid()).pw_name
+    runner = CliRunner(env={"USER": "局长", "LOGNAME": "局长"})
+    result = runner.invoke(cli, ["approve", "--kind", KIND, "--period", PERIOD, "--by", REVIEWER, "--role",
+                                 REVIEW_ROLE, "--home", str(ws.home)])
+    assert result.exit_code == 0, result.output
+    _lead(ws)                                   # a program's call: no account recorded
+    rows = Store(ws).approvals()
+    assert [(r["via"], r["os_user"], r["os_uid"]) for r in rows] == [("cli", account, os.getuid()),
+                                                                      (None, None, None)]
+    event = json.loads(Store(ws).events("approval")[0]["detail"])
+    assert (event["via"], event["os_user"], event["by"]) == ("cli", account, REVIEWER)
+    shown = _run(ws, "history", "--kind", KIND, "--period", PERIOD)
+    assert f"{REVIEWER}（命令行，系统用户 {account}）" in shown.output and "局长（" not in shown.output
+    as_json = json.loads(_run(ws, "history", "--json").output)
+    approvals = as_json["revisions"][0]["approvals"]
+    assert [(a["via"], a["os_user"]) for a in approvals] == [("cli", account), (None, None)]
