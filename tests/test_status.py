@@ -80,7 +80,7 @@ def test_status_says_which_bulletins_were_built_and_how_late(tmp_path, monkeypat
     ws = make_ws(tmp_path)
     (ws.inbox / "water.csv").write_text("断面名称,采样时间,氨氮(mg/L)\n北庙水库,2026-05-08,0.1\n")
     ingest(None, ws, reg())
-    Store(ws).record_bulletin("water-sources", "2026-05", str(tmp_path / "out"), "0" * 64)
+    Store(ws).record_bulletin("water-sources", "2026-05", ws.output / "water-sources" / "2026-05", "0" * 64)
     report = status(ws, reg(), Period.parse("2026-05"), today=dt.date(2026, 6, 12))
     sources = next(b for b in report["bulletins"] if b["kind"] == "water-sources")
     assert sources["built"] == 1 and sources["workdays_left"] == -2  # due Wed 06-10, today Fri 06-12
