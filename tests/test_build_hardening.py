@@ -265,6 +265,9 @@ def test_an_area_that_is_not_a_folder_name_is_refused(ws):
         refused = _run(ws, *BUILD, "--area", area)
         assert refused.returncode == 1 and "[bad_area]" in refused.stderr, (area, refused.stderr)
     assert not (ws.home / "escape").exists() and not (ws.output / "escape").exists()
+    ignored = _run(ws, *BUILD, "--area", "隆阳区")      # the city sources are not built per area
+    assert ignored.returncode == 1 and "[bad_area]" in ignored.stderr and "不按地区" in ignored.stderr
+    assert not (ws.output / KIND / PERIOD / "隆阳区").exists() and [r["area"] for r in Store(ws).bulletins()] == [None]
 
 
 # --------------------------------------------------------------------------- relative output paths

@@ -238,7 +238,8 @@ def _build_locked(kind: str, period: Period, workspace: Workspace, area: str | N
         by = "figures"
         bulletin = module(kind).assemble(job)
         if f"{kind}/{bulletin.slug}" != name:
-            raise BuildError(f"公报 {name} 编制出的是 {kind}/{bulletin.slug}", "bulletin_mismatch")
+            raise BuildError(f"{kind} 公报不按地区“{area}”编制（编制出的是 {kind}/{bulletin.slug}），未写入任何文件"
+                             if area else f"公报 {name} 编制出的是 {kind}/{bulletin.slug}，未写入任何文件", "bad_area")
         key = input_key(bulletin, templates)
         kept = None if force else _kept(final, name, key, tables=bool(bulletin.tables))
     if kept is not None:
