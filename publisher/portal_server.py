@@ -50,7 +50,6 @@ import mimetypes
 import re
 import shutil
 import threading
-import unicodedata
 import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -361,9 +360,12 @@ class Receiver:
 
 
 def _normal_name(name: str) -> str:
-    """A signer's name for comparison: NFKC, without invisible (format) characters, trimmed."""
-    text = unicodedata.normalize("NFKC", name)
-    return "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
+    """A signer's name for comparison, by the rule publisher signs with
+    (:func:`publisher.approval.normalise_name`: NFKC, without invisible and format characters, spaces
+    trimmed and collapsed), ignoring case."""
+    from publisher.approval import normalise_name
+
+    return normalise_name(name).casefold()
 
 
 def check_metadata(raw: bytes) -> dict[str, Any]:

@@ -334,3 +334,16 @@ def test_a_cli_decision_records_the_command_line_and_the_operating_system_accoun
     as_json = json.loads(_run(ws, "history", "--json").output)
     approvals = as_json["revisions"][0]["approvals"]
     assert [(a["via"], a["os_user"]) for a in approvals] == [("cli", account), (None, None)]
+
+
+def test_the_portal_compares_signers_by_the_same_rule():
+    """An upload whose two steps are signed by one person written two ways is refused by the portal too."""
+    from publisher.portal_server import UploadError, check_approvals
+    from tests.publishing_helpers import approvals
+
+    for first, second in ((REVIEWER, REVIEWER + "\u200b"), ("Zhang  San", "ＺＨＡＮＧ　san"), ("甲\u2800", "甲")):
+        decisions = approvals()
+        decisions[0]["by"], decisions[1]["by"] = first, second
+        with pytest.raises(UploadError) as excinfo:
+            check_approvals({"kind": KIND, "approvals": decisions}, load_policy())
+        assert excinfo.value.code == "approvals_incomplete" and "同时签署" in str(excinfo.value)

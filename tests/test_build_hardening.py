@@ -28,7 +28,7 @@ from publisher.approval import ApprovalError, decide, latest_revision, load_poli
 from publisher.paths import DEFAULT_STATIONS, Workspace
 from publisher.portal import publish
 from publisher.store import SCHEMA_VERSION, Store
-from tests.publishing_helpers import (CORRECTION, KIND, LEADER, LEADER_ROLE, PERIOD, REVIEW_ROLE, REVIEWER,
+from tests.publishing_helpers import (CORRECTION, KIND, LEADER, LEADER_ROLE, PERIOD, REVIEW_ROLE, REVIEWER, TOKEN,
                                       build_workspace, clone, files_of, folder, running_portal)
 
 PUBLISHER = Path(sys.executable).with_name("publisher")
@@ -168,8 +168,8 @@ def test_a_build_killed_at_the_swap_leaves_the_old_folder_and_approve_and_publis
     assert [n for n in _hidden(ws) if n.endswith(".building")], _hidden(ws)
     assert [r["revision"] for r in Store(ws).bulletins()] == [1]
     _approve_both(ws)
-    with running_portal(tmp_path / "portal") as server:
-        result = publish(ws, KIND, PERIOD, portal=server.url)
+    with running_portal(tmp_path / "portal", ws) as server:
+        result = publish(ws, KIND, PERIOD, portal=server.url, token=TOKEN)
     assert result.ok and result.status == "published"
     rebuilt = _run(ws, *BUILD)
     assert rebuilt.returncode == 0 and "第2版 已更新" in rebuilt.stdout, rebuilt.stderr
@@ -284,8 +284,8 @@ def test_moving_the_output_folder_keeps_history_approve_build_and_publish_workin
     assert approved.returncode == 0 and "可以发布" in approved.stdout, approved.stderr
     again = _run(ws, *BUILD, **env)
     assert again.returncode == 0 and "第1版 无变化" in again.stdout and str(moved) in again.stdout
-    with running_portal(tmp_path / "portal") as server:
-        result = publish(Workspace(ws.home, moved), KIND, PERIOD, portal=server.url)
+    with running_portal(tmp_path / "portal", ws) as server:
+        result = publish(Workspace(ws.home, moved), KIND, PERIOD, portal=server.url, token=TOKEN)
     assert result.ok and result.status == "published"
     assert [r["output_dir"] for r in Store(ws).bulletins()] == [str(ws.output / KIND / PERIOD)]
     with sqlite3.connect(ws.store / "ledger.sqlite") as conn:
