@@ -103,11 +103,15 @@ def test_city_sources_figures_are_evaluate_figures(env):
         assert rows[r["station_id"]]["water_class"] == r["water_class"]
         assert rows[r["station_id"]]["compliant"] == r["compliant"]
         assert rows[r["station_id"]]["class_zh"] == water.class_label(r["water_class"])
-    _, reg = env
-    volumes = {s.id: s.volume for s in reg.by_kind("city_source")}
+    # the volume rate weighs each source by the month's actual intake the suppliers reported (the store's intake)
+    ws, _ = env
+    intake = Store(ws).intake("2026-08-01", "2026-08-31").filter(pl.col("unit") == "month")
+    volumes = dict(zip(intake["station_id"], intake["volume"]))
+    assert set(volumes) == set(rows)
     frame = ev.select("compliant", pl.col("station_id").replace_strict(volumes, return_dtype=pl.Float64)
                       .alias("volume"))
     rates = water.compliance_rates(frame).to_dicts()[0]
+    assert all(r["volume_source"] == "reported" for r in rows.values())
     assert b.context["summary"]["rates"] == rates
     text = "".join(b.context["findings"])
     assert f"水源达标率为{rates['count_rate']:.1f}%" in text
@@ -159,20 +163,25 @@ def test_county_sources_by_quarter(env):
     assert {"隆阳区", "施甸县", "龙陵县", "昌宁县", "腾冲市"} == counties
 
 
-def test_notes_state_completeness_and_name_this_periods_files(env):
+def test_notes_state_completeness_and_the_files_are_for_the_reviewers(env):
     complete = _assemble(env, "water-sources", "2026-08")
     assert any(n.startswith("数据完整性：") and "均有监测数据" in n for n in complete.context["notes"])
     b = _assemble(env, "water-sources", "2026-09")
     line = next(n for n in b.context["notes"] if n.startswith("数据完整性："))
     assert "应监测水源3个" in line and "有监测数据的2个" in line and "龙泉门" in line
-    # the files behind this month's figures are named on the page; the earlier ones are counted
-    files = [i["file"] for i in b.inputs if i["sampled_to"] >= "2026-09-01"]
+    # the public page names its source in a bureau's words: the monitoring unit, the suppliers' intake
     source = next(n for n in b.context["notes"] if n.startswith("数据来源："))
-    assert files and all(name in source for name in files)
+    assert source == "数据来源：云南省生态环境厅驻保山生态环境监测站监测数据；取水量为各供水单位报送的实际取水量。"
+    # the files behind this month's figures are named for the reviewers only; the earlier ones are counted
+    files = [i["file"] for i in b.inputs if i["sampled_to"] >= "2026-09-01"]
+    review = [n.text for n in b.review if n.topic == "provenance"]
+    assert files and all(any(name in text for text in review) for name in files)
+    assert not any(name in " ".join(b.context["notes"]) for name in files)
     earlier = len(b.inputs) - len(files)
-    assert any(f"{earlier}个数据文件" in n for n in b.context["notes"])
-    # the unmonitored source's volume is left out of the volume rate, and the page says so
-    assert any("未监测的龙泉门（30.0万吨）不计入" in line for line in b.context["findings"])
+    assert any(f"{earlier}个数据文件" in text for text in review)
+    # the unmonitored source's reported volume is left out of the volume rate, and the page says so
+    intake = Store(env[0]).intake("2026-09-01", "2026-09-30", ["src-longquanmen"])["volume"].item()
+    assert any(f"未监测的龙泉门（{intake:.1f}万吨）不计入" in line for line in b.context["findings"])
     # rates of months with different monitored sources are compared with that said
     assert any(line.startswith("与上月相比") and "两期监测的水源不同：本月2个、上月3个" in line
                for line in b.context["findings"])
@@ -269,7 +278,7 @@ def test_section_without_data_is_listed_as_not_monitored(env):
     assert b.context["summary"]["n_monitored"] == 12
     assert any(MISSING_SECTION[1] in line and "未监测" in line for line in b.context["findings"])
     table = b.tables["断面水质"]
-    assert table.filter(pl.col("断面名称") == MISSING_SECTION[1])["是否达标"].to_list() == ["未监测"]
+    assert table.filter(pl.col("断面名称") == MISSING_SECTION[1])["达标情况"].to_list() == ["未监测"]
     # the missing section is not counted in the river it belongs to
     longchuan = next(g for g in b.context["rivers"] if g["name"] == "龙川江")
     assert longchuan["n_sections"] == 1
@@ -324,8 +333,9 @@ def test_build_writes_the_page_and_rebuilds_identically(env, kind, period, missi
     files = {p.relative_to(first.path): p.read_bytes() for p in sorted(first.path.rglob("*")) if p.is_file()}
     html = files[Path("index.html")].decode("utf-8")
     document = json.loads(files[Path("bulletin.json")])
+    text = re.sub(r"<[^>]+>", "", html)
     for line in document["figures"]["findings"]:
-        assert line in html
+        assert line in text
     assert "未监测" in html and missing in html
     assert "数据完整性" in html and "<style" not in html.split("</style>", 1)[1]
     assert not re.search(r"\d{4}-Q\d", html)
@@ -333,7 +343,7 @@ def test_build_writes_the_page_and_rebuilds_identically(env, kind, period, missi
     # as a reader sees it: the page is drawn, with the red masthead and class colours in badges and charts
     from tests.browser import colour_fraction, ink_fraction, screenshot
 
-    png = screenshot(first.path / "index.html", tmp_path / "page.png", width=1000, height=2600)
+    png = screenshot(first.path / "index.html", tmp_path / "page.png", width=1000, height=4200)
     assert ink_fraction(png) > 0.05, "the page looks blank"
     assert colour_fraction(png, "#B5121B") > 0.0005, "the red masthead is missing"
     assert colour_fraction(png, "#00CCFF") > 0.001, "no class Ⅱ colour (badges, class chart) on the page"
