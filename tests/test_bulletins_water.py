@@ -461,7 +461,11 @@ def test_sources_monitoring_part_as_the_plans_state_it(env):
     beimiao = ev.filter(pl.col("station_id") == "src-beimiao").row(0, named=True)
     assert lakes["北庙水库"]["tli"] == beimiao["tli"] and beimiao["tli"] is not None
     assert "cod" not in beimiao["items_evaluated"].split(",")
-    assert any(line.startswith("湖库型水源营养状态：北庙水库综合营养状态指数为") for line in b.context["findings"])
+    tlis = [r["tli_zh"] for r in sorted(b.context["trophic"], key=lambda r: r["tli"])]
+    states = {r["trophic_state"] for r in b.context["trophic"]}
+    assert len(states) == 1
+    state = next(iter(states))
+    assert any(f"营养状态均为{state}（综合营养状态指数{tlis[0]}～{tlis[-1]}）" in line for line in b.context["findings"])
 
 
 def test_supplementary_and_specific_items_said_to_meet_table_2_and_3(env):

@@ -480,13 +480,24 @@ def _findings(scope: Scope, period: Period, region: str, current: dict[str, Any]
             out.append(f"{row['name']}水质类别为{wc.class_zh(row['water_class'])}，未达到{target}类水质目标{reason}。")
 
     lakes_tn = [r for r in rows if not r["missing"] and r["type"] == "lake" and r["tn_class"] is not None]
-    if lakes_tn:
-        parts = "，".join(f"{r['name']}为{wc.class_zh(r['tn_class'])}" for r in lakes_tn)
-        out.append(f"湖库型水源总氮作为参考指标单独评价，不参与水质类别评价：{parts}。")
     lakes_tli = [r for r in rows if not r["missing"] and r["type"] == "lake" and r["tli"] is not None]
+    lake_parts = []
+    if lakes_tn:
+        if len(lakes_tn) > 1 and len({r["tn_class"] for r in lakes_tn}) == 1:
+            lake_parts.append(f"总氮（参考指标，单独评价，不参与水质类别评价）均为{wc.class_zh(lakes_tn[0]['tn_class'])}")
+        else:
+            lake_parts.append("总氮（参考指标，单独评价，不参与水质类别评价）"
+                              + "，".join(f"{r['name']}为{wc.class_zh(r['tn_class'])}" for r in lakes_tn))
     if lakes_tli:
-        parts = "，".join(f"{r['name']}综合营养状态指数为{r['tli_zh']}，{r['trophic_state']}" for r in lakes_tli)
-        out.append(f"湖库型水源营养状态：{parts}。")
+        states = {r["trophic_state"] for r in lakes_tli}
+        if len(lakes_tli) > 1 and len(states) == 1:
+            tlis = sorted(lakes_tli, key=lambda r: r["tli"])
+            lake_parts.append(f"营养状态均为{states.pop()}（综合营养状态指数{tlis[0]['tli_zh']}～{tlis[-1]['tli_zh']}）")
+        else:
+            lake_parts.append("营养状态：" + "，".join(f"{r['name']}综合营养状态指数为{r['tli_zh']}，{r['trophic_state']}"
+                                                   for r in lakes_tli))
+    if lake_parts:
+        out.append("湖库型水源" + "；".join(lake_parts) + "。")
 
     for key in ("previous", "last_year"):
         out.append(_change_sentence(changes[key], this))
