@@ -91,10 +91,10 @@ def assemble(job: Job) -> Bulletin:
             notes.append(f"{row['name']}断面本月未评价：{row['reason']}，不参与本月统计。")
     if cur["lake_points"]:
         notes.append(wc.completeness_note(cur["lake_points"], "湖库点位", "本月", left_out="不参与湖库平均"))
-    for group in cur["rivers"] + cur["basins"]:
-        if group.get("notes"):
-            notes.append(f"{group['name']}：{group['notes']}。")
     review = []
+    for group in cur["rivers"] + cur["basins"]:
+        if group.get("notes"):   # a caveat on the method's wording: for the reviewers, the status stands as printed
+            review.append(ReviewNote("method", f"{group['name']}：{group['notes']}。"))
     sample = wc.sample_note(stations)
     if sample:
         review.append(ReviewNote("data", sample))
