@@ -85,12 +85,17 @@ def assemble(job: Job) -> Bulletin:
 
     charts, specs = _charts(period, sections, lakes, values, evaluated, cur, day)
     inputs = wc.provenance(samples, job.store)
-    notes = [wc.data_source_note(stations), wc.completeness_note(rows, "断面", "本月")]
+    notes = [wc.data_source_note(stations)]
+    points = cur["lake_points"]
+    if points and not any(r["missing"] for r in rows + points):
+        notes.append(f"数据完整性：本月应监测断面{len(rows)}个、湖库点位{len(points)}个，均有监测数据。")
+    else:
+        notes.append(wc.completeness_note(rows, "断面", "本月"))
+        if points:
+            notes.append(wc.completeness_note(points, "湖库点位", "本月", left_out="不参与湖库平均"))
     for row in rows:
         if row["missing"] and row["reason"] != wc.NO_DATA_REASON:
             notes.append(f"{row['name']}断面本月未评价：{row['reason']}，不参与本月统计。")
-    if cur["lake_points"]:
-        notes.append(wc.completeness_note(cur["lake_points"], "湖库点位", "本月", left_out="不参与湖库平均"))
     review = []
     for group in cur["rivers"] + cur["basins"]:
         if group.get("notes"):   # a caveat on the method's wording: for the reviewers, the status stands as printed

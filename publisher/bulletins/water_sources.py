@@ -695,7 +695,8 @@ def _charts(job: Job, scope: Scope, period: Period, stations: list, meta: pl.Dat
             limit = limits[0] if len(limits) == 1 else None
             frame = wc.trend_points(part.sort("station_id", "sampled_at"), names, starts, day)
             table = part["table"].drop_nulls().first() if part["table"].drop_nulls().len() else None
-            label = "标准限值" if table in ("gb3838_t2", "gb3838_t3") else f"{water.class_label(default)}类标准限值"
+            label = ({"gb3838_t2": "表2限值", "gb3838_t3": "表3限值"}.get(table)
+                     or f"{water.class_label(default)}类标准限值")
             name = wc.item_label(item, group == "ground", day)
             which = "地下水水源" if group == "ground" else "地表水水源"
             chart = f"trend_{item}" if group == "surface" else f"trend_gw_{item}"
