@@ -585,7 +585,10 @@ def water_trend(
     """One item over (usually 13) months, a line per section, the class-Ⅲ limit as a dashed line.
 
     `frame`: columns ``section``, ``period`` (a label such as ``2025-05`` or ``5月``) and ``value``
-    (null = not sampled: the line breaks). `periods` fixes the x order (default: first appearance).
+    (null = not sampled: the line breaks); an optional ``below_dl`` column marks values that stand for results
+    below the detection limit (drawn as they are given — the caller passes the value the method computes with,
+    ½ DL — with a hollow marker, and a legend entry saying so). `periods` fixes the x order (default: first
+    appearance).
     """
     df = _frame(frame)
     _require(df, "section", "period", "value", chart="water_trend")
@@ -593,19 +596,32 @@ def water_trend(
     fig = _figure(title=title, source=source)
     ax = fig.add_subplot()
     sections = list(dict.fromkeys(df["section"].to_list()))
+    has_dl = "below_dl" in df.columns
+    any_dl = False
     for k, section in enumerate(sections):
         part = df.filter(pl.col("section") == section)
         values = {p: v for p, v in zip(part["period"].to_list(), part["value"].to_list())}
         ys = [values.get(p) for p in order]
+        colour = SERIES[k % len(SERIES)]
         ax.plot(
             range(len(order)),
             [math.nan if v is None else v for v in ys],
-            color=SERIES[k % len(SERIES)],
+            color=colour,
             linewidth=1.4,
             marker="o",
             markersize=3,
             label=section,
         )
+        if has_dl:
+            flags = {p: bool(f) for p, f in zip(part["period"].to_list(), part["below_dl"].to_list())}
+            xs = [i for i, p in enumerate(order) if flags.get(p) and values.get(p) is not None]
+            if xs:
+                any_dl = True
+                ax.plot(xs, [values[order[i]] for i in xs], linestyle="none", marker="o", markersize=5,
+                        markerfacecolor="white", markeredgecolor=colour, markeredgewidth=1.2, zorder=3)
+    if any_dl:
+        ax.plot([], [], linestyle="none", marker="o", markersize=5, markerfacecolor="white",
+                markeredgecolor="#595959", markeredgewidth=1.2, label="未检出（按1/2检出限）")
     if limit is not None:
         ax.axhline(limit, color=LIMIT, linewidth=1.0, linestyle=(0, (5, 3)), label=f"{limit_label}（{fmt_num(limit, None)}）")
     ax.set_xticks(range(len(order)), month_tick_labels(order))

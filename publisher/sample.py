@@ -20,6 +20,8 @@ file                                              layout
 ``样例数据_YYYY-MM_饮用水源_城市地表水.xlsx``          XLSX, title row, merged item-group row
 ``样例数据_YYYY-MM_饮用水源_城市地下水_长表.csv``      long CSV ``station,time,item,value,unit``
 ``样例数据_YYYY-MM_饮用水源_县级_第N季度.csv``         Chinese wide CSV, GBK, ``/`` = not in plan
+``样例数据_YYYY-MM_取水量_城市水源.csv``              the suppliers' monthly intake, Chinese CSV, GBK
+``样例数据_YYYY-MM_取水量_县级水源_第N季度.xlsx``      the suppliers' quarterly intake, XLSX with a title row
 ``样例数据_YYYY-MM_空气_县城站.csv``                  English wide air CSV, hour-ending times
 ``样例数据_YYYY-MM_空气_腾冲市城区站.csv``             Chinese air CSV, GBK, ``--`` = missing
 ================================================  ==========================================
@@ -76,6 +78,10 @@ GW_REGULAR = ["color", "turbidity", "ph", "total_hardness", "tds", "sulfate", "c
               "gross_alpha", "gross_beta"]
 SECTION_ITEMS = TABLE1  # the 21 evaluation items + water_temp, tn, fecal_coliform
 LAKE_ITEMS = TABLE1 + ["chla", "sd"]
+# Surface drinking sources as current plans monitor them: Table 1 without 化学需氧量 (23), Table 2 (5), the 33
+# 优选特定项目 = 61 items; lake and reservoir sources add chlorophyll a and transparency (water-assessment-2021.yaml).
+SOURCE_TABLE1 = [c for c in TABLE1 if c != "cod"]
+SOURCE_LAKE_EXTRA = ["chla", "sd"]
 
 # Measured items: median, log-sd, wet-season amplitude, decimals, detection limit (None = always found).
 # "Pollution" items are scaled by the station's load factor.
@@ -367,7 +373,8 @@ def _items_for(station: registry_mod.Station, p33: list[str]) -> list[str]:
     if station.kind in registry_mod.SOURCE_KINDS:
         if station.waterbody_type == "groundwater":
             return GW_REGULAR
-        return TABLE1 + TABLE2 + p33
+        extra = SOURCE_LAKE_EXTRA if station.waterbody_type == "lake" else []
+        return SOURCE_TABLE1 + extra + TABLE2 + p33
     if station.kind == "lake_point":
         return LAKE_ITEMS
     return SECTION_ITEMS
@@ -498,12 +505,13 @@ def generate(out: str | Path, start: str = WINDOW[0], end: str = WINDOW[1], *,
         # city sources, surface water: XLSX with title row and merged item-group row
         surface = [s for s in reg.by_kind("city_source") if s.waterbody_type != "groundwater"]
         if surface:
-            codes = TABLE1 + TABLE2 + p33
+            basic = SOURCE_TABLE1 + SOURCE_LAKE_EXTRA
+            codes = basic + TABLE2 + p33
             rows = [[s.name, times[s.id][i].strftime("%Y-%m-%d %H:%M")]
-                    + [values[s.id][c][i] for c in codes] for s in surface]
-            groups = [("水源", 0, 1), ("基本项目（GB 3838-2002 表1）", 2, 1 + len(TABLE1)),
-                      ("补充项目（表2）", 2 + len(TABLE1), 1 + len(TABLE1) + len(TABLE2)),
-                      ("优选特定项目（表3）", 2 + len(TABLE1) + len(TABLE2), 1 + len(codes))]
+                    + [values[s.id][c][i] if c in values[s.id] else Cell("/", None) for c in codes] for s in surface]
+            groups = [("水源", 0, 1), ("基本项目（GB 3838-2002 表1，化学需氧量除外）及湖库增测项目", 2, 1 + len(basic)),
+                      ("补充项目（表2）", 2 + len(basic), 1 + len(basic) + len(TABLE2)),
+                      ("优选特定项目（表3）", 2 + len(basic) + len(TABLE2), 1 + len(codes))]
             path = out / f"{tag}_饮用水源_城市地表水.xlsx"
             n = _write_xlsx(path, f"保山市中心城市集中式生活饮用水水源水质监测数据（{LABEL}）{_month_title(month)}",
                             f"说明：本表为{LABEL}，由 publisher 生成，非实测数据。", ["点位名称", "采样时间",
@@ -520,7 +528,7 @@ def generate(out: str | Path, start: str = WINDOW[0], end: str = WINDOW[1], *,
         # county sources: once a quarter, in the quarter's middle month; Chinese wide CSV, GBK, "/" = not in plan
         stations = reg.by_kind("county_source")
         if stations and int(month[5:]) % 3 == 2:
-            codes = list(dict.fromkeys(TABLE1 + TABLE2 + p33 + GW_REGULAR))
+            codes = list(dict.fromkeys(SOURCE_TABLE1 + SOURCE_LAKE_EXTRA + TABLE2 + p33 + GW_REGULAR))
             rows = []
             for s in stations:
                 mine = set(_items_for(s, p33))
@@ -531,6 +539,8 @@ def generate(out: str | Path, start: str = WINDOW[0], end: str = WINDOW[1], *,
             written.append(Written(path, _write_csv(path, ["点位名称", "采样时间", *zh_headers(codes), "备注"],
                                                     rows, "gbk"), "water"))
 
+        written += _write_intake(reg, out, month)
+
     air = _air_frame(reg, window)
     if air is not None:
         written += _write_air(air, reg, out, wanted)
@@ -538,6 +548,54 @@ def generate(out: str | Path, start: str = WINDOW[0], end: str = WINDOW[1], *,
         target = out / REAL_AIR.name
         shutil.copyfile(REAL_AIR, target)
         written.append(Written(target, 133444, "real air (CNEMC feed copy)"))
+    return written
+
+
+# ---------------------------------------------------------------------------------------------
+# intake: the water suppliers' actual 取水量 (万吨) per source
+# ---------------------------------------------------------------------------------------------
+INTAKE_YEARS = (2025, 2026)   # the monthly model covers these calendar years (a quarter may start before the window)
+
+
+def _intake_months(station: registry_mod.Station) -> dict[str, float]:
+    """Monthly intake of `station` (万吨, 1 decimal) for every month of INTAKE_YEARS: the registry's volume, a
+    little more in the dry season (Nov–May), and a few percent of noise; seeded per station."""
+    months = [f"{y:04d}-{m:02d}" for y in INTAKE_YEARS for m in range(1, 13)]
+    r = _rng(station.id, "intake")
+    noise = r.normal(0, 0.04, len(months))
+    base = float(station.volume or 0.0)
+    out = {}
+    for k, month in enumerate(months):
+        m = int(month[5:])
+        dry = 0.06 if m in (11, 12, 1, 2, 3, 4, 5) else -0.04
+        out[month] = round(base * (1 + dry) * float(np.exp(noise[k])), 1)
+    return out
+
+
+def _write_intake(reg: registry_mod.Registry, out: Path, month: str) -> list[Written]:
+    """The suppliers' files of `month`: the city sources' intake of the month (CSV, GBK) and, in a quarter's last
+    month, the county sources' intake of the quarter (XLSX with a title row)."""
+    written: list[Written] = []
+    tag = f"{PREFIX}{month}"
+    city = [s for s in reg.by_kind("city_source") if s.volume is not None]
+    if city:
+        rows = [[s.name, month, f"{_intake_months(s)[month]:.1f}", LABEL] for s in city]
+        path = out / f"{tag}_取水量_城市水源.csv"
+        written.append(Written(path, _write_csv(path, ["水源名称", "月份", "取水量(万吨)", "备注"], rows, "gbk"),
+                               "intake"))
+    county = [s for s in reg.by_kind("county_source") if s.volume is not None]
+    m = int(month[5:])
+    if county and m % 3 == 0:
+        year, quarter = int(month[:4]), m // 3
+        months = [f"{year:04d}-{k:02d}" for k in range(3 * quarter - 2, 3 * quarter + 1)]
+        rows = [[s.name, f"{year}年第{'一二三四'[quarter - 1]}季度",
+                 Cell(f"{sum(_intake_months(s)[k] for k in months):.1f}",
+                      round(sum(_intake_months(s)[k] for k in months), 1))] for s in county]
+        path = out / f"{tag}_取水量_县级水源_第{quarter}季度.xlsx"
+        n = _write_xlsx(path, f"县级集中式生活饮用水水源取水量统计（{LABEL}）{year}年第{'一二三四'[quarter - 1]}季度",
+                        f"说明：本表为{LABEL}，由 publisher 生成，非供水单位实际报送数据。",
+                        ["水源名称", "季度", "取水量(万吨)"], rows)
+        written.append(Written(path, n, "intake"))
     return written
 
 

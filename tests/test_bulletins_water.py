@@ -103,11 +103,15 @@ def test_city_sources_figures_are_evaluate_figures(env):
         assert rows[r["station_id"]]["water_class"] == r["water_class"]
         assert rows[r["station_id"]]["compliant"] == r["compliant"]
         assert rows[r["station_id"]]["class_zh"] == water.class_label(r["water_class"])
-    _, reg = env
-    volumes = {s.id: s.volume for s in reg.by_kind("city_source")}
+    # the volume rate weighs each source by the month's actual intake the suppliers reported (the store's intake)
+    ws, _ = env
+    intake = Store(ws).intake("2026-08-01", "2026-08-31").filter(pl.col("unit") == "month")
+    volumes = dict(zip(intake["station_id"], intake["volume"]))
+    assert set(volumes) == set(rows)
     frame = ev.select("compliant", pl.col("station_id").replace_strict(volumes, return_dtype=pl.Float64)
                       .alias("volume"))
     rates = water.compliance_rates(frame).to_dicts()[0]
+    assert all(r["volume_source"] == "reported" for r in rows.values())
     assert b.context["summary"]["rates"] == rates
     text = "".join(b.context["findings"])
     assert f"水源达标率为{rates['count_rate']:.1f}%" in text
@@ -159,20 +163,25 @@ def test_county_sources_by_quarter(env):
     assert {"隆阳区", "施甸县", "龙陵县", "昌宁县", "腾冲市"} == counties
 
 
-def test_notes_state_completeness_and_name_this_periods_files(env):
+def test_notes_state_completeness_and_the_files_are_for_the_reviewers(env):
     complete = _assemble(env, "water-sources", "2026-08")
     assert any(n.startswith("数据完整性：") and "均有监测数据" in n for n in complete.context["notes"])
     b = _assemble(env, "water-sources", "2026-09")
     line = next(n for n in b.context["notes"] if n.startswith("数据完整性："))
     assert "应监测水源3个" in line and "有监测数据的2个" in line and "龙泉门" in line
-    # the files behind this month's figures are named on the page; the earlier ones are counted
-    files = [i["file"] for i in b.inputs if i["sampled_to"] >= "2026-09-01"]
+    # the public page names its source in a bureau's words: the monitoring unit, the suppliers' intake
     source = next(n for n in b.context["notes"] if n.startswith("数据来源："))
-    assert files and all(name in source for name in files)
+    assert source == "数据来源：云南省生态环境厅驻保山生态环境监测站监测数据；取水量为各供水单位报送的实际取水量。"
+    # the files behind this month's figures are named for the reviewers only; the earlier ones are counted
+    files = [i["file"] for i in b.inputs if i["sampled_to"] >= "2026-09-01"]
+    review = [n.text for n in b.review if n.topic == "provenance"]
+    assert files and all(any(name in text for text in review) for name in files)
+    assert not any(name in " ".join(b.context["notes"]) for name in files)
     earlier = len(b.inputs) - len(files)
-    assert any(f"{earlier}个数据文件" in n for n in b.context["notes"])
-    # the unmonitored source's volume is left out of the volume rate, and the page says so
-    assert any("未监测的龙泉门（30.0万吨）不计入" in line for line in b.context["findings"])
+    assert any(f"{earlier}个数据文件" in text for text in review)
+    # the unmonitored source's reported volume is left out of the volume rate, and the page says so
+    intake = Store(env[0]).intake("2026-09-01", "2026-09-30", ["src-longquanmen"])["volume"].item()
+    assert any(f"未监测的龙泉门（{intake:.1f}万吨）不计入" in line for line in b.context["findings"])
     # rates of months with different monitored sources are compared with that said
     assert any(line.startswith("与上月相比") and "两期监测的水源不同：本月2个、上月3个" in line
                for line in b.context["findings"])
@@ -269,7 +278,7 @@ def test_section_without_data_is_listed_as_not_monitored(env):
     assert b.context["summary"]["n_monitored"] == 12
     assert any(MISSING_SECTION[1] in line and "未监测" in line for line in b.context["findings"])
     table = b.tables["断面水质"]
-    assert table.filter(pl.col("断面名称") == MISSING_SECTION[1])["是否达标"].to_list() == ["未监测"]
+    assert table.filter(pl.col("断面名称") == MISSING_SECTION[1])["达标情况"].to_list() == ["未监测"]
     # the missing section is not counted in the river it belongs to
     longchuan = next(g for g in b.context["rivers"] if g["name"] == "龙川江")
     assert longchuan["n_sections"] == 1
@@ -324,8 +333,9 @@ def test_build_writes_the_page_and_rebuilds_identically(env, kind, period, missi
     files = {p.relative_to(first.path): p.read_bytes() for p in sorted(first.path.rglob("*")) if p.is_file()}
     html = files[Path("index.html")].decode("utf-8")
     document = json.loads(files[Path("bulletin.json")])
+    text = re.sub(r"<[^>]+>", "", html)
     for line in document["figures"]["findings"]:
-        assert line in html
+        assert line in text
     assert "未监测" in html and missing in html
     assert "数据完整性" in html and "<style" not in html.split("</style>", 1)[1]
     assert not re.search(r"\d{4}-Q\d", html)
@@ -333,10 +343,265 @@ def test_build_writes_the_page_and_rebuilds_identically(env, kind, period, missi
     # as a reader sees it: the page is drawn, with the red masthead and class colours in badges and charts
     from tests.browser import colour_fraction, ink_fraction, screenshot
 
-    png = screenshot(first.path / "index.html", tmp_path / "page.png", width=1000, height=2600)
+    png = screenshot(first.path / "index.html", tmp_path / "page.png", width=1000, height=4200)
     assert ink_fraction(png) > 0.05, "the page looks blank"
     assert colour_fraction(png, "#B5121B") > 0.0005, "the red masthead is missing"
     assert colour_fraction(png, "#00CCFF") > 0.001, "no class Ⅱ colour (badges, class chart) on the page"
     second = build(kind, period, ws, registry=reg)
     again = {p.relative_to(second.path): p.read_bytes() for p in sorted(second.path.rglob("*")) if p.is_file()}
     assert again == files
+
+
+# --------------------------------------------------------------------------------------------- what a station signs
+def _texts(b) -> str:
+    """Every sentence the public page prints from the bulletin's figures."""
+    c = b.context
+    parts = list(c["findings"]) + list(c["notes"]) + list(c.get("remarks") or [])
+    parts += [x["text"] for x in c["monitoring"]] + [p["text"] for p in c["method"]["paragraphs"]]
+    parts += [x["x"] for x in c["method"].get("x_items") or []]
+    return "\n".join(parts)
+
+
+def test_x_from_data_makes_shuanghong_class_3_and_not_compliant_in_may_2026(env):
+    # sample data: 怒江双虹桥 (target Ⅱ, official X = BOD5, fluoride) has Hg 0.00006 mg/L on 2026-05-04; the Ⅱ limit
+    # is 0.00005, so Hg is in its X from May 2026: the month is Ⅲ, misses its target, 汞 exceeded 0.2 times
+    b = _assemble(env, "water-sections", "2026-05")
+    row = next(r for r in b.context["rows"] if r["station_id"] == "sec-nujiang-shuanghong")
+    assert (row["class_zh"], row["compliant"], row["compliance_zh"]) == ("Ⅲ", False, "不达标")
+    assert row["exceedances_zh"].startswith("汞（0.2")
+    assert "hg" in row["items_evaluated"].split(",")
+    x = next(x for x in b.context["method"]["x_items"] if x["name"] == "怒江双虹桥")
+    assert x["added"] == ["hg"] and "汞（2026年5月超过Ⅱ类标准限值，按监测数据纳入）" in x["x"]
+    assert any("怒江双虹桥" in line and "未达到水质目标" in line for line in b.context["findings"])
+    # the official list alone would have left May Ⅱ and compliant
+    ws, reg = env
+    values, _ = _independent(env, ("national_section",), Period.parse("2026-05"), "month")
+    meta = water.stations_frame(reg).filter(pl.col("station_id") == "sec-nujiang-shuanghong")
+    old = water.evaluate(values.filter(pl.col("station_id") == "sec-nujiang-shuanghong"), meta).row(0, named=True)
+    assert (old["water_class"], old["compliant"]) == (2, True)
+    # April (before) is untouched, and in October Hg is still in the X (the current year)
+    april = next(r for r in _assemble(env, "water-sections", "2026-04").context["rows"]
+                 if r["station_id"] == "sec-nujiang-shuanghong")
+    assert april["compliant"] is True
+    october = _assemble(env, "water-sections", "2026-10")
+    assert next(x for x in october.context["method"]["x_items"] if x["name"] == "怒江双虹桥")["added"] == ["hg"]
+
+
+def test_basin_main_pollutants_ties_go_to_the_worse_exceedance(env):
+    # 怒江 basin, 8 sections (proportion rule), 2026-10: only 东河河图 is worse than Ⅲ, with COD in Ⅴ and BOD5 and CODMn
+    # in Ⅳ — the same 断面超标率 (1/8) for all three. The worse exceedance leads: COD, then BOD5 (5.3/4 − 1 = 0.33)
+    # before CODMn (6.2/6 − 1 = 0.03); code order would have printed BOD5, COD, CODMn.
+    b = _assemble(env, "water-sections", "2026-10")
+    nujiang = next(g for g in b.context["basins"] if g["name"] == "怒江")
+    assert nujiang["method"] == "proportion"
+    assert nujiang["main_pollutants"] == "化学需氧量、五日生化需氧量、高锰酸盐指数"
+
+
+def _multiples(texts) -> list[str]:
+    return [m for t in texts for m in re.findall(r"/([<\d.]+)", t or "")]
+
+
+def test_one_precision_for_every_multiple_of_a_bulletin(env):
+    # 2026-10: 东河河图 COD 32 against Ⅳ 30 -> 0.07; the river average and the lake point need two decimals too:
+    # every multiple of the bulletin then has two (never "0.1倍" beside "0.05倍")
+    b = _assemble(env, "water-sections", "2026-10")
+    c = b.context
+    texts = [r["exceedances"] for r in c["rows"]] + [r["main_pollutants"] for r in c["rows"]]
+    texts += [g["main_pollutants"] for g in c["rivers"] + c["basins"]] + [p["main_pollutants"] for p in c["lake_points"]]
+    found = _multiples(texts)
+    assert c["multiple_places"] == 2 and found
+    assert all(m.startswith("<") or len(m.split(".")[1]) == 2 for m in found), found
+    assert "本期超标倍数统一保留2位小数" in _texts(b)
+    # a bulletin whose multiples all print with one decimal keeps one: 北庙水库 Mn 0.15 against 0.1 -> 0.5
+    one = _assemble(env, "water-sources", "2025-09")
+    assert one.context["multiple_places"] is None
+    assert all(len(m.split(".")[1]) == 1 for m in _multiples(r["exceedances"] for r in one.context["rows"]))
+    assert "本期超标倍数统一保留1位小数" in _texts(one)
+
+
+def test_national_and_provincial_sections_are_given_apart(env):
+    b = _assemble(env, "water-sections", "2026-10")
+    s = b.context["summary"]
+    national, provincial = s["by_level"]["national_section"], s["by_level"]["provincial_section"]
+    assert national["n_monitored"] + provincial["n_monitored"] == s["n_monitored"]
+    assert national["n_good"] + provincial["n_good"] == s["n_good"]
+    assert national["share_good"] == water.round_half_even(national["n_good"] / national["n_monitored"] * 100, 1)
+    text = _texts(b)
+    assert "（国控、省控断面合并统计）" in b.context["findings"][0]
+    assert (f"国控断面{national['n_monitored']}个（按“5+X”指标评价），Ⅰ～Ⅲ类{national['n_good']}个，"
+            f"占{national['share_good']:.1f}%") in text
+    assert f"省控断面{provincial['n_monitored']}个（按21项指标评价）" in text
+
+
+def test_sources_monitoring_part_as_the_plans_state_it(env):
+    b = _assemble(env, "water-sources", "2026-10")
+    monitoring = {x["label"]: x["text"] for x in b.context["monitoring"]}
+    assert set(monitoring) == {"监测点位", "监测项目（地表水水源）", "监测项目（地下水水源）", "监测频次及采样日期", "监测单位",
+                               "数据上报情况"}
+    surface = monitoring["监测项目（地表水水源）"]
+    assert "表1基本项目（23项，化学需氧量除外）、表2补充项目5项和表3优选特定项目33项，共61项" in surface
+    assert "湖库型水源增测叶绿素a和透明度" in surface
+    ground = monitoring["监测项目（地下水水源）"]
+    names = ground[ground.index("（") + 1:ground.rindex("）")].split("、")
+    assert ground.startswith("GB/T 14848-2017表1常规指标39项") and len(names) == 39
+    assert {"色", "嗅和味", "肉眼可见物", "耗氧量（CODMn法，以O2计）", "挥发性酚类（以苯酚计）", "氨氮（以N计）"} <= set(names)
+    assert "高锰酸盐指数" not in ground
+    # the sampling dates are the store's, written in full
+    ws, _ = env
+    dates = Store(ws).water_samples("2026-10-01", "2026-10-31", ["src-beimiao"])["sampled_at"].dt.date().unique()
+    assert f"北庙水库{dates[0].year}年{dates[0].month}月{dates[0].day}日" in monitoring["监测频次及采样日期"]
+    assert monitoring["监测频次及采样日期"].startswith("每月1次")
+    assert monitoring["监测单位"] == "云南省生态环境厅驻保山生态环境监测站。"
+    assert "湖库型水源（北庙水库、龙王塘）在取水口周边100米处" in monitoring["监测点位"]
+    # the groundwater source reports 37 of the 39 indices: the two descriptive ones are named as not reported
+    assert "龙泉门按方案应测39项，实报37项，嗅和味、肉眼可见物未报送" in monitoring["数据上报情况"]
+    # no COD in a source's class; lake sources get their trophic state
+    lakes = {r["name"]: r for r in b.context["trophic"]}
+    values, ev = _independent(env, ("city_source",), Period.parse("2026-10"), "month")
+    beimiao = ev.filter(pl.col("station_id") == "src-beimiao").row(0, named=True)
+    assert lakes["北庙水库"]["tli"] == beimiao["tli"] and beimiao["tli"] is not None
+    assert "cod" not in beimiao["items_evaluated"].split(",")
+    tlis = [r["tli_zh"] for r in sorted(b.context["trophic"], key=lambda r: r["tli"])]
+    states = {r["trophic_state"] for r in b.context["trophic"]}
+    assert len(states) == 1
+    state = next(iter(states))
+    assert any(f"营养状态均为{state}（综合营养状态指数{tlis[0]}～{tlis[-1]}）" in line for line in b.context["findings"])
+
+
+def test_supplementary_and_specific_items_said_to_meet_table_2_and_3(env):
+    ok = _assemble(env, "water-sources", "2026-08")
+    assert "地表水水源补充项目、特定项目分别符合GB 3838-2002表2、表3限值。" in ok.context["findings"]
+    bad = _assemble(env, "water-sources", "2025-09")   # 北庙水库 manganese above the Table 2 limit
+    line = next(x for x in bad.context["findings"] if x.startswith("地表水水源"))
+    assert "北庙水库补充项目超过表2限值" in line and "各水源特定项目均符合表3限值" in line
+
+
+def test_remarks_define_the_term_and_say_source_water_is_not_tap_water(env):
+    b = _assemble(env, "water-sources-county", "2026-Q3")
+    remarks = " ".join(b.context["remarks"])
+    assert "集中式生活饮用水水源，是指进入输水管网送到用户的和具有一定取水规模（供水人口一般大于1000人）" in remarks
+    assert "原水" in remarks and "末梢水" in remarks
+
+
+def test_below_detection_limit_points_are_drawn_at_half_the_limit(env):
+    b = _assemble(env, "water-sources", "2026-10")
+    trends = [s for s in b.charts if s.chart == "water_trend"]
+    points = [p for s in trends for p in s.data["frame"]]
+    below = [p for p in points if p["below_dl"]]
+    assert below, "the demo's trend items have non-detects"
+    # the point of a non-detect month is half its detection limit, as every calculation uses it
+    petroleum = next(s for s in trends if s.name == "trend_petroleum")
+    dl_points = [p for p in petroleum.data["frame"] if p["below_dl"]]
+    assert dl_points and all(p["value"] == pytest.approx(0.005) for p in dl_points)   # 0.01L -> 0.005
+    captions = " ".join(c["caption"] for c in b.context["charts"] if c["name"].startswith("trend_"))
+    assert "未检出的按1/2检出限计" in captions and "按检出限绘制" not in captions
+    assert "变化趋势图中未检出的数值同样按1/2检出限绘制" in _texts(b)
+
+
+def test_county_quarter_uses_the_quarters_reported_intake(env):
+    b = _assemble(env, "water-sources-county", "2026-Q3")
+    ws, _ = env
+    quarter = Store(ws).intake("2026-07-01", "2026-09-30").filter(pl.col("unit") == "quarter")
+    reported = dict(zip(quarter["station_id"], quarter["volume"]))
+    for row in b.context["rows"]:
+        assert row["volume"] == pytest.approx(reported[row["station_id"]])
+        assert row["volume_source"] == "reported"
+    monitored = [r for r in b.context["rows"] if not r["missing"]]
+    assert b.context["summary"]["rates"]["volume_total"] == pytest.approx(sum(r["volume"] for r in monitored))
+    assert any(line.startswith("本季度取水总量") for line in b.context["findings"])
+    assert b.tables["水源水质状况"].columns[8] == "取水量（万吨）"
+
+
+@pytest.fixture(scope="module")
+def short_env(tmp_path_factory):
+    """A workspace where the suppliers did not report everything: 北庙水库 is missing from the October intake, the
+    county sources' quarter comes as three monthly figures for 大海坝水库 only."""
+    home = tmp_path_factory.mktemp("water-intake")
+    ws = Workspace(home)
+    reg = registry_mod.load()
+    inbox = home / "inbox"
+    sample.generate(inbox, "2026-07", "2026-10", with_real_air=False)
+    for path in inbox.iterdir():
+        if "空气" in path.name or "取水量_县级水源" in path.name:
+            path.unlink()
+    _drop_rows(inbox / "样例数据_2026-10_取水量_城市水源.csv", "北庙水库")
+    (inbox / "县级取水量_月报.csv").write_bytes("水源名称,月份,取水量(万吨)\n大海坝水库,2026-07,40.1\n"
+                                           "大海坝水库,2026-08,41.2\n大海坝水库,2026-09,39.9\n".encode("gbk"))
+    _ingest(sorted(inbox.iterdir()), ws, reg)
+    return ws, reg
+
+
+def test_registry_volume_stands_in_only_with_a_public_note(short_env):
+    b = _assemble(short_env, "water-sources", "2026-10")
+    row = next(r for r in b.context["rows"] if r["name"] == "北庙水库")
+    assert (row["volume"], row["volume_source"]) == (150.0, "registry")
+    assert any("北庙水库的供水单位未报送2026年10月实际取水量" in n for n in b.context["notes"])
+    assert any("北庙水库未报送实际取水量，按名录登记值计" in line for line in b.context["findings"])
+    assert b.tables["水源水质状况"].filter(pl.col("水源名称") == "北庙水库")["取水量来源"].item() == "名录登记值（未报送）"
+    assert any(n.topic == "data" and "北庙水库" in n.text for n in b.review)
+    others = [r for r in b.context["rows"] if r["name"] != "北庙水库"]
+    assert all(r["volume_source"] == "reported" for r in others)
+
+
+def test_a_quarter_from_three_reported_months(short_env):
+    b = _assemble(short_env, "water-sources-county", "2026-Q3")
+    rows = {r["name"]: r for r in b.context["rows"]}
+    assert rows["大海坝水库"]["volume"] == pytest.approx(40.1 + 41.2 + 39.9)
+    assert rows["大海坝水库"]["volume_source"] == "reported"
+    # the others fall back to three months of the registry's monthly volume, and the page says so
+    assert rows["蒋家寨水库"]["volume"] == 3 * 40 and rows["蒋家寨水库"]["volume_source"] == "registry"
+    assert any("按名录登记的月取水量计3个月" in n for n in b.context["notes"])
+
+
+# --------------------------------------------------------------------------------------------- public vs review
+INTERNAL = ("SHA-256", "入库批次", "样例数据_", "本系统", ".csv", ".xlsx", "bulletin.json", "HJ 663", "µ")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind,period", [("water-sources", "2026-10"), ("water-sources-county", "2026-Q3"),
+                                         ("water-sections", "2026-10")])
+def test_public_files_hold_no_internal_note_and_history_shows_them(env, kind, period):
+    from click.testing import CliRunner
+
+    from publisher.bulletins.build import build
+    from publisher.cli import cli
+    from publisher.render import pdf_text
+
+    ws, reg = env
+    built = build(kind, period, ws, registry=reg)
+    html = (built.path / "index.html").read_text(encoding="utf-8")
+    pdf = pdf_text(built.path / "bulletin.pdf")
+    csv = (built.path / "data.csv").read_bytes().decode("utf-8-sig")
+    import openpyxl
+    book = openpyxl.load_workbook(built.path / "data.xlsx")
+    xlsx = "\n".join(str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row)
+    for name, text in (("index.html", html), ("bulletin.pdf", pdf), ("data.csv", csv), ("data.xlsx", xlsx)):
+        for phrase in INTERNAL:
+            assert phrase not in text, (name, phrase)
+    document = json.loads((built.path / "bulletin.json").read_text(encoding="utf-8"))
+    review = [n["text"] for n in document["review"]]
+    assert any("SHA-256" in n and "样例数据_" in n for n in review)
+    for note in review:
+        assert note not in html and note not in pdf
+    assert document["inputs"] and all(i["sha256"] for i in document["inputs"])
+    # the public page says where the data come from in a bureau's words
+    assert "数据来源：" in pdf and "监测站" in pdf
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", pdf)                 # dates as 2026年6月5日
+    result = CliRunner().invoke(cli, ["history", "--kind", kind, "--period", period, "--home", str(ws.home)])
+    assert result.exit_code == 0, result.output
+    assert "审核提示（不对外公开）" in result.output
+    assert any(n[:30] in result.output for n in review)
+
+
+def test_data_csv_prints_the_published_decimals(env):
+    b = _assemble(env, "water-sources", "2026-10")
+    table = b.tables["水源水质状况"]
+    assert table.schema["取水量（万吨）"] == pl.String
+    assert all(re.fullmatch(r"\d+\.\d", v) for v in table["取水量（万吨）"])
+    assert table["水质目标"].to_list() == [r["target_zh"] for r in b.context["rows"]]
+    assert set(table["水质目标"]) <= {"Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ"} and set(table["水质类别"]) <= {"Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ", "—"}
+    sections = _assemble(env, "water-sections", "2026-10")
+    rivers = sections.tables["河流水质"]
+    assert rivers.schema["Ⅰ～Ⅲ类断面比例（%）"] == pl.String and "100.0" in rivers["Ⅰ～Ⅲ类断面比例（%）"].to_list()
+    assert set(sections.tables["断面水质"]["水质目标"]) <= {"Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ"}
+    assert "县（市、区）" in table.columns and "本月水质类别" in sections.tables["断面水质"].columns

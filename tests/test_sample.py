@@ -58,8 +58,14 @@ def test_every_month_is_covered_and_every_file_is_labelled(out):
         for kind in ("地表水_国控断面.csv", "地表水_省控断面.csv", "湖库_北海湖.xlsx", "饮用水源_城市地表水.xlsx",
                      "饮用水源_城市地下水_长表.csv", "空气_县城站.csv", "空气_腾冲市城区站.csv"):
             assert f"样例数据_{month}_{kind}" in names, (month, kind)
-    quarterly = sorted(n[5:12] for n in names if "县级" in n)
+    quarterly = sorted(n[5:12] for n in names if "饮用水源_县级" in n)
     assert quarterly == ["2025-08", "2025-11", "2026-02", "2026-05", "2026-08"]
+    # the suppliers' intake: every month for the city sources, after each quarter for the county sources
+    assert all(f"样例数据_{month}_取水量_城市水源.csv" in names for month in MONTHS)
+    county = sorted(n for n in names if "取水量_县级水源" in n)
+    assert county == ["样例数据_2025-09_取水量_县级水源_第3季度.xlsx", "样例数据_2025-12_取水量_县级水源_第4季度.xlsx",
+                      "样例数据_2026-03_取水量_县级水源_第1季度.xlsx", "样例数据_2026-06_取水量_县级水源_第2季度.xlsx",
+                      "样例数据_2026-09_取水量_县级水源_第3季度.xlsx"]
     assert all(n.startswith("样例数据_") for n in names if not n.endswith(".gz"))
     assert "air_cnemc_seed_cities_2026.csv.gz" in names
 
@@ -82,8 +88,11 @@ def test_xlsx_has_a_merged_title_row_above_the_header(out):
     merged = {str(r) for r in sheet.merged_cells.ranges}
     assert any(r.startswith("A1:") for r in merged) and any(r.startswith("A3:") for r in merged)
     header = [c.value for c in sheet[4]]
-    assert header[:2] == ["点位名称", "采样时间"] and len(header) == 2 + 24 + 5 + 33
+    # current plans: Table 1 without 化学需氧量 (23), Table 2 (5), the 33 优选特定项目 = 61; lake and reservoir sources
+    # add chlorophyll a and transparency
+    assert header[:2] == ["点位名称", "采样时间"] and len(header) == 2 + 23 + 2 + 5 + 33
     assert "锰(mg/L)" in header and "苯并(a)芘(mg/L)" in header
+    assert "化学需氧量(mg/L)" not in header and "叶绿素a(mg/m³)" in header and "透明度(m)" in header
     assert {sheet.cell(row, 1).value for row in (5, 6)} == {"北庙水库", "龙王塘"}
 
 
@@ -189,3 +198,21 @@ def test_cli_writes_a_month(tmp_path):
     assert not list(tmp_path.glob("*.gz")) and list(tmp_path.glob("样例数据_2026-03_*"))
     bad = CliRunner().invoke(cli, ["sample", "--out", str(tmp_path), "--start", "2024-01"])
     assert bad.exit_code != 0
+
+
+def test_intake_files_are_the_suppliers_figures(out):
+    # monthly: one row per city source, its month and 取水量(万吨); GBK like the other Chinese CSVs
+    frame = read_csv(out / "样例数据_2026-10_取水量_城市水源.csv", "gbk")
+    assert frame.columns == ["水源名称", "月份", "取水量(万吨)", "备注"]
+    assert set(frame["水源名称"]) == {"北庙水库", "龙王塘", "龙泉门"} and set(frame["月份"]) == {"2026-10"}
+    assert frame["备注"].unique().to_list() == ["样例数据"]
+    # the volumes move from month to month around the registry's value (not a constant)
+    months = [read_csv(out / f"样例数据_{m}_取水量_城市水源.csv", "gbk") for m in MONTHS]
+    beimiao = [float(value(f, "水源名称", "北庙水库", "取水量(万吨)")) for f in months]
+    assert len(set(beimiao)) > 5 and all(120 < v < 180 for v in beimiao)
+    # quarterly: the county sources' quarter, which is the sum of the months the model gives
+    sheet = openpyxl.load_workbook(out / "样例数据_2026-09_取水量_县级水源_第3季度.xlsx").active
+    assert "样例数据" in sheet["A1"].value
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=4, values_only=True)}
+    assert len(rows) == 8 and rows["大海坝水库"][1] == "2026年第三季度"
+    assert 3 * 45 * 0.8 < rows["大海坝水库"][2] < 3 * 45 * 1.2

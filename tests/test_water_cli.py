@@ -91,3 +91,22 @@ def test_real_national_automatic_file(tmp_path):
 def test_missing_out_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(cli, ["evaluate", "water", str(DATA / "water_cli_en.csv")])
     assert result.exit_code == 2
+
+
+def test_x_of_national_sections_from_the_files_data(tmp_path):
+    # 怒江双虹桥 (target Ⅱ, registry X = BOD5, fluoride): Hg 0.00006 mg/L in May (above the Ⅱ limit 0.00005) joins
+    # its X from May on; April is judged without it
+    path = tmp_path / "shuanghong.csv"
+    base = "ph,do,codmn,nh3_n,tp,bod5,fluoride"
+    path.write_text(f"station_id,sampled_at,{base},hg\n"
+                    "sec-nujiang-shuanghong,2026-04-06 10:00,7.6,8.2,2.1,0.2,0.05,1.5,0.2,0.00004L\n"
+                    "sec-nujiang-shuanghong,2026-05-04 09:40,7.6,8.1,2.0,0.2,0.05,1.4,0.2,0.00006\n"
+                    "sec-nujiang-shuanghong,2026-06-05 10:10,7.7,8.0,2.2,0.2,0.05,1.6,0.2,0.00004L\n",
+                    encoding="utf-8")
+    rows, _ = run(tmp_path, path)
+    by_time = {r["sampled_at"][:7]: r for r in rows}
+    assert (by_time["2026-04"]["water_class"], by_time["2026-04"]["compliant"]) == ("Ⅱ", "true")
+    assert "汞" not in by_time["2026-04"]["items_evaluated"]
+    assert (by_time["2026-05"]["water_class"], by_time["2026-05"]["compliant"]) == ("Ⅲ", "false")
+    assert by_time["2026-05"]["exceedances"] == "汞/0.2"
+    assert "汞" in by_time["2026-06"]["items_evaluated"] and by_time["2026-06"]["water_class"] == "Ⅱ"

@@ -363,3 +363,123 @@ def test_status_not_given_before_2011_method():
     r = one(water.evaluate(frame([("s", "nh3_n", 0.4)], t=dt.datetime(2010, 5, 1))), "s")
     assert r["water_class"] == 2 and r["status"] is None
     assert water.status_of(2, dt.date(2026, 1, 1)) == "优"
+
+
+# ------------------------------------------------------------------------------------------ "5+X": X from the data
+def _monthly(station: str, months: list[tuple[int, int]], extra: dict[tuple[int, int], list[tuple]]) -> pl.DataFrame:
+    """Monthly values of a clean class-Ⅱ river section (pH 7.5, DO 8, CODMn 3, NH3-N 0.3, TP 0.08, Hg 0.00004L,
+    BOD5 2), with `extra` rows (item, value[, below_dl]) replacing items in some months."""
+    rows = []
+    for y, m in months:
+        when = dt.datetime(y, m, 1)
+        base = {"ph": (7.5, False), "do": (8, False), "codmn": (3, False), "nh3_n": (0.3, False),
+                "tp": (0.08, False), "hg": (0.00004, True), "bod5": (2, False), "cod": (12, False)}
+        for item, value, *below in extra.get((y, m), []):
+            base[item] = (value, bool(below[0]) if below else False)
+        rows += [(station, item, v, b, "river", when) for item, (v, b) in base.items()]
+    return frame(rows)
+
+
+def test_x_from_data_hg_above_the_class_2_limit_joins_x():
+    # 怒江双虹桥 (target Ⅱ, official X = BOD5, fluoride): Hg 0.00006 mg/L in May 2026. GB 3838 Hg: Ⅰ/Ⅱ 0.00005,
+    # Ⅲ 0.0001, so 0.00006 is Ⅲ. The target is Ⅱ, so the limit that counts is Ⅱ's: Hg exceeded it and joins X from
+    # May 2026 (the month itself included) to the end of 2027 ("上一年及当年"). May 2026 is then Ⅲ and misses its
+    # target, with 汞/0.2 (0.00006/0.00005 − 1); April 2026 (before) stays Ⅱ and compliant.
+    months = [(2026, m) for m in range(1, 13)] + [(2027, 12), (2028, 1)]
+    values = _monthly("shuanghong", months, {(2026, 5): [("hg", 0.00006)]})
+    meta = pl.DataFrame({"station_id": ["shuanghong"], "kind": ["national_section"], "assessment": ["national"],
+                         "x_items": ["bod5,fluoride"], "target_class": ["Ⅱ"]})
+    hits = water.x_exceedances(values, meta)
+    assert hits.select("item", "sampled_at", "reference_class").rows() == [("hg", dt.datetime(2026, 5, 1), 2)]
+    x = {r["sampled_at"]: r for r in water.x_items_from_data(values, meta).to_dicts()}
+    assert x[dt.datetime(2026, 4, 1)]["x_items"] == ["bod5", "fluoride"]
+    assert x[dt.datetime(2026, 5, 1)]["x_items"] == ["bod5", "fluoride", "hg"]
+    assert x[dt.datetime(2026, 5, 1)]["x_data"] == ["hg"]
+    assert x[dt.datetime(2027, 12, 1)]["x_data"] == ["hg"]        # previous year's exceedance still counts
+    assert x[dt.datetime(2028, 1, 1)]["x_data"] == []             # two years on, it no longer does
+    out = {r["sampled_at"]: r for r in water.evaluate(water.with_x_items(values, meta), meta).to_dicts()}
+    may = out[dt.datetime(2026, 5, 1)]
+    assert (may["water_class"], may["compliant"], may["exceedances"]) == (3, False, "汞/0.2")
+    assert "hg" in may["items_evaluated"].split(",")
+    april = out[dt.datetime(2026, 4, 1)]
+    assert (april["water_class"], april["compliant"]) == (2, True)
+    # without the data's X (the official list only) May would be printed Ⅱ and compliant: the old result
+    old = one(water.evaluate(values.filter(pl.col("sampled_at") == dt.datetime(2026, 5, 1)), meta), "shuanghong")
+    assert (old["water_class"], old["compliant"]) == (2, True)
+
+
+def test_x_from_data_uses_class_3_for_lower_targets_and_ignores_below_dl_and_provincial():
+    # target Ⅳ: the limit that counts is Ⅲ's. COD 22 (Ⅳ, > Ⅲ 20) joins X; BOD5 3.5 (Ⅲ: 3 < 3.5 <= 4) does not.
+    # A below-DL Hg of 0.0002L (DL above Ⅲ) never counts. A provincial section is judged on the 21 items anyway:
+    # it gets no X at all.
+    values = pl.concat([
+        _monthly("hetu", [(2026, 6)], {(2026, 6): [("cod", 22), ("bod5", 3.5), ("hg", 0.0002, True)]}),
+        _monthly("prov", [(2026, 6)], {(2026, 6): [("cod", 22)]}),
+    ])
+    meta = pl.DataFrame({"station_id": ["hetu", "prov"], "kind": ["national_section", "provincial_section"],
+                         "assessment": [None, None], "x_items": ["", ""], "target_class": ["Ⅳ", "Ⅲ"]})
+    x = {r["station_id"]: r for r in water.x_items_from_data(values, meta).to_dicts()}
+    assert x["hetu"]["x_data"] == ["cod"] and x["prov"]["x_data"] == []
+    assert water.x_exceedances(values, meta)["item"].to_list() == ["cod"]
+    # the five items always judged never show up as X
+    tp = _monthly("n", [(2026, 6)], {(2026, 6): [("tp", 0.3)]})
+    meta_n = pl.DataFrame({"station_id": ["n"], "kind": ["national_section"], "x_items": [""], "target_class": ["Ⅱ"]})
+    assert water.x_items_from_data(tp, meta_n)["x_data"].to_list() == [[]]
+
+
+def test_x_from_data_is_not_applied_before_2021():
+    # before 2021-01-01 national sections were judged on the 21 items: no "X" to derive
+    values = _monthly("n", [(2020, 6)], {(2020, 6): [("hg", 0.00006)]})
+    meta = pl.DataFrame({"station_id": ["n"], "kind": ["national_section"], "x_items": [""], "target_class": ["Ⅱ"]})
+    assert water.x_exceedances(values, meta).height == 0
+
+
+# ------------------------------------------------------------------------------------------ river main pollutants: ties
+def test_river_main_pollutants_ties_on_rate_go_to_the_worse_exceedance():
+    # 5 sections (proportion rule); one section has COD 35 (Ⅴ, 35/20 − 1 = 0.75), BOD5 5 (Ⅳ, 5/4 − 1 = 0.25) and
+    # CODMn 8 (Ⅳ, 8/6 − 1 = 0.33): each item is worse than Ⅲ at 1 of 5 sections, 20% — a tie on 断面超标率.
+    # The worse exceedance goes first: COD (Ⅴ), then among the Ⅳ items the larger multiple, CODMn (0.33) before BOD5
+    # (0.25). Code order (bod5 < cod < codmn) would have put BOD5 first.
+    rows, meta = [], []
+    for i in range(5):
+        sid = f"s{i}"
+        rows += [(sid, "ph", 7.5), (sid, "do", 8), (sid, "nh3_n", 0.3), (sid, "codmn", 3), (sid, "bod5", 2),
+                 (sid, "cod", 12)]
+        meta.append({"station_id": sid, "river": "r"})
+    rows = [r for r in rows if not (r[0] == "s0" and r[1] in ("cod", "bod5", "codmn"))]
+    rows += [("s0", "cod", 35), ("s0", "bod5", 5), ("s0", "codmn", 8)]
+    r = water.river_summary(frame(rows), pl.DataFrame(meta)).row(0, named=True)
+    assert r["method"] == "proportion"
+    assert r["main_pollutants"] == "化学需氧量、高锰酸盐指数、五日生化需氧量"
+    # equal class and multiple: the order of GB 3838 Table 1 (CODMn before BOD5), not the alphabet of the codes
+    rows2 = [r for r in rows if not (r[0] == "s0" and r[1] in ("cod", "bod5", "codmn"))]
+    rows2 += [("s0", "codmn", 7.5), ("s0", "bod5", 5)]          # 7.5/6 − 1 = 0.25 = 5/4 − 1, both Ⅳ
+    r2 = water.river_summary(frame(rows2), pl.DataFrame(meta)).row(0, named=True)
+    assert r2["main_pollutants"] == "高锰酸盐指数、五日生化需氧量"
+
+
+# ------------------------------------------------------------------------------------------ one precision per bulletin
+def test_multiple_places_and_the_decimals_override():
+    # the table's rule prints 1 decimal, 2 for a multiple that would print as 0.0: a bulletin holding both prints all
+    # with 2 (multiple_places), and evaluate then writes every text with 2 decimals
+    assert water.multiple_places(["氨氮/1.3、总磷/0.6", "", None]) is None
+    assert water.multiple_places(["化学需氧量/0.1", "总磷/0.05"]) == 2
+    assert water.multiple_places(["氨氮/<0.01"]) == 2
+    rows = [("a", "cod", 22.4), ("b", "tp", 0.21), ("c", "nh3_n", 1.004)]   # 0.12, 0.05, 0.004
+    one_rule = water.evaluate(frame(rows), pl.DataFrame({"station_id": ["a", "b", "c"], "target_class": ["Ⅲ"] * 3}))
+    assert sorted(one_rule["exceedances"].to_list()) == ["化学需氧量/0.1", "总磷/0.05", "氨氮/<0.01"]
+    two = water.evaluate(frame(rows), pl.DataFrame({"station_id": ["a", "b", "c"], "target_class": ["Ⅲ"] * 3}),
+                         multiple_decimals=2)
+    assert sorted(two["exceedances"].to_list()) == ["化学需氧量/0.12", "总磷/0.05", "氨氮/<0.01"]
+
+
+def test_cod_does_not_decide_a_surface_source_class_from_2021():
+    # drinking sources are classed on Table 1 without 化学需氧量 ("按照20项基本指标进行水质类别评价"): COD 25 (Ⅳ) does not
+    # make a Ⅱ source Ⅳ in 2026; under the 2011 item set (data of 2020) it still did
+    rows = [("src", "ph", 7.5), ("src", "do", 8), ("src", "codmn", 3), ("src", "nh3_n", 0.3), ("src", "tp", 0.02),
+            ("src", "cod", 25)]
+    meta = pl.DataFrame({"station_id": ["src"], "kind": ["city_source"], "target_class": ["Ⅲ"]})
+    now = one(water.evaluate(frame(rows, t=dt.datetime(2026, 5, 6)), meta), "src")
+    assert (now["water_class"], now["compliant"]) == (2, True) and "cod" not in now["items_evaluated"].split(",")
+    before = one(water.evaluate(frame(rows, t=dt.datetime(2020, 5, 6)), meta), "src")
+    assert (before["water_class"], before["compliant"]) == (4, False)

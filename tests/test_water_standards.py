@@ -230,3 +230,34 @@ def test_tli_weights_match_published():
     w = water.trophic_weights()
     assert {k: round(v, 4) for k, v in w.items()} == {"chla": 0.2663, "tp": 0.1879, "tn": 0.1790,
                                                        "sd": 0.1834, "codmn": 0.1834}
+
+
+def test_gb14848_regular_indices_are_the_39_with_the_standards_names():
+    # the 39 常规指标 of GB/T 14848-2017 with the names of its Table 1, as in the shared digest
+    import yaml
+
+    from publisher.paths import PROJECT_DIR
+
+    shared = yaml.safe_load((PROJECT_DIR.parent / "shared" / "standards" / "gb14848_class3.yaml")
+                            .read_text(encoding="utf-8"))
+    table = standards.in_force("gb14848", dt.date(2026, 1, 1))
+    regular = [spec for spec in table["items"].values() if spec.get("regular")]
+    assert len(regular) == table["regular_count"] == shared["regular_index_count"] == 39
+    assert [spec["name_zh"] for spec in regular] == [i["name_zh"] for i in shared["regular_indices"]]
+    assert {"色", "耗氧量（CODMn法，以O2计）", "挥发性酚类（以苯酚计）"} <= {spec["name_zh"] for spec in regular}
+
+
+def test_drinking_source_plan_is_dated_data():
+    # from 2021: Table 1 without COD (23) + Table 2 (5) + the 33 优选特定项目 = 61; COD is no class item of a source
+    from publisher.bulletins import water_common as wc
+
+    day = dt.date(2026, 10, 31)
+    river = wc.planned_items("river", day)
+    lake = wc.planned_items("lake", day)
+    assert len(river) == 61 and "cod" not in river and len(set(river)) == 61
+    assert set(lake) - set(river) == {"chla", "sd"}
+    assert len(wc.planned_items("groundwater", day)) == 39
+    source = standards.in_force("water_assessment", day)["sets"]["source"]
+    assert "cod" not in source["class_items"] and len(source["class_items"]) == 20
+    assert wc.planned_items("river", dt.date(2020, 6, 1)) is None          # no plan in the 2011 table
+    assert "cod" in standards.in_force("water_assessment", dt.date(2020, 6, 1))["sets"]["source"]["class_items"]

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Sequence
 import polars as pl
 
 from publisher import standards
+from publisher.bulletins.base import ReviewNote
 from publisher.bulletins.base import jsonable as base_jsonable
 from publisher.errors import StandardNotFound
 from publisher.evaluate import water
@@ -87,11 +88,14 @@ def period_start(period: Period) -> dt.datetime:
     return dt.datetime.combine(period.start, dt.time())
 
 
+def date_zh(day: dt.date | dt.datetime) -> str:
+    """``2026年6月5日``: how every date is printed."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def period_range_zh(period: Period) -> str:
-    """``2026年7月1日—9月30日``: the first and last day of the period."""
-    a, b = period.start, period.end
-    end = f"{b.month}月{b.day}日" if a.year == b.year else f"{b.year}年{b.month}月{b.day}日"
-    return f"{a.year}年{a.month}月{a.day}日—{end}"
+    """``2026年7月1日—2026年9月30日``: the first and last day of the period, both written in full."""
+    return f"{date_zh(period.start)}—{date_zh(period.end)}"
 
 
 QUARTERS_ZH = ("一季度", "二季度", "三季度", "四季度")
@@ -138,7 +142,7 @@ def station_meta(registry: Registry, stations: Sequence[Station]) -> pl.DataFram
 
 
 def sample_note(stations: Sequence[Station]) -> str | None:
-    """A note naming what in the registry is sample (样例) rather than real, or None."""
+    """A note for the reviewers naming what in the registry is sample (样例) rather than real, or None."""
     invented = [s.name for s in stations if s.sample]
     estimated = [s.name for s in stations if not s.sample and s.sample_fields]
     parts = []
@@ -156,14 +160,17 @@ def sample_note(stations: Sequence[Station]) -> str | None:
 
 
 def sample_banner(stations: Sequence[Station], inputs: list[dict[str, Any]]) -> str | None:
-    """The warning printed at the top when the data or stations are sample (样例), else None."""
+    """The warning printed at the top when the data or stations are sample (样例), else None (the details — which
+    stations and which registry fields — are a note for the reviewers, :func:`sample_note`)."""
     from publisher.sample import PREFIX
 
     files = [i for i in inputs if str(i.get("file", "")).startswith(PREFIX)]
+    invented = any(s.sample or s.sample_fields for s in stations)
+    registry = "；部分站点的名称、位置或取水量等名录信息为样例设定" if invented else ""
     if files:
-        return "注意：本期使用的监测数据为样例数据（非实测），仅用于演示，不代表实际水质。"
-    if any(s.sample for s in stations):
-        return "注意：部分站点为样例站点（名称和位置为样例设定），其结果仅用于演示。"
+        return f"注意：本期使用的监测数据为样例数据（非实测）{registry}，仅用于演示，不代表实际水质。"
+    if invented:
+        return "注意：部分站点的名称、位置或取水量等名录信息为样例设定，其结果仅用于演示。"
     return None
 
 
@@ -198,10 +205,11 @@ def read_samples(job: Any, start: dt.date, end: dt.date, stations: Sequence[Stat
     return frame.sort(["station_id", "sampled_at", "item"])
 
 
-def provenance(samples: pl.DataFrame, store: Any = None) -> list[dict[str, Any]]:
+def provenance(samples: pl.DataFrame, store: Any = None, time: str = "sampled_at") -> list[dict[str, Any]]:
     """One row per source file and ingest behind `samples`: sha256, ingest id, rows used, stations, dates.
 
-    File names are added when the store's ledger can tell them (``store.files()``), never guessed.
+    File names are added when the store's ledger can tell them (``store.files()``), never guessed. `time` names the
+    frame's time column (``period_start`` for the suppliers' intake rows).
     """
     if samples.height == 0 or "source_sha256" not in samples.columns:
         return []
@@ -210,8 +218,8 @@ def provenance(samples: pl.DataFrame, store: Any = None) -> list[dict[str, Any]]
         .agg(
             pl.len().cast(pl.Int64).alias("rows"),
             pl.col("station_id").unique().sort().alias("stations"),
-            pl.col("sampled_at").min().alias("first"),
-            pl.col("sampled_at").max().alias("last"),
+            pl.col(time).min().alias("first"),
+            pl.col(time).max().alias("last"),
         )
         .sort("ingest_id", "source_sha256")
     )
@@ -245,12 +253,10 @@ def completeness_note(rows: Sequence[dict[str, Any]], what: str, this: str, left
             f"{'、'.join(missing)}{this}未监测（{NO_DATA_REASON}），{left_out}，在表中标为“{NOT_MONITORED}”。")
 
 
-def provenance_notes(inputs: Sequence[dict[str, Any]], period: Period, this: str) -> list[str]:
-    """数据来源 notes: the files of this period by name (and digest), the files of earlier periods counted.
-
-    Every file with its full SHA-256, ingest batch and rows is in data.xlsx (数据来源) and bulletin.json; the
-    page names the files the period's figures come from and says how many others the comparisons and charts used.
-    """
+def review_provenance(inputs: Sequence[dict[str, Any]], period: Period, this: str) -> list[ReviewNote]:
+    """Notes for the reviewers on where the figures came from: the files of this period by name, digest, ingest
+    batch and rows, and how many files of earlier periods the comparisons and charts used. Never on the public page;
+    every file in full is in bulletin.json (``inputs``) and manifest.json."""
     start = period_start(period).isoformat(sep=" ")
     current = [i for i in inputs if i["sampled_to"] >= start]
     earlier = [i for i in inputs if i["sampled_to"] < start]
@@ -258,15 +264,54 @@ def provenance_notes(inputs: Sequence[dict[str, Any]], period: Period, this: str
     if current:
         files = "；".join(f"{i.get('file') or '（未记录文件名）'}（SHA-256 {i['sha256'][:12]}…，入库批次{i['ingest_id']}，"
                          f"{i['rows']}行）" for i in current)
-        notes.append(f"数据来源：{this}评价使用的监测数据文件为{files}。")
+        notes.append(ReviewNote("provenance", f"{this}评价使用的数据文件：{files}。"))
     if earlier:
         first = _month_zh(min(i["sampled_from"] for i in earlier))
         last = _month_zh(max(i["sampled_to"] for i in earlier))
         span = first if first == last else f"{first}至{last}"
-        notes.append(f"同比、环比和变化图使用{span}期间的{len(earlier)}个数据文件。")
+        notes.append(ReviewNote("provenance", f"同比、环比和变化图使用{span}期间的{len(earlier)}个数据文件。"))
     if inputs:
-        notes.append("全部数据文件的完整SHA-256摘要、入库批次和使用行数见随附的data.xlsx（“数据来源”表）和bulletin.json。")
+        notes.append(ReviewNote("provenance", "全部数据文件的完整SHA-256摘要、入库批次和使用行数见bulletin.json（inputs）"
+                                              "和manifest.json。"))
     return notes
+
+
+def units_of(stations: Sequence[Station]) -> list[str]:
+    """The monitoring units (监测单位) of `stations`, in registry order, each once."""
+    return list(dict.fromkeys(s.unit for s in stations if s.unit))
+
+
+def data_source_note(stations: Sequence[Station], intake: bool = False) -> str:
+    """The public 数据来源 sentence, in a bureau's words: who monitored (and who reported the intake)."""
+    units = units_of(stations)
+    text = f"数据来源：{'、'.join(units)}监测数据" if units else "数据来源：各监测单位的监测数据"
+    if intake:
+        text += "；取水量为各供水单位报送的实际取水量"
+    return text + "。"
+
+
+FREQUENCY_ZH = {"monthly": "每月1次", "quarterly": "每季度1次", "hourly": "逐小时"}
+
+
+def sampling_days(samples: pl.DataFrame, stations: Sequence[Station]) -> list[dict[str, Any]]:
+    """Each station's sampling dates in `samples` (registry order): ``{name, dates: [date], dates_zh}``."""
+    if samples.height == 0:
+        return []
+    days = samples.group_by("station_id").agg(pl.col("sampled_at").dt.date().unique().sort().alias("d"))
+    by_id = {r["station_id"]: r["d"] for r in days.to_dicts()}
+    out = []
+    for s in stations:
+        if s.id in by_id:
+            out.append({"name": s.name, "dates": by_id[s.id], "dates_zh": "、".join(date_zh(d) for d in by_id[s.id])})
+    return out
+
+
+def sampling_sentence(samples: pl.DataFrame, stations: Sequence[Station]) -> str:
+    """``北庙水库2026年10月8日，龙王塘2026年10月5日``; stations sampled on the same days share one entry."""
+    groups: "OrderedDict[str, list[str]]" = OrderedDict()
+    for entry in sampling_days(samples, stations):
+        groups.setdefault(entry["dates_zh"], []).append(entry["name"])
+    return "；".join(f"{'、'.join(names)}{dates}" for dates, names in groups.items())
 
 
 def _month_zh(iso: str) -> str:
@@ -451,6 +496,85 @@ def item_unit(code: str) -> str:
     return str(water.catalogue().get(code, {}).get("unit", ""))
 
 
+def gw_names(day: dt.date) -> dict[str, str]:
+    """Item code -> the index name of the GB/T 14848 table in force (``耗氧量（CODMn法，以O2计）``), or {}."""
+    try:
+        table = standards.in_force("gb14848", day)
+    except StandardNotFound:
+        return {}
+    return {code: str(spec["name_zh"]) for code, spec in table["items"].items() if spec.get("name_zh")}
+
+
+def item_label(code: str, groundwater: bool, day: dt.date) -> str:
+    """The name an item is printed with: GB/T 14848's for a groundwater source, the catalogue's otherwise."""
+    if groundwater:
+        name = gw_names(day).get(code)
+        if name:
+            return name
+    return water.item_name(code)
+
+
+def gw_text(text: str | None, day: dt.date) -> str:
+    """An evaluate text (``高锰酸盐指数/0.2、氨氮/0.1``) of a groundwater source with the GB/T 14848 names."""
+    if not text:
+        return text or ""
+    by_name = {water.item_name(code): name for code, name in gw_names(day).items()}
+    parts = []
+    for name, multiple in exceedance_parts(text):
+        name = by_name.get(name, name)
+        parts.append(f"{name}/{multiple}" if multiple is not None else name)
+    return "、".join(parts)
+
+
+def regular_gw_items(day: dt.date) -> list[str]:
+    """The 常规指标 of the GB/T 14848 table in force, in its order (39 in GB/T 14848-2017)."""
+    try:
+        table = standards.in_force("gb14848", day)
+    except StandardNotFound:
+        return []
+    return [code for code, spec in table["items"].items() if spec.get("regular")]
+
+
+def source_plan(day: dt.date) -> dict[str, Any] | None:
+    """The drinking-water sources' monitoring plan of the item-set table in force (``sets.source.monitoring``)."""
+    try:
+        table = standards.in_force("water_assessment", day)
+    except StandardNotFound:
+        return None
+    return (table["sets"].get("source") or {}).get("monitoring")
+
+
+def planned_items(waterbody_type: str | None, day: dt.date) -> list[str] | None:
+    """The items a source of this type is to be monitored for (None when no plan is in force)."""
+    plan = source_plan(day)
+    if plan is None:
+        return None
+    if waterbody_type == "groundwater":
+        return regular_gw_items(day) if plan["groundwater"]["items"] == "regular" else list(plan["groundwater"]["items"])
+    surface = plan["surface"]
+    table3 = surface["table3"]
+    if table3 == "priority_33":
+        table3 = list(standards.in_force("gb3838", day)["table3"]["priority_33"]["items"])
+    extra = list(surface.get("lake_extra") or []) if waterbody_type == "lake" else []
+    return list(surface["table1"]) + extra + list(surface["table2"]) + list(table3)
+
+
+def trend_points(part: pl.DataFrame, names: dict[str, str], labels: dict[Any, str],
+                 day: dt.date) -> list[dict[str, Any]]:
+    """The points of a trend chart from period values: a period whose results were all below the detection limit is
+    drawn at ½ DL (the value every calculation uses, 环办监测函〔2020〕82号 第七点) and flagged ``below_dl`` (a hollow
+    marker), so that the chart and the method text say the same thing."""
+    half = float(eval_rules(day)["below_detection_limit"]["statistic_factor"])
+    return [{"section": names[r["station_id"]], "period": labels[r["sampled_at"]],
+             "value": r["value"] * half if r["below_dl"] else r["value"], "below_dl": bool(r["below_dl"])}
+            for r in part.to_dicts()]
+
+
+def multiple_places(*texts: Iterable[str | None]) -> int | None:
+    """The one precision of every 超标倍数 of a bulletin (:func:`publisher.evaluate.water.multiple_places`)."""
+    return water.multiple_places(t for group in texts for t in group)
+
+
 def items_by_table(samples: pl.DataFrame) -> "OrderedDict[str, list[str]]":
     """Item codes measured in `samples`, grouped by the first table of the catalogue that lists them."""
     cat = water.catalogue()
@@ -497,56 +621,77 @@ def items_sentence(samples: pl.DataFrame, waterbody: str | None = None) -> str:
 
 # --------------------------------------------------------------------------------------------- method
 def method_block(day: dt.date, *, groundwater: bool, sections: bool, trophic: bool,
-                 monitored: list[dict[str, str]]) -> dict[str, Any]:
-    """监测项目 / 评价标准 / 评价方法 / 检出限 paragraphs, with citations from the standards tables."""
+                 monitored: list[dict[str, str]], places: int | None = None) -> dict[str, Any]:
+    """评价标准及方法 as labelled paragraphs (评价标准, 水质类别, 评价指标, 达标率, 超标倍数, 营养状态, 检出限 …), with
+    citations from the standards tables. `monitored`: the 监测项目 lines, kept beside them for the page's 监测情况;
+    `places`: the decimals every 超标倍数 of the bulletin has."""
     rules = eval_rules(day)
     ev_cite = citation("water_eval", day)
     surface = citation("gb3838", day)
     ground = citation("gb14848", day) if groundwater else None
+    assess = standards.in_force("water_assessment", day) if table_id("water_assessment", day) else None
     basis = []
     if surface:
         basis.append(f"地表水执行{surface}")
     if ground:
         basis.append(f"地下水执行{ground}")
-    paragraphs = []
-    paragraphs.append({"label": "评价标准", "text": "；".join(basis) + "。"})
-    method = []
-    if ev_cite:
-        text = f"地表水水质按{ev_cite}采用单因子评价法，以参与评价指标中类别最差的一项确定水质类别"
-        if sections:   # the drinking-source rule below names the reference items itself
-            text += f"，{rules['reference_items']['quote_zh']}"
-        method.append(text)
+    paragraphs: list[dict[str, str]] = []
+
+    def add(label: str, parts: list[str]) -> None:
+        parts = [x for x in parts if x]
+        if parts:
+            paragraphs.append({"label": label, "text": "；".join(parts) + "。"})
+
+    add("评价标准", basis)
+    single = f"按{ev_cite}采用单因子评价法，以参与评价指标中类别最差的一项确定水质类别" if ev_cite else ""
     if sections:
-        assess = standards.in_force("water_assessment", day) if table_id("water_assessment", day) else None
+        add("水质类别", [single, str(rules["reference_items"]["quote_zh"])])
         if assess is not None and "national" in assess["sets"]:
             national = assess["sets"]["national"]
             base = "、".join(water.item_name(c) for c in national["class_items"])
-            method.append(f"国控断面按{assess['meta']['number']}以“5+X”指标评价（{base}5项及该断面的X特征指标），"
-                          f"省控断面按21项指标评价")
-        method.append("河流、流域断面数少于5个时以各断面指标浓度的算术平均值评价，5个及以上时按Ⅰ～Ⅲ类及劣Ⅴ类断面比例评价")
-        method.append("不同时段水质变化按水质状况等级和Ⅰ～Ⅲ类、劣Ⅴ类比例的变化（百分点）评价")
+            parts = [f"国控断面按{assess.citation}以“5+X”指标评价（{base}5项及该断面的X特征指标），省控断面按21项指标评价"]
+            if national.get("x_from_data"):
+                parts.append("X特征指标为表1基本项目中上一年及当年出现过超过Ⅲ类标准限值的指标（水质目标为Ⅰ类或Ⅱ类的断面，"
+                             "为超过Ⅰ类或Ⅱ类标准限值的指标），除名录所列指标外，按各断面逐月监测结果动态纳入")
+            parts.append("全市断面总体水质、Ⅰ～Ⅲ类和劣Ⅴ类断面比例及断面达标率为国控、省控断面合并统计；"
+                         "两类断面的评价指标不同，另分别列出")
+            add("评价指标", parts)
+        add("河流和流域", ["断面数少于5个时以各断面指标浓度的算术平均值评价，5个及以上时按Ⅰ～Ⅲ类及劣Ⅴ类断面比例评价",
+                          "主要污染指标按断面超标率确定，超标率相同的按超标程度（水质类别、超标倍数）由重到轻排列"])
+        add("变化评价", ["不同时段水质变化按水质状况等级和Ⅰ～Ⅲ类、劣Ⅴ类断面比例的变化（百分点）评价"])
     else:
-        method.append(rules["drinking_source"]["rule_zh"].strip().rstrip("。"))
-        method.append(f"水源达标率 = 达标水源个数 ÷ 监测水源个数 × 100%；"
-                      f"水量达标率 = 达标水源取水量之和 ÷ 全部监测水源取水量之和 × 100%")
-    method.append(f"超标倍数 = (C − S) ÷ S，S为水质目标（未设目标时为Ⅲ类）对应的标准限值或表2、表3限值，"
-                  f"水温、pH值、溶解氧不计算超标倍数")
+        parts = [single, str(rules["drinking_source"]["rule_zh"]).strip().rstrip("。").replace("。", "；")]
+        if assess is not None and "source" in assess["sets"]:
+            excluded = [c for c in assess["items_21"] if c not in assess["sets"]["source"]["class_items"]]
+            if excluded:
+                names = "、".join(water.item_name(c) for c in excluded)
+                parts.append(f"地表水水源的水质类别按表1基本项目中除水温、总氮、粪大肠菌群和{names}以外的"
+                             f"{len(assess['sets']['source']['class_items'])}项指标确定，{names}不参与水质类别评价")
+        add("水质类别", parts)
+        add("达标率", ["水源达标率 = 达标水源个数 ÷ 监测水源个数 × 100%",
+                      "水量达标率 = 达标水源取水量之和 ÷ 全部监测水源取水量之和 × 100%，取水量为统计期内实际取水量"])
+    decimals = places if places is not None else int(rules["exceedance"]["decimals"])
+    add("超标倍数", ["超标倍数 = (C − S) ÷ S，S为水质目标（未设目标时为Ⅲ类）对应的标准限值或表2、表3限值",
+                    "水温、pH值、溶解氧不计算超标倍数", f"本期超标倍数统一保留{decimals}位小数"])
     if trophic:
-        method.append(f"湖库营养状态采用综合营养状态指数法（{rules['trophic_state']['document']}），"
-                      f"以叶绿素a、总磷、总氮、透明度和高锰酸盐指数计算TLI(Σ)")
-    paragraphs.append({"label": "评价方法", "text": "；".join(method) + "。"})
-    dl_rule = str(rules["below_detection_limit"]["rule_zh"]).strip()
-    if not dl_rule.endswith("。"):
-        dl_rule += "。"
-    paragraphs.append({"label": "检出限", "text": f"{dl_rule}低于检出限的单次结果以“检出限+L”表示（如0.01L）。"})
+        add("营养状态", [f"湖库营养状态采用{_document(rules['trophic_state']['document'])}的综合营养状态指数法，"
+                        f"以叶绿素a、总磷、总氮、透明度和高锰酸盐指数计算TLI(Σ)"])
+    rule, _, source = str(rules["below_detection_limit"]["rule_zh"]).strip().rstrip("。").partition("。（")
+    dl = f"按{source.rstrip('）')}，{rule}" if source else rule
+    add("检出限", [dl, "低于检出限的单次结果以“检出限+L”表示（如0.01L）",
+                  "变化趋势图中未检出的数值同样按1/2检出限绘制，以空心点标示"])
     citations = [c for c in (surface, ground, ev_cite) if c]
-    if sections:
-        number = citation("water_assessment", day)
-        if number:
-            citations.append(number)
+    if sections and assess is not None:
+        citations.append(assess.citation)
     for paragraph in paragraphs:
         paragraph["text"] = tidy(paragraph["text"])
     return {"monitored": merge_monitored(monitored), "paragraphs": paragraphs, "citations": citations}
+
+
+def _document(text: str) -> str:
+    """``湖泊（水库）富营养化评价方法及分级技术规定（总站生字〔2001〕090号）`` -> ``《…》（总站生字〔2001〕090号）``."""
+    match = re.match(r"^(.*)（([^（）]*〔\d{4}〕[^（）]*)）$", text.strip())
+    return f"《{match.group(1)}》（{match.group(2)}）" if match else f"《{text.strip()}》"
 
 
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"

@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from publisher.bulletins import water_common as wc
-from publisher.bulletins.base import Bulletin, Job
+from publisher.bulletins.base import Bulletin, Job, ReviewNote
 from publisher.errors import PublisherError
 from publisher.evaluate import water
 from publisher.periods import Period
@@ -45,14 +45,24 @@ def assemble(job: Job) -> Bulletin:
     meta = wc.station_meta(registry, stations).with_columns(pl.lit(region).alias(SCOPE))
 
     first = period.shift(-(HISTORY - 1))
-    read_from = min(first.start, dt.date(period.start.year, 1, 1))
+    # the X of "5+X" looks back to the start of the previous year of the earliest month evaluated
+    read_from = dt.date(min(first.start, period.same_period_last_year().start).year - 1, 1, 1)
     samples = wc.read_samples(job, read_from, period.end, stations)
     values = water.period_values(samples, "month")
-    evaluated = water.evaluate(values, meta) if values.height else water.evaluate(values)
-
+    if values.height:
+        values = water.with_x_items(values, meta)
     previous, last_year = period.previous(), period.same_period_last_year()
-    snaps = {key: _snapshot(p, sections, lakes, meta, values, evaluated, day)
-             for key, p in (("current", period), ("previous", previous), ("last_year", last_year))}
+
+    def evaluate_all(places: int | None) -> tuple[pl.DataFrame, dict[str, dict[str, Any]]]:
+        ev = water.evaluate(values, meta, multiple_decimals=places) if values.height else water.evaluate(values)
+        return ev, {key: _snapshot(p, sections, lakes, meta, values, ev, day, places)
+                    for key, p in (("current", period), ("previous", previous), ("last_year", last_year))}
+
+    evaluated, snaps = evaluate_all(None)
+    # one precision for every 超标倍数 the bulletin prints (sections, rivers, basins, lakes)
+    places = wc.multiple_places(_multiple_texts(snaps["current"]))
+    if places is not None:
+        evaluated, snaps = evaluate_all(places)
     cur = snaps["current"]
     changes = {key: _changes(cur, snaps[key], word, p) for key, word, p in
                (("previous", "上月", previous), ("last_year", "上年同期", last_year))}
@@ -68,26 +78,32 @@ def assemble(job: Job) -> Bulletin:
         text = wc.items_sentence(cur_samples.filter(pl.col("station_id").is_in(ids)))
         if text:
             monitored.append({"label": label, "text": text})
-    method = wc.method_block(day, groundwater=False, sections=True, trophic=bool(lakes), monitored=monitored)
-    x_items = [{"name": s.name, "x": "、".join(water.item_name(c) for c in s.x_items)}
-               for s in sections if s.kind == "national_section"]
-    method["x_items"] = x_items
+    method = wc.method_block(day, groundwater=False, sections=True, trophic=bool(lakes), monitored=monitored,
+                             places=places)
+    method["x_items"] = _x_items_text(period, sections, values, meta)
+    monitoring = _monitoring(period, sections, lakes, cur_samples, rows, cur["lake_points"], method["monitored"])
 
     charts, specs = _charts(period, sections, lakes, values, evaluated, cur, day)
     inputs = wc.provenance(samples, job.store)
-    notes = [wc.completeness_note(rows, "断面", "本月")]
+    notes = [wc.data_source_note(stations)]
+    points = cur["lake_points"]
+    if points and not any(r["missing"] for r in rows + points):
+        notes.append(f"数据完整性：本月应监测断面{len(rows)}个、湖库点位{len(points)}个，均有监测数据。")
+    else:
+        notes.append(wc.completeness_note(rows, "断面", "本月"))
+        if points:
+            notes.append(wc.completeness_note(points, "湖库点位", "本月", left_out="不参与湖库平均"))
     for row in rows:
         if row["missing"] and row["reason"] != wc.NO_DATA_REASON:
             notes.append(f"{row['name']}断面本月未评价：{row['reason']}，不参与本月统计。")
-    if cur["lake_points"]:
-        notes.append(wc.completeness_note(cur["lake_points"], "湖库点位", "本月", left_out="不参与湖库平均"))
+    review = []
     for group in cur["rivers"] + cur["basins"]:
-        if group.get("notes"):
-            notes.append(f"{group['name']}：{group['notes']}。")
+        if group.get("notes"):   # a caveat on the method's wording: for the reviewers, the status stands as printed
+            review.append(ReviewNote("method", f"{group['name']}：{group['notes']}。"))
     sample = wc.sample_note(stations)
     if sample:
-        notes.append(sample)
-    notes.extend(wc.provenance_notes(inputs, period, "本月"))
+        review.append(ReviewNote("data", sample))
+    review.extend(wc.review_provenance(inputs, period, "本月"))
     head = wc.page_head(region, period, TITLE_ZH)
     title = head["title"]
     context = wc.jsonable({
@@ -101,7 +117,9 @@ def assemble(job: Job) -> Bulletin:
         "lakes": cur["lakes"],
         "lake_points": cur["lake_points"],
         "changes": changes,
+        "monitoring": monitoring,
         "method": method,
+        "multiple_places": places,
         "notes": notes,
         "charts": charts,
         "inputs": inputs,
@@ -117,16 +135,51 @@ def assemble(job: Job) -> Bulletin:
         "流域水质": _groups_table(cur["basins"], "流域"),
         "湖库水质": _lakes_table(cur),
         "监测结果": _results_table(values.filter(pl.col("sampled_at") == wc.period_start(period)), stations, day),
-        "数据来源": _inputs_table(inputs),
     }
     return Bulletin(kind=KIND, period=period, title=title, template=TEMPLATE, context=context, tables=tables,
                     charts=specs, inputs=inputs,
-                    standards=wc.standards_used(day, ["gb3838", "water_eval", "water_assessment"]), issued=head["issued"])
+                    standards=wc.standards_used(day, ["gb3838", "water_eval", "water_assessment"]), issued=head["issued"],
+                    review=review)
+
+
+def _multiple_texts(snap: dict[str, Any]) -> list[str]:
+    """Every text with 超标倍数 the bulletin prints for the month: sections, rivers, basins, lakes and lake points."""
+    texts = [r["exceedances"] for r in snap["by_id"].values()] + [r["main_pollutants"] for r in snap["by_id"].values()]
+    texts += [g["main_pollutants"] for g in snap["rivers"] + snap["basins"]]
+    texts += [x["main_pollutants"] for x in snap["lakes"] + snap["lake_points"]]
+    return texts
+
+
+def _x_items_text(period: Period, sections: list, values: pl.DataFrame, meta: pl.DataFrame) -> list[dict[str, Any]]:
+    """The X of each national section this month: the registry's list, then each item the data added, with the month
+    and the limit it first exceeded in the window (``汞（2026年5月超过Ⅱ类标准限值）``)."""
+    start = wc.period_start(period)
+    national = [s for s in sections if s.kind == "national_section"]
+    if not national:
+        return []
+    mine = values.filter(pl.col("sampled_at") <= start)
+    x = {r["station_id"]: r for r in water.x_items_from_data(mine, meta).filter(pl.col("sampled_at") == start)
+         .to_dicts()} if mine.height else {}
+    hits = water.x_exceedances(mine, meta) if mine.height else None
+    out = []
+    for s in national:
+        row = x.get(s.id)
+        official = [water.item_name(c) for c in s.x_items]
+        added = []
+        for code in (row["x_data"] if row else []):
+            first = hits.filter((pl.col("station_id") == s.id) & (pl.col("item") == code)
+                                & (pl.col("sampled_at").dt.year() >= period.start.year - 1)).sort("sampled_at").row(
+                0, named=True)
+            when = f"{first['sampled_at'].year}年{first['sampled_at'].month}月"
+            added.append(f"{water.item_name(code)}（{when}超过{water.class_label(first['reference_class'])}类标准限值，"
+                         f"按监测数据纳入）")
+        out.append({"name": s.name, "x": "、".join(official + added), "added": row["x_data"] if row else []})
+    return out
 
 
 # --------------------------------------------------------------------------------------------- one month
 def _snapshot(period: Period, sections: list, lakes: list, meta: pl.DataFrame, values: pl.DataFrame,
-              evaluated: pl.DataFrame, day: dt.date) -> dict[str, Any]:
+              evaluated: pl.DataFrame, day: dt.date, places: int | None = None) -> dict[str, Any]:
     start = wc.period_start(period)
     ev = {r["station_id"]: r for r in evaluated.filter(pl.col("sampled_at") == start).to_dicts()}
     sec_ids = [s.id for s in sections]
@@ -152,9 +205,9 @@ def _snapshot(period: Period, sections: list, lakes: list, meta: pl.DataFrame, v
     sec_meta = meta.filter(pl.col("station_id").is_in(sec_ids))
     # the sections' evaluation of this month, reused by the river, basin and whole-city summaries
     sec_evaluated = evaluated.filter((pl.col("sampled_at") == start) & pl.col("station_id").is_in(sec_ids))
-    overall = _groups(sec_values, sec_meta, SCOPE, sec_evaluated)
-    rivers = _groups(sec_values, sec_meta, "river", sec_evaluated)
-    basins = _groups(sec_values, sec_meta, "basin", sec_evaluated)
+    overall = _groups(sec_values, sec_meta, SCOPE, sec_evaluated, places)
+    rivers = _groups(sec_values, sec_meta, "river", sec_evaluated, places)
+    basins = _groups(sec_values, sec_meta, "basin", sec_evaluated, places)
 
     classes = [r["water_class"] for r in by_id.values() if not r["missing"]]
     compliant = [r["compliant"] for r in by_id.values() if not r["missing"] and r["compliant"] is not None]
@@ -164,6 +217,19 @@ def _snapshot(period: Period, sections: list, lakes: list, meta: pl.DataFrame, v
                              schema={"compliant": pl.Boolean, "volume": pl.Float64})
         rates = water.compliance_rates(frame).select("n_sources", "n_compliant", "count_rate").to_dicts()[0]
     whole = overall[0] if overall else None
+    by_level = {}
+    for kind in SECTION_KINDS:
+        ids = [s.id for s in sections if s.kind == kind]
+        got = [by_id[i] for i in ids if not by_id[i]["missing"]]
+        judged = [r["compliant"] for r in got if r["compliant"] is not None]
+        n_good = sum(1 for r in got if r["water_class"] in _good_classes(day))
+        n_bad = sum(1 for r in got if r["water_class"] == max(water.CLASS_LABELS))
+        by_level[kind] = {
+            "n_registered": len(ids), "n_monitored": len(got), "n_good": n_good,
+            "share_good": wc.share(n_good, len(got), day), "n_bad": n_bad, "share_bad": wc.share(n_bad, len(got), day),
+            "n_judged": len(judged), "n_compliant": sum(1 for c in judged if c),
+            "count_rate": wc.share(sum(1 for c in judged if c), len(judged), day),
+        }
     summary = {
         "period": period.label,
         "period_zh": period.label_zh,
@@ -183,6 +249,7 @@ def _snapshot(period: Period, sections: list, lakes: list, meta: pl.DataFrame, v
         "method": whole["method"] if whole else None,
         "main_pollutants": whole["main_pollutants"] if whole else "",
         "rates": rates,
+        "by_level": by_level,
     }
 
     # lakes: each point, then the lake as the spatial mean of its points
@@ -192,7 +259,7 @@ def _snapshot(period: Period, sections: list, lakes: list, meta: pl.DataFrame, v
         missing = row is None or row["water_class"] is None
         points.append({
             "station_id": station.id, "name": station.name, "lake": station.water_body,
-            "target": station.target_class,
+            "target": station.target_class, "target_zh": station.target_class or wc.DASH,
             "water_class": None if missing else row["water_class"],
             "class_zh": wc.DASH if missing else wc.class_plain(row["water_class"]),
             "status": None if missing else row["status"],
@@ -211,7 +278,7 @@ def _snapshot(period: Period, sections: list, lakes: list, meta: pl.DataFrame, v
     lake_values = month_values.filter(pl.col("station_id").is_in(lake_ids))
     if lake_values.height:
         summary_frame = water.lake_summary(lake_values, meta.filter(pl.col("station_id").is_in(lake_ids)),
-                                           by="water_body")
+                                           by="water_body", multiple_decimals=places)
         for r in summary_frame.to_dicts():
             lake_rows.append({
                 "name": r["station_id"], "n_points": r["n_points"],
@@ -230,12 +297,12 @@ def _good_classes(day: dt.date) -> set[int]:
 
 
 def _groups(sec_values: pl.DataFrame, sec_meta: pl.DataFrame, by: str,
-            sec_evaluated: pl.DataFrame) -> list[dict[str, Any]]:
+            sec_evaluated: pl.DataFrame, places: int | None = None) -> list[dict[str, Any]]:
     """River / basin / whole-city status from :func:`water.river_summary`, as plain rows (`sec_evaluated`: the
     sections' evaluation of these values, not computed again)."""
     if sec_values.height == 0:
         return []
-    frame = water.river_summary(sec_values, sec_meta, by=by, sections=sec_evaluated)
+    frame = water.river_summary(sec_values, sec_meta, by=by, sections=sec_evaluated, multiple_decimals=places)
     order = {name: i for i, name in enumerate(dict.fromkeys(sec_meta[by].to_list()))}
     frame = frame.sort(pl.col(by).replace_strict(order, default=len(order), return_dtype=pl.Int64))
     basin_of = dict(zip(sec_meta["river"].to_list(), sec_meta["basin"].to_list()))
@@ -269,7 +336,8 @@ def _section_rows(sections: list, snaps: dict[str, dict[str, Any]]) -> list[dict
         rows.append({
             "seq": seq, "station_id": s.id, "name": s.name, "river": s.river, "basin": s.basin,
             "level_zh": wc.LEVEL_ZH.get(s.kind, s.kind), "kind": s.kind, "target": s.target_class,
-            "target_zh": f"{s.target_class}类" if s.target_class else wc.DASH,
+            "target_zh": s.target_class or wc.DASH,
+            "basis_zh": "5+X" if s.kind == "national_section" else "21项",
             "water_class": c["water_class"], "class_zh": wc.DASH if missing else wc.class_plain(c["water_class"]),
             "prev_class": p["water_class"], "prev_zh": wc.class_plain(p["water_class"]),
             "ly_class": y["water_class"], "ly_zh": wc.class_plain(y["water_class"]),
@@ -341,7 +409,21 @@ def _findings(period: Period, region: str, sections: list, cur: dict[str, Any], 
             parts.append(f"{k}类{counts[k]}个，占{wc.pct(wc.share(counts[k], s['n_monitored'], day))}")
     parts.append(f"劣Ⅴ类{s['n_bad']}个，占{wc.pct(s['share_bad'])}" if s["n_bad"] else "无劣Ⅴ类断面")
     verb = "中" if not s["n_missing"] else "；其中"
-    out.append(f"{head}{verb}，{'；'.join(parts)}。全市河流断面总体水质{_status_phrase(s['status'])}。")
+    out.append(f"{head}{verb}，{'；'.join(parts)}（国控、省控断面合并统计）。"
+               f"全市河流断面总体水质{_status_phrase(s['status'])}。")
+    levels = []
+    for kind, label, basis in (("national_section", "国控断面", "按“5+X”指标评价"),
+                               ("provincial_section", "省控断面", "按21项指标评价")):
+        lv = s["by_level"][kind]
+        if not lv["n_monitored"]:
+            continue
+        text = (f"{label}{lv['n_monitored']}个（{basis}），Ⅰ～Ⅲ类{lv['n_good']}个，占{wc.pct(lv['share_good'])}"
+                + (f"，劣Ⅴ类{lv['n_bad']}个，占{wc.pct(lv['share_bad'])}" if lv["n_bad"] else ""))
+        if lv["n_judged"]:
+            text += f"，达到水质目标{lv['n_compliant']}个，达标率为{wc.pct(lv['count_rate'])}"
+        levels.append(text)
+    if len(levels) > 1:
+        out.append("分别统计，" + "；".join(levels) + "。")
 
     rates = s["rates"]
     if rates:
@@ -351,7 +433,7 @@ def _findings(period: Period, region: str, sections: list, cur: dict[str, Any], 
             details = []
             for r in failed:
                 words = wc.exceedance_words(r["exceedances"])
-                details.append(f"{r['name']}（目标{r['target_zh']}）为{wc.class_zh(r['water_class'])}，"
+                details.append(f"{r['name']}（水质目标{r['target']}类）为{wc.class_zh(r['water_class'])}，"
                                f"未达到水质目标" + (f"，{words}" if words else ""))
             text += "；" + "；".join(details)
         out.append(text + "。")
@@ -433,36 +515,42 @@ def _change_sentence(change: dict[str, Any], names: dict[str, str]) -> str:
 # --------------------------------------------------------------------------------------------- tables
 def _sections_table(rows: list[dict[str, Any]]) -> pl.DataFrame:
     schema = {"序号": pl.Int64, "河流": pl.String, "流域": pl.String, "断面名称": pl.String, "断面级别": pl.String,
-              "水质目标": pl.String, "本月类别": pl.String, "上月类别": pl.String, "上年同期类别": pl.String,
-              "是否达标": pl.String, "主要超标项目（超标倍数）": pl.String}
-    data = [[r["seq"], r["river"], r["basin"], r["name"], r["level_zh"], r["target_zh"], r["class_zh"], r["prev_zh"],
-             r["ly_zh"], r["compliance_zh"], r["exceedances_zh"]] for r in rows]
+              "评价指标": pl.String, "水质目标": pl.String, "本月水质类别": pl.String, "上月水质类别": pl.String,
+              "上年同期水质类别": pl.String, "达标情况": pl.String, "超标指标及超标倍数": pl.String}
+    data = [[r["seq"], r["river"], r["basin"], r["name"], r["level_zh"], r["basis_zh"], r["target_zh"], r["class_zh"],
+             r["prev_zh"], r["ly_zh"], r["compliance_zh"], r["exceedances_zh"]] for r in rows]
     return pl.DataFrame(data, schema=schema, orient="row")
 
 
+def _share_text(value: float | None) -> str:
+    """A share as the page prints it: one decimal, ``—`` when there is none."""
+    return wc.DASH if value is None else f"{value:.1f}"
+
+
 def _groups_table(groups: list[dict[str, Any]], label: str) -> pl.DataFrame:
-    schema = {label: pl.String, "断面数": pl.Int64, "Ⅰ～Ⅲ类比例（%）": pl.Float64, "劣Ⅴ类比例（%）": pl.Float64,
+    schema = {label: pl.String, "断面数（个）": pl.Int64, "Ⅰ～Ⅲ类断面比例（%）": pl.String, "劣Ⅴ类断面比例（%）": pl.String,
               "评价方法": pl.String, "水质类别": pl.String, "水质状况": pl.String, "主要污染指标": pl.String,
               "上月水质状况": pl.String, "与上月比较": pl.String, "上年同期水质状况": pl.String,
               "与上年同期比较": pl.String}
-    data = [[g["name"], g["n_sections"], g["share_good"], g["share_bad"], g["method_zh"], g["class_zh"],
-             g["status"], g["main_pollutants_zh"], g.get("previous_status") or wc.DASH,
+    data = [[g["name"], g["n_sections"], _share_text(g["share_good"]), _share_text(g["share_bad"]), g["method_zh"],
+             g["class_zh"], g["status"], g["main_pollutants_zh"], g.get("previous_status") or wc.DASH,
              g.get("previous_change") or wc.DASH, g.get("last_year_status") or wc.DASH,
              g.get("last_year_change") or wc.DASH] for g in groups]
     return pl.DataFrame(data, schema=schema, orient="row")
 
 
 def _lakes_table(cur: dict[str, Any]) -> pl.DataFrame:
-    schema = {"湖库": pl.String, "点位": pl.String, "水质类别": pl.String, "水质状况": pl.String,
-              "总氮类别（单独评价）": pl.String, "综合营养状态指数": pl.String, "营养状态": pl.String,
+    schema = {"湖库": pl.String, "点位": pl.String, "水质目标": pl.String, "水质类别": pl.String, "水质状况": pl.String,
+              "总氮水质类别（单独评价）": pl.String, "综合营养状态指数": pl.String, "营养状态": pl.String,
               "主要污染指标": pl.String}
     data = []
     for p in cur["lake_points"]:
-        data.append([p["lake"], p["name"], p["class_zh"], p["status"] or (wc.NOT_MONITORED if p["missing"] else ""),
+        data.append([p["lake"], p["name"], p["target_zh"], p["class_zh"],
+                     p["status"] or (wc.NOT_MONITORED if p["missing"] else ""),
                      wc.class_plain(p["tn_class"]), p["tli_zh"], p["trophic_state"] or wc.DASH,
                      p["main_pollutants_zh"]])
     for lake in cur["lakes"]:
-        data.append([lake["name"], f"全湖平均（{lake['n_points']}个点位）", lake["class_zh"], lake["status"],
+        data.append([lake["name"], f"全湖平均（{lake['n_points']}个点位）", wc.DASH, lake["class_zh"], lake["status"],
                      wc.class_plain(lake["tn_class"]), lake["tli_zh"], lake["trophic_state"] or wc.DASH,
                      lake["main_pollutants_zh"]])
     return pl.DataFrame(data, schema=schema, orient="row")
@@ -471,13 +559,42 @@ def _lakes_table(cur: dict[str, Any]) -> pl.DataFrame:
 def _results_table(values: pl.DataFrame, stations: list, day: dt.date) -> pl.DataFrame:
     from publisher.bulletins.water_sources import _results_table as results
 
-    return results(values, stations, day).rename({"水源名称": "断面（点位）名称"})
+    return results(values.drop("x_items", strict=False), stations, day).rename({"水源名称": "断面（点位）名称"})
 
 
-def _inputs_table(inputs: list[dict[str, Any]]) -> pl.DataFrame:
-    from publisher.bulletins.water_sources import _inputs_table as table
-
-    return table(inputs)
+# --------------------------------------------------------------------------------------------- 监测情况
+def _monitoring(period: Period, sections: list, lakes: list, cur_samples: pl.DataFrame, rows: list[dict[str, Any]],
+                points: list[dict[str, Any]], monitored: list[dict[str, str]]) -> list[dict[str, str]]:
+    """一、监测情况: 监测断面, 监测项目, 监测频次 and 采样日期, 监测单位, 数据上报情况."""
+    n_national = sum(1 for s in sections if s.kind == "national_section")
+    n_provincial = len(sections) - n_national
+    text = (f"{_small(len({s.basin for s in sections}))}大水系{len({s.river for s in sections})}条主要河流共设国控断面"
+            f"{n_national}个、省控断面{n_provincial}个")
+    by_lake: dict[str, int] = {}
+    for s in lakes:
+        by_lake[s.water_body or s.name] = by_lake.get(s.water_body or s.name, 0) + 1
+    if by_lake:
+        text += "；" + "、".join(f"{lake}设湖库点位{n}个" for lake, n in by_lake.items())
+    out = [{"label": "监测断面（点位）", "text": text + "。"}]
+    for line in monitored:
+        out.append({"label": f"监测项目（{line['label']}）", "text": line["text"] + "。"})
+    stations = sections + lakes
+    frequency = "、".join(wc.FREQUENCY_ZH.get(c, c) for c in sorted({s.cadence for s in stations}))
+    if cur_samples.height:
+        first = cur_samples["sampled_at"].min()
+        last = cur_samples["sampled_at"].max()
+        span = wc.date_zh(first) if first.date() == last.date() else f"{wc.date_zh(first)}至{wc.date_zh(last)}"
+        frequency += f"；本月采样日期为{span}"
+    out.append({"label": "监测频次及采样日期", "text": frequency + "。"})
+    units = wc.units_of(stations)
+    if units:
+        out.append({"label": "监测单位", "text": "、".join(units) + "。"})
+    absent = [r["name"] for r in rows if r["missing"]] + [p["name"] for p in points if p["missing"]]
+    n = len(stations) - len(absent)
+    report = (f"{period.label_zh}，{len(sections)}个断面和{len(lakes)}个湖库点位均按要求开展监测并上报数据。" if not absent
+              else f"{period.label_zh}，{n}个断面（点位）上报了监测数据，{wc.join_names(absent)}未上报本月监测数据。")
+    out.append({"label": "数据上报情况", "text": report})
+    return out
 
 
 # --------------------------------------------------------------------------------------------- charts
@@ -539,15 +656,16 @@ def _charts(period: Period, sections: list, lakes: list, values: pl.DataFrame, e
             limits = part["ref_limit"].unique().to_list()
             limit = limits[0] if len(limits) == 1 else None
             order = {sid: i for i, sid in enumerate(top)}
-            frame = [{"section": names[r["station_id"]], "period": starts[r["sampled_at"]], "value": r["value"]}
-                     for r in sorted(part.to_dicts(), key=lambda r: (order[r["station_id"]], r["sampled_at"]))]
+            ordered = part.with_columns(pl.col("station_id").replace_strict(order, return_dtype=pl.Int64)
+                                        .alias("_order")).sort("_order", "sampled_at")
+            frame = wc.trend_points(ordered, names, starts, day)
             name = water.item_name(item)
             specs.append(ChartSpec(f"trend_{item}", "water_trend", {
                 "frame": frame, "item_zh": name, "unit": wc.item_unit(item), "limit": limit,
                 "limit_label": "Ⅲ类标准限值", "periods": list(starts.values())}))
             which = "本月" if pool is now else f"近{HISTORY}个月"
             caption = (f"{name}为近{HISTORY}个月断面浓度与Ⅲ类限值之比最高的项目之一；图中为{which}{name}浓度最高的"
-                       f"{len(top)}个断面的逐月值（低于检出限的按检出限绘制）")
+                       f"{len(top)}个断面的逐月值（未检出的按1/2检出限计，空心点）")
             caption += "，虚线为Ⅲ类标准限值。" if limit is not None else "；各断面适用的限值不同，未绘制限值线。"
             entries.append({"name": f"trend_{item}", "item": item, "title": f"{name}近{HISTORY}个月变化",
                             "caption": caption})

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from publisher.bulletins import water_common as wc
-from publisher.bulletins.base import Bulletin, Job
+from publisher.bulletins.base import Bulletin, Job, ReviewNote
 from publisher.errors import PublisherError
 from publisher.evaluate import water
 from publisher.periods import Period
@@ -42,12 +42,15 @@ class Scope:
     this_zh: str             # 本月 / 本季度
     prev_zh: str             # 上月 / 上季度
     history: int             # how many periods the trend charts cover (13 months / 5 quarters)
-    volume_zh: str = "取水量（万吨）"   # the registry's volume is 万吨 per month
+    volume_zh: str = "取水量（万吨）"
     volume_sentence: str = "{this}取水总量{total}万吨，达标水量{ok}万吨，水量达标率为{rate}。"
 
 
 CITY = Scope(kind=KIND, title_zh=TITLE_ZH, template=TEMPLATE, station_kinds=("city_source",), unit="month",
              scope_zh="中心城市", this_zh="本月", prev_zh="上月", history=13)
+
+#: 取水量 from the water suppliers (the period's actual intake) or, failing that, the registry's value
+REPORTED, REGISTRY = "reported", "registry"
 
 
 def assemble(job: Job) -> Bulletin:
@@ -68,14 +71,28 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
 
     previous, last_year = period.previous(), period.same_period_last_year()
     first = period.shift(-(scope.history - 1))
-    read_from = min(first.start, dt.date(period.start.year, 1, 1))
+    read_from = min(first.start, dt.date(period.start.year, 1, 1), last_year.start)
     samples = wc.read_samples(job, read_from, period.end, stations)
     values = water.period_values(samples, scope.unit)
-    evaluated = water.evaluate(values, meta) if values.height else water.evaluate(values)
+    intake = job.store.intake(read_from, period.end, [s.id for s in stations])
 
-    current = _snapshot(period, stations, evaluated, day)
-    before = _snapshot(previous, stations, evaluated, day)
-    year_ago = _snapshot(last_year, stations, evaluated, day)
+    def evaluate(places: int | None) -> pl.DataFrame:
+        return water.evaluate(values, meta, multiple_decimals=places) if values.height else water.evaluate(values)
+
+    def snapshot(p: Period, ev: pl.DataFrame) -> dict[str, Any]:
+        return _snapshot(p, stations, ev, day, _volumes(intake, stations, p))
+
+    evaluated = evaluate(None)
+    current = snapshot(period, evaluated)
+    _tables_measured(current, values.filter(pl.col("sampled_at") == wc.period_start(period)))
+    # one precision for every 超标倍数 the bulletin prints
+    places = wc.multiple_places([r["exceedances"] for r in current["rows"]])
+    if places is not None:
+        evaluated = evaluate(places)
+        current = snapshot(period, evaluated)
+        _tables_measured(current, values.filter(pl.col("sampled_at") == wc.period_start(period)))
+    before = snapshot(previous, evaluated)
+    year_ago = snapshot(last_year, evaluated)
     cur_samples = samples.filter(pl.col("sampled_at").dt.date().is_between(period.start, period.end))
 
     changes = {
@@ -87,27 +104,39 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
     table = _main_table(rows, scope.volume_zh)
     results = _results_table(values.filter(pl.col("sampled_at") == wc.period_start(period)), stations, day)
 
-    monitored = []
-    for wtype, label in (("lake", "地表水（湖库型）水源"), ("river", "地表水（河流型）水源"),
-                         ("groundwater", "地下水水源")):
-        text = wc.items_sentence(cur_samples, wtype)
-        if text:
-            monitored.append({"label": label, "text": text})
+    monitored = _monitored_items(stations, cur_samples, day)
     has_ground = any(s.waterbody_type == "groundwater" for s in stations)
-    method = wc.method_block(day, groundwater=has_ground, sections=False, trophic=False, monitored=monitored)
+    method = wc.method_block(day, groundwater=has_ground, sections=False, trophic=False, monitored=monitored,
+                             places=places)
+    monitoring = _monitoring(scope, period, stations, cur_samples, rows, monitored, day)
 
     charts, specs, chart_notes = _charts(job, scope, period, stations, meta, samples, evaluated, values,
                                          current, day)
     inputs = wc.provenance(samples, job.store)
-    notes = [wc.completeness_note(rows, "水源", scope.this_zh)]
+    intake_inputs = wc.provenance(intake.filter(pl.col("period_start").dt.date().is_between(period.start, period.end)),
+                                  job.store, time="period_start")
+    reported = any(r["volume_source"] == REPORTED for r in rows)
+    notes = [wc.data_source_note(stations, intake=reported), wc.completeness_note(rows, "水源", scope.this_zh)]
     for row in rows:
         if row["missing"] and row["reason"] != wc.NO_DATA_REASON:
             notes.append(f"{row['name']}{scope.this_zh}未评价：{row['reason']}，不参与达标率统计。")
+    fallback = [r for r in rows if r["volume_source"] == REGISTRY and r["volume"] is not None]
+    if fallback:
+        per = "月" if scope.unit == "month" else "季度（按名录登记的月取水量计3个月）"
+        notes.append(f"{wc.join_names([r['name'] for r in fallback])}的供水单位未报送{period.label_zh}实际取水量，"
+                     f"水量达标率中其取水量按站点名录登记值计（每{per}），表中注明。")
+    notes.extend(chart_notes)
+    review = []
     sample = wc.sample_note(stations)
     if sample:
-        notes.append(sample)
-    notes.extend(chart_notes)
-    notes.extend(wc.provenance_notes(inputs, period, scope.this_zh))
+        review.append(ReviewNote("data", sample))
+    if fallback:
+        review.append(ReviewNote("data", "未收到供水单位报送的实际取水量：" + "、".join(
+            f"{r['name']}（按名录{wc.num(r['volume'], 1)}万吨计）" for r in fallback) + "。"))
+    review.extend(wc.review_provenance(inputs + intake_inputs, period, scope.this_zh))
+    rules = wc.eval_rules(day)["drinking_source"]
+    remarks = [wc.tidy(str(rules["definition_zh"]).strip()), wc.tidy(str(rules["raw_water_zh"]).strip()),
+               wc.tidy(str(rules["intake_zh"]).strip())]
     families = ["gb3838", "water_eval", "water_assessment"] + (["gb14848"] if has_ground else [])
     head = wc.page_head(region, period, scope.title_zh)
     title = head["title"]
@@ -119,14 +148,18 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
         "findings": findings,
         "summary": current["summary"],
         "rows": rows,
+        "trophic": [r for r in rows if not r["missing"] and r["type"] == "lake"],
         "counties": current["counties"],
         "changes": changes,
+        "monitoring": monitoring,
         "method": method,
         "notes": notes,
+        "remarks": remarks,
         "charts": charts,
-        "inputs": inputs,
+        "inputs": inputs + intake_inputs,
         "table_columns": list(table.columns),
         "volume_zh": scope.volume_zh,
+        "multiple_places": places,
         "comparison": {
             "current": {"label": scope.this_zh, "period_zh": period.label_zh, "rates": current["summary"]["rates"]},
             "previous": {"label": scope.prev_zh, "period_zh": previous.label_zh, "rates": before["summary"]["rates"]},
@@ -137,16 +170,52 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
         "class_colours": wc.class_colours(),
         "class_ink": wc.class_ink(),
     })
-    tables = {"水源水质状况": table, "监测结果": results, "数据来源": _inputs_table(inputs)}
+    tables = {"水源水质状况": table, "监测结果": results}
     return Bulletin(
         kind=scope.kind, period=period, title=title, template=scope.template, context=context,
-        tables=tables, charts=specs, inputs=inputs,
-        standards=wc.standards_used(day, families), issued=head["issued"],
+        tables=tables, charts=specs, inputs=inputs + intake_inputs,
+        standards=wc.standards_used(day, families), issued=head["issued"], review=review,
     )
 
 
+def _tables_measured(snapshot: dict[str, Any], values: pl.DataFrame) -> None:
+    """Each row gets ``tables_measured``: the single-limit tables (GB 3838 表2, 表3) of which it measured an item."""
+    cat = water.catalogue()
+    measured: dict[str, set[str]] = {}
+    for sid, item in values.select("station_id", "item").unique().iter_rows():
+        for table in cat.get(item, {}).get("tables") or []:
+            if table in ("gb3838_t2", "gb3838_t3"):
+                measured.setdefault(sid, set()).add(table)
+    for row in snapshot["rows"]:
+        row["tables_measured"] = sorted(measured.get(row["station_id"], set()))
+
+
+def _volumes(intake: pl.DataFrame, stations: list, period: Period) -> dict[str, tuple[float | None, str]]:
+    """station id -> (取水量 of `period` in 万吨, where it comes from): the supplier's figure for the period (a quarter:
+    its quarterly figure, else the sum of its three months when all three were reported), else the registry's monthly
+    volume times the months of the period."""
+    start = wc.period_start(period)
+    months = [wc.period_start(m) for m in wc.month_periods(period.start, period.end)]
+    mine = intake.filter(pl.col("period_start").is_between(start, wc.period_start(period.shift(1)), closed="left"))
+    out: dict[str, tuple[float | None, str]] = {}
+    for station in stations:
+        rows = mine.filter(pl.col("station_id") == station.id)
+        own = rows.filter((pl.col("unit") == period.unit) & (pl.col("period_start") == start))
+        monthly = rows.filter(pl.col("unit") == "month")
+        if own.height:
+            out[station.id] = (float(own["volume"][0]), REPORTED)
+        elif period.unit != "month" and set(monthly["period_start"].to_list()) >= set(months):
+            out[station.id] = (float(monthly.filter(pl.col("period_start").is_in(months))["volume"].sum()), REPORTED)
+        elif station.volume is not None:
+            out[station.id] = (float(station.volume) * len(months), REGISTRY)
+        else:
+            out[station.id] = (None, REGISTRY)
+    return out
+
+
 # --------------------------------------------------------------------------------------------- one period
-def _snapshot(period: Period, stations: list, evaluated: pl.DataFrame, day: dt.date) -> dict[str, Any]:
+def _snapshot(period: Period, stations: list, evaluated: pl.DataFrame, day: dt.date,
+              volumes: dict[str, tuple[float | None, str]]) -> dict[str, Any]:
     """Rows, counts and rates of one period (evaluate's figures, one row per registered source)."""
     start = wc.period_start(period)
     ev = evaluated.filter(pl.col("sampled_at") == start)
@@ -156,6 +225,12 @@ def _snapshot(period: Period, stations: list, evaluated: pl.DataFrame, day: dt.d
         row = by_id.get(station.id)
         missing = row is None or row["water_class"] is None
         reason = wc.NO_DATA_REASON if row is None else (row.get("notes") or "无可评价的监测项目")
+        ground = station.waterbody_type == "groundwater"
+        exceedances = "" if missing else (row["exceedances"] or "")
+        if ground:
+            exceedances = wc.gw_text(exceedances, day)
+        volume, source = volumes.get(station.id, (None, REGISTRY))
+        target = water.class_label(water.class_number(station.target_class)) if station.target_class else None
         rows.append({
             "seq": seq,
             "station_id": station.id,
@@ -163,17 +238,25 @@ def _snapshot(period: Period, stations: list, evaluated: pl.DataFrame, day: dt.d
             "name": station.name,
             "type": station.waterbody_type,
             "type_zh": wc.SOURCE_TYPE_ZH.get(station.waterbody_type or "", wc.DASH),
-            "target": station.target_class,
+            "target": target,
+            "target_zh": target or wc.DASH,
             "water_class": None if missing else row["water_class"],
             "class_zh": wc.DASH if missing else wc.class_plain(row["water_class"]),
             "status": None if missing else row["status"],
             "compliant": None if missing else row["compliant"],
             "compliance_zh": wc.NOT_MONITORED if missing else ("达标" if row["compliant"] else "不达标"),
-            "exceedances": "" if missing else (row["exceedances"] or ""),
-            "exceedances_zh": wc.DASH if missing else wc.exceedance_cell(row["exceedances"]),
+            "exceedances": exceedances,
+            "exceedances_zh": wc.DASH if missing else wc.exceedance_cell(exceedances),
             "tn_class": None if missing else row.get("tn_class"),
-            "volume": station.volume,
-            "volume_zh": wc.num(station.volume, 1) if station.volume is not None else wc.DASH,
+            "tn_zh": wc.class_plain(None if missing else row.get("tn_class")),
+            "tli": None if missing else row.get("tli"),
+            "tli_zh": wc.DASH if missing or row.get("tli") is None else wc.num(row["tli"], 1),
+            "trophic_state": None if missing else row.get("trophic_state"),
+            "volume": volume,
+            "volume_zh": wc.num(volume, 1) if volume is not None else wc.DASH,
+            "volume_source": source,
+            "volume_source_zh": "供水单位报送" if source == REPORTED else ("名录登记值（未报送）" if volume is not None
+                                                                         else wc.DASH),
             "n_items": None if missing else row["n_items"],
             "missing": missing,
             "reason": reason if missing else "",
@@ -203,6 +286,7 @@ def _snapshot(period: Period, stations: list, evaluated: pl.DataFrame, day: dt.d
         "default_target": water.class_label(target_default),
         "n_meet_default": sum(1 for c in classes if c <= target_default),
         "rates": rates,
+        "n_volume_registry": sum(1 for r in monitored if r["volume_source"] == REGISTRY),
     }
     return {"rows": rows, "summary": summary, "counties": counties}
 
@@ -238,6 +322,93 @@ def _changes(current: dict[str, Any], other: dict[str, Any], word: str, period: 
                         "compliant_after": row["compliant"]})
     out["sources"] = sources
     return out
+
+
+# --------------------------------------------------------------------------------------------- 监测情况
+SAMPLING_LABELS = {"river": "河流型水源", "lake": "湖库型水源", "groundwater": "地下水水源"}
+
+
+def _monitored_items(stations: list, cur_samples: pl.DataFrame, day: dt.date) -> list[dict[str, str]]:
+    """The 监测项目 lines: the monitoring plan in force, by source type, with the items of GB/T 14848 by name; when no
+    plan is in force, the items measured."""
+    plan = wc.source_plan(day)
+    types = [t for t in ("lake", "river", "groundwater") if any(s.waterbody_type == t for s in stations)]
+    lines = []
+    if plan is None:
+        for wtype, label in (("lake", "地表水（湖库型）水源"), ("river", "地表水（河流型）水源"),
+                             ("groundwater", "地下水水源")):
+            text = wc.items_sentence(cur_samples, wtype)
+            if text:
+                lines.append({"label": label, "text": text})
+        return lines
+    if "lake" in types or "river" in types:
+        text = wc.tidy(plan["surface"]["wording_zh"])
+        if "lake" in types:
+            text += "；" + wc.tidy(plan["surface"]["lake_wording_zh"])
+        lines.append({"label": "地表水水源", "text": text})
+    if "groundwater" in types:
+        names = "、".join(wc.item_label(c, True, day) for c in wc.planned_items("groundwater", day) or [])
+        lines.append({"label": "地下水水源", "text": f"{wc.tidy(plan['groundwater']['wording_zh'])}（{names}）"})
+    return lines
+
+
+def _monitoring(scope: Scope, period: Period, stations: list, cur_samples: pl.DataFrame, rows: list[dict[str, Any]],
+                monitored: list[dict[str, str]], day: dt.date) -> list[dict[str, str]]:
+    """一、监测情况: 监测点位, 监测项目, 监测频次 and 采样日期, 监测单位, 数据上报情况 (labels and sentences)."""
+    out = []
+    plan = wc.source_plan(day) or {}
+    sampling = plan.get("sampling_zh") or {}
+    points = []
+    for wtype in ("river", "lake", "groundwater"):
+        names = [s.name for s in stations if s.waterbody_type == wtype]
+        if names and sampling.get(wtype):
+            how = wc.tidy(sampling[wtype]).removeprefix(SAMPLING_LABELS[wtype])
+            points.append(f"{SAMPLING_LABELS[wtype]}（{'、'.join(names)}）{how}")
+    if points:
+        out.append({"label": "监测点位", "text": "；".join(points) + "。"})
+    for line in monitored:
+        out.append({"label": f"监测项目（{line['label']}）", "text": line["text"] + "。"})
+    cadence = {s.cadence for s in stations}
+    frequency = "、".join(wc.FREQUENCY_ZH.get(c, c) for c in sorted(cadence))
+    dates = wc.sampling_sentence(cur_samples, stations)
+    out.append({"label": "监测频次及采样日期",
+                "text": f"{frequency}" + (f"；{scope.this_zh}采样日期：{dates}" if dates else "") + "。"})
+    units = wc.units_of(stations)
+    if units:
+        out.append({"label": "监测单位", "text": "、".join(units) + "。"})
+    out.append({"label": "数据上报情况", "text": _data_report(scope, period, stations, cur_samples, rows, day)})
+    return out
+
+
+def _data_report(scope: Scope, period: Period, stations: list, cur_samples: pl.DataFrame,
+                 rows: list[dict[str, Any]], day: dt.date) -> str:
+    """Which sources reported, and which items of the monitoring plan each did not report."""
+    absent = [r["name"] for r in rows if r["reason"] == wc.NO_DATA_REASON]
+    got = {sid: set(items) for sid, items in cur_samples.group_by("station_id").agg(pl.col("item").unique())
+           .iter_rows()} if cur_samples.height else {}
+    short = []
+    counts = set()
+    for station in stations:
+        if station.id not in got:
+            continue
+        plan = wc.planned_items(station.waterbody_type, day)
+        if plan is None:
+            continue
+        ground = station.waterbody_type == "groundwater"
+        missing = [c for c in plan if c not in got[station.id]]
+        counts.add(len(plan))
+        if missing:
+            names = "、".join(wc.item_label(c, ground, day) for c in missing)
+            short.append(f"{station.name}按方案应测{len(plan)}项，实报{len(plan) - len(missing)}项，{names}未报送")
+    n = len(stations) - len(absent)
+    text = f"{period.label_zh}，{n}个水源上报了监测数据" if absent else f"{period.label_zh}，{n}个水源均按要求开展监测并上报数据"
+    if absent:
+        text += f"，{wc.join_names(absent)}未上报{scope.this_zh}监测数据"
+    if short:
+        text += "；" + "；".join(short)
+    elif counts and not absent:
+        text += "，监测项目齐全"
+    return text + "。"
 
 
 # --------------------------------------------------------------------------------------------- words
@@ -278,8 +449,15 @@ def _findings(scope: Scope, period: Period, region: str, current: dict[str, Any]
                       if rates["n_compliant"] < rates["n_sources"]
                       else f"各水源均达到水质目标，水源达标率为{wc.pct(rates['count_rate'])}")
     out.append(f"{quality}；{compliant_text}。")
+    supplementary = _supplementary_sentence(rows)
+    if supplementary:
+        out.append(supplementary)
     volume = scope.volume_sentence.format(this=this, total=wc.num(rates["volume_total"], 1),
                                           ok=wc.num(rates["volume_compliant"], 1), rate=wc.pct(rates["volume_rate"]))
+    registry = [r["name"] for r in rows if not r["missing"] and r["volume_source"] == REGISTRY
+                and r["volume"] is not None]
+    if registry:
+        volume = volume.rstrip("。") + f"（{wc.join_names(registry)}未报送实际取水量，按名录登记值计）。"
     unmonitored = [r for r in rows if r["missing"] and r["volume"] is not None]
     if unmonitored:
         left = "、".join(f"{r['name']}（{wc.num(r['volume'], 1)}万吨）" for r in unmonitored)
@@ -302,13 +480,53 @@ def _findings(scope: Scope, period: Period, region: str, current: dict[str, Any]
             out.append(f"{row['name']}水质类别为{wc.class_zh(row['water_class'])}，未达到{target}类水质目标{reason}。")
 
     lakes_tn = [r for r in rows if not r["missing"] and r["type"] == "lake" and r["tn_class"] is not None]
+    lakes_tli = [r for r in rows if not r["missing"] and r["type"] == "lake" and r["tli"] is not None]
+    lake_parts = []
     if lakes_tn:
-        parts = "，".join(f"{r['name']}为{wc.class_zh(r['tn_class'])}" for r in lakes_tn)
-        out.append(f"湖库型水源总氮作为参考指标单独评价，不参与水质类别评价：{parts}。")
+        if len(lakes_tn) > 1 and len({r["tn_class"] for r in lakes_tn}) == 1:
+            lake_parts.append(f"总氮（参考指标，单独评价，不参与水质类别评价）均为{wc.class_zh(lakes_tn[0]['tn_class'])}")
+        else:
+            lake_parts.append("总氮（参考指标，单独评价，不参与水质类别评价）"
+                              + "，".join(f"{r['name']}为{wc.class_zh(r['tn_class'])}" for r in lakes_tn))
+    if lakes_tli:
+        states = {r["trophic_state"] for r in lakes_tli}
+        if len(lakes_tli) > 1 and len(states) == 1:
+            tlis = sorted(lakes_tli, key=lambda r: r["tli"])
+            lake_parts.append(f"营养状态均为{states.pop()}（综合营养状态指数{tlis[0]['tli_zh']}～{tlis[-1]['tli_zh']}）")
+        else:
+            lake_parts.append("营养状态：" + "，".join(f"{r['name']}综合营养状态指数为{r['tli_zh']}，{r['trophic_state']}"
+                                                   for r in lakes_tli))
+    if lake_parts:
+        out.append("湖库型水源" + "；".join(lake_parts) + "。")
 
     for key in ("previous", "last_year"):
         out.append(_change_sentence(changes[key], this))
     return out
+
+
+def _supplementary_sentence(rows: list[dict[str, Any]]) -> str | None:
+    """``地表水水源补充项目、特定项目分别符合GB 3838-2002表2、表3限值。`` when every surface source that measured them
+    met them; otherwise the sources and tables exceeded. None when no surface source measured either table."""
+    surface = [r for r in rows if not r["missing"] and r["type"] in ("river", "lake")]
+    measured = {t for r in surface for t in r.get("tables_measured", [])}
+    names = {"gb3838_t2": ("补充项目", "表2"), "gb3838_t3": ("特定项目", "表3")}
+    present = [t for t in ("gb3838_t2", "gb3838_t3") if t in measured]
+    if not present:
+        return None
+    labels = {"gb3838_t2": "GB 3838-2002表2", "gb3838_t3": "GB 3838-2002表3"}
+    failed = {t: [r["name"] for r in surface if labels[t] in wc.exceedance_tables(r["exceedances"])] for t in present}
+    what = "、".join(names[t][0] for t in present)
+    tables = "、".join(names[t][1] for t in present)
+    if not any(failed.values()):
+        word = "分别符合" if len(present) > 1 else "符合"
+        return f"地表水水源{what}{word}GB 3838-2002{tables}限值。"
+    parts = []
+    for t in present:
+        if failed[t]:
+            parts.append(f"{wc.join_names(failed[t])}{names[t][0]}超过{names[t][1]}限值")
+        else:
+            parts.append(f"各水源{names[t][0]}均符合{names[t][1]}限值")
+    return "地表水水源" + "；".join(parts) + "。"
 
 
 def _monitored_differ(change: dict[str, Any], this: str) -> str:
@@ -352,27 +570,30 @@ def _rate_move(rate: dict[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------------------------- tables
-MAIN_COLUMNS = ["序号", "县区", "水源名称", "水源类型", "水质目标", "水质类别", "达标情况", "超标指标及超标倍数",
-                "取水量（万吨）"]
+MAIN_COLUMNS = ["序号", "县（市、区）", "水源名称", "水源类型", "水质目标", "水质类别", "达标情况",
+                "超标指标及超标倍数", "取水量（万吨）", "取水量来源"]
 
 
 def _main_table(rows: list[dict[str, Any]], volume_zh: str) -> pl.DataFrame:
-    data = [[r["seq"], r["county"], r["name"], r["type_zh"], f"{r['target']}类" if r["target"] else wc.DASH,
-             r["class_zh"], r["compliance_zh"], r["exceedances_zh"], r["volume"]] for r in rows]
-    schema = {"序号": pl.Int64, "县区": pl.String, "水源名称": pl.String, "水源类型": pl.String,
+    """The published table; every figure as the page prints it (取水量 with its one decimal, as text)."""
+    data = [[r["seq"], r["county"], r["name"], r["type_zh"], r["target_zh"], r["class_zh"], r["compliance_zh"],
+             r["exceedances_zh"], r["volume_zh"], r["volume_source_zh"]] for r in rows]
+    schema = {"序号": pl.Int64, "县（市、区）": pl.String, "水源名称": pl.String, "水源类型": pl.String,
               "水质目标": pl.String, "水质类别": pl.String, "达标情况": pl.String,
-              "超标指标及超标倍数": pl.String, volume_zh: pl.Float64}
+              "超标指标及超标倍数": pl.String, volume_zh: pl.String, "取水量来源": pl.String}
     return pl.DataFrame(data, schema=schema, orient="row")
 
 
 def _results_table(values: pl.DataFrame, stations: list, day: dt.date) -> pl.DataFrame:
-    """Every item of every source in the period: value as printed (``0.01L`` below DL), unit, class."""
-    schema = {"水源名称": pl.String, "项目": pl.String, "单位": pl.String, "监测值": pl.String,
-              "采样次数": pl.Int64, "类别": pl.String, "是否超标": pl.String}
+    """Every item of every source in the period: value as printed (``0.01L`` below DL), unit, class; groundwater
+    indices by their GB/T 14848 names."""
+    schema = {"水源名称": pl.String, "监测项目": pl.String, "单位": pl.String, "监测值": pl.String,
+              "采样次数": pl.Int64, "单项水质类别": pl.String, "是否超标": pl.String}
     if values.height == 0:
         return pl.DataFrame(schema=schema)
     targets = {s.id: water.class_number(s.target_class) for s in stations}
     names = {s.id: s.name for s in stations}
+    ground = {s.id for s in stations if s.waterbody_type == "groundwater"}
     order = {s.id: i for i, s in enumerate(stations)}
     classed = water.item_classes(values.with_columns(
         pl.col("station_id").replace_strict(targets, default=None, return_dtype=pl.Int8).alias("target_class")))
@@ -381,20 +602,13 @@ def _results_table(values: pl.DataFrame, stations: list, day: dt.date) -> pl.Dat
     for r in sorted(classed.to_dicts(), key=lambda r: (order.get(r["station_id"], 99),
                                                       cat_order.get(r["item"], 9999), r["item"])):
         rows.append([
-            names.get(r["station_id"], r["station_id"]), water.item_name(r["item"]), wc.item_unit(r["item"]),
+            names.get(r["station_id"], r["station_id"]), wc.item_label(r["item"], r["station_id"] in ground, day),
+            wc.item_unit(r["item"]),
             water.format_value(r["value"], r["below_dl"], None if r["below_dl"] else
                                water.report_decimals(r["item"], day)),
             r["n_samples"], water.class_label(r["class"]) or "",
             "" if r["exceeds"] is None else ("超标" if r["exceeds"] else "否"),
         ])
-    return pl.DataFrame(rows, schema=schema, orient="row")
-
-
-def _inputs_table(inputs: list[dict[str, Any]]) -> pl.DataFrame:
-    schema = {"文件": pl.String, "SHA-256": pl.String, "入库批次": pl.Int64, "使用行数": pl.Int64,
-              "采样时间起": pl.String, "采样时间止": pl.String}
-    rows = [[i.get("file", ""), i["sha256"], i["ingest_id"], i["rows"], i["sampled_from"], i["sampled_to"]]
-            for i in inputs]
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -479,18 +693,18 @@ def _charts(job: Job, scope: Scope, period: Period, stations: list, meta: pl.Dat
             part = classed.filter((pl.col("item") == item) & (pl.col("_group") == group))
             limits = part["ref_limit"].unique().to_list()
             limit = limits[0] if len(limits) == 1 else None
-            frame = [{"section": names[r["station_id"]], "period": starts[r["sampled_at"]], "value": r["value"]}
-                     for r in part.sort("station_id", "sampled_at").to_dicts()]
+            frame = wc.trend_points(part.sort("station_id", "sampled_at"), names, starts, day)
             table = part["table"].drop_nulls().first() if part["table"].drop_nulls().len() else None
-            label = "标准限值" if table in ("gb3838_t2", "gb3838_t3") else f"{water.class_label(default)}类标准限值"
-            name = water.item_name(item)
+            label = ({"gb3838_t2": "表2限值", "gb3838_t3": "表3限值"}.get(table)
+                     or f"{water.class_label(default)}类标准限值")
+            name = wc.item_label(item, group == "ground", day)
             which = "地下水水源" if group == "ground" else "地表水水源"
             chart = f"trend_{item}" if group == "surface" else f"trend_gw_{item}"
             specs.append(ChartSpec(chart, "water_trend", {
                 "frame": frame, "item_zh": name, "unit": wc.item_unit(item), "limit": limit,
                 "limit_label": label, "periods": list(starts.values())}))
             caption = (f"{name}为{span}{which}监测值与限值之比最高的项目之一；逐期监测值（同一期多次监测取算术平均值，"
-                       f"低于检出限的按检出限绘制）")
+                       f"未检出的按1/2检出限计，空心点）")
             caption += "，虚线为" + label + "。" if limit is not None else "；各水源适用的限值不同，未绘制限值线。"
             title = f"{name}{span}变化" + (f"（{which}）" if both else "")
             entries.append({"name": chart, "title": title, "caption": caption, "item": item})

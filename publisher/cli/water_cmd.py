@@ -54,6 +54,9 @@ def water(inputs: tuple[str, ...], out: str, stations: str | None, period: str,
                            on="station_id", how="left").with_columns(
         pl.coalesce("waterbody_type", "_reg_type").alias("waterbody_type")).drop("_reg_type")
     values = wq.period_values(samples, period=period)
+    if assessment is None and values.height:
+        # the X of national sections: the registry's list plus what the files' own data show (previous/current year)
+        values = wq.with_x_items(values, meta)
     n_samples = values.group_by("station_id", "sampled_at").agg(pl.col("n_samples").max())
     result = wq.evaluate(values, meta, assessment=assessment)
     result = result.join(n_samples, on=["station_id", "sampled_at"], how="left").join(

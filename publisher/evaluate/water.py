@@ -595,6 +595,147 @@ def _meta(stations: pl.DataFrame | None) -> pl.DataFrame:
     return meta.select(list(base)).unique("station_id", keep="first")
 
 
+# --------------------------------------------------------------------------------------------- "X" from the data
+_X_SCHEMA = {"station_id": pl.String, "sampled_at": pl.Datetime("us"), "item": pl.String, "value": pl.Float64,
+             "reference_class": pl.Int8, "class": pl.Int8}
+
+
+def _x_rules(day: dt.date) -> dict[str, dict[str, Any]]:
+    """assessment name -> its ``x_from_data`` rule, for the item-set table in force on `day` (empty before 2021)."""
+    try:
+        table = standards.in_force("water_assessment", day)
+    except StandardNotFound:
+        return {}
+    return {name: {**spec["x_from_data"], "base": list(spec["class_items"])} for name, spec in table["sets"].items()
+            if spec.get("station_x") and spec.get("x_from_data")}
+
+
+def _assessment_of(meta: pl.DataFrame, day: dt.date) -> dict[str, str | None]:
+    """station_id -> its assessment on `day` (own field, else by kind, else the table's default)."""
+    try:
+        table = standards.in_force("water_assessment", day)
+    except StandardNotFound:
+        return {}
+    by_kind, default = dict(table["by_kind"]), table["default_assessment"]
+    return {r["station_id"]: r["assessment"] or by_kind.get(r["kind"] or "") or default
+            for r in meta.select("station_id", "assessment", "kind").to_dicts()}
+
+
+def x_exceedances(values: pl.DataFrame, stations: pl.DataFrame | None) -> pl.DataFrame:
+    """The period values that put an item in a station's "X" ("十四五" national assessment: "5+X").
+
+    "X为表1基本项目中上一年及当年出现过超过Ⅲ类标准限值的指标（考核目标为Ⅰ或Ⅱ类的，为超过Ⅰ或Ⅱ类标准限值的指标）"
+    (``water_assessment › sets.national.x_from_data``): for the stations judged on "5+X" on the day of each value,
+    every candidate item (a Table 1 class item other than the five always judged) whose period value is above the
+    limit of Ⅲ, or of the target class when the target is Ⅰ or Ⅱ. A value below the detection limit never counts.
+
+    Returns ``station_id, sampled_at, item, value, reference_class, class`` (one row per exceeding period value).
+    """
+    if values.height == 0:
+        return pl.DataFrame(schema=_X_SCHEMA)
+    meta = _meta(stations)
+    days = sorted(set(values.get_column("sampled_at").dt.date().unique().to_list()))
+    rows = []
+    for day in days:
+        rules = _x_rules(day)
+        if not rules:
+            continue
+        assessment = _assessment_of(meta, day)
+        for sid, name in assessment.items():
+            rule = rules.get(name or "")
+            if rule:
+                for item in (c for c in rule["candidates"] if c not in rule["base"]):
+                    rows.append({"day": day, "station_id": sid, "item": item,
+                                 "_below": bool(rule.get("below_dl_counts", False))})
+    if not rows:
+        return pl.DataFrame(schema=_X_SCHEMA)
+    wanted = pl.DataFrame(rows, schema={"day": pl.Date, "station_id": pl.String, "item": pl.String,
+                                        "_below": pl.Boolean})
+    default_ref = 3
+    targets = meta.select("station_id", pl.min_horizontal(pl.col("target_class").fill_null(default_ref),
+                                                          pl.lit(default_ref, pl.Int8)).cast(pl.Int8)
+                          .alias("reference_class"))
+    frame = (values.select("station_id", "sampled_at", "item", "value", "below_dl", "waterbody_type")
+             .with_columns(pl.col("sampled_at").dt.date().alias("day"))
+             .join(wanted, on=["day", "station_id", "item"], how="inner")
+             .join(targets, on="station_id", how="left")
+             .with_columns(pl.col("reference_class").fill_null(default_ref)))
+    if frame.height == 0:
+        return pl.DataFrame(schema=_X_SCHEMA)
+    classed = item_classes(frame.with_columns(pl.col("reference_class").alias("target_class")))
+    hit = classed.filter((pl.col("table") == "gb3838_t1") & (pl.col("class") > pl.col("reference_class"))
+                         & (pl.col("_below") | ~pl.col("below_dl")))
+    return hit.select(list(_X_SCHEMA)).cast(_X_SCHEMA).sort("station_id", "sampled_at", "item")
+
+
+def x_items_from_data(values: pl.DataFrame, stations: pl.DataFrame | None) -> pl.DataFrame:
+    """The "X" of each station and period of `values`: its official list (``x_items``) plus the items of
+    :func:`x_exceedances` of the previous and the current year up to that period (the period itself included).
+
+    Returns ``station_id, sampled_at, x_items`` (List[String], catalogue order) and ``x_data`` (the items the data
+    added to the official list). Stations not judged on "5+X" keep their official list and add nothing.
+    """
+    schema = {"station_id": pl.String, "sampled_at": pl.Datetime("us"), "x_items": pl.List(pl.String),
+              "x_data": pl.List(pl.String)}
+    if values.height == 0:
+        return pl.DataFrame(schema=schema)
+    units = values.select("station_id", pl.col("sampled_at").cast(pl.Datetime("us"))).unique() \
+        .sort("station_id", "sampled_at")
+    meta = _meta(stations)
+    official = units.join(meta.select("station_id", "x_items"), on="station_id", how="left").with_columns(
+        pl.col("x_items").fill_null(pl.lit([], pl.List(pl.String))))
+    hits = x_exceedances(values, stations).select("station_id", pl.col("sampled_at").alias("_when"), "item")
+    years = {}
+    for day in sorted(set(units.get_column("sampled_at").dt.date().to_list())):
+        rule = next(iter(_x_rules(day).values()), None)
+        years[day] = rule.get("years", ["previous", "current"]) if rule else []
+    first_year = pl.col("sampled_at").dt.year() - pl.when(
+        pl.col("sampled_at").dt.date().replace_strict({d: "previous" in y for d, y in years.items()},
+                                                      default=False, return_dtype=pl.Boolean)).then(1).otherwise(0)
+    found = (units.join(hits, on="station_id", how="inner")
+             .filter((pl.col("_when") <= pl.col("sampled_at")) & (pl.col("_when").dt.year() >= first_year))
+             .group_by("station_id", "sampled_at").agg(pl.col("item").unique().alias("_data")))
+    order = {c: i for i, c in enumerate(catalogue())}
+    out = official.join(found, on=["station_id", "sampled_at"], how="left").with_columns(
+        pl.col("_data").fill_null(pl.lit([], pl.List(pl.String))))
+    rows = []
+    for r in out.to_dicts():
+        own = list(dict.fromkeys(r["x_items"]))
+        data = [c for c in r["_data"] if c not in own]
+        key = lambda c: (order.get(c, len(order)), c)  # noqa: E731
+        rows.append({"station_id": r["station_id"], "sampled_at": r["sampled_at"],
+                     "x_items": sorted(set(own) | set(data), key=key), "x_data": sorted(data, key=key)})
+    return pl.DataFrame(rows, schema=schema)
+
+
+def with_x_items(values: pl.DataFrame, stations: pl.DataFrame | None) -> pl.DataFrame:
+    """`values` with a per-row ``x_items`` column (:func:`x_items_from_data`), which :func:`evaluate` then uses
+    instead of the stations' official lists."""
+    x = x_items_from_data(values, stations).select("station_id", "sampled_at", "x_items")
+    base = values.drop("x_items") if "x_items" in values.columns else values
+    return base.join(x, on=["station_id", "sampled_at"], how="left", maintain_order="left").with_columns(
+        pl.col("x_items").fill_null(pl.lit([], pl.List(pl.String))))
+
+
+def multiple_places(texts: Iterable[str | None]) -> int | None:
+    """The one precision a bulletin prints all its 超标倍数 with, from the texts :func:`evaluate` wrote by the
+    table's rule: None (keep the rule: ``exceedance.decimals``) when every multiple printed with those decimals,
+    else ``exceedance.small_decimals`` (some multiple needed more, or printed as ``<0.01``), so that one bulletin
+    never prints ``0.1倍`` beside ``0.05倍``. Pass the result to :func:`evaluate` as ``multiple_decimals``."""
+    exc = _eval_rules_any()["exceedance"]
+    decimals = int(exc["decimals"])
+    small = int(exc.get("small_decimals", decimals))
+    below = str(exc.get("small_below", "<"))
+    for text in texts:
+        for piece in str(text or "").split(exc["separator"]):
+            if "/" not in piece:
+                continue
+            multiple = piece.rsplit("/", 1)[1].strip()
+            if multiple.startswith(below) or len(multiple.partition(".")[2]) > decimals:
+                return small if small > decimals else None
+    return None
+
+
 # --------------------------------------------------------------------------------------------- evaluation
 def _assessment_rows(days: list[dt.date]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(day -> assessment table id, default assessment, kind mapping) and (table id, assessment, item, role)."""
@@ -741,11 +882,12 @@ def _with_multiple_text(frame: pl.DataFrame, column: str, out: str, decimals: in
     return frame.with_columns(work.select(pl.when(pl.col("_n12").is_not_null()).then(text).alias(out)).to_series())
 
 
-def _pollutant_text(frame: pl.DataFrame, multiple: str, sep: str) -> pl.DataFrame:
-    """``gid`` and the text ``name/multiple、name`` of its rows, in row order (pH, DO, or no multiple: the name)."""
+def _pollutant_text(frame: pl.DataFrame, multiple: str, sep: str, places: int | None = None) -> pl.DataFrame:
+    """``gid`` and the text ``name/multiple、name`` of its rows, in row order (pH, DO, or no multiple: the name).
+    `places`: print every multiple with that many decimals (default: the table's rule, see :func:`format_multiple`)."""
     m = pl.col(multiple)
     plain = m.is_null() | m.is_nan()
-    frame = _with_multiple_text(frame, multiple, "_text")
+    frame = _with_multiple_text(frame, multiple, "_text", places, places)
     bad = frame.filter(~plain & pl.col("_text").is_null())
     if bad.height:
         raise ValueError(f"an exceedance multiple is above zero and below 1e16, got {bad[multiple][0]!r}")
@@ -755,7 +897,7 @@ def _pollutant_text(frame: pl.DataFrame, multiple: str, sep: str) -> pl.DataFram
 
 
 def evaluate(samples: pl.DataFrame, stations: pl.DataFrame | None = None,
-             assessment: str | None = None) -> pl.DataFrame:
+             assessment: str | None = None, *, multiple_decimals: int | None = None) -> pl.DataFrame:
     """Class, status, compliance and main pollutants of each station and sampling time (or period).
 
     Parameters
@@ -767,6 +909,10 @@ def evaluate(samples: pl.DataFrame, stations: pl.DataFrame | None = None,
         assessment of the item-set table and no target class.
     assessment : str, optional
         Force one assessment (``national | provincial | source``) for every station.
+    multiple_decimals : int, optional
+        Print every 超标倍数 of the texts with this many decimals (a value still too small prints as ``<0.01``);
+        default: ``water_eval › exceedance`` (1 decimal, 2 for a multiple that would print as zero). A bulletin
+        passes the one precision it prints all its multiples with (:func:`multiple_places`).
 
     Returns
     -------
@@ -793,7 +939,7 @@ def evaluate(samples: pl.DataFrame, stations: pl.DataFrame | None = None,
     if samples.height == 0:
         return _empty_result()
     rows = _evaluated_rows(samples, stations, assessment)
-    out = _summarise(rows)
+    out = _summarise(rows, multiple_decimals)
     _remember(out, samples, rows.bad)
     return out
 
@@ -919,7 +1065,8 @@ def _evaluated_rows(samples: pl.DataFrame, stations: pl.DataFrame | None, assess
     ev = rows.filter(pl.col("ev"))
     cand = ev.filter(pl.col("table").is_in(_CLASS_TABLE_CODES) & (pl.col("class") > limit_class))
     bad = groups.select(pl.all().gather(pl.lit(cand.get_column("gid")))) \
-        .with_columns(pl.Series(vocab, dtype=pl.String).gather(cand.get_column("_item")).alias("item")) \
+        .with_columns(pl.Series(vocab, dtype=pl.String).gather(cand.get_column("_item")).alias("item"),
+                      cand.get_column("class"), cand.get_column("main_multiple")) \
         .drop_nulls(["station_id", "sampled_at"])
     if not summaries:
         return _Rows(bad=bad)
@@ -998,7 +1145,7 @@ def _empty_result() -> pl.DataFrame:
         "tli": pl.Float64, "trophic_state": pl.String, "notes": pl.String})
 
 
-def _summarise(parts: _Rows) -> pl.DataFrame:
+def _summarise(parts: _Rows, places: int | None = None) -> pl.DataFrame:
     rules = _eval_rules_any()
     exc, mp = rules["exceedance"], rules["main_pollutants"]
     sep = exc["separator"]
@@ -1039,9 +1186,9 @@ def _summarise(parts: _Rows) -> pl.DataFrame:
         ["gid", "class", "multiple", "_ord"], descending=[False, True, True, False], nulls_last=True)
     out = (
         parts.base.join(agg, on="gid", how="left", maintain_order="left")
-        .join(_pollutant_text(main, "main_multiple", sep).rename({"text": "main_pollutants"}), on="gid",
+        .join(_pollutant_text(main, "main_multiple", sep, places).rename({"text": "main_pollutants"}), on="gid",
               how="left", maintain_order="left")
-        .join(_pollutant_text(exceed, "multiple", sep).rename({"text": "exceedances"}), on="gid",
+        .join(_pollutant_text(exceed, "multiple", sep, places).rename({"text": "exceedances"}), on="gid",
               how="left", maintain_order="left")
     )
     out = out.with_columns(
@@ -1199,7 +1346,8 @@ def aggregate_points(values: pl.DataFrame, group: str, group_meta: pl.DataFrame)
 
 
 def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river",
-                  assessment: str | None = None, sections: pl.DataFrame | None = None) -> pl.DataFrame:
+                  assessment: str | None = None, sections: pl.DataFrame | None = None, *,
+                  multiple_decimals: int | None = None) -> pl.DataFrame:
     """Status of rivers or basins (环办〔2011〕22号: 河流、流域（水系）水质评价).
 
     Parameters
@@ -1212,6 +1360,8 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
         ``evaluate(values, stations, assessment)`` when the caller has it already (it is not computed again), or
         its rows of these values. When it is the very frame :func:`evaluate` returned for this `values` frame,
         the item classes that evaluation found are reused too.
+    multiple_decimals : int, optional
+        As in :func:`evaluate`, for the main pollutants of the averaged groups.
 
     Returns
     -------
@@ -1225,13 +1375,16 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
     Fewer than 5 sections: average each item over the sections, then the single-factor method. 5 or more:
     Ⅰ–Ⅲ ≥ 90% 优; ≥ 75% 良好; else 劣Ⅴ ≥ 40% 重度污染, ≥ 20% 中度污染, otherwise 轻度污染 (the 60%/40% wording
     disagreement is noted on the row). Main pollutants from 5 sections: items worse than Ⅲ by 断面超标率,
-    top three (memory-only rule, see docs/water-method.md).
+    top three (memory-only rule, see docs/water-method.md); items with the same rate are ordered by the worse
+    exceedance (``river › main_pollutants_tie_break``): the worst class any section reached, then the largest
+    超标倍数 (against Ⅲ, or a stricter target), then the catalogue order (GB 3838-2002 Table 1) — never by code.
     """
     rules = _eval_rules_any()
     river = rules["river"]
     shares_dec = int(rules["report_decimals"]["share_decimals"])
     good = set(int(c) for c in rules["status"]["good_group"])
-    evaluated = evaluate(values, stations, assessment) if sections is None else sections
+    evaluated = evaluate(values, stations, assessment, multiple_decimals=multiple_decimals) \
+        if sections is None else sections
     meta = stations.select("station_id", by)
     secs = evaluated.join(meta, on="station_id", how="inner")
     keys = [by, "sampled_at"]
@@ -1249,7 +1402,8 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
         averaged = aggregate_points(values.filter(pl.col("station_id").is_in(ids.implode())), by, stations).join(
             small.rename({by: "station_id"}), on=["station_id", "sampled_at"], how="semi")
         if averaged.height:
-            avg_eval = evaluate(averaged, None, assessment or _first_assessment(secs))
+            avg_eval = evaluate(averaged, None, assessment or _first_assessment(secs),
+                                multiple_decimals=multiple_decimals)
     avg_eval = avg_eval.rename({"station_id": by})
     out = counts.join(avg_eval.select(*keys, "water_class", "status", "main_pollutants"), on=keys, how="left")
     # proportion method
@@ -1268,14 +1422,19 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
     if bad is None:
         bad = _evaluated_rows(values, stations, assessment, summaries=False).bad if values.height else \
             pl.DataFrame(schema={"station_id": pl.String, "sampled_at": values.schema["sampled_at"],
-                                 "item": pl.String})
+                                 "item": pl.String, "class": pl.Int8, "main_multiple": pl.Float64})
     sep = rules["exceedance"]["separator"]
     names = {c: item_name(c) for c in catalogue()}
+    order = {c: i for i, c in enumerate(catalogue())}
     rates = bad.join(meta, on="station_id", how="inner").group_by([*keys, "item"]).agg(
-        pl.col("station_id").n_unique().alias("_bad_sections"))
+        pl.col("station_id").n_unique().alias("_bad_sections"), pl.col("class").max().alias("_worst"),
+        pl.col("main_multiple").max().alias("_multiple"))
+    # equal 断面超标率: the worse exceedance first (worst class, then larger multiple), then catalogue order
     rates = rates.join(counts.select(*keys, "n_sections"), on=keys).with_columns(
-        (pl.col("_bad_sections") / pl.col("n_sections") * 100).alias("_rate")
-    ).sort(["_rate", "item"], descending=[True, False]).group_by(keys, maintain_order=True).agg(
+        (pl.col("_bad_sections") / pl.col("n_sections") * 100).alias("_rate"),
+        pl.col("item").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_ord"),
+    ).sort(["_rate", "_worst", "_multiple", "_ord", "item"], descending=[True, True, True, False, False],
+           nulls_last=True).group_by(keys, maintain_order=True).agg(
         pl.col("item").head(int(river["main_pollutants_max"])).replace(names).str.join(sep).alias("_names"))
     out = out.join(rates, on=keys, how="left")
     big = pl.col("n_sections") >= int(river["proportion_from"])
@@ -1302,7 +1461,7 @@ def _first_assessment(sections: pl.DataFrame) -> str | None:
 
 
 def lake_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "water_body",
-                 assessment: str | None = None) -> pl.DataFrame:
+                 assessment: str | None = None, *, multiple_decimals: int | None = None) -> pl.DataFrame:
     """Lake/reservoir evaluation: spatial mean of the points' period values, then the section method and TLI.
 
     Returns :func:`evaluate` columns with the lake (`by`) as ``station_id``, plus ``n_points``.
@@ -1311,7 +1470,7 @@ def lake_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "water_
     averaged = aggregate_points(values, by, stations)
     n_points = values.join(stations.select("station_id", by), on="station_id").group_by(
         by, "sampled_at").agg(pl.col("station_id").n_unique().alias("n_points"))
-    out = evaluate(averaged, None, assessment)
+    out = evaluate(averaged, None, assessment, multiple_decimals=multiple_decimals)
     return out.join(n_points.rename({by: "station_id"}), on=["station_id", "sampled_at"], how="left")
 
 

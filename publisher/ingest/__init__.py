@@ -3,7 +3,8 @@
 Public API
 - ``read_air_files(paths, hour_label="end", registry=None) -> pl.DataFrame`` (the canonical air hourly frame)
 - ``read_water_files(paths, registry=None) -> pl.DataFrame`` (the canonical long water frame)
-- ``parse_file(path, ...) -> Parsed`` (kind, frame with ``source_row``/``source_sheet``, findings)
+- ``parse_file(path, ...) -> Parsed`` (kind ``air | water | intake``, frame with ``source_row``/``source_sheet``,
+  findings; ``intake`` is a water supplier's 取水量 table, :mod:`publisher.ingest.intake`)
 - ``publisher.ingest.pipeline.ingest(paths, workspace, ...)``: validate, store, archive or quarantine.
 
 The read functions raise ``FileRejected`` (an ``InputError``) when a file has errors; its message names
@@ -109,7 +110,8 @@ def parse_file(path: str | os.PathLike[str], *, registry=None, unknown_stations:
     parsed.kind = kinds.pop()
     frame = pl.concat(frames, how="vertical")
     if len(frames) > 1:  # the same key in two sheets
-        key = ["station_id", "time"] if parsed.kind == "air" else ["station_id", "sampled_at", "item"]
+        key = {"air": ["station_id", "time"], "intake": ["station_id", "period_start", "unit"]}.get(
+            parsed.kind, ["station_id", "sampled_at", "item"])
         dup = frame.filter(pl.struct(key).is_duplicated())
         if dup.height:
             for row in dup.head(20).iter_rows(named=True):

@@ -51,6 +51,8 @@ CODES: dict[str, tuple[str, str, str]] = {
     "unknown_item": (ERROR, "未知的监测项目 {value!r}{detail}", "项目名称应与项目目录一致，如“氨氮(mg/L)”"),
     "bad_unit": (ERROR, "单位 {value!r} 无法换算为 {detail}", "使用项目目录中的单位，或 mg/L、μg/L 等可换算的单位"),
     "bad_layout_value": (ERROR, "{detail}", "检查该单元格"),
+    "bad_period": (ERROR, "期间 {value!r} 无法识别", "月份写成 2026-10 或 2026年10月；季度写成 2026-Q3 或 2026年第三季度"),
+    "missing_value": (ERROR, "数值为空", "填写取水量；确无取水的填 0"),
     # warnings
     "below_dl_no_limit": (WARNING, "“{value}”表示未检出，但没有给出检出限",
                           "请补充检出限列或写成 0.02L 的形式；公报中该值显示为“未检出”"),

@@ -40,8 +40,8 @@ _SIGNED = {"water_temp"}
 
 @dataclass
 class Parsed:
-    kind: str | None                       # "air" | "water"; None when nothing was read
-    frame: pl.DataFrame | None             # AIR_SCHEMA or WATER_SCHEMA
+    kind: str | None                       # "air" | "water" | "intake"; None when nothing was read
+    frame: pl.DataFrame | None             # AIR_SCHEMA, WATER_SCHEMA or intake.INTAKE_SCHEMA
     findings: Findings
     encoding: str | None = None
     sheets: list[str] = field(default_factory=list)
@@ -85,8 +85,17 @@ def _report(findings: Findings, code: str, bad: pl.DataFrame, sheet: str | None,
 
 
 def parse_sheet(sheet: Sheet, findings: Findings, options: Options) -> tuple[str | None, pl.DataFrame | None]:
-    """(kind, canonical frame) of one sheet, or (None, None) when it has no header row."""
+    """(kind, canonical frame) of one sheet, or (None, None) when it has no header row.
+
+    A water supplier's intake table (a 取水量 column beside the source and 月份/季度) is read by
+    :mod:`publisher.ingest.intake` as kind ``intake``."""
     rows = sheet.rows
+    from publisher.ingest import intake
+
+    found = intake.find_header(rows)
+    if found is not None and options.kind in (None, "intake"):
+        frame = intake.parse_sheet(sheet, found, findings, options.registry, options.now)
+        return ("intake", frame) if frame is not None else (None, None)
     index = _header_index(rows)
     if index is None:
         return None, None
