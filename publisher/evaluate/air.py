@@ -20,6 +20,7 @@ described in ``docs/air-method.md``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -622,9 +623,11 @@ def _by_version(day: pl.DataFrame, tables: list[standards.Standard], rows: Any =
 
 
 def _o3_8h(day: Any, first: int, last: int, each_window: bool = False) -> Any:
-    """``_o3_8h_max`` (largest valid 8-h mean, integer µg/m³) and ``o3_8h_windows`` (valid windows) from
-    the hourly O3 columns ``_o3h1..`` (milli-units) and the validity columns ``_win``, ``_win_min``
-    (eager or lazy). `each_window`: round every window (needed once an hourly value reaches 2^41)."""
+    """``_o3_8h_max`` (largest valid 8-h mean, integer µg/m³, rounded once), ``_wsmax`` and ``_wnmax``
+    (that window's exact sum in milli-units and its count of hours: the unrounded daily value) and
+    ``o3_8h_windows`` (valid windows) from the hourly O3 columns ``_o3h1..`` (milli-units) and the
+    validity columns ``_win``, ``_win_min`` (eager or lazy). `each_window`: compare the windows exactly
+    (needed once an hourly value reaches 2^41, where float means no longer tell them apart)."""
     # O3 8-h windows ending at hour t of the day: hours t-7 .. t (window length from the table: 8).
     # Sums and counts come from running sums over the hours (window = C[t] - C[t-8]), so the rounding
     # below works on plain columns.
@@ -657,13 +660,21 @@ def _o3_8h(day: Any, first: int, last: int, each_window: bool = False) -> Any:
             pl.coalesce([pl.when(b).then(pl.col(f"_ws{t}")) for b, t in zip(best, starts)]).alias("_wsmax"),
             pl.coalesce([pl.when(b).then(pl.col(f"_wn{t}")) for b, t in zip(best, starts)]).alias("_wnmax"))
         day = day.with_columns(_div_half_even(pl.col("_wsmax"), pl.col("_wnmax") * MILLI).alias("_o3_8h_max"))
-    else:  # values beyond any instrument: every window rounded on its own
-        day = day.with_columns(
-            [pl.when(valid[t]).then(_div_half_even(pl.col(f"_ws{t}"), pl.col(f"_wn{t}") * MILLI)).alias(f"_w{t}")
-             for t in starts] + [count])
-        day = day.with_columns(pl.max_horizontal([pl.col(f"_w{t}") for t in starts]).alias("_o3_8h_max"))
-    # the hourly and per-window columns are spent: later filters and sorts need not carry them
-    spent = {"_cs", "_cn", "_wfmax", "_wsmax", "_wnmax", *(f"_o3h{h}" for h in range(1, last + 1)),
+    else:  # values beyond any instrument: the largest window found by exact cross-multiplication
+        day = day.with_columns(count)
+        best_s, best_n = pl.lit(None, dtype=pl.Int128), pl.lit(None, dtype=pl.Int64)
+        for t in starts:
+            ws, wn = pl.col(f"_ws{t}").cast(pl.Int128), pl.col(f"_wn{t}")
+            larger = valid[t] & (best_n.is_null() | (ws * best_n > best_s * wn))
+            best_s, best_n = (pl.when(larger).then(ws).otherwise(best_s),
+                              pl.when(larger).then(wn).otherwise(best_n))
+            day = day.with_columns(best_s.alias("_bs"), best_n.alias("_bn"))
+            best_s, best_n = pl.col("_bs"), pl.col("_bn")
+        day = day.with_columns(pl.col("_bs").cast(pl.Int64).alias("_wsmax"), pl.col("_bn").alias("_wnmax"))
+        day = day.with_columns(_div_half_even(pl.col("_wsmax"), pl.col("_wnmax") * MILLI).alias("_o3_8h_max"))
+    # the hourly and per-window columns are spent: later filters and sorts need not carry them (the
+    # largest window's exact sum and count, _wsmax and _wnmax, are kept: the unrounded daily value)
+    spent = {"_cs", "_cn", "_wfmax", "_bs", "_bn", *(f"_o3h{h}" for h in range(1, last + 1)),
              *(f"_{k}{t}" for k in ("ws", "wn", "w", "wf") for t in starts)}
     return day.drop([c for c in day.collect_schema().names() if c in spent])
 
@@ -690,6 +701,15 @@ def _station_day_values(day: pl.DataFrame, tables: list[standards.Standard], o3_
                          & _by_table("standard", {k: pl.lit(v) for k, v in has_1h.items()}, pl.Boolean))
                  .then(o3_1h).alias("_u_o3_1h"))
     day = day.with_columns(units)
+    # the unrounded daily values as exact fractions num / (den · MILLI), where the value is valid: what
+    # area values and period statistics are computed from (only published figures are rounded)
+    exact = [(f"_sum_{c}", f"hours_{c}", c) for c in ("so2", "no2", "co", "pm10", "pm2_5")]
+    exact += [("_wsmax", "_wnmax", "o3_8h"), ("_max_o3", None, "o3_1h")]
+    day = day.with_columns(
+        [pl.when(pl.col(f"_u_{c}").is_not_null()).then(pl.col(num).cast(pl.Int64)).alias(f"num_{c}")
+         for num, _, c in exact]
+        + [pl.when(pl.col(f"_u_{c}").is_not_null()).then(pl.col(den).cast(pl.Int64) if den else pl.lit(1, dtype=pl.Int64))
+           .alias(f"den_{c}") for _, den, c in exact])
     return _daily_indices(day, tables, decimals, keys=keys, sort=False)
 
 
@@ -744,7 +764,8 @@ def _daily_indices(day: pl.DataFrame, tables: list[standards.Standard], decimals
                      "invalid", "not_monitored", *DAILY_INDICATORS, *[f"iaqi_{c}" for c in DAILY_INDICATORS],
                      *hours, "standard", "gb3095"])
     extra = [c for c in names if c in ("stations",)]
-    out = day.select(order[:len(keys)] + extra + order[len(keys):])
+    exact = [f"{part}_{c}" for c in DAILY_INDICATORS for part in ("num", "den") if f"{part}_{c}" in names]
+    out = day.select(order[:len(keys)] + extra + order[len(keys):] + exact)
     return out.sort(keys) if sort else out
 
 
@@ -757,7 +778,9 @@ def area_daily(daily: pl.DataFrame, areas: pl.DataFrame, standard: str = _AUTO) 
     Parameters
     ----------
     daily : pl.DataFrame
-        Output of :func:`daily_values`.
+        Output of :func:`daily_values`. Its ``num_<indicator>``, ``den_<indicator>`` columns (the
+        unrounded daily values) are used; a frame without them (e.g. daily values read back from a
+        CSV) is taken at its printed values.
     areas : pl.DataFrame
         ``station_id, area``; a station may belong to several areas.
     standard : {"auto", "2012", "2026"}
@@ -767,52 +790,104 @@ def area_daily(daily: pl.DataFrame, areas: pl.DataFrame, standard: str = _AUTO) 
     -------
     pl.DataFrame
         One row per ``area, date``: ``stations`` (stations with at least one valid daily value that
-        day), the indicators [µg/m³, CO mg/m³], their IAQIs, ``aqi``, ``level``, ``category``,
-        ``color``, ``primary_pollutant``, ``exceeding_pollutants``, ``valid``, ``invalid``,
-        ``not_monitored``, ``standard``, ``gb3095``.
+        day), the indicators [µg/m³, CO mg/m³] rounded once, their IAQIs, ``aqi``, ``level``,
+        ``category``, ``color``, ``primary_pollutant``, ``exceeding_pollutants``, ``valid``,
+        ``invalid``, ``not_monitored``, ``standard``, ``gb3095``, and the unrounded area values as
+        exact fractions ``num_<indicator> / (den_<indicator> · 1000)`` (Int128 columns).
 
     Notes
     -----
-    ``C_area = Σ C_station / n`` over the stations whose daily value of that indicator is valid,
-    using the stations' reported (rounded) daily values, summed exactly in reporting units and
-    rounded half to even (GB/T 8170); IAQI, AQI and primary pollutant are then computed from the
-    area concentrations under the HJ 633 table in force that day (not from the stations' AQIs).
-    An indicator is "not monitored" in the area only when no station of the area monitors it.
+    ``C_area = Σ C_station / n`` over the stations whose daily value of that indicator is valid, at
+    statistical precision: the stations' unrounded daily values are summed exactly (over a common
+    denominator) and only the area value is rounded, half to even (GB/T 8170), to the reporting
+    decimals. IAQI, AQI and primary pollutant are then computed from the rounded area concentrations
+    under the HJ 633 table in force that day (not from the stations' AQIs). An indicator is "not
+    monitored" in the area only when no station of the area monitors it.
 
     References
     ----------
-    HJ 663-2013 (城市浓度为评价点位浓度的算术平均); HJ 633-2012 5/6, HJ 633-2026 4.2, 5.3.
+    HJ 663-2013 (城市浓度为评价点位浓度的算术平均); HJ 633-2012 5/6, HJ 633-2026 4.2, 5.3; GB/T 8170.
     """
     tables_all = _tables("hj633", standard)
     link = areas.select(pl.col("station_id").cast(pl.String), pl.col("area").cast(pl.String)).unique()
+    exact = all(f"{part}_{c}" in daily.columns for c in DAILY_INDICATORS for part in ("num", "den"))
     used = ["station_id", "date", *DAILY_INDICATORS, "not_monitored"]
+    if exact:
+        used += [f"{part}_{c}" for c in DAILY_INDICATORS for part in ("num", "den")]
     df = daily.select([c for c in used if c in daily.columns]).join(link, on="station_id", how="inner")
+    if not exact:  # printed values: exact in milli-units (at most 3 decimals)
+        df = df.with_columns([_scaled(pl.col(c)).alias(f"num_{c}") for c in DAILY_INDICATORS]
+                             + [pl.when(pl.col(c).is_not_null()).then(pl.lit(1, dtype=pl.Int64)).alias(f"den_{c}")
+                                for c in DAILY_INDICATORS])
     df = df.with_columns(_version_expr("hj633", pl.col("date"), standard).alias("standard"),
                          _version_expr("gb3095", pl.col("date"), standard).alias("gb3095"))
     tables = [t for t in tables_all if t.id in set(df.get_column("standard").unique())] or tables_all[:1]
     decimals = {t.id: t["rounding"]["concentration"]["decimals"] for t in tables}
-    unit_of = {code: _by_table("standard", {tid: pl.lit(10 ** int(d.get(code, 0))) for tid, d in decimals.items()},
-                               pl.Int64) for code in DAILY_INDICATORS}
-    df = df.with_columns([(pl.col(c) * unit_of[c]).round(0).cast(pl.Int64).alias(f"_v_{c}") for c in DAILY_INDICATORS])
+    # per indicator, every station value over one common denominator L (the lcm of the counts present):
+    # num/den = num·(L/den) / L, summed exactly as Int128
+    common = {c: _lcm_of(df.get_column(f"den_{c}")) for c in DAILY_INDICATORS}
+    largest = {c: _abs_max(df.get_column(f"num_{c}")) for c in DAILY_INDICATORS}
+    most = int(df.group_by("area", "date").len().get_column("len").max() or 0) if df.height else 0
+    for c in DAILY_INDICATORS:
+        _check_exact(largest[c] * common[c] * max(most, 1), f"area daily {c}")
+    df = df.with_columns([(pl.col(f"num_{c}").cast(pl.Int128) * (_big(common[c]) // pl.col(f"den_{c}"))).alias(f"_t_{c}")
+                          for c in DAILY_INDICATORS])
     df = df.with_columns(pl.col("not_monitored").fill_null("").str.split(",").alias("_nml"))
     aggs: list[pl.Expr] = [
         pl.col("station_id").filter(pl.any_horizontal([pl.col(c).is_not_null() for c in DAILY_INDICATORS]))
         .n_unique().alias("stations")]
     for c in DAILY_INDICATORS:
-        aggs += [pl.col(f"_v_{c}").sum().alias(f"_s_{c}"), pl.col(f"_v_{c}").count().alias(f"_n_{c}")]
+        aggs += [pl.col(f"_t_{c}").sum().alias(f"_s_{c}"), pl.col(f"_t_{c}").count().cast(pl.Int64).alias(f"_n_{c}")]
     for p in ("so2", "no2", "co", "o3", "pm10", "pm2_5"):
         aggs.append(pl.col("_nml").list.contains(p).all().alias(f"_nm_{p}"))
     # the tables are functions of the date: grouping by (area, date) gives the same groups, cheaper
     aggs += [pl.col("standard").first(), pl.col("gb3095").first()]
     day = df.group_by("area", "date").agg(aggs)
-    day = day.with_columns([pl.when(pl.col(f"_n_{c}") > 0)
-                            .then(_div_half_even(pl.col(f"_s_{c}"), pl.col(f"_n_{c}"))).alias(f"_u_{c}")
-                            for c in DAILY_INDICATORS])
+    # the area value in reporting units (1/10^decimals), rounded once: Σ / (n · L · MILLI / 10^decimals)
+    step = {code: _by_table("standard", {tid: pl.lit(MILLI // 10 ** int(d.get(code, 0))) for tid, d in decimals.items()},
+                            pl.Int64) for code in DAILY_INDICATORS}
+    day = day.with_columns(
+        [pl.when(pl.col(f"_n_{c}") > 0)
+         .then(_div_half_even(pl.col(f"_s_{c}"), pl.col(f"_n_{c}").cast(pl.Int128) * _big(common[c]) * step[c])
+               .cast(pl.Int64)).alias(f"_u_{c}") for c in DAILY_INDICATORS]
+        + [pl.when(pl.col(f"_n_{c}") > 0).then(pl.col(f"_s_{c}")).alias(f"num_{c}") for c in DAILY_INDICATORS]
+        + [pl.when(pl.col(f"_n_{c}") > 0).then(pl.col(f"_n_{c}").cast(pl.Int128) * _big(common[c])).alias(f"den_{c}")
+           for c in DAILY_INDICATORS])
     keys = ["area", "date"]
     parts = [_daily_indices(sub, ts, {t.id: decimals[t.id] for t in ts}, keys=keys, sort=False)
              for sub, ts in _by_version(day, tables)]
     out = (parts[0] if len(parts) == 1 else pl.concat(parts)).sort(keys)
     return out.drop([c for c in out.columns if c.startswith("hours_") or c == "o3_8h_windows"])
+
+
+#: The largest magnitude exact sums may reach (Int128 holds 2^127): far beyond any measured value.
+_EXACT_LIMIT = 2 ** 120
+
+
+def _big(value: int) -> pl.Expr:
+    """An integer literal as Int128 (common denominators may pass 2^63)."""
+    return pl.lit(value, dtype=pl.Int128)
+
+
+def _lcm_of(dens: pl.Series) -> int:
+    """The least common multiple of the distinct positive denominators of `dens` (1 when none)."""
+    values = [int(v) for v in dens.drop_nulls().unique().to_list() if v]
+    return math.lcm(*values) if values else 1
+
+
+def _abs_max(values: pl.Series) -> int:
+    found = values.drop_nulls()
+    if found.len() == 0:
+        return 0
+    return int(max(abs(int(found.max())), abs(int(found.min()))))
+
+
+def _check_exact(bound: int, what: str) -> None:
+    """Exact sums are Int128: refuse (rather than overflow) inputs whose common denominators make them
+    larger than that, e.g. data far finer than hourly with every count of values in one frame."""
+    if bound > _EXACT_LIMIT:
+        raise ValueError(f"{what}: exact arithmetic would exceed 128-bit integers (more than hourly values "
+                         f"per day, with many different counts); aggregate the input to hourly values first")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -882,6 +957,18 @@ def _percentile_of_sorted(length: pl.Expr, get: Any, p: int, unit: int) -> pl.Ex
     frac = pos % 100
     lo, hi = get(s0), get(s1)
     return pl.when(n > 0).then((lo * 100 + (hi - lo) * frac) / (100 * unit))
+
+
+def _percentile_numerator(length: pl.Expr, get: Any, p: int) -> pl.Expr:
+    """``100 · m_p`` of the HJ 663 percentile of ascending integers given by their count and an element
+    getter: ``100·X(s) + (X(s+1) − X(s))·((n−1)·p mod 100)``, exact (null when there are none)."""
+    n = length.cast(pl.Int64)
+    pos = (n - 1) * p
+    s0 = pos // 100
+    s1 = pl.min_horizontal(s0 + 1, n - 1)
+    frac = pos % 100
+    lo, hi = get(s0), get(s1)
+    return pl.when(n > 0).then(lo * 100 + (hi - lo) * frac)
 
 
 def _round_float(expr: pl.Expr, decimals: int) -> pl.Expr:
@@ -955,11 +1042,26 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
     label_of = {t.id: str(t.get("label", t.id)) for t in standards.versions("hj633")}
     df = df.with_columns(pl.col("standard").replace_strict(label_of, default=pl.col("standard")).alias("_label"))
 
-    def kept(code: str) -> pl.Expr:
-        col = pl.col(code)
+    def kept(code: str, column: str | None = None) -> pl.Expr:
+        col = pl.col(column or code)
         return col.filter(~pl.col("_dust")) if code in sand["deduct"] else col
 
-    co_unit = 10 ** int(dec.get("co_p95", 1))
+    # the unrounded daily values over one common denominator K per indicator: value = X / (K · MILLI)
+    pct_specs = {**stats_rule["percentiles"], **stats_rule["annual_percentiles"]}
+    codes = list(dict.fromkeys(stats_rule["means"] + ["co"] + [spec["indicator"] for spec in pct_specs.values()]))
+    if not all(f"{part}_{c}" in df.columns for c in codes for part in ("num", "den")):
+        df = df.with_columns([_scaled(pl.col(c)).alias(f"num_{c}") for c in codes]
+                             + [pl.when(pl.col(c).is_not_null()).then(pl.lit(1, dtype=pl.Int64)).alias(f"den_{c}")
+                                for c in codes])
+    common = {c: _lcm_of(df.get_column(f"den_{c}")) for c in codes}
+    most = int(df.group_by("area", "period").len().get_column("len").max() or 0) if df.height else 0
+    for c in codes:
+        smallest = int(df.get_column(f"den_{c}").drop_nulls().min() or 1) if df.height else 1
+        _check_exact(_abs_max(df.get_column(f"num_{c}")) * (common[c] // max(smallest, 1)) * max(most, 1) * 100,
+                     f"period statistics {c}")
+    df = df.with_columns([(pl.col(f"num_{c}").cast(pl.Int128) * (_big(common[c]) // pl.col(f"den_{c}").cast(pl.Int128)))
+                          .alias(f"_X_{c}") for c in codes])
+
     aggs: list[pl.Expr] = [
         pl.col("_label").unique().sort().str.join("+").alias("standard"),
         pl.col("aqi").count().alias("valid_days"),
@@ -971,15 +1073,15 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
     for k in range(1, 7):
         aggs.append((pl.col("level") == k).sum().cast(pl.Int64).alias(f"days_level{k}"))
     for code in stats_rule["means"] + ["co"]:
-        aggs.append(kept(code).mean().alias(f"_c_{code}"))
+        aggs += [kept(code, f"_X_{code}").sum().alias(f"_sx_{code}"),
+                 kept(code, f"_X_{code}").count().cast(pl.Int64).alias(f"_nx_{code}")]
     for code in ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h"):
         aggs.append(kept(code).count().alias(f"days_{code}"))
-    # each percentile's indicator sorted once per group (as a list); the percentiles are read from
-    # the lists after the group-by, with the arithmetic of percentile()
-    pct_specs = {**stats_rule["percentiles"], **stats_rule["annual_percentiles"]}
-    pct_unit = {spec["indicator"]: co_unit if spec["indicator"] == "co" else 1 for spec in pct_specs.values()}
-    for ind, unit in pct_unit.items():
-        aggs.append(_sorted_units(kept(ind), unit).alias(f"_x_{ind}"))
+    # each percentile's indicator sorted once per group (as a list of exact numerators); the
+    # percentiles are read from the lists after the group-by, with the arithmetic of percentile()
+    indicators = list(dict.fromkeys(spec["indicator"] for spec in pct_specs.values()))
+    for ind in indicators:
+        aggs.append(kept(ind, f"_X_{ind}").drop_nulls().sort().alias(f"_x_{ind}"))
     limits = {"so2": "daily", "no2": "daily", "co": "daily", "pm10": "daily", "pm2_5": "daily"}
     df = df.with_columns(
         [_limit_expr(pl.col("date"), "gb3095", c, a, standard).alias(f"_lim_{c}") for c, a in limits.items()]
@@ -987,20 +1089,28 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
     for code in list(limits) + ["o3_8h"]:
         aggs.append((pl.col(code) > pl.col(f"_lim_{code}")).sum().cast(pl.Int64).alias(f"over_{code}"))
     out = df.group_by("area", "period").agg(aggs)
-    pcts = []
-    for name, spec in pct_specs.items():
-        x = pl.col(f"_x_{spec['indicator']}")
-        pcts.append(_percentile_of_sorted(x.list.len(), lambda i, x=x: x.list.get(i, null_on_oob=True), int(spec["p"]),
-                                          pct_unit[spec["indicator"]]).alias(f"_c_{name}"))
-    out = out.with_columns(pcts).drop([f"_x_{ind}" for ind in pct_unit])
-
-    # rounded statistics
-    rounded = []
+    # each statistic as an exact numerator over its denominator (means: Σ X / (n · K · MILLI);
+    # percentiles: (100·X(s) + (X(s+1) − X(s))·frac) / (100 · K · MILLI)), then as a float at statistical
+    # precision (the composite index) and rounded once, half to even, to the published decimals
+    exact: dict[str, tuple[pl.Expr, pl.Expr]] = {}
     for code in stats_rule["means"] + ["co"]:
-        rounded.append(_round_float(pl.col(f"_c_{code}"), int(dec.get(code, 1))).alias(code))
-    for name in list(stats_rule["percentiles"]) + list(stats_rule["annual_percentiles"]):
-        rounded.append(_round_float(pl.col(f"_c_{name}"), int(dec.get(name, 0))).alias(name))
-    out = out.with_columns(rounded)
+        exact[code] = (pl.col(f"_sx_{code}"), pl.col(f"_nx_{code}").cast(pl.Int128) * _big(common[code] * MILLI))
+    for name, spec in pct_specs.items():
+        ind = spec["indicator"]
+        x = pl.col(f"_x_{ind}")
+        exact[name] = (_percentile_numerator(x.list.len(), lambda i, x=x: x.list.get(i, null_on_oob=True), int(spec["p"])),
+                       _big(100 * common[ind] * MILLI))
+    out = out.with_columns([num.alias(f"_pn_{name}") for name, (num, _) in exact.items()])
+    stats = {name: (pl.col(f"_pn_{name}"), den) for name, (_, den) in exact.items()}
+    decimals_of = {**{c: int(dec.get(c, 1)) for c in stats_rule["means"] + ["co"]},
+                   **{n: int(dec.get(n, 0)) for n in pct_specs}}
+    out = out.with_columns(
+        [pl.when(den > 0).then(num.cast(pl.Float64) / den.cast(pl.Float64)).alias(f"_c_{name}")
+         for name, (num, den) in stats.items()]
+        + [pl.when(den > 0).then(_from_units(_div_half_even(num * 10 ** decimals_of[name], den).cast(pl.Int64),
+                                             decimals_of[name])).alias(name)
+           for name, (num, den) in stats.items()])
+    out = out.drop([f"_x_{ind}" for ind in indicators] + [f"_pn_{name}" for name in stats])
     ratio_dec = int(rules["good_days"]["ratio_decimals"])
     out = out.with_columns(
         pl.when(pl.col("valid_days") > 0)
