@@ -140,14 +140,29 @@ class Registry:
         return found
 
     @functools.cached_property
+    def _named(self) -> dict[str, list[Station]]:
+        found: dict[str, list[Station]] = {}
+        for station in self.stations:
+            found.setdefault(station.name, []).append(station)
+        return found
+
+    @functools.cached_property
     def _by_text(self) -> dict[str, Station]:
-        """Each id, code and name → the first station (in file order) that has it."""
+        """Each id, code and name → the first station (in file order) that has it; a name that stations of
+        several cities share names none of them (it is ambiguous: files name those stations by code)."""
         found: dict[str, Station] = {}
         for station in self.stations:
-            for text in (station.id, station.code, station.name):
+            for text in (station.id, station.code):
                 if text is not None:
                     found.setdefault(text, station)
+        for name, stations in self._named.items():
+            if len(stations) == 1:
+                found.setdefault(name, stations[0])
         return found
+
+    def named(self, name: str) -> list[Station]:
+        """Every station called `name` (several when stations of different cities share a name)."""
+        return list(self._named.get(name.strip(), []))
 
     def get(self, station_id: str) -> Station:
         try:
@@ -165,7 +180,7 @@ class Registry:
         raise KeyError(name_or_id)
 
     def resolve(self, text: str) -> Station | None:
-        """The station whose id, code or name is exactly `text` (names are unique per registry)."""
+        """The station whose id, code or name is exactly `text`; None for a name several stations share."""
         return self._by_text.get(text.strip())
 
     def suggest(self, text: str) -> str | None:
@@ -324,11 +339,14 @@ def load(path: str | Path | None = None) -> Registry:
             if value in (None, ""):
                 continue
             value = str(value)
-            if value in seen[name]:
-                problems.append(f"{at(name)}: duplicate {name} {value!r} (first at line {seen[name][value]}; "
-                                f"ids, names and codes must be unique)")
+            # names are unique within a city (the national network has a 市环保局 in several cities)
+            key = f"{raw.get('city')}/{value}" if name == "name" else value
+            if key in seen[name]:
+                scope = f" in city {raw.get('city')!r}" if name == "name" else ""
+                problems.append(f"{at(name)}: duplicate {name} {value!r}{scope} (first at line {seen[name][key]}; "
+                                f"ids and codes must be unique, names unique within a city)")
             else:
-                seen[name][value] = key_lines.get(name, line)
+                seen[name][key] = key_lines.get(name, line)
         if raw.get("id") is not None and not str(raw["id"]).isascii():
             problems.append(f"{at('id')}: the id must be ASCII")
         target = raw.get("target_class")

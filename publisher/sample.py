@@ -27,7 +27,8 @@ file                                              layout
 ================================================  ==========================================
 
 Air data is generated only for the sample county stations: the real national stations come from the
-national feed copy (``sample/air_cnemc_seed_cities_2026.csv.gz``), copied next to the files when
+national feed copies (``sample/air_cnemc_seed_cities_2026.csv.gz``, the six seed cities, and
+``sample/air_cnemc_yunnan_2026.csv.gz``, the 16 州（市） of 云南省), copied next to the files when
 ``with_real_air`` is set.
 """
 from __future__ import annotations
@@ -53,6 +54,10 @@ SEED = 20250801
 LABEL = "样例数据"
 PREFIX = f"{LABEL}_"
 REAL_AIR = PROJECT_DIR / "sample" / "air_cnemc_seed_cities_2026.csv.gz"
+#: The same feed for the 43 national stations of the 16 州（市） of 云南省 (保山's ranking group).
+REAL_AIR_YUNNAN = PROJECT_DIR / "sample" / "air_cnemc_yunnan_2026.csv.gz"
+#: The real feeds copied next to the sample files, with their row counts.
+REAL_AIR_FILES = ((REAL_AIR, 133444), (REAL_AIR_YUNNAN, 150817))
 ITEMS_FILE = PACKAGE_DIR / "standards" / "data" / "water-items.yaml"
 GB3838_FILE = PACKAGE_DIR / "standards" / "data" / "gb3838-2002.yaml"
 GB14848_FILE = PACKAGE_DIR / "standards" / "data" / "gb14848-2017.yaml"
@@ -544,10 +549,11 @@ def generate(out: str | Path, start: str = WINDOW[0], end: str = WINDOW[1], *,
     air = _air_frame(reg, window)
     if air is not None:
         written += _write_air(air, reg, out, wanted)
-    if with_real_air and REAL_AIR.exists():
-        target = out / REAL_AIR.name
-        shutil.copyfile(REAL_AIR, target)
-        written.append(Written(target, 133444, "real air (CNEMC feed copy)"))
+    for real, rows in REAL_AIR_FILES if with_real_air else ():
+        if real.exists():
+            target = out / real.name
+            shutil.copyfile(real, target)
+            written.append(Written(target, rows, "real air (CNEMC feed copy)"))
     return written
 
 

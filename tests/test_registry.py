@@ -14,6 +14,10 @@ from publisher.paths import PROJECT_DIR
 
 FEED = PROJECT_DIR / "sample" / "air_cnemc_seed_cities_2026.csv.gz"
 SIX_CITIES = {"保山市", "楚雄彝族自治州", "洛阳市", "绵阳市", "南宁市", "贵阳市"}
+YUNNAN_FEED = PROJECT_DIR / "sample" / "air_cnemc_yunnan_2026.csv.gz"
+YUNNAN = {"昆明市", "曲靖市", "玉溪市", "保山市", "昭通市", "丽江市", "普洱市", "临沧市", "楚雄彝族自治州",
+          "红河哈尼族彝族自治州", "文山壮族苗族自治州", "西双版纳傣族自治州", "大理白族自治州", "德宏傣族景颇族自治州",
+          "怒江傈僳族自治州", "迪庆藏族自治州"}
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -127,7 +131,7 @@ def test_shipped_registry_areas(reg):
     counties = {a.name for a in reg.areas if a.level == "county"}
     assert counties == {"隆阳区", "施甸县", "龙陵县", "昌宁县", "腾冲市"}
     assert all(a.city == "保山市" for a in reg.areas if a.level == "county")
-    assert {a.name for a in reg.areas if a.level == "city"} == SIX_CITIES
+    assert {a.name for a in reg.areas if a.level == "city"} == SIX_CITIES | YUNNAN
 
 
 def test_shipped_water_stations(reg):
@@ -152,7 +156,7 @@ def test_shipped_water_stations(reg):
 
 
 def test_every_station_has_the_common_fields_and_honest_sample_marks(reg):
-    names = [s.name for s in reg.stations]
+    names = [(s.city, s.name) for s in reg.stations]
     assert len(names) == len(set(names))
     for s in reg.stations:
         assert s.id.isascii() and s.unit and s.cadence and s.active_from, s.id
@@ -163,18 +167,62 @@ def test_every_station_has_the_common_fields_and_honest_sample_marks(reg):
         assert s.sample or "volume" in s.sample_fields, s.id
 
 
-def test_all_real_cnemc_stations_of_the_feed_are_in_the_registry(reg):
-    with gzip.open(FEED, "rt", encoding="utf-8") as handle:
-        feed = {(row["stationcode"], row["positionname"], row["area"]) for row in csv.DictReader(handle)}
-    assert {area for _, _, area in feed} == SIX_CITIES
-    for code, name, area in feed:
+def test_all_real_cnemc_stations_of_the_feeds_are_in_the_registry(reg):
+    """The 38 stations of the six seed cities and the 43 of the 16 州（市） of 云南省 (4 in both): code,
+    published name, coordinates and city as the national feed lists them."""
+    feed = set()
+    for path, cities in ((FEED, SIX_CITIES), (YUNNAN_FEED, YUNNAN)):
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            rows = {(row["stationcode"], row["positionname"], row["area"], row["longitude"], row["latitude"])
+                    for row in csv.DictReader(handle)}
+        assert {area for *_, area, _, _ in rows} == cities
+        feed |= rows
+    assert len({code for code, *_ in feed}) == 38 + 43 - 4
+    for code, name, area, lon, lat in feed:
         station = reg.resolve(code)
         assert station is not None, code
         assert station.id == f"air-{code}" and station.kind == "air_station" and station.cadence == "hourly"
         assert station.area == area and station.city == area and not station.sample
-        assert station.name == name or station.note and name in station.note
+        assert station.name == name
+        assert (station.lon, station.lat) == (float(lon), float(lat))
     real = [s for s in reg.by_kind("air_station") if not s.sample]
-    assert len(real) == len(feed)
+    assert len(real) == len({code for code, *_ in feed})
+
+
+def test_a_name_shared_by_stations_of_several_cities_resolves_to_none(reg, tmp_path):
+    """保山, 临沧 and 普洱 each have a national station called 市环保局: the name names no station (files
+    give the code), and a file that names it is rejected with the codes it could mean."""
+    shared = reg.named("市环保局")
+    assert {s.code for s in shared} == {"2595A", "2603A", "2601A"}
+    assert reg.resolve("市环保局") is None
+    assert reg.resolve("2603A").city == "临沧市" and reg.resolve("市环境监测站").code == "2594A"
+    from publisher.ingest import parse_file
+
+    path = tmp_path / "air.csv"
+    path.write_text("站点名称,监测时间,SO2(μg/m3)\n市环保局,2026-05-01 01:00,5\n", encoding="utf-8")
+    parsed = parse_file(path, registry=reg, unknown_stations="error")
+    codes = {f.code for f in parsed.findings.errors}
+    assert codes == {"ambiguous_station"}
+    message = parsed.findings.errors[0].message
+    assert "第 2 行" in message and "2595A（保山市）" in message and "2603A（临沧市）" in message
+
+
+def test_a_name_used_twice_in_one_city_is_refused(tmp_path):
+    path = write(tmp_path, """
+        region: {name: 甲市}
+        areas:
+          - {id: jia, name: 甲市, level: city}
+          - {id: bing, name: 丙市, level: city}
+        stations:
+          - {id: a1, name: 市环保局, kind: air_station, city: 甲市, area: 甲市, cadence: hourly, unit: 站}
+          - {id: a2, name: 市环保局, kind: air_station, city: 丙市, area: 丙市, cadence: hourly, unit: 站}
+          - {id: a3, name: 市环保局, kind: air_station, city: 甲市, area: 甲市, cadence: hourly, unit: 站}
+        """)
+    with pytest.raises(RegistryError) as err:
+        registry.load(path)
+    text = str(err.value)
+    assert "station a3: duplicate name '市环保局' in city '甲市'" in text
+    assert "station a2" not in text
 
 
 def test_county_air_stations_count_for_their_county_only(reg):

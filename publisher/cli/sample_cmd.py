@@ -12,7 +12,7 @@ from publisher.paths import workspace
 @click.option("--start", default="2025-08", show_default=True, help="First month, YYYY-MM.")
 @click.option("--end", default="2026-10", show_default=True, help="Last month, YYYY-MM.")
 @click.option("--with-real-air/--no-real-air", default=True, show_default=True,
-              help="Also copy the real national air feed (CNEMC, six cities, 2026-02-26..07-24).")
+              help="Also copy the real national air feeds (CNEMC: six seed cities; the 16 州（市） of 云南省; 2026-02-26..07-24).")
 @click.option("--stations", type=click.Path(dir_okay=False), default=None,
               help="Registry file (default: the workspace's stations.yaml).")
 def sample(out: str | None, start: str, end: str, with_real_air: bool, stations: str | None) -> None:

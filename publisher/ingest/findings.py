@@ -38,6 +38,8 @@ CODES: dict[str, tuple[str, str, str]] = {
     "missing_station": (ERROR, "站点为空", "填写点位名称或编码"),
     "unknown_station": (ERROR, "站点 {value!r} 不在站点名录中{detail}",
                         "检查名称是否与站点名录一致；新站点须先加入 stations.yaml"),
+    "ambiguous_station": (ERROR, "站点名称 {value!r} 在站点名录中不唯一（多个城市有同名站点{detail}）",
+                          "请改用站点编码（如 2595A）"),
     "wrong_station_kind": (ERROR, "站点 {value!r} 是{detail}，不能报送此类数据",
                            "检查文件是否放错，或站点名称是否写错"),
     "bad_time": (ERROR, "时间 {value!r} 无法识别", "时间应写成 2026-05-08 10:00 或 2026-05-08"),

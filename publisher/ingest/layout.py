@@ -331,6 +331,13 @@ def _resolve(frame: pl.DataFrame, findings: Findings, options: Options, kind: st
     for text in frame.get_column("station_raw").unique(maintain_order=True).to_list():
         station = registry.resolve(text)
         if station is None:
+            shared = registry.named(text) if hasattr(registry, "named") else []
+            if len(shared) > 1:  # a name several cities' stations share: only the code says which
+                detail = "：" + "、".join(f"{s.code or s.id}（{s.city}）" for s in shared)
+                _report(findings, "ambiguous_station", rows(text), sheet, column=column, value_col="station_raw",
+                        detail=detail, limit=3)
+                mapping[text] = text
+                continue
             hint = registry.suggest(text)
             detail = f"，是否应为“{hint}”？" if hint else ""
             code = "unknown_station" if options.unknown_stations == "error" else "unknown_station_kept"
