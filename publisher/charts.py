@@ -92,14 +92,14 @@ SERIES = ("#2f5f8f", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e9fbf", "#84
 
 #: Display names and units of the pollutant codes of the architecture contract.
 POLLUTANTS: dict[str, tuple[str, str]] = {
-    "so2": ("SO₂", "µg/m³"),
-    "no2": ("NO₂", "µg/m³"),
-    "pm10": ("PM₁₀", "µg/m³"),
-    "pm2_5": ("PM₂.₅", "µg/m³"),
+    "so2": ("SO₂", "μg/m³"),
+    "no2": ("NO₂", "μg/m³"),
+    "pm10": ("PM₁₀", "μg/m³"),
+    "pm2_5": ("PM₂.₅", "μg/m³"),
     "co": ("CO", "mg/m³"),
-    "o3": ("O₃", "µg/m³"),
-    "o3_8h": ("O₃-8h", "µg/m³"),
-    "o3_1h": ("O₃-1h", "µg/m³"),
+    "o3": ("O₃", "μg/m³"),
+    "o3_8h": ("O₃-8h", "μg/m³"),
+    "o3_1h": ("O₃-1h", "μg/m³"),
 }
 
 WEEKDAYS_ZH = ("一", "二", "三", "四", "五", "六", "日")

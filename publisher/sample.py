@@ -549,6 +549,7 @@ def generate(out: str | Path, start: str = WINDOW[0], end: str = WINDOW[1], *,
     air = _air_frame(reg, window)
     if air is not None:
         written += _write_air(air, reg, out, wanted)
+    written += _write_forecasts(reg, out, wanted)
     for real, rows in REAL_AIR_FILES if with_real_air else ():
         if real.exists():
             target = out / real.name
@@ -602,6 +603,43 @@ def _write_intake(reg: registry_mod.Registry, out: Path, month: str) -> list[Wri
                         f"说明：本表为{LABEL}，由 publisher 生成，非供水单位实际报送数据。",
                         ["水源名称", "季度", "取水量(万吨)"], rows)
         written.append(Written(path, n, "intake"))
+    return written
+
+
+# ---------------------------------------------------------------------------------------------
+# air-quality forecasts (the bureau receives them; sample values)
+# ---------------------------------------------------------------------------------------------
+def _write_forecasts(reg: registry_mod.Registry, out: Path, wanted: list[str]) -> list[Written]:
+    """``样例数据_YYYY-MM_空气质量预报.csv``: for every day of the month, the forecast issued that day for
+    the next three days, for the region and its counties (the layout of publisher/ingest/forecast.py).
+    Invented values in the range of the season (spring ozone, dry-season particles); marked 样例数据."""
+    region = str(reg.region.get("name") or "")
+    areas = [a.name for a in reg.areas if a.name == region or (a.level == "county" and a.city == region)]
+    if not areas:
+        return []
+    words = {1: "一级", 2: "二级", 3: "三级"}
+    written = []
+    for month in wanted:
+        year, mo = int(month[:4]), int(month[5:])
+        first = dt.date(year, mo, 1)
+        days = (dt.date(year + mo // 12, mo % 12 + 1, 1) - first).days
+        rows = []
+        for offset in range(days):
+            issued = first + dt.timedelta(days=offset)
+            for ahead in (1, 2, 3):
+                day = issued + dt.timedelta(days=ahead)
+                for area in areas:
+                    r = _rng("forecast", area, day.isoformat(), issued.isoformat())
+                    centre = 8 + 0.45 * O3_MONTH[day.month] + 0.6 * PM25_MONTH[day.month] + r.normal(0, 6)
+                    low = max(10, int(round(centre - 10 - 2 * ahead)))
+                    high = int(round(centre + 10 + 2 * ahead))
+                    levels = [1 if v <= 50 else 2 if v <= 100 else 3 for v in (low, high)]
+                    level = words[levels[0]] if levels[0] == levels[1] else f"{words[levels[0]]}～{words[levels[1]]}"
+                    primary = "—" if high <= 50 else ("O₃" if day.month in (3, 4, 5, 6, 7, 8, 9) else "PM₂.₅")
+                    rows.append([issued.isoformat(), day.isoformat(), area, f"{low}～{high}", level, primary, LABEL])
+        path = out / f"{PREFIX}{month}_空气质量预报.csv"
+        n = _write_csv(path, ["发布日期", "预报日期", "地区", "AQI范围", "级别", "首要污染物", "备注"], rows)
+        written.append(Written(path, n, "air-quality forecast"))
     return written
 
 

@@ -6,6 +6,7 @@ Layout (``<home>/store/``)::
     air/year=YYYY/month=MM/ingest-<id>.parquet
     water/year=YYYY/month=MM/ingest-<id>.parquet
     intake/year=YYYY/month=MM/ingest-<id>.parquet   (water suppliers' 取水量 per source and month or quarter)
+    forecast/year=YYYY/month=MM/ingest-<id>.parquet   (air-quality forecasts, by forecast day)
 
 Air parts are partitioned by the month of the hour's *start* (the hour ending 2026-04-01 00:00 belongs to
 31 March and lives in March), water parts by the month of ``sampled_at``: a month's bulletin reads only
@@ -56,21 +57,28 @@ INTAKE_PART_SCHEMA = {
     "raw": pl.String, "source_sha256": pl.String, "source_row": pl.Int64, "source_sheet": pl.String,
     "ingest_id": pl.Int64,
 }
-SCHEMAS = {"air": AIR_PART_SCHEMA, "water": WATER_PART_SCHEMA, "intake": INTAKE_PART_SCHEMA}
+#: air-quality forecasts (publisher/ingest/forecast.py): one row per area and forecast day (``date``, 00:00)
+FORECAST_PART_SCHEMA = {
+    "area": pl.String, "date": pl.Datetime("us"), "issued": pl.Datetime("us"), "aqi_low": pl.Int64,
+    "aqi_high": pl.Int64, "level_low": pl.Int64, "level_high": pl.Int64, "primary_pollutant": pl.String,
+    "note": pl.String, "source_sha256": pl.String, "source_row": pl.Int64, "source_sheet": pl.String, "ingest_id": pl.Int64,
+}
+SCHEMAS = {"air": AIR_PART_SCHEMA, "water": WATER_PART_SCHEMA, "intake": INTAKE_PART_SCHEMA,
+           "forecast": FORECAST_PART_SCHEMA}
 #: Parts are read far more often than written: LZ4 decodes a national year of hourly values about
 #: twice as fast as zstd (≈0.3 s against 0.65 s on 2 cores) for about 2.3× the bytes (≈300 MB a year).
 #: Parts written with another codec stay readable.
 PART_COMPRESSION = "lz4"
 KEYS = {"air": ["station_id", "time"], "water": ["station_id", "sampled_at", "item"],
-        "intake": ["station_id", "period_start", "unit"]}
-TIME = {"air": "time", "water": "sampled_at", "intake": "period_start"}
+        "intake": ["station_id", "period_start", "unit"], "forecast": ["area", "date", "issued"]}
+TIME = {"air": "time", "water": "sampled_at", "intake": "period_start", "forecast": "date"}
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS files (
     sha256        TEXT PRIMARY KEY,
     name          TEXT NOT NULL,          -- the name it was dropped with
     size          INTEGER NOT NULL,
-    kind          TEXT NOT NULL,          -- air | water | intake
+    kind          TEXT NOT NULL,          -- air | water | intake | forecast
     encoding      TEXT,
     sheets        TEXT,                   -- JSON list of the sheets read
     archive_path  TEXT NOT NULL,          -- relative to the workspace
@@ -363,7 +371,7 @@ class Store:
                 conn.execute(
                     "INSERT INTO ingests (id, sha256, kind, rows, stations, t_min, t_max, superseded, warnings,"
                     " committed_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (ingest_id, sha256, kind, frame.height, frame.get_column("station_id").n_unique(),
+                    (ingest_id, sha256, kind, frame.height, frame.get_column(KEYS[kind][0]).n_unique(),
                      None if t_min is None else t_min.isoformat(sep=" "),
                      None if t_max is None else t_max.isoformat(sep=" "), superseded,
                      json.dumps(warnings or [], ensure_ascii=False, default=str), _now()))
@@ -522,6 +530,18 @@ class Store:
         if sort or all_versions:
             lf = lf.sort("station_id", "time", "ingest_id")
         return lf.collect()
+
+    def forecasts(self, start: dt.date | str, end: dt.date | str, issued_by: dt.date | str | None = None) -> pl.DataFrame:
+        """The air-quality forecasts of the days `start`..`end`: for each area and day the one issued last
+        (on or before `issued_by` when given), as its latest ingest stated it; with ``source_sha256,
+        source_row, ingest_id``."""
+        lo, hi = self._range(start, end, hour_ending=False)
+        lf = self.scan("forecast", lo, hi)
+        if issued_by is not None:
+            by = issued_by if isinstance(issued_by, dt.date) else dt.date.fromisoformat(str(issued_by))
+            lf = lf.filter(pl.col("issued") <= dt.datetime.combine(by, dt.time()))
+        return (lf.sort("area", "date", "issued").group_by("area", "date", maintain_order=True).last()
+                .sort("area", "date").collect())
 
     def water_samples(self, start: dt.date | dt.datetime | str, end: dt.date | dt.datetime | str,
                       station_ids: Iterable[str] | None = None, items: Iterable[str] | None = None, *,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from publisher.registry import Registry
 
 #: Shown on every air bulletin: the national feed publishes real-time, unaudited values.
 DATA_LABEL = "实况数据（未经审核）"
+#: What sample files and rows say of themselves (publisher/sample.py).
+SAMPLE_LABEL = "样例数据"
 
 #: Display names of pollutant and indicator codes (presentation only).
 NAME_ZH = {
@@ -38,11 +41,99 @@ INDICATOR_ZH = {
     "co_p95": "CO 24小时平均第95百分位数", "o3_8h_p90": "O₃ 日最大8小时平均第90百分位数",
 }
 UNIT = {"co": "mg/m³", "co_p95": "mg/m³"}
-DEFAULT_UNIT = "µg/m³"
+#: μ is U+03BC (GREEK SMALL LETTER MU), as the standards print it, never U+00B5 (MICRO SIGN)
+DEFAULT_UNIT = "μg/m³"
 PERIOD_STATS = ("so2", "no2", "pm10", "pm2_5", "co_p95", "o3_8h_p90")
 LEVEL_WORDS = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级", 6: "六级"}
 NOT_MONITORED = "/"
 MISSING = "NA"
+
+
+# --------------------------------------------------------------------------------------------------
+# the bureau's settings of the air bulletins: <home>/air.yaml, else publisher/air.yaml
+# --------------------------------------------------------------------------------------------------
+SETTINGS_FILE = "air.yaml"
+DEFAULT_SETTINGS = Path(__file__).resolve().parents[1] / SETTINGS_FILE
+#: a settings file is a few lines; anything larger is refused before it is parsed
+MAX_SETTINGS_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the bureau sets for its air bulletins (docs/air-method.md §9).
+
+    ``ranking_name`` and ``ranking_areas``: the group of cities the monthly bulletin ranks the region
+    among, as the bulletin names it; ``release_hour``: the hour of the day after the reported day at
+    which the daily report is published; ``path``: the file they come from."""
+
+    ranking_name: str
+    ranking_areas: tuple[str, ...]
+    release_hour: int
+    path: Path
+
+
+def settings_path(home: str | Path | None) -> Path:
+    """``<home>/air.yaml`` when the workspace has one, else the shipped default."""
+    if home is not None and (Path(home) / SETTINGS_FILE).is_file():
+        return Path(home) / SETTINGS_FILE
+    return DEFAULT_SETTINGS
+
+
+def settings(home: str | Path | None, registry: Registry) -> Settings:
+    """Read and check the air settings; every problem is reported at once (``bad_air_config``)."""
+    import yaml
+
+    from publisher.errors import InputError
+
+    path = settings_path(home)
+    try:
+        if path.stat().st_size > MAX_SETTINGS_BYTES:
+            raise InputError(f"空气公报设置 {path} 过大（超过 {MAX_SETTINGS_BYTES // 1024} KB） (bad_air_config)")
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(f"空气公报设置 {path} 无法读取：{exc} (bad_air_config)") from exc
+    problems: list[str] = []
+    if not isinstance(raw, dict):
+        raise InputError(f"空气公报设置 {path} 应为键值表（ranking、daily） (bad_air_config)")
+    for key in sorted(set(map(str, raw)) - {"ranking", "daily"}):
+        problems.append(f"未知的设置项 {key!r}")
+    ranking = raw.get("ranking") or {}
+    daily = raw.get("daily") or {}
+    if not isinstance(ranking, dict):
+        problems.append("ranking 应为键值表（name、areas）")
+        ranking = {}
+    if not isinstance(daily, dict):
+        problems.append("daily 应为键值表（release_hour）")
+        daily = {}
+    for key in sorted(set(map(str, ranking)) - {"name", "areas"}):
+        problems.append(f"未知的设置项 ranking.{key}")
+    for key in sorted(set(map(str, daily)) - {"release_hour"}):
+        problems.append(f"未知的设置项 daily.{key}")
+    name = ranking.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append("ranking.name（排名范围在公报中的名称）不能为空")
+        name = ""
+    areas = ranking.get("areas")
+    if not isinstance(areas, list) or not areas or not all(isinstance(a, str) for a in areas):
+        problems.append("ranking.areas 应为城市名称的列表")
+        areas = []
+    cities = {a.name for a in registry.areas if a.level == "city"}
+    unknown = [a for a in areas if a not in cities]
+    if unknown:
+        problems.append(f"ranking.areas 中的 {'、'.join(unknown)} 不是站点名录中的城市")
+    twice = sorted({a for a in areas if areas.count(a) > 1})
+    if twice:
+        problems.append(f"ranking.areas 中 {'、'.join(twice)} 重复")
+    region = region_name(registry)
+    if areas and region not in areas:
+        problems.append(f"ranking.areas 应包含本地区 {region}")
+    hour = daily.get("release_hour", 12)
+    if not isinstance(hour, int) or isinstance(hour, bool) or not 0 <= hour <= 23:
+        problems.append(f"daily.release_hour 应为 0–23 的整数，而不是 {hour!r}")
+        hour = 12
+    if problems:
+        raise InputError(f"空气公报设置 {path} 有误：" + "；".join(problems) + " (bad_air_config)")
+    return Settings(ranking_name=name.strip(), ranking_areas=tuple(areas), release_hour=hour, path=path)
 
 
 def chart(name: str, kind: str, data: dict[str, Any]) -> Any:
@@ -84,9 +175,9 @@ def primary_zh(codes: str | None) -> str:
             continue
         label = SYMBOL.get(code, code)
         if code == "o3_8h":
-            label = "O₃_8h"
+            label = "O₃-8h"
         elif code == "o3_1h":
-            label = "O₃_1h"
+            label = "O₃-1h"
         names.append(label)
     return "、".join(dict.fromkeys(names)) or "—"
 

@@ -1,9 +1,13 @@
-"""空气质量日报: one page per day for the region, a section per city and county.
+"""空气质量日报: one page per day for the region and its counties (HJ 633-2026 表4 and 5.1).
 
 The day reported is the period (a natural day, Beijing time: the hours ending D 01:00 … D+1 00:00);
-the report is dated the following day. Every figure is a row of
-:func:`publisher.evaluate.air.daily_values` (stations) or :func:`publisher.evaluate.air.area_daily`
-(areas); the level texts are those of the HJ 633 table in force on the day.
+the report is published the following day at the hour set in ``air.yaml`` (HJ 633-2026 5.2.1: before
+12:00). Per area: the six (2012 days: seven) indicators with their IAQI, the AQI, 首要污染物, level,
+category and colour, the health effect and the advice of its level (HJ 633 表1 of the day's version),
+and the forecast the bureau received for the following days (the latest one issued on or before the
+day; ``暂无预报`` without one). Figures are rows of :func:`publisher.evaluate.air.area_daily`.
+Notes for the reviewers (hours missing per station, texts not yet checked against the standard, where
+the forecast came from) go to ``Bulletin.review``, never onto the page.
 """
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ from typing import Any
 
 import polars as pl
 
+from publisher import standards
 from publisher.bulletins import air_common as ac
-from publisher.bulletins.base import Bulletin, Job, jsonable
+from publisher.bulletins.base import Bulletin, Job, ReviewNote, jsonable
 from publisher.errors import PublisherError
 from publisher.periods import Period
 
@@ -22,8 +27,14 @@ TITLE_ZH = "环境空气质量日报"
 CADENCE = "daily"
 TEMPLATE = "air_daily.html"
 
-#: Days shown in the "last 30 days" strip, the reported day included.
-STRIP_DAYS = 30
+#: Forecast days shown (HJ 633-2026 5.2.3: a forecast covers at least the next 3 days).
+FORECAST_DAYS = 3
+#: Indicator order of HJ 633-2026 表4 (SO₂, NO₂, CO, O₃, PM₁₀, PM₂.₅); the 2012 O₃ 1-h after O₃ 8-h.
+ORDER = ("so2", "no2", "co", "o3_8h", "o3_1h", "pm10", "pm2_5")
+HEAD_ZH = {"so2": ("二氧化硫", "SO₂", "24小时平均"), "no2": ("二氧化氮", "NO₂", "24小时平均"),
+           "co": ("一氧化碳", "CO", "24小时平均"), "o3_8h": ("臭氧", "O₃", "日最大8小时平均"),
+           "o3_1h": ("臭氧", "O₃", "日最大1小时平均"), "pm10": ("可吸入颗粒物", "PM₁₀", "24小时平均"),
+           "pm2_5": ("细颗粒物", "PM₂.₅", "24小时平均")}
 
 
 def issue_date(period: Period) -> dt.date:
@@ -32,19 +43,14 @@ def issue_date(period: Period) -> dt.date:
 
 
 def indicators_of(day: dt.date) -> list[str]:
-    """The daily indicators of the HJ 633 table in force on `day`, in reporting order."""
-    from publisher import standards
-
+    """The daily indicators of the HJ 633 table in force on `day`, in the order of 表4."""
     listed = standards.in_force("hj633", day)["daily"]["indicators"]
-    order = ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h", "o3_1h")
-    return [c for c in order if c in listed]
+    return [c for c in ORDER if c in listed]
 
 
-def _value_cells(row: dict[str, Any] | None, day: dt.date) -> list[dict[str, Any]]:
-    """Each daily indicator of the version in force: value, IAQI, limit, state ("/", NA, valid)."""
-    limits = ac.daily_limits(day)
-    not_monitored = set((row or {}).get("not_monitored", "") .split(",")) if row else set()
-    invalid = set(((row or {}).get("invalid") or "").split(",")) if row else set()
+def _cells(row: dict[str, Any] | None, day: dt.date) -> list[dict[str, Any]]:
+    """Each daily indicator of the version in force: value (or NA, "/"), IAQI."""
+    not_monitored = set(((row or {}).get("not_monitored") or "").split(","))
     cells = []
     for code in indicators_of(day):
         value = row.get(code) if row else None
@@ -54,31 +60,27 @@ def _value_cells(row: dict[str, Any] | None, day: dt.date) -> list[dict[str, Any
         elif value is None and source in not_monitored:
             state, text = "not_monitored", ac.NOT_MONITORED
         elif value is None:
-            state, text = "invalid" if code in invalid else "missing", ac.MISSING
+            state, text = "missing", ac.MISSING
         else:
             state, text = "valid", ac.fmt(value, ac.daily_decimals(code, day))
-        lim = limits.get(code if code != "o3_1h" else "o3_1h")
-        cells.append({
-            "code": code, "label": ac.INDICATOR_ZH[code], "unit": ac.unit_of(code), "value": value, "text": text,
-            "state": state, "iaqi": row.get(f"iaqi_{code}") if row else None,
-            "limit": lim, "limit_text": ac.fmt(lim, 1 if code == "co" else 0) if lim is not None else "—",
-            "exceeds": bool(value is not None and lim is not None and value > lim),
-        })
+        iaqi = row.get(f"iaqi_{code}") if row else None
+        cells.append({"code": code, "value": value, "text": text, "state": state,
+                      "iaqi": iaqi, "iaqi_text": str(iaqi) if iaqi is not None else (
+                          ac.NOT_MONITORED if state == "not_monitored" else ac.MISSING)})
     return cells
 
 
 def _station_label(s: dict[str, Any]) -> str:
-    """``市环保局（2595A）``; a station without a national code by its name alone."""
     return f"{s['name']}（{s['code']}）" if s.get("code") else str(s["name"])
 
 
-def _reasons(row: dict[str, Any] | None, stations: list[dict[str, Any]], day_rows: dict[str, dict[str, Any]]) -> list[str]:
-    """Why values or the AQI are missing, per station: hours received per indicator."""
+def _station_notes(name: str, stations: list[dict[str, Any]], day_rows: dict[str, dict[str, Any]]) -> list[str]:
+    """For the reviewers: per station, the indicators whose daily value is invalid and the hours behind."""
     out = []
     for s in stations:
         r = day_rows.get(s["id"])
         if r is None:
-            out.append(f"{_station_label(s)}当日无数据。")
+            out.append(f"{name}：{_station_label(s)}当日无数据。")
             continue
         bad = [c for c in (r.get("invalid") or "").split(",") if c]
         if not bad:
@@ -88,19 +90,69 @@ def _reasons(row: dict[str, Any] | None, stations: list[dict[str, Any]], day_row
             if c == "o3_8h":
                 parts.append(f"O₃日最大8小时平均（有效8小时窗口{r.get('o3_8h_windows')}个）")
             else:
-                src = "o3" if c.startswith("o3") else c
-                parts.append(f"{ac.INDICATOR_ZH.get(c, c)}（有效小时{r.get(f'hours_{src}')}个）")
-        tail = ""
-        if len(stations) > 1 and row is not None:
-            # the area value of an indicator is the mean of the stations whose daily value is valid
-            kept = [c for c in bad if row.get(c) is not None]
-            lost = [c for c in bad if row.get(c) is None]
-            if kept:
-                tail += f"，区域{'、'.join(ac.SYMBOL.get(c, c) for c in kept)}浓度由其余站点计算"
-            if lost:
-                tail += f"，各站点{'、'.join(ac.SYMBOL.get(c, c) for c in lost)}均无有效日均值，区域该项缺测（NA）"
-        out.append(f"{_station_label(s)}有效数据不足：{'、'.join(parts)}{tail}。")
+                parts.append(f"{ac.INDICATOR_ZH.get(c, c)}（有效小时{r.get('hours_' + ('o3' if c.startswith('o3') else c))}个）")
+        out.append(f"{name}：{_station_label(s)}有效数据不足：{'、'.join(parts)}。")
     return out
+
+
+def _missing_text(row: dict[str, Any] | None, day: dt.date) -> str:
+    """The area's indicators without a valid daily value, and what HJ 633 then does with the AQI."""
+    if row is None:
+        return "当日无监测数据"
+    bad = [c for c in (row.get("invalid") or "").split(",") if c]
+    if not bad:
+        return ""
+    names = "、".join(HEAD_ZH[c][1] + ("-8h" if c == "o3_8h" else "-1h" if c == "o3_1h" else "") for c in bad if c in HEAD_ZH)
+    if row.get("aqi") is not None:
+        return f"{names}缺测，AQI由其余项目计算"
+    table = standards.in_force("hj633", day)
+    above = (table.get("missing_data") or {}).get("publish_only_above")
+    number = (table.get("meta") or {}).get("number", table.id)
+    if above is not None:
+        return f"{names}缺测，其余项目AQI未超过{above}，按{number}不发布AQI（NA）"
+    return f"{names}缺测，AQI无法计算（NA）"
+
+
+def _forecast(job: Job, areas: list[str], day: dt.date) -> dict[str, Any]:
+    """The forecast issued last on or before `day` for the days after it: per area and day the AQI range,
+    level(s), category colour(s) and primary pollutant; ``rows`` empty when none is loaded."""
+    reader = getattr(job.store, "forecasts", None)
+    empty = {"rows": [], "days": [], "issued": None, "sample": False, "inputs": []}
+    if not callable(reader) or not job.store.exists():
+        return empty
+    first, last = day + dt.timedelta(days=1), day + dt.timedelta(days=FORECAST_DAYS)
+    frame = reader(first, last, issued_by=day)
+    if frame.height == 0:
+        return empty
+    frame = frame.filter(pl.col("area").is_in(areas))
+    if frame.height == 0:
+        return empty
+    days = sorted({d.date() for d in frame.get_column("date").to_list()})
+    issued = max(d.date() for d in frame.get_column("issued").to_list())
+    by = {(r["area"], r["date"].date()): r for r in frame.to_dicts()}
+    rows = []
+    for area in areas:
+        cells = []
+        for d in days:
+            r = by.get((area, d))
+            if r is None:
+                cells.append(None)
+                continue
+            lo, hi = ac.level_row(r["level_low"], d), ac.level_row(r["level_high"], d)
+            level = lo["level_zh"] if r["level_low"] == r["level_high"] else f"{lo['level_zh']}～{hi['level_zh']}"
+            category = lo["category_zh"] if r["level_low"] == r["level_high"] else f"{lo['category_zh']}～{hi['category_zh']}"
+            aqi = str(r["aqi_low"]) if r["aqi_low"] == r["aqi_high"] else f"{r['aqi_low']}～{r['aqi_high']}"
+            cells.append({"aqi": aqi, "level": level, "category": category, "color": lo["hex"], "ink": ac.ink(lo["hex"]),
+                          "color2": hi["hex"], "ink2": ac.ink(hi["hex"]),
+                          "primary": ac.largest_index_zh(r["primary_pollutant"]) if r["primary_pollutant"] else "—"})
+        if any(cells):
+            rows.append({"area": area, "cells": cells})
+    notes = [r.get("note") or "" for r in frame.to_dicts()]
+    inputs = (frame.group_by("source_sha256", "ingest_id").agg(pl.len().alias("rows")).sort("ingest_id").to_dicts()
+              if "source_sha256" in frame.columns else [])
+    return {"rows": rows, "days": [{"date": d.isoformat(), "label": f"{d.month}月{d.day}日"} for d in days],
+            "issued": issued.isoformat(), "issued_zh": f"{issued.month}月{issued.day}日",
+            "sample": any(ac.SAMPLE_LABEL in n for n in notes), "inputs": inputs}
 
 
 def assemble(job: Job) -> Bulletin:
@@ -109,188 +161,185 @@ def assemble(job: Job) -> Bulletin:
         raise PublisherError(f"空气质量日报的期间应为日期（如2026-06-10），而不是 {period.label} (bad_period)")
     day = period.start
     reg = job.registry
+    conf = ac.settings(job.workspace.home, reg)
     region = ac.region_name(reg)
     areas = [region] + ac.region_counties(reg)
     link = reg.air_areas().filter(pl.col("area").is_in(areas))
     station_ids = sorted(set(link.get_column("station_id").to_list()))
-    first = day - dt.timedelta(days=STRIP_DAYS - 1)
     store = job.store
-    hourly = ac.read_hourly(store, first, day, station_ids)
+    hourly = ac.read_hourly(store, day, day, station_ids)
     daily, adaily = ac.evaluate(hourly, link)
     if adaily.height == 0 or adaily.filter(pl.col("date") == day).height == 0:
         raise PublisherError(f"{period.label_zh}{region}及所辖县（市、区）没有空气监测数据，无法编制日报 (no_data)；"
                              f"请先导入该日的小时数据（publisher ingest）")
 
-    levels = ac.levels_table(day)
     today = {r["area"]: r for r in adaily.filter(pl.col("date") == day).to_dicts()}
     station_today = {r["station_id"]: r for r in daily.filter(pl.col("date") == day).to_dicts()} if daily.height else {}
-    source = f"数据来源：空气质量自动监测{ac.DATA_LABEL}"
-    sections, charts = [], []
+    region_ids = {s["id"] for s in ac.area_stations(reg, region)}
+    sections, station_notes = [], []
     for name in areas:
-        area = reg.area(name)
         row = today.get(name)
         stations = ac.area_stations(reg, name)
-        level = ac.level_row(row.get("level"), day) if row else None
-        cells = _value_cells(row, day)
-        station_rows = []
-        for s in stations:
-            r = station_today.get(s["id"])
-            station_rows.append({**s, "has_data": r is not None,
-                                 "aqi": r.get("aqi") if r else None,
-                                 "category": r.get("category") if r else None,
-                                 "color": r.get("color") if r else None,
-                                 "ink": ac.ink(r.get("color") if r else None),
-                                 "primary": ac.primary_zh(r.get("primary_pollutant")) if r and r.get("aqi") is not None else "—",
-                                 "cells": _value_cells(r, day)})
-        strip = (adaily.filter(pl.col("area") == name).select("date", "aqi") if adaily.height else
-                 pl.DataFrame(schema={"date": pl.Date, "aqi": pl.Int64}))
-        full = pl.DataFrame({"date": pl.date_range(first, day, "1d", eager=True)})
-        strip = full.join(strip, on="date", how="left").sort("date")
-        chart_name = f"strip-{area.id}"
-        if not (name != region and {s["id"] for s in stations} == {s["id"] for s in ac.area_stations(reg, region)}):
-            charts.append(ac.chart(chart_name, "aqi_strip", {
-            "frame": strip, "levels": levels,
-            "title": f"{name}近{STRIP_DAYS}天空气质量指数（AQI）", "source": source}))
-        strip_rows = strip.to_dicts()
-        valid_strip = [r for r in strip_rows if r["aqi"] is not None]
-        good = sum(1 for r in valid_strip if r["aqi"] <= ac.good_day_aqi(r["date"]))
         aqi = row.get("aqi") if row else None
-        if row is None:
-            status = "当日无监测数据"
-        elif aqi is None:
-            status = "当日有效数据不足，AQI不发布（NA）"
-        else:
-            status = "有效"
-        same = name != region and {s["id"] for s in stations} == {s["id"] for s in ac.area_stations(reg, region)}
+        level = ac.level_row(row.get("level"), day) if row and aqi is not None else None
         sections.append({
-            "name": name, "id": area.id, "is_region": name == region, "same_as_region": same,
-            "sample": any(s["sample"] for s in stations), "stations": station_rows,
-            "has_data": row is not None, "aqi": aqi, "status": status,
-            "level": level["level_zh"] if level and aqi is not None else None,
-            "category": row.get("category") if row else None,
-            "color": row.get("color") if row else None,
-            "ink": ac.ink(row.get("color") if row else None),
-            "primary": ac.primary_zh(row.get("primary_pollutant")) if row and aqi is not None else "—",
-            "exceeding": ac.primary_zh(row.get("exceeding_pollutants")) if row and row.get("exceeding_pollutants") else None,
-            "health_effect": level.get("health_effect_zh") if level and aqi is not None else None,
-            "advice": level.get("advice_zh") if level and aqi is not None else None,
-            "cells": cells,
-            "reasons": _reasons(row, stations, station_today),
+            "name": name, "is_region": name == region,
+            "same_as_region": name != region and {s["id"] for s in stations} == region_ids,
+            "sample": any(s["sample"] for s in stations), "stations": stations,
+            "has_data": row is not None, "aqi": aqi,
+            "level": level["level_zh"] if level else None, "level_number": level["level"] if level else None,
+            "category": level["category_zh"] if level else None,
+            "color": level["hex"] if level else None, "ink": ac.ink(level["hex"] if level else None),
+            "primary": ac.primary_zh(row.get("primary_pollutant")) if level else "—",
+            "cells": _cells(row, day), "missing": _missing_text(row, day),
             "not_monitored": [ac.SYMBOL.get(c, c) for c in ((row or {}).get("not_monitored") or "").split(",") if c],
-            "chart": chart_name,
-            "strip": [{"date": r["date"].isoformat(), "aqi": r["aqi"]} for r in strip_rows],
-            "strip_valid_days": len(valid_strip), "strip_good_days": good,
-            "strip_missing_days": len(strip_rows) - len(valid_strip),
-            "summary": _summary(name, day, row, level),
         })
+        station_notes += _station_notes(name, stations, station_today)
 
-    version = ac.version_notes(first, day, f"近{STRIP_DAYS}天")
-    notes = [n for n in version if str(day.year) in n]
-    today_table = ac.tables_for(day, day, ("hj633",))[0]
+    table = standards.in_force("hj633", day)
+    advice = _advice(sections, day)
+    forecast = _forecast(job, areas, day)
+    issued = issue_date(period)
     context = {
         "region": region,
+        "bureau": f"{region}生态环境局",
         "period": {"label": period.label, "label_zh": period.label_zh, "date": day.isoformat()},
-        "issued": issue_date(period).isoformat(),
+        "issued": issued.isoformat(),
+        "published": f"{issued.year}年{issued.month}月{issued.day}日{conf.release_hour}时",
         "data_label": ac.DATA_LABEL,
-        "standard": today_table.citation,
-        "standard_id": today_table.id,
+        "standard": table.citation,
+        "standard_id": table.id,
         "has_o3_1h": "o3_1h" in indicators_of(day),
-        "indicators": [{"code": c, "label": ac.INDICATOR_ZH[c], "unit": ac.unit_of(c)} for c in indicators_of(day)],
+        "indicators": [{"code": c, "name": HEAD_ZH[c][0], "symbol": HEAD_ZH[c][1], "averaging": HEAD_ZH[c][2],
+                        "unit": ac.unit_of(c)} for c in indicators_of(day)],
         "areas": sections,
-        "levels": [{"ink": ac.ink(item["hex"])} | {k: v for k, v in item.items() if k in ("level", "level_zh", "category_zh", "color_zh", "hex",
-                                                            "aqi_from", "aqi_to", "health_effect_zh", "advice_zh")}
-                   for item in levels],
-        "headline": _headline(sections, period),
-        "version_notes": notes,
-        "method_notes": _method_notes(day),
-        "limits_note": ac.daily_limits_note(day),
-        "advice_source": ac.advice_source(day),
+        "headline": _headline(sections, day),
+        "advice": advice,
+        "forecast": forecast,
+        "notes": _notes(sections, day, table),
+        "source_notes": _source_notes(sections, region),
         "sample_areas": [s["name"] for s in sections if s["sample"]],
     }
-    ids = ac.standard_ids(first, day, statistics=True)
+    review = _review(station_notes, table, forecast, conf, job)
+    ids = ac.standard_ids(day, day, statistics=True)
+    inputs = ac.inputs_of(hourly, store) + [{"file": None, "sha256": r["source_sha256"], "ingest_id": r["ingest_id"],
+                                             "rows": int(r["rows"]), "what": "forecast"} for r in forecast["inputs"]]
+    context["forecast"] = {k: v for k, v in forecast.items() if k != "inputs"}
     return Bulletin(
-        kind=KIND, period=period, title=f"{region}{TITLE_ZH}（{period.label_zh}）", template=TEMPLATE,
-        context=jsonable(context), tables=_tables(sections, day), charts=charts,
-        inputs=ac.inputs_of(hourly, store), standards=ids, issued=issue_date(period),
+        kind=KIND, period=period, title=f"{region}{TITLE_ZH}", template=TEMPLATE,
+        context=jsonable(context), tables=_tables(sections, forecast, day), charts=[],
+        inputs=inputs, standards=ids, issued=issued, review=review,
     )
 
 
-def _summary(name: str, day: dt.date, row: dict[str, Any] | None, level: dict[str, Any] | None) -> str:
+def _advice(sections: list[dict[str, Any]], day: dt.date) -> list[dict[str, Any]]:
+    """The health effect and advice of each level reached today (HJ 633 表1 of the day's version), with
+    the areas at that level; real areas first named, sample areas marked."""
+    out = []
+    for item in ac.levels_table(day):
+        names = [s["name"] + ("（样例）" if s["sample"] else "") for s in sections
+                 if s["aqi"] is not None and s["level_number"] == item["level"]]
+        if names:
+            out.append({"level": item["level_zh"], "category": item["category_zh"], "color": item["hex"],
+                        "ink": ac.ink(item["hex"]), "areas": "、".join(names),
+                        "health_effect": item["health_effect_zh"], "advice": item["advice_zh"]})
+    return out
+
+
+def _headline(sections: list[dict[str, Any]], day: dt.date) -> str:
+    """The city leads; counties follow only when the city has an AQI, real ones before sample ones. An
+    area without data or without an AQI leads nothing."""
     when = f"{day.month}月{day.day}日"
-    if row is None:
-        return f"{when}{name}无空气质量监测数据。"
-    if row.get("aqi") is None:
-        bad = "、".join(ac.INDICATOR_ZH.get(c, c) for c in (row.get("invalid") or "").split(",") if c)
-        from publisher import standards
-
-        table = standards.in_force("hj633", day)
-        above = (table.get("missing_data") or {}).get("publish_only_above")
-        number = (table.get("meta") or {}).get("number", table.id)
-        rule = (f"其余项目的空气质量指数未超过{above}，按{number}缺数规定不发布AQI（NA）" if above is not None
-                else "无法计算空气质量指数（NA）")
-        return f"{when}{name}{bad or '部分项目'}有效数据不足，{rule}，下表仅列出有效的单项浓度及分指数。"
-    text = f"{when}{name}空气质量指数（AQI）为{row['aqi']}，{level['level_zh']}，{row['category']}"
-    if row.get("primary_pollutant"):
-        text += f"，首要污染物为{ac.primary_zh(row['primary_pollutant'])}"
-    return text + "。"
-
-
-def _headline(sections: list[dict[str, Any]], period: Period) -> str:
-    valid = [s for s in sections if s["aqi"] is not None]
-    if not valid:
-        return f"{period.label_zh}各地区均无有效空气质量指数。"
-    by_cat: dict[str, list[str]] = {}
-    for s in valid:
-        by_cat.setdefault(s["category"], []).append(s["name"])
-    parts = [f"{'、'.join(v)}为{k}" for k, v in by_cat.items()]
-    text = f"{period.label_zh}，" + "；".join(parts) + "。"
-    missing = [s["name"] for s in sections if s["aqi"] is None]
-    if missing:
-        text += f"{'、'.join(missing)}当日无有效AQI。"
+    city = sections[0]
+    if city["aqi"] is None:
+        reason = city["missing"] or "有效数据不足"
+        return f"{when}，{city['name']}{reason}。各县（市、区）情况见下表。"
+    text = f"{when}，{city['name']}空气质量指数（AQI）为{city['aqi']}，{city['level']}，{city['category']}"
+    if city["primary"] != "—":
+        text += f"，首要污染物为{city['primary']}"
+    text += "。"
+    for sample in (False, True):
+        part = [s for s in sections[1:] if s["sample"] == sample and s["aqi"] is not None and not s["same_as_region"]]
+        if part:
+            by_cat: dict[str, list[str]] = {}
+            for s in part:
+                by_cat.setdefault(s["category"], []).append(s["name"])
+            text += ("样例数据县（市）" if sample else "各县（市、区）") + "：" + \
+                "；".join(f"{'、'.join(v)}为{k}" for k, v in by_cat.items()) + "。"
     return text
 
 
-def _method_notes(day: dt.date) -> list[str]:
-    from publisher import standards
+def _notes(sections: list[dict[str, Any]], day: dt.date, table: standards.Standard) -> list[str]:
+    """Monitored and missing indicators (HJ 633-2026 5.1.1: 报告时说明监测指标和缺测指标), how the day is
+    defined and judged."""
+    codes = indicators_of(day)
+    names = "、".join(f"{HEAD_ZH[c][1]} {HEAD_ZH[c][2]}" for c in codes)
+    text = f"监测指标：{names}；日报时段为{day.month}月{day.day}日0时至24时（自然日）。"
+    missing = [f"{s['name']}{s['missing']}" for s in sections if s["missing"] and not s["same_as_region"]]
+    text += "缺测指标：" + ("；".join(missing) if missing else "无") + "。"
+    slash = [f"{s['name']}{'、'.join(s['not_monitored'])}" for s in sections if s["not_monitored"] and not s["same_as_region"]]
+    if slash:
+        text += "监测方案未开展的项目（“/”）：" + "；".join(slash) + "。"
+    out = [text]
+    same = [s["name"] for s in sections if s["same_as_region"]]
+    method = (f"城市（区域）浓度为其评价点位日均浓度的算术平均，AQI按{table.citation}由区域浓度计算。")
+    if same:
+        method += f"{'、'.join(same)}为{sections[0]['name']}中心城区，评价点位与{sections[0]['name']}相同。"
+    out.append(method)
+    return out
 
-    gb = standards.in_force("gb3095", day)
-    hj = standards.in_force("hj633", day)
-    v = gb["validity"]
-    notes = [
-        f"日报时段为自然日（北京时间），即{day.month}月{day.day}日1时至次日0时的24个小时值。",
-        f"24小时平均至少需要{v['daily_min_hours']}个有效小时值；O₃日最大8小时平均为当日8时至24时各8小时滑动平均的最大值。",
-        "城市（区域）浓度为其各评价点位日均值的算术平均，AQI由区域浓度计算。",
-        f"本日数据按{hj.citation}与{gb.citation}评价；“NA”表示缺测或数据无效，“/”表示该站点监测方案未包含该项目。",
-    ]
-    if "o3_1h" in hj["daily"]["indicators"]:
-        notes.append("HJ 633-2012日报包含O₃日最大1小时平均；2026年3月1日起HJ 633-2026日报不再包含该项。")
+
+def _source_notes(sections: list[dict[str, Any]], region: str) -> list[str]:
+    city = sections[0]
+    names = "、".join(_station_label(s) for s in city["stations"])
+    units = list(dict.fromkeys(s["unit"] for sec in sections for s in sec["stations"] if s.get("unit")))
+    return [f"数据来源：{region}为国家环境空气质量监测网城市评价点位{names}的自动监测实况数据（未经审核），"
+            f"各县（市、区）为县城空气自动监测站点数据。监测单位：{'、'.join(units)}。"]
+
+
+def _review(station_notes: list[str], table: standards.Standard, forecast: dict[str, Any], conf: ac.Settings,
+            job: Job) -> list[ReviewNote]:
+    notes = [ReviewNote("data", n) for n in station_notes]
+    unchecked = [str(i["level_zh"]) for i in table["levels"]["items"]
+                 if str(i.get("texts_confidence", "")) in ("single_source", "memory_only")]
+    if unchecked:
+        notes.append(ReviewNote("method", f"{table.citation}表1中{'、'.join(unchecked)}的“对健康影响情况”和"
+                                          f"“建议采取的措施”文字尚未与标准原文逐字核对，发布前请核对。"))
+    if forecast["rows"]:
+        what = "样例数据（演示用）" if forecast["sample"] else "已入库的预报文件"
+        notes.append(ReviewNote("provenance", f"空气质量预报取自{what}，{forecast['issued_zh']}发布。"))
     else:
-        notes.append("HJ 633-2026日报不含O₃日最大1小时平均。")
+        notes.append(ReviewNote("provenance", "没有当日或之前发布的空气质量预报，预报栏为“暂无预报”。"))
+    where = "工作目录的 air.yaml" if conf.path.parent == job.workspace.home else "程序自带的默认设置 publisher/air.yaml"
+    notes.append(ReviewNote("configuration", f"发布时间（次日{conf.release_hour}时）取自{where}。"))
     return notes
 
 
-def _tables(sections: list[dict[str, Any]], day: dt.date) -> dict[str, pl.DataFrame]:
-    codes = indicators_of(day)
+def _tables(sections: list[dict[str, Any]], forecast: dict[str, Any], day: dt.date) -> dict[str, pl.DataFrame]:
+    """The data files: 表4 of HJ 633-2026 with full column headers, values as printed."""
     rows = []
+    date_zh = f"{day.year}年{day.month}月{day.day}日"
     for s in sections:
-        row = {"日期": day.isoformat(), "地区": s["name"], "数据性质": ac.DATA_LABEL,
-               "样例数据": "是" if s["sample"] else "否", "AQI": s["aqi"], "级别": s["level"], "类别": s["category"],
-               "首要污染物": s["primary"] if s["aqi"] is not None else None, "状态": s["status"]}
+        row: dict[str, Any] = {"日期": date_zh, "地区": s["name"], "数据性质": ac.DATA_LABEL,
+                               "样例数据": "是" if s["sample"] else "否"}
         for c in s["cells"]:
-            row[f"{c['label']}({c['unit']})"] = c["text"]
+            name, symbol, averaging = HEAD_ZH[c["code"]]
+            row[f"{name}（{symbol}）{averaging}浓度（{ac.unit_of(c['code'])}）"] = c["text"]
+            row[f"{name}（{symbol}）{averaging}分指数"] = c["iaqi_text"]
+        row["空气质量指数（AQI）"] = str(s["aqi"]) if s["aqi"] is not None else ac.MISSING
+        row["首要污染物"] = s["primary"]
+        row["空气质量指数级别"] = s["level"] or "—"
+        row["空气质量指数类别"] = s["category"] or "—"
+        row["缺测说明"] = s["missing"] or None
         rows.append(row)
-    areas = pl.DataFrame(rows, infer_schema_length=None)
-    st_rows = []
-    for s in sections:
-        for st in s["stations"]:
-            row = {"日期": day.isoformat(), "地区": s["name"], "站点": st["name"], "站点编码": st["code"],
-                   "AQI": st["aqi"], "类别": st["category"], "首要污染物": st["primary"] if st["aqi"] is not None else None}
-            for c in st["cells"]:
-                row[f"{c['label']}({c['unit']})"] = c["text"]
-            st_rows.append(row)
-    stations = pl.DataFrame(st_rows, infer_schema_length=None)
-    strip = pl.DataFrame([{"地区": s["name"], "日期": r["date"], "AQI": r["aqi"]} for s in sections for r in s["strip"]],
-                         schema={"地区": pl.String, "日期": pl.String, "AQI": pl.Int64})
-    _ = codes
-    return {"各地区日报": areas, "各站点日报": stations, "近30天AQI": strip}
-
+    out = {"各地区日报": pl.DataFrame(rows, infer_schema_length=None)}
+    f_rows = []
+    for r in forecast["rows"]:
+        for d, cell in zip(forecast["days"], r["cells"]):
+            if cell:
+                f_rows.append({"发布日期": forecast["issued_zh"], "预报日期": d["label"], "地区": r["area"],
+                               "AQI范围": cell["aqi"], "空气质量指数级别": cell["level"], "空气质量指数类别": cell["category"],
+                               "首要污染物": cell["primary"], "样例数据": "是" if forecast["sample"] else "否"})
+    if f_rows:
+        out["空气质量预报"] = pl.DataFrame(f_rows)
+    return out

@@ -1005,8 +1005,9 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
         ``days_<indicator>`` (valid days per indicator), ``good_days``, ``good_day_ratio`` [%],
         ``days_level1..6``, ``over_<indicator>`` (days above the class-2 24-h limit of the day's
         table), ``compliant_<statistic>`` and ``compliant`` (class-2 limits of the table/phase in
-        force on the period's last day), ``composite_index``, ``composite_primary``, ``rank``,
-        ``rank_value``, ``dust``, ``notes``.
+        force on the period's last day), ``composite_index``, ``composite_primary``, ``complete``
+        (every indicator has enough valid daily values in each month of the period, and in the year),
+        ``rank``, ``rank_value``, ``dust``, ``notes``.
 
     Notes
     -----
@@ -1016,7 +1017,8 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
     ``composite_index = Σ w_i·I_i`` rounded to 2 decimals; ``composite_primary`` = largest I_i.
     Areas are ranked ascending on the rounded index within each period; equal indices share the
     smaller rank, written "n（并列）". The index is null (and unranked) when a component is
-    missing. ``good_day_ratio = good_days / valid_days × 100`` (1 decimal); a valid day is a day
+    missing; an area whose data fall short of the validity counts keeps its index but is not ranked
+    (its notes say what is missing). ``good_day_ratio = good_days / valid_days × 100`` (1 decimal); a valid day is a day
     with an area AQI. Notes list validity shortfalls (per month: 27 days, 25 in February; per
     year: 324) and the HJ 663-2026 pending notice.
 
@@ -1146,18 +1148,24 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
         comp_cols.append(ok.alias(f"compliant_{stat}"))
     out = out.with_columns(comp_cols)
     out = out.with_columns(pl.all_horizontal([pl.col(f"compliant_{s}") for s in checks]).alias("compliant"))
-    # rank
+    # rank: only areas whose statistics meet the validity counts (GB 3095 表4) take part; an area whose
+    # data fall short keeps its index but is left out, and its notes say what is missing (城市环境空气质量
+    # 排名技术规定 / 环办监测函〔2017〕197号: "数据不满足统计有效性规定的城市公布其数据缺失情况")
+    out = out.join(_notes(df, period, rules), on=["area", "period"], how="left")
+    out = out.with_columns((pl.col("_notes").is_null() & pl.col("composite_index").is_not_null()).alias("complete"))
+    ranked = pl.when(pl.col("complete")).then(pl.col("composite_index"))
     out = out.with_columns(
-        pl.col("composite_index").rank(method="min").over("period").cast(pl.Int64).alias("rank_value"),
-        pl.col("composite_index").count().over(["period", "composite_index"]).alias("_ties"))
+        ranked.rank(method="min").over("period").cast(pl.Int64).alias("rank_value"),
+        ranked.count().over(["period", ranked]).alias("_ties"))
     out = out.with_columns(
         pl.when(pl.col("rank_value").is_null()).then(pl.lit(None, dtype=pl.String))
         .when(pl.col("_ties") > 1).then(pl.format("{}（{}）", pl.col("rank_value"), pl.lit(comp["tie_label_zh"])))
         .otherwise(pl.col("rank_value").cast(pl.String)).alias("rank"),
         pl.lit(sand["label_deducted_zh"] if deducted else sand["label_kept_zh"]).alias("dust"))
-    out = out.join(_notes(df, period, rules), on=["area", "period"], how="left")
     missing_note = [pl.when(pl.col(f"_c_{n}").is_null()).then(pl.lit(f"缺少{_ZH.get(n, n)}统计值，综合指数未计算"))
                     for n in comp["components"]]
+    missing_note.append(pl.when(pl.col("_notes").is_not_null() & pl.col("composite_index").is_not_null())
+                        .then(pl.lit("数据不满足统计有效性要求，不参与排名")))
     pending = rules.get("pending") or {}
     pend = pl.lit(False)
     if pending:
@@ -1175,7 +1183,7 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
     rest = ["co", "so2_p98", "no2_p98", "pm10_p95", "pm2_5_p95",
             *[f"days_{c}" for c in ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h")],
             *[f"over_{c}" for c in ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h")],
-            *[f"compliant_{s}" for s in checks], "compliant", "rank_value"]
+            *[f"compliant_{s}" for s in checks], "compliant", "complete", "rank_value"]
     return out.select(first + rest).sort("period", "rank_value", "area", nulls_last=True)
 
 

@@ -84,9 +84,15 @@ def parse_file(path: str | os.PathLike[str], *, registry=None, unknown_stations:
     frames: list[pl.DataFrame] = []
     kinds: set[str] = set()
     skipped: list[str | None] = []
+    from publisher.ingest import forecast
+
     for sheet in sheets:
         parsed.encoding = parsed.encoding or sheet.encoding
-        got_kind, frame = parse_sheet(sheet, findings, options)
+        header = forecast.header_of(sheet)
+        if header is not None:  # an air-quality forecast (area, day, AQI range…), not monitoring data
+            got_kind, frame = "forecast", forecast.parse_forecast(sheet, findings, registry, header)
+        else:
+            got_kind, frame = parse_sheet(sheet, findings, options)
         if got_kind is None:
             skipped.append(sheet.name)
             continue
@@ -110,13 +116,13 @@ def parse_file(path: str | os.PathLike[str], *, registry=None, unknown_stations:
     parsed.kind = kinds.pop()
     frame = pl.concat(frames, how="vertical")
     if len(frames) > 1:  # the same key in two sheets
-        key = {"air": ["station_id", "time"], "intake": ["station_id", "period_start", "unit"]}.get(
-            parsed.kind, ["station_id", "sampled_at", "item"])
+        key = {"air": ["station_id", "time"], "intake": ["station_id", "period_start", "unit"],
+               "forecast": ["area", "date", "issued"]}.get(parsed.kind, ["station_id", "sampled_at", "item"])
         dup = frame.filter(pl.struct(key).is_duplicated())
         if dup.height:
             for row in dup.head(20).iter_rows(named=True):
                 findings.add("duplicate_conflict", sheet=row["source_sheet"], row=row["source_row"],
-                             value=row["station_id"], detail="（在多个工作表中）", other=None)
+                             value=row[key[0]], detail="（在多个工作表中）", other=None)
     if parsed.kind == "air" and frame.height:
         if frame.filter(pl.col("pm2_5") > pl.col("pm10")).height:
             bad = frame.filter(pl.col("pm2_5") > pl.col("pm10"))
