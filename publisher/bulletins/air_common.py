@@ -203,11 +203,6 @@ def note_zh(text: str) -> str:
     return text
 
 
-def shortfalls(row: dict[str, Any] | None) -> list[str]:
-    """The validity shortfalls among a period row's notes (fewer valid daily values than GB 3095 表4 asks)."""
-    return [note_zh(n) for n in ((row or {}).get("notes") or "").split("；") if "有效日数" in n]
-
-
 def fmt(value: Any, decimals: int = 0) -> str:
     """A number as printed (GB/T 8170 rounding was done by the evaluation), "—" for none."""
     if value is None:
@@ -242,14 +237,6 @@ def region_counties(registry: Registry) -> list[str]:
     region = region_name(registry)
     mapped = set(registry.air_areas().get_column("area").to_list())
     return [a.name for a in registry.areas if a.level == "county" and a.city == region and a.name in mapped]
-
-
-def cities(registry: Registry) -> list[str]:
-    """Every city of the registry with air stations: the region first, then the comparison cities."""
-    region = region_name(registry)
-    mapped = set(registry.air_areas().get_column("area").to_list())
-    names = [a.name for a in registry.areas if a.level == "city" and a.name in mapped]
-    return sorted(names, key=lambda n: n != region)
 
 
 def area_stations(registry: Registry, area: str) -> list[dict[str, Any]]:
@@ -469,11 +456,6 @@ def levels_table(day: dt.date) -> list[dict[str, Any]]:
     return [dict(item) for item in standards.in_force("hj633", day)["levels"]["items"]]
 
 
-def good_day_aqi(day: dt.date) -> int:
-    """The highest AQI of a good day (优良天), from the hj663 table in force on `day`."""
-    return int(standards.in_force("hj663", day)["good_days"]["aqi_at_most"])
-
-
 def level_row(level: int | None, day: dt.date) -> dict[str, Any] | None:
     if level is None:
         return None
@@ -520,43 +502,7 @@ def limits_note(day: dt.date) -> str:
     return text
 
 
-def daily_limits_note(day: dt.date) -> str:
-    """The limits a daily value is set against: the 24-hour (O3: daily maximum 8-hour) class-2
-    limits of the GB 3095 table and phase in force on `day`."""
-    table = standards.in_force("gb3095", day)
-    phase = _phase_name(table, day)
-    text = f"{table.citation}二级浓度限值{'（' + phase + '）' if phase else ''}的24小时平均限值（O₃为日最大8小时平均限值"
-    if "o3_1h" in (standards.in_force("hj633", day).get("daily") or {}).get("indicators", {}):
-        text += "，O₃日最大1小时平均为1小时平均限值"
-    return text + "）。"
-
-
-def advice_source(day: dt.date) -> str:
-    """Where the health-effect and advice texts of the HJ 633 table in force come from, honestly: the
-    tables mark texts not yet checked word for word against the standard."""
-    table = standards.in_force("hj633", day)
-    items = table["levels"]["items"]
-    unchecked = [i for i in items if str(i.get("texts_confidence", "")) in ("single_source", "memory_only")]
-    if unchecked:
-        return (f"“对健康影响”和“建议采取的措施”文字取自整理资料，尚未与{table.citation}原文逐字核对，"
-                "以标准原文为准。")
-    return f"“对健康影响”和“建议采取的措施”取自{table.citation}。"
-
-
 #: statistic → (GB 3095 pollutant, averaging) it is compared with; from the hj663 composite-index table.
 def stat_limits(day: dt.date) -> dict[str, float | None]:
     comp = standards.in_force("hj663", day)["composite_index"]["components"]
     return {name: limit(spec["pollutant"], spec["averaging"], day) for name, spec in comp.items()}
-
-
-def daily_limits(day: dt.date) -> dict[str, float | None]:
-    """24-hour (O3: 8-hour / 1-hour) class-2 limits in force on `day`, per daily indicator."""
-    out = {c: limit(c, "daily", day) for c in ("so2", "no2", "co", "pm10", "pm2_5")}
-    out["o3_8h"] = limit("o3", "daily_max_8h", day)
-    out["o3_1h"] = limit("o3", "hourly", day)
-    return out
-
-
-def rank_sort_key(row: dict[str, Any]) -> tuple:
-    value = row.get("rank_value")
-    return (value is None, value if value is not None else 0, row.get("composite_index") or 0)

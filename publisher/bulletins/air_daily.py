@@ -301,10 +301,10 @@ def _review(station_notes: list[str], table: standards.Standard, forecast: dict[
             job: Job) -> list[ReviewNote]:
     notes = [ReviewNote("data", n) for n in station_notes]
     unchecked = [str(i["level_zh"]) for i in table["levels"]["items"]
-                 if str(i.get("texts_confidence", "")) in ("single_source", "memory_only")]
+                 if str(i.get("texts_confidence", "")) != "official_text"]
     if unchecked:
-        notes.append(ReviewNote("method", f"{table.citation}表1中{'、'.join(unchecked)}的“对健康影响情况”和"
-                                          f"“建议采取的措施”文字尚未与标准原文逐字核对，发布前请核对。"))
+        notes.append(ReviewNote("method", f"{table.citation}中{'、'.join(unchecked)}的“对健康影响情况”和“建议采取的措施”"
+                                          f"不是标准原文（国家发布平台的措辞，或尚未核对），发布前请与标准原文核对。"))
     if forecast["rows"]:
         what = "样例数据（演示用）" if forecast["sample"] else "已入库的预报文件"
         notes.append(ReviewNote("provenance", f"空气质量预报取自{what}，{forecast['issued_zh']}发布。"))
