@@ -182,3 +182,34 @@ def test_levels_and_colours_same_in_both_versions():
     assert standards.get("HJ633-2026")["exceeding_pollutant"] is None
     assert "o3_1h" in standards.get("HJ633-2012")["daily"]["indicators"]
     assert "o3_1h" not in standards.get("HJ633-2026")["daily"]["indicators"]
+
+
+#: HJ 633-2026 表1 空气质量指数及相关信息, read word for word from the official electronic release
+#: (caiyunapp/aqi-hub docs/HJ_633-2026_….pdf, blob 559a715b, page 2 of the standard): 对健康影响情况, 建议采取的措施.
+HJ633_2026_TABLE_1 = [
+    ("空气质量令人满意，基本无空气污染", "各类人群可正常活动"),
+    ("空气质量可接受，但某些污染物可能对极少数异常敏感人群健康有较弱影响", "极少数异常敏感人群应减少户外活动"),
+    ("敏感人群症状有轻度加剧，健康人群出现刺激症状",
+     "青少年儿童、老年人及心血管系统疾病、呼吸系统疾病患者应减少长时间、高强度的户外锻炼"),
+    ("进一步加剧敏感人群症状，可能对健康人群心血管系统、呼吸系统有影响",
+     "青少年儿童、老年人及心血管系统疾病、呼吸系统疾病患者避免长时间、高强度的户外锻炼，一般人群适量减少户外运动"),
+    ("心血管系统和呼吸系统患者症状显著加剧，运动耐受力降低，健康人群普遍出现症状",
+     "青少年儿童、老年人和心血管系统疾病、呼吸系统疾病患者应停留在室内，停止户外运动，一般人群减少户外运动"),
+    ("健康人群运动耐受力降低，有明显强烈症状，提前出现某些疾病",
+     "青少年儿童、老年人和病人应当留在室内，避免体力消耗，一般人群应避免户外活动"),
+]
+
+
+def test_2026_health_texts_are_the_standards_words():
+    """The daily report publishes these without a caveat: they are the text of HJ 633-2026 表1."""
+    items = standards.get("HJ633-2026")["levels"]["items"]
+    assert [(i["health_effect_zh"], i["advice_zh"]) for i in items] == HJ633_2026_TABLE_1
+    assert {i["texts_confidence"] for i in items} == {"official_text"}
+
+
+def test_2012_texts_marked_where_they_are_the_platforms_not_the_standards():
+    """HJ 633-2012 表2 and the national platform's published texts differ at levels 4 and 5 (the platform's
+    are kept: the 2017 snapshot reproduces them); those levels are marked so the reviewers see it."""
+    items = standards.get("HJ633-2012")["levels"]["items"]
+    assert [i["texts_confidence"] for i in items] == ["official_text"] * 3 + ["platform_wording"] * 2 + ["official_text"]
+    assert items[5]["advice_zh"] == "儿童、老年人和病人应当留在室内，避免体力消耗，一般人群应避免户外活动"
