@@ -31,7 +31,7 @@ def _indicators(frame: pl.DataFrame) -> list[str]:
 
 
 def _text(frame: pl.DataFrame) -> pl.DataFrame:
-    """Numbers as published: µg/m³ integers, CO and ratios 1 decimal, composite index 2 decimals."""
+    """Numbers as published: μg/m³ integers, CO and ratios 1 decimal, composite index 2 decimals."""
     out = []
     for name, dtype in frame.schema.items():
         col = pl.col(name)
@@ -137,7 +137,7 @@ def air(inputs: tuple[str, ...], hourly_out: str | None, daily_out: str | None, 
     """Evaluate hourly air files: AQI per hour (HJ 633), daily values, area values and period statistics.
 
     \b
-    INPUT: station_id,time,so2,no2,co,o3,pm10,pm2_5 (1-h values, µg/m³, CO mg/m³; time Beijing
+    INPUT: station_id,time,so2,no2,co,o3,pm10,pm2_5 (1-h values, μg/m³, CO mg/m³; time Beijing
     YYYY-MM-DD HH:MM, hour end), or the CNEMC feed layout, or Chinese headers.
     """
     from publisher.evaluate import air as ev

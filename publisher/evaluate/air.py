@@ -2,15 +2,15 @@
 
 Every function is a pure, vectorised polars transformation of the canonical hourly air frame of
 ``docs/architecture.md`` (``station_id, time`` hour-END label in Beijing time, ``so2, no2, o3, pm10,
-pm2_5`` [µg/m³], ``co`` [mg/m³], optional ``not_monitored``) or of the frames these functions return.
+pm2_5`` [μg/m³], ``co`` [mg/m³], optional ``not_monitored``) or of the frames these functions return.
 No threshold is written here: breakpoints, limits, validity counts and rounding rules come from the
 dated tables of :mod:`publisher.standards` (families ``hj633``, ``gb3095``, ``hj663``), chosen per
 row by the date the data belongs to.
 
 Exactness
 ---------
-Concentrations are carried as integers: hourly values in milli-units (0.001 µg/m³, 0.001 mg/m³) and
-reported daily and period values in their reporting unit (1 µg/m³, 0.1 mg/m³ CO). Means are integer
+Concentrations are carried as integers: hourly values in milli-units (0.001 μg/m³, 0.001 mg/m³) and
+reported daily and period values in their reporting unit (1 μg/m³, 0.1 mg/m³ CO). Means are integer
 sums divided with GB/T 8170 half-to-even rounding, and IAQIs are integer ceilings of exact
 fractions, so no result depends on float summation order or on float error at a breakpoint.
 
@@ -122,7 +122,7 @@ def _phase_limit(table: standards.Standard, day: pl.Expr, pollutant: str, averag
 
 
 def _limit_expr(day: pl.Expr, gb_version: str, pollutant: str, averaging: str, standard: str) -> pl.Expr:
-    """Class-2 GB 3095 limit [µg/m³; CO mg/m³] in force on `day` (table id in column `gb_version`)."""
+    """Class-2 GB 3095 limit [μg/m³; CO mg/m³] in force on `day` (table id in column `gb_version`)."""
     return _by_table(gb_version, {t.id: _phase_limit(t, day, pollutant, averaging)
                                   for t in _tables("gb3095", standard)}, pl.Float64)
 
@@ -187,7 +187,7 @@ def iaqi(concentration: pl.Expr, table: standards.Standard, indicator: str, *, u
     Parameters
     ----------
     concentration : pl.Expr
-        Int64 concentration in 1/`unit` of [µg/m³] (CO [mg/m³]); null = missing.
+        Int64 concentration in 1/`unit` of [μg/m³] (CO [mg/m³]); null = missing.
     table : Standard
         An ``hj633`` table.
     indicator : str
@@ -337,7 +337,7 @@ def hourly_aqi(frame: pl.DataFrame, standard: str = _AUTO) -> pl.DataFrame:
     ----------
     frame : pl.DataFrame
         Canonical hourly air frame: ``station_id``, ``time`` (hour END, Beijing), ``so2, no2, o3,
-        pm10, pm2_5`` [µg/m³], ``co`` [mg/m³]; optional ``not_monitored`` (comma-joined codes
+        pm10, pm2_5`` [μg/m³], ``co`` [mg/m³]; optional ``not_monitored`` (comma-joined codes
         outside the monitoring plan, "/" in the feeds).
     standard : {"auto", "2012", "2026"}
         ``auto`` chooses the HJ 633 table by the hour's START date (the hour ending
@@ -354,7 +354,7 @@ def hourly_aqi(frame: pl.DataFrame, standard: str = _AUTO) -> pl.DataFrame:
     -----
     Each 1-hour value is indexed on the table's ``realtime.indicators`` column: SO2, NO2, CO, O3 on
     their 1-hour breakpoints, PM10 and PM2.5 1-hour values on the 24-hour PM breakpoints. Each IAQI
-    is rounded up; AQI = max IAQI. SO2 1-h > 800 µg/m³: HJ 633-2012 reports the IAQI of the SO2
+    is rounded up; AQI = max IAQI. SO2 1-h > 800 μg/m³: HJ 633-2012 reports the IAQI of the SO2
     24-hour moving mean (24 hours ending at that hour, at least ``daily_min_hours`` valid values),
     HJ 633-2026 reports 200. Missing pollutants follow ``missing_data`` of the table.
 
@@ -541,7 +541,7 @@ def daily_values(frame: pl.DataFrame | pl.LazyFrame, standard: str = _AUTO) -> p
     Returns
     -------
     pl.DataFrame
-        One row per ``station_id, date``: ``so2, no2, co, pm10, pm2_5, o3_8h, o3_1h`` [µg/m³, CO
+        One row per ``station_id, date``: ``so2, no2, co, pm10, pm2_5, o3_8h, o3_1h`` [μg/m³, CO
         mg/m³] rounded half to even (integers; CO 0.1), null when invalid; ``hours_<p>`` (valid hours),
         ``o3_8h_windows`` (valid 8-h windows); ``iaqi_<indicator>``, ``aqi``, ``level``,
         ``category``, ``color``, ``primary_pollutant``, ``exceeding_pollutants`` (HJ 633-2012 days
@@ -558,7 +558,7 @@ def daily_values(frame: pl.DataFrame | pl.LazyFrame, standard: str = _AUTO) -> p
     when it exceeds the class-2 8-hour limit. O3 daily maximum 1-hour (2012 days) needs
     ``o3_1h_daily_max.min_hours`` (20) hourly values. Sums are exact integers (milli-units); each
     mean is rounded half to even to the table's decimals and the IAQI is computed from the rounded
-    value (HJ 633-2026: "浓度…按照GB/T 8170要求修约"). Above 800 µg/m³ for O3 8-h: 2012 uses the O3
+    value (HJ 633-2026: "浓度…按照GB/T 8170要求修约"). Above 800 μg/m³ for O3 8-h: 2012 uses the O3
     1-h IAQI, 2026 reports 300.
 
     References
@@ -623,7 +623,7 @@ def _by_version(day: pl.DataFrame, tables: list[standards.Standard], rows: Any =
 
 
 def _o3_8h(day: Any, first: int, last: int, each_window: bool = False) -> Any:
-    """``_o3_8h_max`` (largest valid 8-h mean, integer µg/m³, rounded once), ``_wsmax`` and ``_wnmax``
+    """``_o3_8h_max`` (largest valid 8-h mean, integer μg/m³, rounded once), ``_wsmax`` and ``_wnmax``
     (that window's exact sum in milli-units and its count of hours: the unrounded daily value) and
     ``o3_8h_windows`` (valid windows) from the hourly O3 columns ``_o3h1..`` (milli-units) and the
     validity columns ``_win``, ``_win_min`` (eager or lazy). `each_window`: compare the windows exactly
@@ -790,7 +790,7 @@ def area_daily(daily: pl.DataFrame, areas: pl.DataFrame, standard: str = _AUTO) 
     -------
     pl.DataFrame
         One row per ``area, date``: ``stations`` (stations with at least one valid daily value that
-        day), the indicators [µg/m³, CO mg/m³] rounded once, their IAQIs, ``aqi``, ``level``,
+        day), the indicators [μg/m³, CO mg/m³] rounded once, their IAQIs, ``aqi``, ``level``,
         ``category``, ``color``, ``primary_pollutant``, ``exceeding_pollutants``, ``valid``,
         ``invalid``, ``not_monitored``, ``standard``, ``gb3095``, and the unrounded area values as
         exact fractions ``num_<indicator> / (den_<indicator> · 1000)`` (Int128 columns).
@@ -917,7 +917,7 @@ def percentile(values: pl.Expr, p: int, unit: int = 1) -> pl.Expr:
     Parameters
     ----------
     values : pl.Expr
-        Daily values [µg/m³; CO mg/m³] (nulls ignored).
+        Daily values [μg/m³; CO mg/m³] (nulls ignored).
     p : int
         Percentile [%], 0-100.
     unit : int
@@ -1001,7 +1001,7 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
     pl.DataFrame
         One row per ``area, period``: ``standard`` ("2012", "2026" or "2012+2026"), ``valid_days``,
         ``so2, no2, pm10, pm2_5`` (means) and ``co`` (mean), ``co_p95``, ``o3_8h_p90``,
-        ``so2_p98, no2_p98, pm10_p95, pm2_5_p95`` [µg/m³; CO mg/m³] rounded half to even;
+        ``so2_p98, no2_p98, pm10_p95, pm2_5_p95`` [μg/m³; CO mg/m³] rounded half to even;
         ``days_<indicator>`` (valid days per indicator), ``good_days``, ``good_day_ratio`` [%],
         ``days_level1..6``, ``over_<indicator>`` (days above the class-2 24-h limit of the day's
         table), ``compliant_<statistic>`` and ``compliant`` (class-2 limits of the table/phase in
