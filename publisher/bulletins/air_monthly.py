@@ -570,7 +570,7 @@ def _county_rows(counties: list[str], areas: list[dict[str, Any]], month: dict, 
             "ytd_span": a["ytd_span"], "ytd_full": a["ytd_full"],
             "valid_days": (row or {}).get("valid_days", 0),
             "composite_index": a["composite_text"],
-            "composite_primary": ac.largest_index_zh((row or {}).get("composite_primary")),
+            "composite_primary": a["composite_primary"] if a["valid"] else "—",
             "rank": (row or {}).get("rank") or "—", "rank_value": (row or {}).get("rank_value"),
             "alone": a["alone"], "valid": a["valid"], "shortfalls": a["shortfalls"],
         })
@@ -581,7 +581,7 @@ def _county_rows(counties: list[str], areas: list[dict[str, Any]], month: dict, 
 def _region_charts(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], ly_month: dict, region: str,
                    period: Period, last_year: Period, source: str, levels: list[dict[str, Any]]) -> list[Any]:
     charts = []
-    ratio = pl.DataFrame([{"area": a["name"], "month": (a["month"] or {}).get("good_day_ratio"),
+    ratio = pl.DataFrame([{"area": a["name"], "month": (a["month"] or {}).get("good_day_ratio") if a["valid"] else None,
                            "ytd": (a["ytd"] or {}).get("good_day_ratio")} for a in areas if not a["same_as_region"]],
                          schema={"area": pl.String, "month": pl.Float64, "ytd": pl.Float64})
     charts.append(ac.chart("good-day-ratio", "good_day_ratio", {
@@ -683,7 +683,7 @@ def _conclusions(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], 
                 f"{_validity_basis(period)}的数据有效性要求，本月优良天数比例、月均浓度和综合指数不作评价，"
                 f"不参与{conf.ranking_name}排名。有效监测的{row['valid_days']}天中，{reg['levels_text']}")
         if reg["days_without_valid_aqi"]:
-            text += f"；另有{reg['days_without_valid_aqi']}天无有效AQI（{reg['no_aqi_text']}）"
+            text += f"；另有{reg['days_without_valid_aqi']}天无有效AQI（见第四部分）"
         text += "。"
     y = reg["ytd"]
     if y and y.get("good_day_ratio") is not None:
@@ -711,7 +711,7 @@ def _conclusions(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], 
         out.append(text)
     elif me and me["row"]:
         out.append(f"{region}本月数据不满足统计有效性要求，不参与{conf.ranking_name}排名（"
-                   f"{'；'.join(reg['shortfalls'])}）；其余{len(ranked)}个州（市）的排名见第四部分。")
+                   f"{'；'.join(reg['shortfalls'])}）；其余{len(ranked)}个州（市）的排名见第二部分。")
     # counties: real and sample areas in separate sentences, ranked only among their own kind
     real = [c for c in counties if c["row"] and not c["sample"] and not c["same_as_region"]]
     sample = [c for c in counties if c["row"] and c["sample"]]
