@@ -472,7 +472,7 @@ def test_an_area_without_aqi_leads_nothing(workspace, reg):
     city = b.context["areas"][0]
     assert city["name"] == "保山市" and city["aqi"] is None
     headline = b.context["headline"]
-    assert "保山市" in headline and "PM₁₀缺测" in headline and "不发布AQI" in headline
+    assert "保山市" in headline and "PM₁₀有效数据不足" in headline and "不发布AQI" in headline
     assert not any(n in headline for n in SAMPLE_COUNTIES + ["隆阳区"])
     assert any(s["aqi"] is not None for s in b.context["areas"] if s["name"] in SAMPLE_COUNTIES)
 

@@ -104,13 +104,13 @@ def _missing_text(row: dict[str, Any] | None, day: dt.date) -> str:
         return ""
     names = "、".join(HEAD_ZH[c][1] + ("-8h" if c == "o3_8h" else "-1h" if c == "o3_1h" else "") for c in bad if c in HEAD_ZH)
     if row.get("aqi") is not None:
-        return f"{names}缺测，AQI由其余项目计算"
+        return f"{names}有效数据不足，AQI由其余项目计算"
     table = standards.in_force("hj633", day)
     above = (table.get("missing_data") or {}).get("publish_only_above")
     number = (table.get("meta") or {}).get("number", table.id)
     if above is not None:
-        return f"{names}缺测，其余项目AQI未超过{above}，按{number}不发布AQI（NA）"
-    return f"{names}缺测，AQI无法计算（NA）"
+        return f"{names}有效数据不足，其余项目AQI未超过{above}，按{number}不发布AQI（NA）"
+    return f"{names}有效数据不足，AQI无法计算（NA）"
 
 
 def _forecast(job: Job, areas: list[str], day: dt.date) -> dict[str, Any]:
