@@ -349,7 +349,7 @@ def inputs_of(hourly: pl.DataFrame, store: Any = None) -> list[dict[str, Any]]:
                .agg(pl.len().alias("rows"), pl.col("time").min().alias("first"), pl.col("time").max().alias("last"),
                     pl.col("station_id").n_unique().alias("stations"))
                .sort(list(reversed(keys))))
-    names = _file_names(store)
+    names = file_names(store)
     rows = []
     for r in grouped.to_dicts():
         rows.append({
@@ -364,7 +364,7 @@ def inputs_of(hourly: pl.DataFrame, store: Any = None) -> list[dict[str, Any]]:
     return rows
 
 
-def _file_names(store: Any) -> dict[str, str]:
+def file_names(store: Any) -> dict[str, str]:
     """sha256 → original file name, from the store's ledger when it offers it."""
     if store is None:
         return {}

@@ -194,7 +194,8 @@ def assemble(job: Job) -> Bulletin:
             "cells": _cells(row, day), "missing": _missing_text(row, day),
             "not_monitored": [ac.SYMBOL.get(c, c) for c in ((row or {}).get("not_monitored") or "").split(",") if c],
         })
-        station_notes += _station_notes(name, stations, station_today)
+        if not sections[-1]["same_as_region"]:
+            station_notes += _station_notes(name, stations, station_today)
 
     table = standards.in_force("hj633", day)
     advice = _advice(sections, day)
@@ -222,8 +223,10 @@ def assemble(job: Job) -> Bulletin:
     }
     review = _review(station_notes, table, forecast, conf, job)
     ids = ac.standard_ids(day, day, statistics=True)
-    inputs = ac.inputs_of(hourly, store) + [{"file": None, "sha256": r["source_sha256"], "ingest_id": r["ingest_id"],
-                                             "rows": int(r["rows"]), "what": "forecast"} for r in forecast["inputs"]]
+    names = ac.file_names(store) if forecast["inputs"] else {}
+    inputs = ac.inputs_of(hourly, store) + [{"file": names.get(r["source_sha256"]), "sha256": r["source_sha256"],
+                                             "ingest_id": r["ingest_id"], "rows": int(r["rows"]), "what": "forecast"}
+                                            for r in forecast["inputs"]]
     context["forecast"] = {k: v for k, v in forecast.items() if k != "inputs"}
     return Bulletin(
         kind=KIND, period=period, title=f"{region}{TITLE_ZH}", template=TEMPLATE,
