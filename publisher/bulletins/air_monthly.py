@@ -192,7 +192,7 @@ def _area_days(adaily: pl.DataFrame, area: str, period: Period) -> list[dict[str
                         "primary": ac.primary_zh(r.get("primary_pollutant")),
                         "primary_codes": r.get("primary_pollutant") or "",
                         "status": "有效" if r["aqi"] is not None else "无有效AQI", "invalid": invalid,
-                        "invalid_zh": "、".join(ac.SYMBOL.get(c, c) for c in invalid.split(",") if c),
+                        "invalid_zh": "、".join(ac.primary_zh(c) for c in invalid.split(",") if c),
                         "stations": int(r.get("stations") or 0)})
         day += dt.timedelta(days=1)
     return out
