@@ -548,3 +548,14 @@ def test_dust_day_reported_both_ways_as_the_cli_does(workspace, reg):
     assert (conc["pm10"]["dust_text"], conc["pm2_5"]["dust_text"]) == (cut["pm10"], cut["pm2_5"])
     assert (conc["pm10"]["text"], conc["pm2_5"]["text"]) == (kept["pm10"], kept["pm2_5"])
     assert kept["good_day_ratio"] == cut["good_day_ratio"] == _as_printed(baoshan["row"]["good_day_ratio"], 1)
+
+
+def test_publisher_check_reads_the_air_settings(tmp_path, monkeypatch):
+    """``publisher check`` names the ranking group it will use, and fails on a bad air.yaml."""
+    monkeypatch.setenv("PUBLISHER_HOME", str(tmp_path))
+    ok = CliRunner().invoke(cli, ["check"])
+    assert ok.exit_code == 0, ok.output
+    assert "air: ranking group 云南省16个州（市） (16 cities), daily report published at 12:00" in ok.output
+    (tmp_path / "air.yaml").write_text("ranking:\n  name: 组\n  areas: [保山市, 洛阳]\n", encoding="utf-8")
+    bad = CliRunner().invoke(cli, ["check"])
+    assert bad.exit_code == 1 and "洛阳" in bad.output and "bad_air_config" in bad.output

@@ -35,13 +35,24 @@ def standards_show(table_id: str) -> None:
 @click.command()
 @click.option("--stations", type=click.Path(dir_okay=False), help="Registry file (default: the workspace's).")
 def check(stations: str | None) -> None:
-    """Check the registry and the standards tables; exit 1 on any problem."""
-    reg = registry_mod.load(stations or workspace().stations)
+    """Check the registry, the standards tables and the air bulletins' settings; exit 1 on any problem."""
+    from publisher.bulletins import air_common
+    from publisher.errors import InputError
+
+    ws = workspace()
+    reg = registry_mod.load(stations or ws.stations)
     issues = std.problems()
     for issue in issues:
         click.echo(f"standards: {issue}", err=True)
     click.echo(f"registry: {len(reg.stations)} stations in {len(reg.areas)} areas ({reg.path})")
     click.echo(f"standards: {len(std.all_tables())} tables")
+    try:
+        conf = air_common.settings(ws.home, reg)
+        click.echo(f"air: ranking group {conf.ranking_name} ({len(conf.ranking_areas)} cities), daily report "
+                   f"published at {conf.release_hour}:00 ({conf.path})")
+    except InputError as exc:
+        click.echo(f"air: {exc}", err=True)
+        issues.append(str(exc))
     if issues:
         raise SystemExit(1)
 
