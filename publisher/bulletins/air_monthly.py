@@ -581,7 +581,10 @@ def _county_rows(counties: list[str], areas: list[dict[str, Any]], month: dict, 
 def _region_charts(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], ly_month: dict, region: str,
                    period: Period, last_year: Period, source: str, levels: list[dict[str, Any]]) -> list[Any]:
     charts = []
-    ratio = pl.DataFrame([{"area": a["name"], "month": (a["month"] or {}).get("good_day_ratio") if a["valid"] else None,
+    # a bar of the year to date that starts after 1 January says from when (the rows cover different days)
+    ratio = pl.DataFrame([{"area": a["name"] if a["ytd_full"] or not a["ytd_first"] else
+                           f"{a['name']}\n（累计自{_md(a['ytd_first'])}起）",
+                           "month": (a["month"] or {}).get("good_day_ratio") if a["valid"] else None,
                            "ytd": (a["ytd"] or {}).get("good_day_ratio")} for a in areas if not a["same_as_region"]],
                          schema={"area": pl.String, "month": pl.Float64, "ytd": pl.Float64})
     charts.append(ac.chart("good-day-ratio", "good_day_ratio", {
