@@ -461,9 +461,26 @@ def _pages(pdf: Path) -> int:
 
 
 def test_daily_report_without_forecast_says_so(workspace, reg):
+    from publisher.bulletins.build import build
+
     b = _daily(workspace, reg, "2026-03-10")  # no forecast issued on or before 10 March in this store
     assert b.context["forecast"]["rows"] == []
     assert any("暂无" in n.text for n in b.review if n.topic == "provenance")
+    built = build("air-daily", "2026-03-10", workspace, registry=reg)
+    assert "暂无预报" in pdf_text(built.path / "bulletin.pdf") and _pages(built.path / "bulletin.pdf") == 1
+
+
+def test_notation_and_internal_notes_of_the_daily_files(workspace, reg):
+    from publisher.bulletins.build import build
+
+    built = build("air-daily", "2026-06-11", workspace, registry=reg)
+    document = json.loads((built.path / "bulletin.json").read_text(encoding="utf-8"))
+    assert any("有效小时" in n["text"] for n in document["review"])  # per station, for the reviewers
+    for name, text in _public_texts(built).items():
+        assert "µ" not in text and "O₃_8h" not in text, name
+        assert not re.search(r"\b\d{4}-\d{2}(-\d{2})?\b", text), name
+        for phrase in INTERNAL + ("有效小时",) + tuple(i["sha256"] for i in document["inputs"]):
+            assert phrase not in text, (name, phrase)
 
 
 def test_an_area_without_aqi_leads_nothing(workspace, reg):
