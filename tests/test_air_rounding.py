@@ -208,3 +208,17 @@ def test_period_statistics_from_unrounded_area_values():
     third = _hours("A", d2, lambda h: 3.0 if h <= 15 else 2.0)       # 63/24 = 2.625
     stats = air.period_stats(air.area_daily(air.daily_values(pl.DataFrame(first + third)), link), "month")
     assert stats.get_column("so2").to_list() == [3.0]                # (59 + 63)/48 = 2.541… → 3
+
+
+def test_exact_arithmetic_refuses_rather_than_overflows():
+    """Station values over two huge coprime counts would need a common denominator beyond 128 bits: a clear
+    error (exact_overflow), never a wrapped number."""
+    from publisher.errors import InputError
+
+    day = dt.date(2026, 5, 4)
+    daily = air.daily_values(pl.DataFrame(_hours("A", day, lambda h: 3.0) + _hours("B", day, lambda h: 4.0)))
+    big = [2 ** 61 - 1, 2 ** 61 - 3]  # coprime
+    daily = daily.sort("station_id").with_columns(pl.Series("den_so2", big), pl.Series("num_so2", [b * 3000 for b in big]))
+    link = pl.DataFrame({"station_id": ["A", "B"], "area": ["X", "X"]})
+    with pytest.raises(InputError, match="exact_overflow"):
+        air.area_daily(daily, link)

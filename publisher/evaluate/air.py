@@ -886,8 +886,10 @@ def _check_exact(bound: int, what: str) -> None:
     """Exact sums are Int128: refuse (rather than overflow) inputs whose common denominators make them
     larger than that, e.g. data far finer than hourly with every count of values in one frame."""
     if bound > _EXACT_LIMIT:
-        raise ValueError(f"{what}: exact arithmetic would exceed 128-bit integers (more than hourly values "
-                         f"per day, with many different counts); aggregate the input to hourly values first")
+        from publisher.errors import InputError
+
+        raise InputError(f"{what}：精确计算超出128位整数范围（每日数值的个数种类过多，或数值过大），请先整理为小时值 "
+                         f"(exact_overflow)")
 
 
 # --------------------------------------------------------------------------------------------------
