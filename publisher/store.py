@@ -326,43 +326,56 @@ class Store:
                     base.rmdir()
         return removed
 
-    def commit_ingest(self, kind: str, frame: pl.DataFrame, *, sha256: str, name: str, size: int,
+    def commit_ingest(self, kind: str, frame: pl.DataFrame | pl.LazyFrame, *, sha256: str, name: str, size: int,
                       archive_path: str, encoding: str | None = None, sheets: list[str] | None = None,
                       warnings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """Store one accepted file's frame as a new ingest; returns the ingest's ledger row.
 
-        `frame` is the canonical frame of `kind` with ``source_row`` (and optionally ``source_sheet``).
+        `frame` is the canonical frame of `kind` with ``source_row`` (and optionally ``source_sheet``),
+        in memory or lazy (a large file's batches spilled to Parquet): it is read one month at a time,
+        so memory holds one month's part, not the file.
         """
         if kind not in SCHEMAS:
             raise StoreError(f"未知的数据类型 {kind!r} (bad_kind)")
         schema = SCHEMAS[kind]
         time_col = TIME[kind]
-        frame = frame.with_columns(
+        lf = frame.lazy()
+        names = lf.collect_schema().names()
+        lf = lf.with_columns(
             source_sha256=pl.lit(sha256), ingest_id=pl.lit(0, pl.Int64),
-            **{c: pl.lit(None, t) for c, t in schema.items() if c not in frame.columns and c != "ingest_id"
+            **{c: pl.lit(None, t) for c, t in schema.items() if c not in names and c != "ingest_id"
                and c != "source_sha256"})
-        part_month = pl.col(time_col) - pl.duration(hours=1) if kind == "air" else pl.col(time_col)
-        frame = frame.with_columns(_y=part_month.dt.year(), _m=part_month.dt.month())
+        shift = dt.timedelta(hours=1) if kind == "air" else dt.timedelta(0)
+        part_month = pl.col(time_col) - shift
+        months = [tuple(r) for r in lf.select(_y=part_month.dt.year(), _m=part_month.dt.month()).unique()
+                  .sort("_y", "_m").collect().rows()]
+        stats = lf.select(rows=pl.len(), stations=pl.col(KEYS[kind][0]).n_unique(),
+                          t_min=pl.col(time_col).min(), t_max=pl.col(time_col).max()).collect().row(0, named=True)
         self.recover()
         with self.connect(write=True) as conn:
             if conn.execute("SELECT 1 FROM files WHERE sha256=?", (sha256,)).fetchone():
                 raise StoreError(f"文件 {name} 已经入库 (already_ingested)")
             ingest_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM ingests").fetchone()[0]
-            frame = frame.with_columns(ingest_id=pl.lit(ingest_id, pl.Int64))
-            superseded = self._count_superseded(conn, kind, frame)
+            superseded = self._count_superseded(conn, kind, lf, months)
             written: list[tuple[Path, Path, int, int, int]] = []
             try:
-                for (year, month), group in frame.group_by("_y", "_m", maintain_order=True):
+                for year, month in months:
                     folder = self.root / kind / f"year={year:04d}" / f"month={month:02d}"
                     folder.mkdir(parents=True, exist_ok=True)
                     final = folder / f"ingest-{ingest_id}.parquet"
                     tmp = folder / f".ingest-{ingest_id}.parquet.tmp"
-                    part = group.select(list(schema)).cast(schema).sort(KEYS[kind])
+                    first = dt.datetime(year, month, 1) + shift
+                    after = dt.datetime(year + month // 12, month % 12 + 1, 1) + shift
+                    # a plain range on the time column: Parquet statistics skip the batches of other months
+                    part = (lf.filter((pl.col(time_col) >= first) & (pl.col(time_col) < after))
+                            .with_columns(ingest_id=pl.lit(ingest_id, pl.Int64))
+                            .select(list(schema)).cast(schema).sort(KEYS[kind]).collect())
                     part.write_parquet(tmp, compression=PART_COMPRESSION, statistics=True)
                     with open(tmp, "rb") as handle:
                         os.fsync(handle.fileno())
                     written.append((tmp, final, int(year), int(month), part.height))
-                t_min, t_max = frame.get_column(time_col).min(), frame.get_column(time_col).max()
+                    del part
+                t_min, t_max = stats["t_min"], stats["t_max"]
                 conn.execute(
                     "INSERT INTO files (sha256, name, size, kind, encoding, sheets, archive_path, received_at)"
                     " VALUES (?,?,?,?,?,?,?,?)",
@@ -371,7 +384,7 @@ class Store:
                 conn.execute(
                     "INSERT INTO ingests (id, sha256, kind, rows, stations, t_min, t_max, superseded, warnings,"
                     " committed_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (ingest_id, sha256, kind, frame.height, frame.get_column(KEYS[kind][0]).n_unique(),
+                    (ingest_id, sha256, kind, stats["rows"], stats["stations"],
                      None if t_min is None else t_min.isoformat(sep=" "),
                      None if t_max is None else t_max.isoformat(sep=" "), superseded,
                      json.dumps(warnings or [], ensure_ascii=False, default=str), _now()))
@@ -393,15 +406,15 @@ class Store:
                 raise
         return self.ingest(ingest_id)
 
-    def _count_superseded(self, conn: sqlite3.Connection, kind: str, frame: pl.DataFrame) -> int:
-        months = frame.select("_y", "_m").unique().rows()
+    def _count_superseded(self, conn: sqlite3.Connection, kind: str, frame: pl.LazyFrame,
+                          months: list[tuple[int, int]]) -> int:
         paths = [self.root / r[0] for m in months for r in conn.execute(
             "SELECT path FROM parts WHERE kind=? AND year=? AND month=?", (kind, m[0], m[1]))]
         if not paths:
             return 0
         keys = KEYS[kind]
         old = pl.scan_parquet(paths).select(keys).unique()
-        return old.join(frame.lazy().select(keys), on=keys, how="semi").select(pl.len()).collect().item()
+        return old.join(frame.select(keys), on=keys, how="semi").select(pl.len()).collect().item()
 
     # ------------------------------------------------------------------ reading
     def _parts(self, kind: str, months: list[tuple[int, int]] | None) -> list[Path]:

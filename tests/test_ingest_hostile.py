@@ -84,4 +84,4 @@ def test_cli_json_and_exit_status(tmp_path, monkeypatch):
     out = CliRunner().invoke(cli, ["ingest", "--json", "-q"])
     assert out.exit_code == 1
     data = json.loads(out.stdout)
-    assert data["summary"] == {"accepted": 1, "rejected": 1, "duplicate": 0, "skipped": 0}
+    assert data["summary"] == {"accepted": 1, "rejected": 1, "duplicate": 0, "failed": 0}

@@ -18,36 +18,47 @@ def ingest(paths: tuple[str, ...], as_json: bool, quiet: bool) -> None:
     """Validate data files and load them into the store (default: every file in inbox/).
 
     Each file is accepted whole (stored, archived by sha256) or rejected whole (moved to quarantine/
-    with a Chinese error report and a JSON one). Exit status 1 when any file was rejected.
+    with a Chinese error report and a JSON one); a file whose archive, store or quarantine could not be
+    written stays where it was (failed). Exit status 1 when any file was rejected or failed.
     """
+    from publisher.display import shown
     from publisher.ingest.pipeline import ingest as run
 
     ws = workspace()
     reg = registry_mod.load(ws.stations)
     results = run(list(paths) or None, ws, reg, progress=not quiet)
-    summary = {s: sum(r.status == s for r in results) for s in ("accepted", "rejected", "duplicate", "skipped")}
+    summary = {s: sum(r.status == s for r in results) for s in ("accepted", "rejected", "duplicate", "failed")}
     if as_json:
-        click.echo(json.dumps({"workspace": str(ws.home), "summary": summary,
-                               "files": [r.as_dict() for r in results]}, ensure_ascii=False, indent=2, default=str))
+        text = json.dumps({"workspace": str(ws.home), "summary": summary,
+                           "files": [r.as_dict() for r in results]}, ensure_ascii=False, indent=2, default=str)
+        # a name with undecodable bytes is written as a JSON \udcxx escape
+        click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"))
     else:
         if not results:
-            click.echo(f"收件箱 {ws.inbox} 中没有文件。")
+            click.echo(f"收件箱 {shown(ws.inbox)} 中没有文件。")
         for r in results:
+            name = shown(r.name)
             if r.status == "accepted":
                 extra = f"，替换了 {r.superseded} 个旧值（旧版本仍保留）" if r.superseded else ""
-                click.echo(f"✔ {r.name}：已入库 {r.rows} 行（{r.stations} 个站点，入库编号 {r.ingest_id}）{extra}")
-                if r.warnings:
-                    click.echo(f"  提示 {len(r.warnings)} 项：" + "；".join(w["message"] for w in r.warnings[:3]))
+                click.echo(f"✔ {name}：已入库 {r.rows} 行（{r.stations} 个站点，入库编号 {r.ingest_id}）{extra}")
+                if r.summary:
+                    total = sum(s["count"] for s in r.summary)
+                    click.echo(f"  提示 {total} 处：" + "；".join(s["message"] for s in r.summary[:3]))
             elif r.status == "duplicate":
-                click.echo(f"＝ {r.name}：与已入库文件完全相同，未做任何改动（{r.destination}）")
+                click.echo(f"＝ {name}：与已入库文件完全相同，未做任何改动（{shown(r.destination)}）")
             else:
-                click.echo(f"✘ {r.name}：未接收，已移至 {r.destination}；错误报告 {r.report}")
-                for e in r.errors[:5]:
-                    click.echo(f"    {e['message']}")
-                if len(r.errors) > 5:
-                    click.echo(f"    ……共 {len(r.errors)} 项，详见错误报告")
-        click.echo(f"合计：接收 {summary['accepted']}，退回 {summary['rejected']}，重复 {summary['duplicate']}")
-    if summary["rejected"]:
+                if r.status == "failed":
+                    click.echo(f"✘ {name}：处理失败，文件留在原处，下次入库时再处理")
+                else:
+                    click.echo(f"✘ {name}：未接收，已移至 {shown(r.destination)}；错误报告 {shown(r.report)}")
+                errors = [s for s in r.summary if s["severity"] == "error"]
+                for s in errors[:5]:
+                    click.echo(f"    {s['message']}")
+                if len(errors) > 5:
+                    click.echo(f"    ……共 {len(errors)} 类问题，详见错误报告")
+        click.echo(f"合计：接收 {summary['accepted']}，退回 {summary['rejected']}，重复 {summary['duplicate']}"
+                   + (f"，失败 {summary['failed']}" if summary["failed"] else ""))
+    if summary["rejected"] or summary["failed"]:
         sys.exit(1)
 
 

@@ -3,8 +3,9 @@
 Public API
 - ``read_air_files(paths, hour_label="end", registry=None) -> pl.DataFrame`` (the canonical air hourly frame)
 - ``read_water_files(paths, registry=None) -> pl.DataFrame`` (the canonical long water frame)
-- ``parse_file(path, ...) -> Parsed`` (kind ``air | water | intake``, frame with ``source_row``/``source_sheet``,
-  findings; ``intake`` is a water supplier's 取水量 table, :mod:`publisher.ingest.intake`)
+- ``parse_file(path, ...) -> Parsed`` (kind ``air | water | intake | forecast``, frame with
+  ``source_row``/``source_sheet``, findings; ``intake`` is a water supplier's 取水量 table,
+  :mod:`publisher.ingest.intake`, ``forecast`` an air-quality forecast, :mod:`publisher.ingest.forecast`)
 - ``publisher.ingest.pipeline.ingest(paths, workspace, ...)``: validate, store, archive or quarantine.
 
 The read functions raise ``FileRejected`` (an ``InputError``) when a file has errors; its message names
@@ -14,6 +15,7 @@ See docs/data-formats.md for every layout, value form and code.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -22,10 +24,12 @@ from typing import Iterable
 
 import polars as pl
 
+from publisher.display import shown
 from publisher.errors import InputError
 from publisher.ingest.findings import CODES, FileRejected, Finding, Findings
-from publisher.ingest.layout import AIR_CODES, AIR_SCHEMA, WATER_SCHEMA, Options, Parsed, parse_sheet
-from publisher.ingest.readers import MAX_BYTES, Unreadable, file_type, read_file
+from publisher.ingest.layout import (AIR_CODES, AIR_SCHEMA, CANON_KEY, WATER_SCHEMA, Chunk, Options, Parsed,
+                                     SheetParser, _report)
+from publisher.ingest.readers import HEAD_ROWS, MAX_BYTES, Sheet, Unreadable, WholeSheet, file_type, read_file
 
 __all__ = ["read_air_files", "read_water_files", "parse_file", "Parsed", "Finding", "Findings", "FileRejected",
            "CODES", "AIR_CODES", "AIR_COLUMNS", "WATER_COLUMNS", "check_name"]
@@ -41,19 +45,205 @@ _BAD_NAME = re.compile(r"[\x00-\x1f\x7f\\/:*?\"<>|]")
 def check_name(name: str) -> str | None:
     """Why a file name is unsafe to handle (None when it is fine). Names with path separators, control
     characters, ``..``, a leading ``-`` or ``.``, or over 200 bytes are refused."""
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:
+        return f"“{name!r}”含有无法解码的字节（文件名不是有效的 UTF-8）"
     if _BAD_NAME.search(name):
         return f"“{name!r}”含有路径分隔符、控制字符或 Windows 不允许的字符"
     if ".." in name or name.startswith(("-", ".", "~", " ")) or name.endswith((" ", ".")):
         return f"“{name}”含有“..”或以特殊字符开头/结尾"
-    if len(name.encode("utf-8")) > 200:
-        return "文件名过长（超过 200 字节）"
+    if size > 200:
+        return f"文件名过长（{size} 字节，超过 200 字节）"
     return None
+
+
+#: canonical frames kept in memory before a file's batches go to disk (with ``spill_dir``)
+SPILL_BYTES = 64 << 20
+#: rows of a supplier's intake table (read whole: a few sources × months)
+MAX_SMALL_ROWS = 100_000
+#: the key of a row of the small kinds, read whole
+SMALL_KEY = {"intake": ["station_id", "period_start", "unit"], "forecast": ["area", "date", "issued"]}
+
+
+class _Assembler:
+    """The file level: batches of every sheet become one canonical frame. A key met again in a later
+    batch or sheet is a duplicate (compared by a digest of its values); PM2.5 above PM10 is counted over
+    the whole file; with a `spill_dir`, the frames go to Parquet files there once they pass SPILL_BYTES,
+    so that memory holds one batch and the keys seen, not the file."""
+
+    def __init__(self, findings: Findings, spill_dir: Path | None):
+        self.findings = findings
+        self.spill_dir = spill_dir
+        self.kind: str | None = None
+        self.frames: list[pl.DataFrame] = []
+        self.size = 0
+        self.spilled: list[Path] = []
+        self.seen: list[pl.DataFrame] = []
+        self.sheets: list[str] = []
+        self.skipped: list[str | None] = []
+        self.any_rows = False
+        self.stopped = False
+        self.small_sheets = 0
+
+    def sheet(self, index: int, sheet: Sheet, options: Options) -> None:
+        from publisher.ingest import forecast, intake
+
+        batches = iter(sheet.batches)
+        try:
+            first = next(batches, None)
+            if first is None:
+                return
+            self.any_rows = self.any_rows or first.height > 0
+            # the small tables (a forecast, a supplier's intake) are read whole, up to their row limit
+            header = forecast.header_of(WholeSheet(sheet.name, first))
+            if header is not None:  # an air-quality forecast (area, day, AQI range…), not monitoring data
+                rows = self._whole(first, batches, header[0] + forecast.MAX_ROWS + 1)
+                self.small(index, "forecast", forecast.parse_forecast(WholeSheet(sheet.name, rows), self.findings,
+                                                                      options.registry, header), sheet.name)
+                return
+            found = intake.find_header(first)
+            if found is not None and options.kind in (None, "intake"):
+                rows = self._whole(first, batches, found[0] + MAX_SMALL_ROWS + 1)
+                if rows.height > found[0] + MAX_SMALL_ROWS:
+                    self.findings.add("file_too_large", sheet=sheet.name, detail=f"取水量表超过 {MAX_SMALL_ROWS} 行")
+                    self.stopped = True
+                    return
+                frame = intake.parse_sheet(WholeSheet(sheet.name, rows), found, self.findings, options.registry,
+                                           options.now)
+                if frame is None:
+                    self.skipped.append(sheet.name)
+                    return
+                self.small(index, "intake", frame, sheet.name)
+                return
+            parser = SheetParser(first, sheet.name, self.findings, options)
+            if not parser.ok:
+                self.skipped.append(sheet.name)
+                return
+            label = parser.label[parser.station_col]
+            for rows in itertools.chain([parser.head_data], batches):
+                chunk = parser.feed(rows)
+                if parser.mixed:
+                    self.stopped = True
+                    return
+                if chunk is not None and not self.take(chunk, index, sheet.name, label):
+                    return
+            if parser.kind is None:
+                self.findings.add("no_values", sheet=sheet.name)
+                self.skipped.append(None)
+                return
+            if self.kind is None:
+                self.kind = parser.kind
+            elif parser.kind != self.kind:
+                self.findings.add("mixed_kinds")
+                self.stopped = True
+                return
+            self.sheets.append(sheet.name or "")
+        finally:
+            close = getattr(batches, "close", None)
+            if close:
+                close()
+
+    @staticmethod
+    def _whole(first: pl.DataFrame, batches, limit: int) -> pl.DataFrame:
+        """The sheet's rows, read no further than `limit` rows."""
+        parts, height = [first], first.height
+        for rows in batches:
+            if height > limit:
+                break
+            parts.append(rows)
+            height += rows.height
+        return pl.concat(parts, how="vertical").head(limit + 1)
+
+    def small(self, index: int, kind: str, frame: pl.DataFrame, sheet: str | None) -> None:
+        """A whole sheet of a small kind: the same key in two sheets is a conflict (checked at the end)."""
+        if self.kind is not None and kind != self.kind:
+            self.findings.add("mixed_kinds", sheet=sheet)
+            self.stopped = True
+            return
+        self.kind = kind
+        self.frames.append(frame)
+        self.small_sheets += 1
+        self.sheets.append(sheet or "")
+
+    def finish(self) -> None:
+        """What can only be said of the whole file: a small kind's key in two sheets."""
+        if self.small_sheets > 1 and self.frames:
+            key = SMALL_KEY[self.kind]
+            frame = pl.concat(self.frames, how="vertical")
+            dup = frame.filter(pl.struct(key).is_duplicated())
+            for row in dup.head(20).iter_rows(named=True):
+                self.findings.add("duplicate_conflict", sheet=row["source_sheet"], row=row["source_row"],
+                                  value=row[key[0]], detail="（在多个工作表中）", other=None)
+
+    def take(self, chunk: Chunk, index: int, sheet: str | None, station_label: str) -> bool:
+        if self.kind is not None and chunk.kind != self.kind:
+            self.findings.add("mixed_kinds", sheet=sheet)
+            self.stopped = True
+            return False
+        self.kind = chunk.kind
+        frame, keys = chunk.frame, chunk.keys
+        key = CANON_KEY[chunk.kind]
+        if self.seen:
+            seen = pl.concat(self.seen, rechunk=False)
+            dup = keys.join(seen, on=key, how="inner", suffix="_seen")
+            if dup.height:
+                other_sheet = pl.col("sheet") != index
+                conflict = other_sheet | (pl.col("digest") != pl.col("digest_seen"))
+                rows = dup.with_columns(_row=pl.col("first_row"), other=pl.col("first_row_seen"))
+                for code, cond, detail in (("duplicate_conflict", conflict & other_sheet, "（在多个工作表中）"),
+                                           ("duplicate_conflict", conflict & ~other_sheet, ""),
+                                           ("duplicate_same", ~conflict, "")):
+                    _report(self.findings, code, rows.filter(cond), sheet, column=station_label,
+                            value_col="station_raw", other_col="other", detail=detail)
+                gone = dup.select(key)
+                frame = frame.join(gone, on=key, how="anti")
+                keys = keys.join(gone, on=key, how="anti")
+        self.seen.append(keys.select(*key, "first_row", "digest", sheet=pl.lit(index, pl.Int32)))
+        if chunk.kind == "air" and frame.height:
+            bad = frame.filter(pl.col("pm2_5") > pl.col("pm10"))
+            if bad.height:
+                first = bad.sort("source_row").row(0, named=True)
+                self.findings.add("pm25_gt_pm10", sheet=first["source_sheet"], row=first["source_row"],
+                                  detail=f"PM2.5 {first['pm2_5']:g}，PM10 {first['pm10']:g}", count=bad.height,
+                                  group="pm25", limit=1)
+        if frame.height:
+            self.frames.append(frame)
+            self.size += frame.estimated_size()
+            if self.spill_dir is not None and (self.spilled or self.size > SPILL_BYTES):
+                self._spill()
+        return True
+
+    def _spill(self) -> None:
+        self.spill_dir.mkdir(parents=True, exist_ok=True)
+        for frame in self.frames:
+            path = self.spill_dir / f"batch-{len(self.spilled) + 1:05d}.parquet"
+            frame.write_parquet(path, compression="lz4", statistics=True)
+            self.spilled.append(path)
+        self.frames, self.size = [], 0
+
+    def result(self) -> pl.DataFrame | pl.LazyFrame:
+        from publisher.ingest import forecast, intake
+
+        schema = {"air": AIR_SCHEMA, "water": WATER_SCHEMA, "intake": intake.INTAKE_SCHEMA,
+                  "forecast": forecast.FORECAST_SCHEMA}[self.kind]
+        if self.spilled:
+            self._spill()
+            return pl.scan_parquet(self.spilled, schema=schema)
+        if not self.frames:
+            return pl.DataFrame(schema=schema)
+        return pl.concat(self.frames, how="vertical")
 
 
 def parse_file(path: str | os.PathLike[str], *, registry=None, unknown_stations: str = "keep",
                hour_label: str = "end", kind: str | None = None, data: bytes | None = None,
-               display_name: str | None = None) -> Parsed:
-    """Read and validate one file. Never raises for problems in the file: they are in ``findings``."""
+               display_name: str | None = None, batch_rows: int | None = None,
+               spill_dir: str | os.PathLike[str] | None = None) -> Parsed:
+    """Read and validate one file. Never raises for problems in the file: they are in ``findings``.
+
+    The file is read in batches of rows (``batch_rows`` overrides their size); with a `spill_dir`, a
+    large file's canonical frame is written there as it is read and ``frame`` is a LazyFrame over it
+    (remove the folder when done). The result is the same however the file is cut into batches."""
     path = Path(path)
     name = display_name or path.name
     findings = Findings(name)
@@ -62,75 +252,36 @@ def parse_file(path: str | os.PathLike[str], *, registry=None, unknown_stations:
     if problem:
         findings.add("bad_file_name", detail=problem)
         return parsed
+    if data is None and (path.is_symlink() or (path.exists() and not path.is_file())):
+        findings.add("not_regular_file")
+        return parsed
+    options = Options(registry=registry, unknown_stations=unknown_stations, hour_label=hour_label, kind=kind)
+    work = Path(spill_dir) if spill_dir is not None else None
+    if work is not None:
+        work.mkdir(parents=True, exist_ok=True)
+    assembler = _Assembler(findings, work)
     try:
-        if data is None:
-            if path.is_symlink() or (path.exists() and not path.is_file()):
-                findings.add("not_regular_file")
+        for index, sheet in enumerate(read_file(path, findings, data=data, batch_rows=batch_rows, work_dir=work)):
+            parsed.encoding = parsed.encoding or sheet.encoding
+            assembler.sheet(index, sheet, options)
+            if assembler.stopped:
                 return parsed
-            if file_type(path.name) is None:
-                findings.add("unknown_file_type", detail=f"“{path.suffix or path.name}”")
-                return parsed
-            size = path.stat().st_size
-            if size > MAX_BYTES:
-                findings.add("too_large", detail=f"{size // (1 << 20)} MB")
-                return parsed
-            data = path.read_bytes()
-        sheets = read_file(path, data, findings)
     except Unreadable:
         return parsed
     except OSError as exc:
-        raise InputError(f"无法读取文件“{name}”：{exc.strerror or exc} (unreadable_file)") from exc
-    options = Options(registry=registry, unknown_stations=unknown_stations, hour_label=hour_label, kind=kind)
-    frames: list[pl.DataFrame] = []
-    kinds: set[str] = set()
-    skipped: list[str | None] = []
-    from publisher.ingest import forecast
-
-    for sheet in sheets:
-        parsed.encoding = parsed.encoding or sheet.encoding
-        header = forecast.header_of(sheet)
-        if header is not None:  # an air-quality forecast (area, day, AQI range…), not monitoring data
-            got_kind, frame = "forecast", forecast.parse_forecast(sheet, findings, registry, header)
-        else:
-            got_kind, frame = parse_sheet(sheet, findings, options)
-        if got_kind is None:
-            skipped.append(sheet.name)
-            continue
-        kinds.add(got_kind)
-        frames.append(frame)
-        parsed.sheets.append(sheet.name or "")
-    if not frames:
-        if not findings.errors:
-            if all(s.rows.height == 0 for s in sheets):
-                findings.add("empty_file")
-            else:
-                from publisher.ingest.readers import HEAD_ROWS
-                findings.add("no_header", detail=str(HEAD_ROWS))
+        raise InputError(f"无法读取文件“{shown(name)}”：{exc.strerror or exc} (unreadable_file)") from exc
+    if assembler.kind is None:
+        if not findings.has_errors:
+            findings.add("no_header" if assembler.any_rows else "empty_file",
+                         detail=str(HEAD_ROWS) if assembler.any_rows else "")
         return parsed
-    for sheet_name in skipped:
+    assembler.finish()
+    for sheet_name in assembler.skipped:
         if sheet_name is not None:
             findings.add("skipped_sheet", sheet=sheet_name)
-    if len(kinds) > 1:
-        findings.add("mixed_kinds")
-        return parsed
-    parsed.kind = kinds.pop()
-    frame = pl.concat(frames, how="vertical")
-    if len(frames) > 1:  # the same key in two sheets
-        key = {"air": ["station_id", "time"], "intake": ["station_id", "period_start", "unit"],
-               "forecast": ["area", "date", "issued"]}.get(parsed.kind, ["station_id", "sampled_at", "item"])
-        dup = frame.filter(pl.struct(key).is_duplicated())
-        if dup.height:
-            for row in dup.head(20).iter_rows(named=True):
-                findings.add("duplicate_conflict", sheet=row["source_sheet"], row=row["source_row"],
-                             value=row[key[0]], detail="（在多个工作表中）", other=None)
-    if parsed.kind == "air" and frame.height:
-        if frame.filter(pl.col("pm2_5") > pl.col("pm10")).height:
-            bad = frame.filter(pl.col("pm2_5") > pl.col("pm10"))
-            first = bad.row(0, named=True)
-            finding = findings.add("pm25_gt_pm10", sheet=first["source_sheet"], row=first["source_row"],
-                                   detail=f"PM2.5 {first['pm2_5']:g}，PM10 {first['pm10']:g}")
-            finding.count = bad.height
-    parsed.frame = frame
+    parsed.kind = assembler.kind
+    parsed.sheets = assembler.sheets
+    parsed.frame = assembler.result()
     return parsed
 
 
@@ -140,7 +291,7 @@ def _read(paths, kind: str, **kwargs) -> pl.DataFrame:
     frames = []
     for path in paths:
         parsed = parse_file(path, kind=kind, **kwargs)
-        if parsed.findings.errors:
+        if parsed.findings.has_errors:
             raise FileRejected(parsed.findings)
         for warning in parsed.findings.warnings:
             log.warning("%s", warning.message)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from publisher.display import shown
 from publisher.errors import InputError
 
 ERROR = "error"
@@ -27,7 +28,14 @@ CODES: dict[str, tuple[str, str, str]] = {
     "unknown_file_type": (ERROR, "不支持的文件类型 {detail}", "只接受 .csv、.csv.gz、.xlsx、.xls 文件"),
     "bad_file_name": (ERROR, "文件名不安全：{detail}", "请改用普通文件名（中文、字母、数字、空格、括号、-、_）"),
     "not_regular_file": (ERROR, "不是普通文件（符号链接或特殊文件）", "请放入文件本身，不要放链接"),
-    "too_large": (ERROR, "文件过大（{detail}）", "请按月拆分后再放入"),
+    "file_too_large": (ERROR, "文件过大（{detail}）", "请按月拆分后再放入；Excel 文件请删除多余的工作表和空白区域后另存"),
+    "bad_csv": (ERROR, "CSV 格式错误：{detail}", "检查英文双引号是否成对、单元格是否异常地长；或用 Excel 打开后另存为“CSV UTF-8”"),
+    "unreadable_file": (ERROR, "无法读取文件（{detail}）", "检查文件是否完整、权限是否正确，修正后重新放入收件箱"),
+    "internal_error": (ERROR, "处理该文件时出现意外错误（{detail}），数据未入库",
+                       "文件已隔离；请把错误报告交给系统管理员"),
+    "quarantine_failed": (ERROR, "无法移入隔离区（{detail}），文件留在原处", "检查 quarantine 文件夹的权限和磁盘空间；下次入库时会再处理"),
+    "store_failed": (ERROR, "无法写入归档或数据仓库（{detail}），数据未入库，文件留在原处",
+                     "检查 archive、store 文件夹的权限和磁盘空间；下次入库时会再处理"),
     "no_header": (ERROR, "找不到表头：前 {detail} 行中没有同时含“点位/断面名称”和“监测时间”的一行",
                   "表头应含站点列（断面名称/点位名称/站点名称/station_id）和时间列（采样时间/监测时间/time）"),
     "mixed_kinds": (ERROR, "同一文件中混有不同类型的数据（空气监测、水质监测或空气质量预报）{detail}",
@@ -107,17 +115,17 @@ class Finding:
     @property
     def reason(self) -> str:
         template = CODES[self.code][1]
-        return template.format(value=self.value, detail=self.detail, other=self.other)
+        return shown(template.format(value=self.value, detail=self.detail, other=self.other))
 
     @property
     def where(self) -> str:
-        parts = [f"文件“{self.file}”"]
+        parts = [f"文件“{shown(self.file)}”"]
         if self.sheet:
-            parts.append(f"工作表“{self.sheet}”")
+            parts.append(f"工作表“{shown(self.sheet)}”")
         if self.row is not None:
             parts.append(f"第 {self.row} 行")
         if self.column:
-            parts.append(f"“{self.column}”列")
+            parts.append(f"“{shown(self.column)}”列")
         return "，".join(parts)
 
     @property
@@ -134,24 +142,67 @@ class Finding:
 
 @dataclass
 class Findings:
-    """The findings of one file; more than ``limit`` of one code and column are counted, not listed."""
+    """The findings of one file, bounded whatever the file holds.
+
+    At most ``limit`` findings are listed per code, sheet and column (fewer for a group given its own
+    limit, such as the rows of one unknown station); further ones of the same place add to the count of
+    the last one listed. At most ``per_code`` are listed per code in all (a file with 10,000 unknown
+    columns lists 50); the rest are counted in ``unlisted``. ``summary()`` gives one entry per code with
+    the total count and the first examples.
+    """
 
     file: str
     items: list[Finding] = field(default_factory=list)
     limit: int = 20
+    per_code: int = 50
+    unlisted: dict[str, int] = field(default_factory=dict)
+    _groups: dict[tuple, list[Finding]] = field(default_factory=dict, repr=False)
+    _per_code: dict[str, int] = field(default_factory=dict, repr=False)
 
-    def add(self, code: str, **where: Any) -> Finding:
-        same = [f for f in self.items if f.code == code and f.column == where.get("column")
-                and f.sheet == where.get("sheet")]
-        if len(same) >= self.limit:
-            same[-1].count += 1
+    def _key(self, code: str, where: dict[str, Any], group: Any) -> tuple:
+        return (code, where.get("sheet"), where.get("column"), group)
+
+    def room(self, code: str, sheet: str | None, column: str | None, group: Any = None,
+             limit: int | None = None) -> int:
+        """How many more findings of this code and place may still be listed."""
+        listed = len(self._groups.get((code, sheet, column, group), ()))
+        return max(0, min((limit or self.limit) - listed, self.per_code - self._per_code.get(code, 0)))
+
+    def add(self, code: str, *, count: int = 1, group: Any = None, limit: int | None = None,
+            **where: Any) -> Finding | None:
+        """Record `count` occurrences of `code` at `where`; returns the finding that holds them, or None
+        when they are only counted (the code's list is full)."""
+        key = self._key(code, where, group)
+        same = self._groups.setdefault(key, [])
+        if len(same) >= (limit or self.limit):
+            same[-1].count += count
             return same[-1]
-        finding = Finding(code=code, file=self.file, **where)
+        if self._per_code.get(code, 0) >= self.per_code:
+            self.unlisted[code] = self.unlisted.get(code, 0) + count
+            return None
+        finding = Finding(code=code, file=self.file, count=count, **where)
         self.items.append(finding)
+        same.append(finding)
+        self._per_code[code] = self._per_code.get(code, 0) + 1
         return finding
 
+    def add_count(self, code: str, count: int, *, sheet: str | None = None, column: str | None = None,
+                  group: Any = None) -> None:
+        """Further occurrences of a place whose findings are already listed (or not listable)."""
+        if count <= 0:
+            return
+        same = self._groups.get((code, sheet, column, group))
+        if same:
+            same[-1].count += count
+        else:
+            self.unlisted[code] = self.unlisted.get(code, 0) + count
+
     def extend(self, other: "Findings") -> None:
-        self.items.extend(other.items)
+        for finding in other.items:
+            self.add(finding.code, count=finding.count, sheet=finding.sheet, row=finding.row,
+                     column=finding.column, value=finding.value, detail=finding.detail, other=finding.other)
+        for code, count in other.unlisted.items():
+            self.unlisted[code] = self.unlisted.get(code, 0) + count
 
     @property
     def errors(self) -> list[Finding]:
@@ -161,8 +212,43 @@ class Findings:
     def warnings(self) -> list[Finding]:
         return [f for f in self.items if f.severity == WARNING]
 
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == ERROR for f in self.items) or any(
+            CODES[c][0] == ERROR for c, n in self.unlisted.items() if n)
+
+    def total(self, severity: str | None = None) -> int:
+        """Occurrences (listed, folded and counted) of every code, or of one severity."""
+        listed = sum(f.count for f in self.items if severity is None or f.severity == severity)
+        return listed + sum(n for c, n in self.unlisted.items() if severity is None or CODES[c][0] == severity)
+
+    def summary(self, severity: str | None = None, examples: int = 3) -> list[dict[str, Any]]:
+        """One entry per code (in the order first found): ``code, severity, count`` (every occurrence),
+        ``listed`` (findings kept), ``message`` (a Chinese line: the first example and the total) and
+        ``examples`` (the first findings, as dicts)."""
+        order: dict[str, list[Finding]] = {}
+        for finding in self.items:
+            order.setdefault(finding.code, []).append(finding)
+        for code in self.unlisted:
+            order.setdefault(code, [])
+        out = []
+        for code, found in order.items():
+            if severity is not None and CODES[code][0] != severity:
+                continue
+            count = sum(f.count for f in found) + self.unlisted.get(code, 0)
+            if found:
+                first = found[0]
+                line = f"{first.where}：{first.reason}"
+            else:
+                line = f"文件“{shown(self.file)}”：{CODES[code][1].split('{')[0].rstrip('：（ ')}"
+            more = f"等，同类共 {count} 处" if count > 1 else ""
+            out.append({"code": code, "severity": CODES[code][0], "count": count, "listed": len(found),
+                        "message": f"{line}{more} [{code}]", "advice": CODES[code][2],
+                        "examples": [f.as_dict() for f in found[:examples]]})
+        return out
+
     def __bool__(self) -> bool:
-        return bool(self.items)
+        return bool(self.items) or any(self.unlisted.values())
 
 
 class FileRejected(InputError):
@@ -171,10 +257,13 @@ class FileRejected(InputError):
     def __init__(self, findings: Findings):
         self.findings = findings
         errors = findings.errors
+        total = findings.total(ERROR)
         head = "\n".join(f.message for f in errors[:10])
-        more = f"\n……另有 {len(errors) - 10} 个问题" if len(errors) > 10 else ""
-        super().__init__(f"文件“{findings.file}”未通过校验（{len(errors)} 个错误）：\n{head}{more}")
+        rest = total - sum(f.count for f in errors[:10])
+        more = f"\n……另有 {rest} 处问题" if rest > 0 else ""
+        super().__init__(f"文件“{shown(findings.file)}”未通过校验（{total} 处错误）：\n{head}{more}")
 
     @property
     def codes(self) -> list[str]:
-        return sorted({f.code for f in self.findings.errors})
+        return sorted({f.code for f in self.findings.errors}
+                      | {c for c, n in self.findings.unlisted.items() if n and CODES[c][0] == ERROR})

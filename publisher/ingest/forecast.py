@@ -28,7 +28,7 @@ from typing import Any
 import polars as pl
 
 from publisher.ingest.findings import Findings
-from publisher.ingest.readers import HEAD_ROWS, Sheet
+from publisher.ingest.readers import HEAD_ROWS, WholeSheet as Sheet
 
 #: the forecast frame (what the store keeps; ``date`` is the forecast day at 00:00)
 FORECAST_SCHEMA = {"area": pl.String, "date": pl.Datetime("us"), "issued": pl.Datetime("us"),
@@ -128,7 +128,7 @@ def parse_forecast(sheet: Sheet, findings: Findings, registry, header: tuple[int
         return pl.DataFrame(schema=FORECAST_SCHEMA)
     data = sheet.rows.slice(index + 1)
     if data.height > MAX_ROWS:
-        findings.add("too_large", sheet=name, detail=f"预报表超过 {MAX_ROWS} 行")
+        findings.add("file_too_large", sheet=name, detail=f"预报表超过 {MAX_ROWS} 行")
         return pl.DataFrame(schema=FORECAST_SCHEMA)
     areas = {a.name for a in registry.areas} if registry is not None else None
 

@@ -25,7 +25,7 @@ import polars as pl
 
 from publisher.ingest import aliases, values
 from publisher.ingest.findings import Findings
-from publisher.ingest.readers import HEAD_ROWS, Sheet
+from publisher.ingest.readers import HEAD_ROWS, WholeSheet as Sheet
 
 INTAKE_SCHEMA = {"station_id": pl.String, "period_start": pl.Datetime("us"), "unit": pl.String,
                  "volume": pl.Float64, "raw": pl.String, "source_row": pl.Int64, "source_sheet": pl.String}
