@@ -29,6 +29,7 @@ import yaml
 
 from publisher import registry as registry_mod
 from publisher import safeparse
+from publisher.display import shown
 from publisher.paths import Workspace
 from publisher.periods import Period
 from publisher.status import BULLETINS, deadline, status, workdays_between
@@ -187,7 +188,7 @@ def _reminder_text(unit: str, kind: str, period: str, deadline_day: str, items: 
     title = BULLETINS[kind][2]
     lines = [f"{unit}：", "",
              f"{title}（{period}）尚缺以下数据，公报截止日期为 {deadline_day}。请尽快将数据文件报送至收件箱：", ""]
-    lines += [f"  {w['station_id']}  {w['name']}：{w['missing']}" for w in items]
+    lines += [f"  {shown(w['station_id'])}  {shown(w['name'])}：{w['missing']}" for w in items]
     lines += ["", f"（{today.isoformat()} 自动提醒）", ""]
     return "\n".join(lines)
 
@@ -218,10 +219,19 @@ def run_once(ws: Workspace, now: dt.datetime, policy: Policy | None = None, regi
     done: list[Action] = []
     actions = plan(ws, now, policy, registry)
     if actions and actions[0].kind == "ingest":
-        results = ingest(None, ws, registry, progress=progress)
-        counts = {s: sum(r.status == s for r in results) for s in ("accepted", "rejected", "duplicate")}
+        # one file's failure is that file's result; the pass goes on even if the ingest itself fails
+        try:
+            results = ingest(None, ws, registry, progress=progress)
+            counts: dict[str, Any] = {s: sum(r.status == s for r in results)
+                                      for s in ("accepted", "rejected", "duplicate", "failed")}
+            failing = [{"file": r.name, "codes": sorted({e["code"] for e in r.errors})}
+                       for r in results if r.status in ("rejected", "failed")]
+        except Exception as exc:  # noqa: BLE001 - reported as an event; builds and reminders still run
+            log.error("ingest in the scheduler's pass failed: %s", shown(f"{type(exc).__name__}: {exc}"))
+            counts, failing = {"error": shown(f"{type(exc).__name__}: {exc}")[:300]}, []
         actions[0].detail = {**(actions[0].detail or {}), **counts}
-        store.record_event("schedule.ingest", None, {"date": now.date().isoformat(), **counts})
+        store.record_event("schedule.ingest", None, {"date": now.date().isoformat(), **counts,
+                                                     **({"files": failing[:50]} if failing else {})})
         done.append(actions[0])
         actions = [a for a in plan(ws, now, policy, registry) if a.kind != "ingest"]  # what the new data changed
     today = now.date()
@@ -302,7 +312,10 @@ def describe(action: Action) -> str:
     if action.kind == "build" and action.detail:
         extra = f"（第 {action.detail['revision']} 版{'' if action.detail['changed'] else '，内容未变'}）"
     if action.kind == "ingest" and action.detail and "accepted" in action.detail:
-        extra = f"（接收 {action.detail['accepted']}，退回 {action.detail['rejected']}，重复 {action.detail['duplicate']}）"
+        extra = f"（接收 {action.detail['accepted']}，退回 {action.detail['rejected']}，重复 {action.detail['duplicate']}"
+        extra += f"，失败 {action.detail['failed']}）" if action.detail.get("failed") else "）"
+    if action.kind == "ingest" and action.detail and "error" in action.detail:
+        extra = f"（入库出错：{action.detail['error']}）"
     return f"{what}{subject}：{action.reason}{extra}"
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from publisher import standards
+from publisher.display import shown
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
 from publisher.periods import Period
@@ -270,24 +271,25 @@ def render_text(report: dict[str, Any]) -> str:
                  + _pad("应有", 6, True) + _pad("实有", 6, True) + _pad("缺", 6, True) + "  最新数据")
     for st in report["stations"]:
         flag = "" if st["missing"] == 0 else " ←"
-        lines.append(_pad(st["station_id"], 24) + _pad(st["name"], 22)
+        lines.append(_pad(shown(st["station_id"]), 24) + _pad(shown(st["name"]), 22)
                      + _pad(CADENCE_ZH.get(st["cadence"], st["cadence"]), 6) + _pad(st["window"], 10)
                      + _pad(str(st["expected"]), 6, True) + _pad(str(st["received"]), 6, True)
                      + _pad(str(st["missing"]), 6, True) + f"  {st['latest'] or '—'}{flag}")
     missing = report["missing_stations"]
-    lines += ["", f"无数据站点（{len(missing)}）：{'、'.join(missing) if missing else '无'}", "", "公报："]
+    lines += ["", f"无数据站点（{len(missing)}）：{'、'.join(shown(m) for m in missing) if missing else '无'}", "",
+              "公报："]
     for b in report["bulletins"]:
         state = "可编制" if b["ready"] else f"等待 {len(b['waiting_for'])} 个站点"
         if b.get("built"):
             state += f"，已编制（{b['built']} 版）"
         lines.append("  " + _pad(b["kind"], 22) + _pad(b["period"], 12) + _pad(state, 26) + _deadline_text(b))
         for w in b["waiting_for"][:8]:
-            lines.append(f"      {w['station_id']} {w['name']}：{w['missing']}")
+            lines.append(f"      {shown(w['station_id'])} {shown(w['name'])}：{w['missing']}")
         if len(b["waiting_for"]) > 8:
             lines.append(f"      ……另有 {len(b['waiting_for']) - 8} 个站点")
     check = report.get("aqi_check")
     if check:
         lines += ["", f"平台 AQI 核对：{check['checked']} 小时，其中 {check['differ']} 小时与本系统计算不同"]
         for h in check["hours"][:10]:
-            lines.append(f"  {h['station_id']} {h['time']}：平台 {h['platform_aqi']}，本系统 {h['our_aqi']}")
+            lines.append(f"  {shown(h['station_id'])} {h['time']}：平台 {h['platform_aqi']}，本系统 {h['our_aqi']}")
     return "\n".join(lines)

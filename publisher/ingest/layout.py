@@ -193,7 +193,8 @@ class SheetParser:
     def _unknown_column(self, c: str) -> None:
         text = self.label[c]
         if self.prefer == "water" or self.meanings[c].unit is not None:
-            hint = aliases.suggest(text, self.prefer)
+            # a suggestion only for a column that will be listed (10,000 columns: 50 searches)
+            hint = aliases.suggest(text, self.prefer) if self.findings.room("unknown_item", self.name, text) else None
             self.findings.add("unknown_item", sheet=self.name, row=self.header_row, column=text, value=text,
                               detail=f"，是否应为“{hint}”？" if hint else "")
         else:
@@ -245,7 +246,8 @@ class SheetParser:
             frame = frame.with_columns(pl.coalesce(pl.col("item_text"), pl.lit("")).alias("label"))
             unknown = frame.filter(pl.col("item").is_null() & pl.col("item_text").is_not_null())
             for text in unknown.get_column("item_text").unique(maintain_order=True).sort().to_list():
-                hint = aliases.suggest(text, prefer)
+                listed = findings.room("unknown_item", name, label[item_col], text, 3)
+                hint = aliases.suggest(text, prefer) if listed else None
                 sub = unknown.filter(pl.col("item_text") == text)
                 _report(findings, "unknown_item", sub, name, column=label[item_col], value_col="item_text",
                         detail=f"，是否应为“{hint}”？" if hint else "", limit=3, group=text)

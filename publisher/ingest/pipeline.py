@@ -447,6 +447,10 @@ class Ingestor:
         """Quarantine the file with its reports. The reports are written first, the file moved last:
         when any step fails, the reports written are removed and the file stays where it was."""
         result.status = "rejected"
+        if result.sha256 is None and not path.is_symlink() and path.is_file():
+            with contextlib.suppress(OSError):  # the fingerprint in the report and the quarantine name
+                with open(path, "rb") as handle:
+                    result.sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
         result.errors = [f.as_dict() for f in findings.errors]
         result.warnings = [f.as_dict() for f in findings.warnings]
         result.summary = findings.summary()

@@ -241,7 +241,7 @@ def _csv_batches(open_stream: Callable[[], io.BufferedReader], skip: int, encodi
         row = len(records)
         per_batch = rows_per_batch(width, batch_rows)
         line_bytes = max(8, size // max(1, len(lines)))
-        target = per_batch * line_bytes
+        target = min(per_batch * line_bytes, 64 << 20)
         schema = {f"c{j}": pl.String for j in range(width)}
         while True:
             block = stream.read(target)
