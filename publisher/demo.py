@@ -42,9 +42,10 @@ def run(ws: Workspace) -> None:
     click.echo(f"1. 样例数据：{len(written)} 个文件写入收件箱 {ws.inbox}")
 
     results = ingest(None, ws, reg, progress=True)
-    counts = {s: sum(r.status == s for r in results) for s in ("accepted", "duplicate", "rejected")}
+    counts = {s: sum(r.status == s for r in results) for s in ("accepted", "duplicate", "rejected", "failed")}
+    failed_files = f"，失败 {counts['failed']} 个" if counts["failed"] else ""
     click.echo(f"2. 入库：接收 {counts['accepted']} 个，重复 {counts['duplicate']} 个，"
-               f"拒收 {counts['rejected']} 个（{time.perf_counter() - began:.1f} 秒）")
+               f"拒收 {counts['rejected']} 个{failed_files}（{time.perf_counter() - began:.1f} 秒）")
 
     report = status(ws, reg, Period.parse("2026-10"))
     click.echo("3. 2026年10月数据完整性：")

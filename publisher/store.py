@@ -93,7 +93,7 @@ CREATE TABLE IF NOT EXISTS ingests (
     t_min         TEXT,
     t_max         TEXT,
     superseded    INTEGER NOT NULL DEFAULT 0,   -- earlier current values this ingest replaced
-    warnings      TEXT NOT NULL DEFAULT '[]',   -- JSON list of findings (accepted, flagged)
+    warnings      TEXT NOT NULL DEFAULT '[]',   -- JSON list, one entry per warning code: count, examples
     committed_at  TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS parts (

@@ -141,9 +141,11 @@ def _opener(path: Path, kind: str, data: bytes | None) -> Callable[[], io.Buffer
     def raw() -> BinaryIO:
         return io.BytesIO(data) if data is not None else open(path, "rb")
 
+    def inflated() -> BinaryIO:  # gzip.open owns (and closes) the file it opens
+        return gzip.GzipFile(fileobj=io.BytesIO(data)) if data is not None else gzip.open(path, "rb")
+
     if kind == "csv.gz":
-        return lambda: io.BufferedReader(_Limited(gzip.GzipFile(fileobj=raw()), MAX_BYTES, "解压后超过 1 GB"),
-                                         _CHUNK)
+        return lambda: io.BufferedReader(_Limited(inflated(), MAX_BYTES, "解压后超过 1 GB"), _CHUNK)
     return lambda: io.BufferedReader(_Limited(raw(), MAX_BYTES, "超过 1 GB"), _CHUNK)
 
 
@@ -217,10 +219,14 @@ def _csv_batches(open_stream: Callable[[], io.BufferedReader], skip: int, encodi
         quotes = 0
         size = 0
         while len(lines) < HEAD_ROWS or quotes % 2:
+            if len(lines) >= HEAD_ROWS and size > MAX_LINE:
+                # the quotes of the first rows do not pair nearby: the csv module reads the whole file
+                yield from _csv_module_batches(stream, b"".join(lines), codec, findings, batch_rows, None, 0)
+                return
             line = stream.readline(MAX_LINE + 1)
             if not line:
                 break
-            if len(line) > MAX_LINE or size > 4 * MAX_LINE:
+            if len(line) > MAX_LINE:
                 raise _TooLarge("单行超过 8 MB")
             lines.append(line)
             quotes += line.count(b'"')
