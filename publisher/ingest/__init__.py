@@ -79,7 +79,7 @@ class _Assembler:
         self.frames: list[pl.DataFrame] = []
         self.size = 0
         self.spilled: list[Path] = []
-        self.seen: list[pl.DataFrame] = []
+        self.seen: dict[int, list[pl.DataFrame]] = {}
         self.sheets: list[str] = []
         self.skipped: list[str | None] = []
         self.any_rows = False
@@ -184,8 +184,12 @@ class _Assembler:
         self.kind = chunk.kind
         frame, keys = chunk.frame, chunk.keys
         key = CANON_KEY[chunk.kind]
-        if self.seen:
-            seen = pl.concat(self.seen, rechunk=False)
+        # the keys seen so far are kept per month: a batch is compared with the months it touches only
+        keys = keys.with_columns(_month=(pl.col(key[1]).dt.year() * 100 + pl.col(key[1]).dt.month()).cast(pl.Int32))
+        months = keys.get_column("_month").unique().to_list()
+        earlier = [f for m in months for f in self.seen.get(m, ())]
+        if earlier:
+            seen = pl.concat(earlier, rechunk=False)
             dup = keys.join(seen, on=key, how="inner", suffix="_seen")
             if dup.height:
                 other_sheet = pl.col("sheet") != index
@@ -199,7 +203,9 @@ class _Assembler:
                 gone = dup.select(key)
                 frame = frame.join(gone, on=key, how="anti")
                 keys = keys.join(gone, on=key, how="anti")
-        self.seen.append(keys.select(*key, "first_row", "digest", sheet=pl.lit(index, pl.Int32)))
+        kept = keys.select(*key, "first_row", "digest", "_month", sheet=pl.lit(index, pl.Int32))
+        for (month,), part in kept.partition_by("_month", as_dict=True, include_key=False).items():
+            self.seen.setdefault(month, []).append(part)
         if chunk.kind == "air" and frame.height:
             bad = frame.filter(pl.col("pm2_5") > pl.col("pm10"))
             if bad.height:

@@ -44,7 +44,7 @@ MAX_RATIO = 100              # ... and each part above 1 MiB at most 100 times i
 MAX_COLUMNS = 16_384         # columns of a table (Excel's own limit)
 MAX_LINE = 8 << 20           # one CSV line (a row of 16,384 columns is well under 1 MiB)
 HEAD_ROWS = 40               # the header row must be among the first rows
-BATCH_CELLS = 2_000_000      # cells per batch of rows handed to the layout
+BATCH_CELLS = 1_000_000      # cells per batch of rows handed to the layout
 _CHUNK = 1 << 20
 
 _MAGIC = (
