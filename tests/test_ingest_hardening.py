@@ -381,6 +381,25 @@ def test_batched_reading_gives_the_one_shot_results(tmp_path, monkeypatch):
     assert conflict.other == 11 and conflict.row == 6004  # found across the whole file
 
 
+@pytest.mark.parametrize("name, content, rows", [
+    ("cr.csv", GOOD.replace("\n", "\r"), [2]),                              # classic Mac line ends
+    ("crlf.csv", (GOOD + OTHER[len(HEAD):]).replace("\n", "\r\n"), [2, 3]),
+    ("blank.csv", HEAD + "\n\n" + GOOD[len(HEAD):] + "\n" + OTHER[len(HEAD):], [4, 6]),
+    # a quoted line break: rows are counted as a spreadsheet shows them (one row, two lines)
+    ("quoted.csv", HEAD + '"air-2594A",2026-05-01 01:00,5,10,0.5,60,40,"2\n0"\n' + OTHER[len(HEAD):], [2, 3]),
+    ("stray.csv", HEAD + 'air-2594A,2026-05-01 01:00,5,10,0.5,60,40,20"\n' + OTHER[len(HEAD):] * 3, [2, 3]),
+])
+def test_odd_csv_forms_read_alike_whole_and_one_row_at_a_time(tmp_path, name, content, rows):
+    """Bare CR line ends, CRLF, blank lines, a quoted line break, a stray quote: each read in one batch
+    and in batches of one row gives the same rows, at the row numbers a person sees."""
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8"))
+    whole, single = parse_file(path, batch_rows=10**6), parse_file(path, batch_rows=1)
+    assert _facts(whole)[1:] == _facts(single)[1:]
+    assert whole.frame.sort("source_row")["source_row"].to_list() == rows
+    assert single.frame.sort("source_row").equals(whole.frame.sort("source_row"))
+
+
 def test_batched_ingest_stores_what_the_one_shot_ingest_stores(tmp_path, monkeypatch):
     """A clean file ingested whole and ingested in batches of ~50 rows spilled to Parquet: the store
     holds the same values; a duplicate across batches is still merged (warning) and one far apart

@@ -254,7 +254,10 @@ def _csv_batches(open_stream: Callable[[], io.BufferedReader], skip: int, encodi
             if not block:
                 return
             if not block.endswith(b"\n"):
-                block += stream.readline(MAX_LINE + 1)
+                rest = stream.readline(MAX_LINE + 1)
+                if len(rest) > MAX_LINE:
+                    raise _TooLarge("单行超过 8 MB")
+                block += rest
             quotes = block.count(b'"')
             while quotes % 2:  # a quoted cell goes on: take whole lines until the quotes pair
                 more = stream.readline(MAX_LINE + 1)
