@@ -24,7 +24,7 @@ from publisher.cli import cli
 from publisher.display import needs_escaping, shown
 from publisher.ingest import parse_file, readers
 from publisher.ingest.findings import Findings
-from publisher.ingest.pipeline import MAX_NAME_BYTES, Ingestor, ingest, safe_name
+from publisher.ingest.pipeline import MAX_NAME_BYTES, ingest, safe_name
 from publisher.paths import Workspace
 from publisher.scheduler import run_once
 from publisher.store import Store

@@ -29,7 +29,7 @@ from publisher.errors import InputError
 from publisher.ingest.findings import CODES, FileRejected, Finding, Findings
 from publisher.ingest.layout import (AIR_CODES, AIR_SCHEMA, CANON_KEY, WATER_SCHEMA, Chunk, Options, Parsed,
                                      SheetParser, _report)
-from publisher.ingest.readers import HEAD_ROWS, MAX_BYTES, Sheet, Unreadable, WholeSheet, file_type, read_file
+from publisher.ingest.readers import HEAD_ROWS, Sheet, Unreadable, WholeSheet, read_file
 
 __all__ = ["read_air_files", "read_water_files", "parse_file", "Parsed", "Finding", "Findings", "FileRejected",
            "CODES", "AIR_CODES", "AIR_COLUMNS", "WATER_COLUMNS", "check_name"]

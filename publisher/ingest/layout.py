@@ -90,8 +90,7 @@ def _report(findings: Findings, code: str, bad: pl.DataFrame, sheet: str | None,
         findings.add_count(code, part.height - len(rows), sheet=sheet, column=col, group=group)
 
 
-#: the key of one value, per kind, in the long frame of a batch and in the canonical frame
-LONG_KEY = {"air": ["station_id", "time"], "water": ["station_id", "time", "item"]}
+#: the key of one value, per kind, in the canonical frame
 CANON_KEY = {"air": ["station_id", "time"], "water": ["station_id", "sampled_at", "item"]}
 _DIGEST_SEED = 20260601
 
