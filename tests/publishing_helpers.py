@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from publisher import registry as registry_mod
-from publisher import sample, signing
+from publisher.demo import sample
+from publisher.publishing import signing
 from publisher.paths import Workspace
-from publisher.portal_server import PortalHandler, PortalServer
+from publisher.publishing.portal_server import PortalHandler, PortalServer
 
 KIND, PERIOD = "water-sources", "2026-08"
 REVIEWER, LEADER = "审核人甲", "审核人乙"          # neutral placeholders for the two signers

@@ -9,7 +9,7 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from publisher.approval import ApprovalError, decide, history, latest_revision, load_policy, os_account, status
+from publisher.publishing.approval import ApprovalError, decide, history, latest_revision, load_policy, os_account, status
 from publisher.cli import cli
 from publisher.store import Store
 from tests.publishing_helpers import (KIND, LEADER, LEADER_ROLE, PERIOD, REVIEW_ROLE, REVIEWER, build_workspace,
@@ -338,7 +338,7 @@ def test_a_cli_decision_records_the_command_line_and_the_operating_system_accoun
 
 def test_the_portal_compares_signers_by_the_same_rule():
     """An upload whose two steps are signed by one person written two ways is refused by the portal too."""
-    from publisher.portal_server import UploadError, check_approvals
+    from publisher.publishing.portal_server import UploadError, check_approvals
     from tests.publishing_helpers import approvals
 
     for first, second in ((REVIEWER, REVIEWER + "\u200b"), ("Zhang  San", "ＺＨＡＮＧ　san"), ("甲\u2800", "甲")):

@@ -23,10 +23,12 @@ import openpyxl
 import polars as pl
 import pytest
 
-from publisher import integrity, output, render
-from publisher.approval import ApprovalError, decide, latest_revision, load_policy, status
+from publisher.publishing import integrity
+from publisher.store import output
+from publisher import render
+from publisher.publishing.approval import ApprovalError, decide, latest_revision, load_policy, status
 from publisher.paths import DEFAULT_STATIONS, Workspace
-from publisher.portal import publish
+from publisher.publishing.portal import publish
 from publisher.store import SCHEMA_VERSION, Store
 from tests.publishing_helpers import (CORRECTION, KIND, LEADER, LEADER_ROLE, PERIOD, REVIEW_ROLE, REVIEWER, TOKEN,
                                       build_workspace, clone, files_of, folder, running_portal)

@@ -26,7 +26,7 @@ from click.testing import CliRunner
 
 from publisher import registry as registry_mod
 from publisher import standards
-from publisher.bulletins import air_common, air_daily, air_monthly
+from publisher.bulletins.air import common as air_common, daily as air_daily, monthly as air_monthly
 from publisher.bulletins.base import Job
 from publisher.cli import cli
 from publisher.errors import InputError
@@ -78,7 +78,7 @@ def workspace(tmp_path_factory) -> Workspace:
     for feed in (FEED, YUNNAN):
         shutil.copy(feed, inbox / feed.name)
     # the sample county stations' air files and the sample forecasts of May and June 2026
-    from publisher import sample
+    from publisher.demo import sample
 
     generated = home / "generated"
     for w in sample.generate(generated, "2026-05", "2026-06", registry=reg, with_real_air=False):

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from publisher import registry as registry_mod
-from publisher import sample
+from publisher.demo import sample
 from publisher.bulletins import module
 from publisher.bulletins.base import Job
 from publisher.errors import PublisherError
@@ -221,7 +221,7 @@ def test_source_bulletins_refuse_the_wrong_period_unit(env):
 
 def test_small_multiples_are_worded_not_zeroed():
     # evaluate prints a multiple that would round to 0.0 with 2 decimals, and one below 0.005 as <0.01
-    from publisher.bulletins import water_common as wc
+    from publisher.bulletins.water import common as wc
 
     text = "总磷/0.05、氨氮/<0.01、铁/0.5、溶解氧"
     assert wc.exceedance_cell(text) == "总磷（0.05倍）、氨氮（不足0.01倍）、铁（0.5倍）、溶解氧"

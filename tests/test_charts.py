@@ -17,7 +17,8 @@ from matplotlib import font_manager
 from matplotlib.colors import to_hex
 from matplotlib.text import Text
 
-from publisher import charts, standards
+from publisher.render import charts
+from publisher import standards
 
 LEVELS = standards.get("HJ633-2012")["levels"]["items"]
 SOURCE = "数据来源：保山市环境监测站（实况数据）"

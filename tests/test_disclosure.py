@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from publisher import disclosure, standards
+from publisher.evaluate import disclosure
+from publisher import standards
 from publisher.paths import PROJECT_DIR
 
 DATA = Path(__file__).parent / "data" / "gip"

@@ -7,7 +7,7 @@ import matplotlib as mpl
 import pytest
 from matplotlib import font_manager
 
-from publisher import fonts
+from publisher.render import fonts
 
 BULLETIN_TEXT = "保山市生态环境质量月报 劣Ⅴ类 Ⅰ～Ⅲ类 优良天数比例 µg/m³ mg/L ℃ 第1页 （综合指数）：—"
 

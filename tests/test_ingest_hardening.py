@@ -26,7 +26,7 @@ from publisher.ingest import parse_file, readers
 from publisher.ingest.findings import Findings
 from publisher.ingest.pipeline import MAX_NAME_BYTES, ingest, safe_name
 from publisher.paths import Workspace
-from publisher.scheduler import run_once
+from publisher.operations.scheduler import run_once
 from publisher.store import Store
 from tests.ingest_helpers import make_ws, reg, tree_hash
 

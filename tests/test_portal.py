@@ -14,11 +14,11 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from publisher import integrity
-from publisher.approval import ApprovalError, decide, latest_revision
+from publisher.publishing import integrity
+from publisher.publishing.approval import ApprovalError, decide, latest_revision
 from publisher.cli import cli
-from publisher.portal import encode_name, publish
-from publisher.portal_server import PortalHandler
+from publisher.publishing.portal import encode_name, publish
+from publisher.publishing.portal_server import PortalHandler
 from publisher.store import Store
 from tests.publishing_helpers import (AUTH, KIND, LEADER, LEADER_ROLE, PERIOD, REVIEW_ROLE, REVIEWER, TOKEN,
                                       approvals, build_workspace, clone, closed_port, files_of, folder,

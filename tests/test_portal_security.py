@@ -26,13 +26,13 @@ import requests
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from publisher import integrity, signing
-from publisher.approval import ApprovalError, decide, latest_revision, load_policy
+from publisher.publishing import integrity, signing
+from publisher.publishing.approval import ApprovalError, decide, latest_revision, load_policy
 from publisher.cli import cli
 from publisher.errors import PublisherError
-from publisher.portal import publish
-from publisher.portal_server import PortalConfigError, PortalServer
-from publisher.scheduler import Policy as SchedulePolicy
+from publisher.publishing.portal import publish
+from publisher.publishing.portal_server import PortalConfigError, PortalServer
+from publisher.operations.scheduler import Policy as SchedulePolicy
 from publisher.store import Store
 from tests.publishing_helpers import (AUTH, KIND, LEADER, LEADER_ROLE, PERIOD, REVIEW_ROLE, REVIEWER, TOKEN,
                                       approvals, build_workspace, clone, files_of, folder, rebuild_corrected,
@@ -304,7 +304,7 @@ def test_the_signature_covers_what_publish_sends_and_the_key_stays_private(ws, p
 
 
 def test_two_processes_making_the_key_at_once_get_the_same_key(tmp_path):
-    code = ("import sys; from publisher import signing; "
+    code = ("import sys; from publisher.publishing import signing; "
             "print(signing.key_id(signing.instance_public(sys.argv[1])))")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True,
                               cwd=ROOT) for _ in range(4)]

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from publisher import sample
+from publisher.demo import sample
 from publisher.cli import cli
 
 MONTHS = sample._months(*sample.WINDOW)

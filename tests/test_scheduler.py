@@ -8,10 +8,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from publisher.approval import decide
+from publisher.publishing.approval import decide
 from publisher.cli import cli
 from publisher.errors import PublisherError
-from publisher.scheduler import Policy, due_period, plan, run_once
+from publisher.operations.scheduler import Policy, due_period, plan, run_once
 from publisher.store import Store
 from tests.ingest_helpers import make_ws
 

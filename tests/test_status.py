@@ -10,7 +10,7 @@ from publisher.cli import cli
 from publisher.ingest.pipeline import ingest
 from publisher.periods import Period
 from publisher.paths import PROJECT_DIR
-from publisher.status import deadline, next_workday, render_text, status
+from publisher.operations.status import deadline, next_workday, render_text, status
 from publisher.store import Store
 from tests.ingest_helpers import make_ws, reg
 

@@ -1,7 +1,7 @@
 """The water trend chart marks results below the detection limit as the method treats them."""
 from __future__ import annotations
 
-from publisher import charts
+from publisher.render import charts
 
 
 def test_below_dl_points_are_hollow_and_named_in_the_legend():

@@ -249,7 +249,7 @@ def test_gb14848_regular_indices_are_the_39_with_the_standards_names():
 
 def test_drinking_source_plan_is_dated_data():
     # from 2021: Table 1 without COD (23) + Table 2 (5) + the 33 优选特定项目 = 61; COD is no class item of a source
-    from publisher.bulletins import water_common as wc
+    from publisher.bulletins.water import common as wc
 
     day = dt.date(2026, 10, 31)
     river = wc.planned_items("river", day)

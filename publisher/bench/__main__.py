@@ -256,7 +256,7 @@ def stage_bulletins(data: Path, runs: int, info: dict[str, Any]) -> dict[str, An
     say("[bench] bulletins: preparing the province workspace …")
     home, province, cities = _province_workspace(data, info, folder)
     os.environ["PUBLISHER_HOME"] = str(home)  # the chart cache lives in <home>/cache/charts
-    from publisher import charts
+    from publisher.render import charts
     from publisher import registry as registry_mod
     from publisher.bulletins import module
     from publisher.bulletins.base import Job
@@ -270,7 +270,7 @@ def stage_bulletins(data: Path, runs: int, info: dict[str, Any]) -> dict[str, An
         from publisher.bulletins.build import build
     except ImportError as exc:  # the builder is not there: charts only
         build = None
-        notes.append(f"bulletin builder unavailable ({exc}); charts timed through publisher.charts directly")
+        notes.append(f"bulletin builder unavailable ({exc}); charts timed through publisher.render.charts directly")
 
     def clean() -> None:
         for sub in ("output", "cache"):

@@ -14,11 +14,11 @@ from types import ModuleType
 
 #: kind -> module, in the order bulletins are listed and built.
 KINDS: dict[str, str] = {
-    "water-sources": "publisher.bulletins.water_sources",
-    "water-sources-county": "publisher.bulletins.water_sources_county",
-    "water-sections": "publisher.bulletins.water_sections",
-    "air-monthly": "publisher.bulletins.air_monthly",
-    "air-daily": "publisher.bulletins.air_daily",
+    "water-sources": "publisher.bulletins.water.sources",
+    "water-sources-county": "publisher.bulletins.water.sources_county",
+    "water-sections": "publisher.bulletins.water.sections",
+    "air-monthly": "publisher.bulletins.air.monthly",
+    "air-daily": "publisher.bulletins.air.daily",
 }
 
 

@@ -45,6 +45,24 @@ class ReviewNote:
         return {"topic": self.topic, "text": self.text}
 
 
+@dataclass(frozen=True)
+class Exceedance:
+    """One exceedance a bulletin reports, which needs an explanation (超标原因、采取措施/整改情况)
+    before the bulletin passes its first review step.
+
+    ``key`` is stable across rebuilds of the same period (e.g. ``source:<station id>:<item>`` or
+    ``section:<station id>``) so an explanation entered once stays attached to it; ``subject`` names
+    the station or unit in Chinese; ``detail`` says what exceeded, in Chinese (item, value, limit,
+    multiple). Written to ``bulletin.json`` under ``exceedances``."""
+
+    key: str
+    subject: str
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"key": self.key, "subject": self.subject, "detail": self.detail}
+
+
 @dataclass
 class Bulletin:
     """An assembled bulletin, ready to render.
@@ -56,7 +74,7 @@ class Bulletin:
     context : every figure the page prints, JSON-serialisable (dates as ISO strings); written
         as bulletin.json and passed to the template as ``b``.
     tables : sheet name -> frame; data.xlsx holds them all, data.csv the first one.
-    charts : chart specs for publisher.charts.render_charts; each spec's name is the file stem
+    charts : chart specs for publisher.render.charts.render_charts; each spec's name is the file stem
         the template refers to (``charts/<name>.png``).
     inputs : provenance rows (source file, sha256, ingest id, rows used).
     standards : ids of the standards tables applied (publisher.standards.get(id)).
@@ -64,6 +82,8 @@ class Bulletin:
         so rebuilding unchanged inputs gives identical files).
     review : notes for the reviewers (:class:`ReviewNote`), in ``bulletin.json`` and shown before
         approval, never on the public page or in the data files.
+    exceedances : what the bulletin reports as exceeding (:class:`Exceedance`), each to be
+        explained before the first review step.
     """
 
     kind: str
@@ -78,6 +98,7 @@ class Bulletin:
     issued: dt.date | None = None
     area: str | None = None
     review: list[ReviewNote] = field(default_factory=list)
+    exceedances: list[Exceedance] = field(default_factory=list)
 
     @property
     def slug(self) -> str:

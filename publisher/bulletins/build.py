@@ -5,7 +5,7 @@ The folder holds ``index.html`` with ``charts/``, ``bulletin.pdf``, ``data.csv``
 ``manifest.json`` (the sha256 of every file, the inputs, the standards tables and the templates).
 One build of a bulletin runs at a time; its files are written to a staging folder of its own run,
 checked complete, and exchanged with the previous folder in one atomic step
-(:mod:`publisher.output`), so a reader never sees a half-written bulletin. The ledger records the
+(:mod:`publisher.store.output`), so a reader never sees a half-written bulletin. The ledger records the
 folder relative to the output root. Rebuilding with unchanged inputs gives identical bytes.
 """
 from __future__ import annotations
@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from publisher import __version__, integrity, output, render, standards
+from publisher import __version__, render, standards
+from publisher.publishing import integrity
+from publisher.store import output
 from publisher import registry as registry_mod
 from publisher.bulletins import module
 from publisher.bulletins.base import Bulletin, Job, slug
@@ -73,6 +75,7 @@ def render_bulletin(bulletin: Bulletin, out: Path) -> dict[str, str]:
         "inputs": bulletin.inputs,
         "standards": used,
         "review": [note.as_dict() for note in bulletin.review],
+        "exceedances": [item.as_dict() for item in bulletin.exceedances],
         "generator": f"publisher {__version__}",
     }
     page = {
@@ -97,7 +100,7 @@ def render_bulletin(bulletin: Bulletin, out: Path) -> dict[str, str]:
 def input_key(bulletin: Bulletin, templates: dict[str, str]) -> str:
     """A hash of everything rendering reads: figures, tables, chart specs, inputs, standards,
     templates and the program's version. Equal keys render equal files."""
-    from publisher import charts
+    from publisher.render import charts
 
     digest = hashlib.sha256()
     head = {"kind": bulletin.kind, "period": bulletin.period.label, "area": bulletin.area,
@@ -105,6 +108,7 @@ def input_key(bulletin: Bulletin, templates: dict[str, str]) -> str:
             "issued": bulletin.issued.isoformat() if bulletin.issued else None,
             "context": bulletin.context, "inputs": bulletin.inputs,
             "review": [note.as_dict() for note in bulletin.review],
+            "exceedances": [item.as_dict() for item in bulletin.exceedances],
             "standards": _standards_used(bulletin.standards), "templates": templates,
             "charts": [[spec.name, charts.spec_key(spec)] for spec in bulletin.charts],
             "generator": f"publisher {__version__}"}
@@ -130,7 +134,7 @@ def source_key(job: Job, templates: dict[str, str]) -> str:
     ledger (files, ingests, parts), the workspace's sand-dust flags, the templates and the program.
     Equal keys assemble equal bulletins, so a bulletin built from this key (as noted in the
     workspace's cache) whose files are intact need not be assembled again."""
-    from publisher.bulletins.air_common import DUST_FILE
+    from publisher.bulletins.air.common import DUST_FILE
     from publisher.store import Store
 
     dust = job.workspace.home / DUST_FILE
@@ -210,7 +214,7 @@ def build(kind: str, period: str | Period, workspace: Workspace, area: str | Non
     bulletin rendered from the same figures, tables, charts, inputs, standards and templates (its
     manifest's ``input_key``) with its files intact. ``force=True`` assembles and renders anyway.
 
-    One build of a bulletin runs at a time (:func:`publisher.output.bulletin_lock`: another one waits up
+    One build of a bulletin runs at a time (:func:`publisher.store.output.bulletin_lock`: another one waits up
     to `wait` seconds, then refuses with ``build_in_progress``); the files are rendered into a staging
     folder of this run, checked complete, and swapped in whole before the revision is recorded."""
     period = Period.parse(period) if isinstance(period, str) else period

@@ -79,7 +79,7 @@ def _read_csv(path: str, columns: list[str], what: str) -> pl.DataFrame:
 
 def _dust(path: str) -> pl.DataFrame:
     """``area, date`` of the ``--dust`` file: the reader the bulletins use for a workspace's dust.csv."""
-    from publisher.bulletins.air_common import read_dust
+    from publisher.bulletins.air.common import read_dust
 
     return read_dust(path)
 

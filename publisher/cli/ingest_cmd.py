@@ -69,7 +69,7 @@ def ingest(paths: tuple[str, ...], as_json: bool, quiet: bool) -> None:
 def status(period: str | None, as_json: bool, no_aqi_check: bool) -> None:
     """Completeness of the data: expected vs received per station, bulletins held up, deadlines."""
     from publisher.periods import Period
-    from publisher.status import render_text, status as compute
+    from publisher.operations.status import render_text, status as compute
 
     ws = workspace()
     reg = registry_mod.load(ws.stations)

@@ -36,7 +36,7 @@ def standards_show(table_id: str) -> None:
 @click.option("--stations", type=click.Path(dir_okay=False), help="Registry file (default: the workspace's).")
 def check(stations: str | None) -> None:
     """Check the registry, the standards tables and the air bulletins' settings; exit 1 on any problem."""
-    from publisher.bulletins import air_common
+    from publisher.bulletins.air import common as air_common
     from publisher.errors import InputError
 
     ws = workspace()

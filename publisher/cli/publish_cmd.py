@@ -42,7 +42,7 @@ def approve(kind: str, period: str, area: str | None, by: str, role: str, reject
       publisher approve --kind water-sources --period 2026-05 --by 审核人乙 --role 分管局领导 \\
           --reject --note "第二段表述需修改"
     """
-    from publisher.approval import decide, latest_revision, os_account, review_notes
+    from publisher.publishing.approval import decide, latest_revision, os_account, review_notes
     from publisher.store import Store
 
     ws = workspace(home)
@@ -78,9 +78,9 @@ def _echo_review(notes: list[dict[str, str]]) -> None:
 @_home
 def history(kind: str | None, period: str | None, area: str | None, as_json: bool, home: str | None) -> None:
     """List built revisions with their review decisions and publications."""
-    from publisher.approval import history as revisions
+    from publisher.publishing.approval import history as revisions
 
-    from publisher.portal import redact_url
+    from publisher.publishing.portal import redact_url
 
     rows = revisions(workspace(home), kind, period, area)
     for r in rows:   # ledgers written before addresses with credentials were refused may hold some
@@ -136,7 +136,7 @@ def publish(kind: str, period: str, area: str | None, portal: str | None, note: 
     address; credentials written in the address (http://user:pass@host) are refused. Example:
       PUBLISHER_PORTAL=http://portal.example:8765 publisher publish --kind water-sources --period 2026-05
     """
-    from publisher.portal import publish as publish_one
+    from publisher.publishing.portal import publish as publish_one
 
     result = publish_one(workspace(home), kind, period, area, portal, note=note, timeout=timeout,
                          attempts=attempts)
@@ -182,10 +182,10 @@ def serve(root: str, host: str, port: int, trusted_keys: tuple[str, ...], approv
       publisher portal key --home /srv/publisher > publisher.pub
       PUBLISHER_PORTAL_SERVER_TOKEN=… publisher portal serve --root /srv/portal --trusted-key publisher.pub
     """
-    from publisher import signing
-    from publisher.approval import load_policy
-    from publisher.portal import TOKEN_ENV
-    from publisher.portal_server import SERVER_TOKEN_ENV, PortalServer
+    from publisher.publishing import signing
+    from publisher.publishing.approval import load_policy
+    from publisher.publishing.portal import TOKEN_ENV
+    from publisher.publishing.portal_server import SERVER_TOKEN_ENV, PortalServer
 
     token = os.environ.get(SERVER_TOKEN_ENV) or None
     if token and insecure_no_token:
@@ -200,7 +200,7 @@ def serve(root: str, host: str, port: int, trusted_keys: tuple[str, ...], approv
     if not quiet:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-        logger = logging.getLogger("publisher.portal")
+        logger = logging.getLogger("publisher.publishing.portal")
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
@@ -240,7 +240,7 @@ def key(home: str | None) -> None:
     private key is never printed. Give the output to the portal's --trusted-key. Example:
       publisher portal key --home /srv/publisher > publisher.pub
     """
-    from publisher import signing
+    from publisher.publishing import signing
 
     ws = workspace(home)
     public = signing.instance_public(ws.home)

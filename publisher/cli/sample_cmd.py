@@ -24,7 +24,7 @@ def sample(out: str | None, start: str, end: str, with_real_air: bool, stations:
     a long CSV). Air: hourly data for the sample county stations. The same bytes every run.
     """
     from publisher import registry as registry_mod
-    from publisher import sample as sample_mod
+    from publisher.demo import sample as sample_mod
 
     ws = workspace()
     reg = registry_mod.load(stations or ws.stations)

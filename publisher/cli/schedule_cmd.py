@@ -10,7 +10,7 @@ from publisher.paths import workspace
 
 
 def _now(text: str | None) -> dt.datetime:
-    from publisher.scheduler import beijing_now
+    from publisher.operations.scheduler import beijing_now
 
     if not text:
         return beijing_now()
@@ -39,7 +39,7 @@ def schedule() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def plan(now_text: str | None, as_json: bool) -> None:
     """What a pass would do, and why; changes nothing."""
-    from publisher.scheduler import as_dict, describe, plan as make_plan
+    from publisher.operations.scheduler import as_dict, describe, plan as make_plan
 
     actions = make_plan(workspace(), _now(now_text))
     if as_json:
@@ -57,7 +57,7 @@ def plan(now_text: str | None, as_json: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No ingest progress on stderr.")
 def run(once: bool, now_text: str | None, quiet: bool) -> None:
     """Carry out the passes: ingest, remind, build (see `schedule plan`)."""
-    from publisher.scheduler import describe, run_once, serve
+    from publisher.operations.scheduler import describe, run_once, serve
 
     ws = workspace()
     if once:

@@ -2,18 +2,18 @@
 
 ``publish()`` sends the LATEST revision of a bulletin, and only when
 
-1. every step of its review workflow is approved (:mod:`publisher.approval`), and
-2. its folder is still exactly what the ledger recorded (:mod:`publisher.integrity`); the bytes that
+1. every step of its review workflow is approved (:mod:`publisher.publishing.approval`), and
+2. its folder is still exactly what the ledger recorded (:mod:`publisher.publishing.integrity`); the bytes that
    were hashed are the bytes sent.
 
 One upload is one ``multipart/form-data`` POST to ``<portal>/api/v1/bulletins`` with the metadata
 (kind, period, area, revision, manifest sha256, the approvals in force, the correction note), the
 manifest and every file it lists; the protocol is in ``docs/publishing.md`` and the reference portal
-in :mod:`publisher.portal_server`. Connection errors, timeouts and HTTP 408/429/5xx are retried with
+in :mod:`publisher.publishing.portal_server`. Connection errors, timeouts and HTTP 408/429/5xx are retried with
 exponential backoff; any other answer is final. Retrying is safe because the portal keys a version by
 the manifest's sha256: a second upload of the same content is answered ``already_published``.
 
-The metadata is signed with the instance's Ed25519 key (:mod:`publisher.signing`) together with the
+The metadata is signed with the instance's Ed25519 key (:mod:`publisher.publishing.signing`) together with the
 time of signing and a publication sequence (the id of the ``publication_signed`` event in the ledger),
 so the portal can check that what arrives was approved here and order uploads by when they were signed.
 The upload token (``$PUBLISHER_PORTAL_TOKEN``) is sent as a Bearer header only over HTTPS or to a
@@ -42,8 +42,9 @@ from typing import Any
 
 import requests
 
-from publisher import __version__, signing
-from publisher.approval import (ApprovalError, Policy, latest_revision, load_policy, require_files, status,
+from publisher import __version__
+from publisher.publishing import signing
+from publisher.publishing.approval import (ApprovalError, Policy, latest_revision, load_policy, require_files, status,
                                 subject)
 from publisher.paths import Workspace
 from publisher.store import Store
@@ -162,7 +163,7 @@ def publish(ws: Workspace, kind: str, period: str, area: str | None = None, port
 
     Raises :class:`ApprovalError` when it may not be published (``no_portal``, ``bad_portal_url``,
     ``credentials_in_url``, ``insecure_transport``, ``not_built``, ``not_approved``, ``rejected``,
-    ``files_changed``) and :class:`publisher.signing.SigningError` when the instance key is unusable;
+    ``files_changed``) and :class:`publisher.publishing.signing.SigningError` when the instance key is unusable;
     returns a :class:`Published` otherwise, ``status == "failed"`` when the upload did not succeed
     (recorded in the ledger). The address and transport checks come before anything else: a refused
     token never leaves the machine.

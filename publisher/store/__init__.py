@@ -36,7 +36,7 @@ from typing import Any, Iterable, Iterator
 
 import polars as pl
 
-from publisher import integrity
+from publisher.publishing import integrity
 from publisher.errors import StoreError
 from publisher.paths import Workspace, workspace as default_workspace
 

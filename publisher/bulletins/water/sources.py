@@ -3,7 +3,7 @@
 The figures come from :mod:`publisher.evaluate.water` (period values with the ½-DL rule, the class by the
 single-factor method, compliance against the source's target, 水源达标率 and 水量达标率, change wording);
 this module picks the sources and periods, words the findings and lays out the tables and charts.
-The county-level bulletin (:mod:`publisher.bulletins.water_sources_county`) is the same assembly over
+The county-level bulletin (:mod:`publisher.bulletins.water.sources_county`) is the same assembly over
 the county sources, by quarter.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from publisher.bulletins import water_common as wc
+from publisher.bulletins.water import common as wc
 from publisher.bulletins.base import Bulletin, Job, ReviewNote
 from publisher.errors import PublisherError
 from publisher.evaluate import water
@@ -620,7 +620,7 @@ def _charts(job: Job, scope: Scope, period: Period, stations: list, meta: pl.Dat
 
     The charts carry no title of their own: the page prints each one's number and title under it.
     """
-    from publisher.charts import ChartSpec
+    from publisher.render.charts import ChartSpec
 
     entries: list[dict[str, Any]] = []
     specs: list[Any] = []

@@ -59,10 +59,11 @@ from typing import Any, BinaryIO
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from python_multipart.exceptions import FormParserError
 
-from publisher import integrity, safeparse, signing
+from publisher.publishing import integrity, signing
+from publisher import safeparse
 from publisher.errors import PublisherError
 
-log = logging.getLogger("publisher.portal")
+log = logging.getLogger("publisher.publishing.portal")
 
 API_PATH = "/api/v1/bulletins"
 CSS_PATH = "/portal.css"
@@ -361,9 +362,9 @@ class Receiver:
 
 def _normal_name(name: str) -> str:
     """A signer's name for comparison, by the rule publisher signs with
-    (:func:`publisher.approval.normalise_name`: NFKC, without invisible and format characters, spaces
+    (:func:`publisher.publishing.approval.normalise_name`: NFKC, without invisible and format characters, spaces
     trimmed and collapsed), ignoring case."""
-    from publisher.approval import normalise_name
+    from publisher.publishing.approval import normalise_name
 
     return normalise_name(name).casefold()
 
@@ -789,7 +790,7 @@ class PortalServer(ThreadingHTTPServer):
                  insecure_no_token: bool = False, public_url: str | None = None,
                  handler: type[PortalHandler] = PortalHandler, max_upload: int = MAX_UPLOAD,
                  max_uploads: int = MAX_UPLOADS, max_signature_age: dt.timedelta = SIGNATURE_MAX_AGE):
-        from publisher.portal import is_loopback, normalize_target
+        from publisher.publishing.portal import is_loopback, normalize_target
 
         token = token or None
         if token is None and not insecure_no_token:
@@ -804,7 +805,7 @@ class PortalServer(ThreadingHTTPServer):
             raise PortalConfigError("门户须指定受信任的 publisher 公钥（--trusted-key，取自 publisher portal key）",
                                     "no_trusted_key")
         if policy is None:
-            from publisher.approval import load_policy
+            from publisher.publishing.approval import load_policy
             policy = load_policy()
         self.store = PortalStore(root)
         self.store.root.mkdir(parents=True, exist_ok=True)

@@ -28,11 +28,11 @@ DEMO_BUILDS: tuple[tuple[str, str], ...] = (
 
 
 def run(ws: Workspace) -> None:
-    from publisher import sample
+    from publisher.demo import sample
     from publisher.bulletins.build import build
     from publisher.ingest.pipeline import ingest
     from publisher.periods import Period
-    from publisher.status import render_text, status
+    from publisher.operations.status import render_text, status
 
     reg = registry_mod.load(ws.stations)
     click.echo(f"工作目录 {ws.home}；站点名录 {len(reg.stations)} 个站点（{reg.path.name}）")

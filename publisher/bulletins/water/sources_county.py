@@ -1,6 +1,6 @@
 """县级集中式生活饮用水水源水质状况 (quarterly): the county-level drinking-water sources.
 
-The same assembly as the city bulletin (:func:`publisher.bulletins.water_sources.assemble_sources`) over
+The same assembly as the city bulletin (:func:`publisher.bulletins.water.sources.assemble_sources`) over
 the registry's ``county_source`` stations, evaluated on quarterly values (环办〔2011〕22号: the mean of the
 quarter's samplings, ½ DL for results below the detection limit), with the rates also given by county. The
 水量达标率 weighs each source by the quarter's actual intake the water suppliers reported (a quarterly figure, or
@@ -9,7 +9,7 @@ its three months).
 from __future__ import annotations
 
 from publisher.bulletins.base import Bulletin, Job
-from publisher.bulletins.water_sources import Scope, assemble_sources
+from publisher.bulletins.water.sources import Scope, assemble_sources
 
 KIND = "water-sources-county"
 TITLE_ZH = "县级集中式生活饮用水水源水质状况"

@@ -15,7 +15,7 @@
    ``.<name>.<run>.old`` and the new one renamed in, and a run killed between the two renames is
    repaired by the next build or approval, which puts the old folder back.
 
-Names starting with ``.`` are never part of a bulletin (:mod:`publisher.integrity` ignores them) and
+Names starting with ``.`` are never part of a bulletin (:mod:`publisher.publishing.integrity` ignores them) and
 are never published.
 
 For the tests only, ``PUBLISHER_BUILD_FAULT`` (comma-separated) kills the build with SIGKILL at a

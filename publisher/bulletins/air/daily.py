@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from publisher import standards
-from publisher.bulletins import air_common as ac
+from publisher.bulletins.air import common as ac
 from publisher.bulletins.base import Bulletin, Job, ReviewNote, jsonable
 from publisher.errors import PublisherError
 from publisher.periods import Period

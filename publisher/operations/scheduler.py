@@ -32,7 +32,7 @@ from publisher import safeparse
 from publisher.display import shown
 from publisher.paths import Workspace
 from publisher.periods import Period
-from publisher.status import BULLETINS, deadline, status, workdays_between
+from publisher.operations.status import BULLETINS, deadline, status, workdays_between
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def _settled(ws: Workspace, store: Store, kind: str, period: str) -> str | None:
     A revision that has passed every review step of ``approval.yaml`` is what the leaders signed:
     the scheduler does not replace it with a rebuild; late data then wait for a person's decision.
     """
-    from publisher import approval
+    from publisher.publishing import approval
 
     rows = store.bulletins(kind=kind, period=period)
     if not rows:

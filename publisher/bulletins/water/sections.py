@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from publisher.bulletins import water_common as wc
+from publisher.bulletins.water import common as wc
 from publisher.bulletins.base import Bulletin, Job, ReviewNote
 from publisher.errors import PublisherError
 from publisher.evaluate import water
@@ -557,7 +557,7 @@ def _lakes_table(cur: dict[str, Any]) -> pl.DataFrame:
 
 
 def _results_table(values: pl.DataFrame, stations: list, day: dt.date) -> pl.DataFrame:
-    from publisher.bulletins.water_sources import _results_table as results
+    from publisher.bulletins.water.sources import _results_table as results
 
     return results(values.drop("x_items", strict=False), stations, day).rename({"水源名称": "断面（点位）名称"})
 
@@ -601,7 +601,7 @@ def _monitoring(period: Period, sections: list, lakes: list, cur_samples: pl.Dat
 def _charts(period: Period, sections: list, lakes: list, values: pl.DataFrame, evaluated: pl.DataFrame,
             cur: dict[str, Any], day: dt.date) -> tuple[list[dict[str, Any]], list[Any]]:
     """Chart specs and captions; the charts carry no title of their own (the page prints number and title)."""
-    from publisher.charts import ChartSpec
+    from publisher.render.charts import ChartSpec
 
     entries: list[dict[str, Any]] = []
     specs: list[Any] = []

@@ -3,12 +3,12 @@
 All figures are rows of :func:`publisher.evaluate.air.period_stats` (the function behind
 ``publisher evaluate air --period-stats``) on the area daily values of
 :func:`publisher.evaluate.air.area_daily`, read from the store through
-:mod:`publisher.bulletins.air_common`. This module selects them and writes them up: the public page
+:mod:`publisher.bulletins.air.common`. This module selects them and writes them up: the public page
 in a bureau's words, and the notes meant for the reviewers (missing hours per station, where the
 settings and flags came from, texts still to be checked) in ``Bulletin.review``.
 
 Ranking (城市环境空气质量排名技术规定): the region is ranked among the cities of the group set in
-``air.yaml`` (:func:`publisher.bulletins.air_common.settings`), the counties among the counties;
+``air.yaml`` (:func:`publisher.bulletins.air.common.settings`), the counties among the counties;
 areas measured by sample stations are never ranked against real ones, and an area whose month fails
 the validity counts of GB 3095 表4 is not ranked (its missing data are stated instead).
 """
@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 
 from publisher import standards
-from publisher.bulletins import air_common as ac
+from publisher.bulletins.air import common as ac
 from publisher.bulletins.base import Bulletin, Job, ReviewNote, jsonable
 from publisher.errors import PublisherError
 from publisher.evaluate import air

@@ -64,7 +64,7 @@ def page_head(region: str, period: Period, title_zh: str) -> dict[str, Any]:
 def class_shares_chart(summary: dict[str, Any], title: str, noun: str) -> tuple[Any, dict[str, Any]]:
     """The class-shares chart spec and its page entry for the monitored stations of `summary`
     (`noun`: 断面, 水源 …); stations not monitored are said in the caption."""
-    from publisher.charts import ChartSpec
+    from publisher.render.charts import ChartSpec
 
     spec = ChartSpec("class_shares", "water_class_shares", {"counts": summary["class_counts"], "unit": "个"})
     missing = f"；{summary['n_missing']}个未监测的{noun}不计入" if summary["n_missing"] else ""
@@ -162,7 +162,7 @@ def sample_note(stations: Sequence[Station]) -> str | None:
 def sample_banner(stations: Sequence[Station], inputs: list[dict[str, Any]]) -> str | None:
     """The warning printed at the top when the data or stations are sample (样例), else None (the details — which
     stations and which registry fields — are a note for the reviewers, :func:`sample_note`)."""
-    from publisher.sample import PREFIX
+    from publisher.demo.sample import PREFIX
 
     files = [i for i in inputs if str(i.get("file", "")).startswith(PREFIX)]
     invented = any(s.sample or s.sample_fields for s in stations)
@@ -176,14 +176,14 @@ def sample_banner(stations: Sequence[Station], inputs: list[dict[str, Any]]) -> 
 
 def class_colours() -> dict[str, str]:
     """Display colours of the classes, as the charts draw them (one source for page and charts)."""
-    from publisher.charts import WATER_CLASS_COLOURS
+    from publisher.render.charts import WATER_CLASS_COLOURS
 
     return dict(WATER_CLASS_COLOURS)
 
 
 def class_ink() -> dict[str, str]:
     """A readable text colour on each class colour (as the charts choose it)."""
-    from publisher.charts import text_colour
+    from publisher.render.charts import text_colour
 
     return {label: text_colour(colour) for label, colour in class_colours().items()}
 

@@ -21,7 +21,7 @@ from publisher.registry import Registry
 
 #: Shown on every air bulletin: the national feed publishes real-time, unaudited values.
 DATA_LABEL = "实况数据（未经审核）"
-#: What sample files and rows say of themselves (publisher/sample.py).
+#: What sample files and rows say of themselves (publisher/demo/sample.py).
 SAMPLE_LABEL = "样例数据"
 
 #: Display names of pollutant and indicator codes (presentation only).
@@ -53,7 +53,7 @@ MISSING = "NA"
 # the bureau's settings of the air bulletins: <home>/air.yaml, else publisher/air.yaml
 # --------------------------------------------------------------------------------------------------
 SETTINGS_FILE = "air.yaml"
-DEFAULT_SETTINGS = Path(__file__).resolve().parents[1] / SETTINGS_FILE
+DEFAULT_SETTINGS = Path(__file__).resolve().parents[2] / SETTINGS_FILE
 #: a settings file is a few lines; anything larger is refused before it is parsed
 MAX_SETTINGS_BYTES = 64 * 1024
 
@@ -137,8 +137,8 @@ def settings(home: str | Path | None, registry: Registry) -> Settings:
 
 
 def chart(name: str, kind: str, data: dict[str, Any]) -> Any:
-    """A :class:`publisher.charts.ChartSpec` (imported when a bulletin is assembled)."""
-    from publisher.charts import ChartSpec
+    """A :class:`publisher.render.charts.ChartSpec` (imported when a bulletin is assembled)."""
+    from publisher.render.charts import ChartSpec
 
     return ChartSpec(name, kind, data)
 
@@ -147,7 +147,7 @@ def ink(background: str | None) -> str:
     """Readable text colour on an AQI level colour."""
     if not background:
         return "#1a1a1a"
-    from publisher.charts import text_colour
+    from publisher.render.charts import text_colour
 
     return text_colour(background)
 

@@ -4,7 +4,7 @@ The steps and who may sign them are data (``publisher/approval.yaml``, or ``<hom
 by default 保密审查 (the confidentiality review of the office that owns the data) then 审批 (the
 leader in charge). A decision always concerns the LATEST revision of a bulletin in the ledger, and an
 approval is only recorded after the bulletin's folder has been checked against the manifest recorded
-for that revision (:mod:`publisher.integrity`): what is approved is exactly what was reviewed.
+for that revision (:mod:`publisher.publishing.integrity`): what is approved is exactly what was reviewed.
 
 Rules, for one revision and one workflow (its ordered steps):
 
@@ -32,7 +32,9 @@ from typing import Any
 
 import yaml
 
-from publisher import integrity, output, safeparse
+from publisher.publishing import integrity
+from publisher.store import output
+from publisher import safeparse
 from publisher.errors import PublisherError
 from publisher.paths import PACKAGE_DIR, Workspace
 from publisher.periods import Period
@@ -236,7 +238,7 @@ def latest_revision(store: Store, kind: str, period: str, area: str | None = Non
 
 def check_files(row: dict[str, Any], keep: bool = False) -> integrity.FolderCheck:
     """The folder of the revision `row` (under the current output root) against its manifest. A folder a
-    killed build left set aside is put back first (:func:`publisher.output.recover`)."""
+    killed build left set aside is put back first (:func:`publisher.store.output.recover`)."""
     folder = Path(row["output_dir"])
     if not folder.exists():
         output.recover(folder, subject(row["kind"], row["period"], row.get("area")))

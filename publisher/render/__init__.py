@@ -228,7 +228,7 @@ FILTERS: dict[str, Any] = {
 @lru_cache(maxsize=None)
 def environment(templates_dir: str | None = None) -> jinja2.Environment:
     """The jinja2 environment (one per templates folder; the project's templates/ by default)."""
-    from publisher import fonts
+    from publisher.render import fonts
 
     folder = templates_dir or str(TEMPLATES_DIR)
     env = jinja2.Environment(
@@ -519,8 +519,8 @@ def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
 
 
 def render_charts(specs: Sequence[Any], out_dir: str | os.PathLike[str], workers: int = 2) -> list[Path]:
-    """The chart files of `specs` in `out_dir` (see :func:`publisher.charts.render_charts`)."""
-    from publisher import charts
+    """The chart files of `specs` in `out_dir` (see :func:`publisher.render.charts.render_charts`)."""
+    from publisher.render import charts
 
     return charts.render_charts(specs, out_dir, workers=workers)
 
@@ -552,7 +552,7 @@ def manifest(
     - ``generated_at``: given by the caller (the period's issue date), never the clock.
     """
     import publisher
-    from publisher import fonts
+    from publisher.render import fonts
     from publisher import standards as standards_mod
 
     root = Path(out_dir)
@@ -791,7 +791,7 @@ def sample_charts() -> list[Any]:
     import random
 
     from publisher import standards
-    from publisher.charts import ChartSpec
+    from publisher.render.charts import ChartSpec
 
     levels = standards.get("HJ633-2012")["levels"]["items"]
     rng = random.Random(5)
@@ -827,7 +827,7 @@ def build_sample(out_dir: str | os.PathLike[str], *, workers: int = 1, look: boo
     """Build the sample bulletin into `out_dir`: charts, index.html, bulletin.pdf, data files, manifest,
     and (with `look`) PNGs of the page (Chromium) and of the PDF pages (pdftoppm) in ``<out_dir>/look/``.
     Returns the paths and timings."""
-    from publisher.charts import render_charts as render_charts_cached
+    from publisher.render.charts import render_charts as render_charts_cached
 
     out = Path(out_dir)
     timings: dict[str, float] = {}

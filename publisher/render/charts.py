@@ -54,7 +54,7 @@ from matplotlib.patches import Patch
 from matplotlib.spines import Spine
 from matplotlib.transforms import Bbox
 
-from publisher import fonts
+from publisher.render import fonts
 from publisher.render import WATER_CLASSES, fmt_num, water_class_label
 
 log = logging.getLogger(__name__)
@@ -1252,7 +1252,7 @@ def _get_pool(workers: int) -> ProcessPoolExecutor:
         import multiprocessing as mp
 
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["publisher.charts"])
+        ctx.set_forkserver_preload(["publisher.render.charts"])
         _pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_worker)
         _pool_workers = workers
     return _pool

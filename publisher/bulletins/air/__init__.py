@@ -1,0 +1,1 @@
+"""Air bulletins: the monthly and the daily report, and what they share."""

@@ -1,0 +1,1 @@
+"""Water bulletins: drinking-water sources (city, county) and control sections."""

@@ -1,0 +1,1 @@
+"""Operations: readiness status and the scheduler that drives the jobs."""

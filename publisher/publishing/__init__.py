@@ -1,0 +1,1 @@
+"""Publishing: approval, integrity, signing and the portal (client and server)."""
