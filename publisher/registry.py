@@ -27,13 +27,18 @@ KINDS = {
     "provincial_section": "省控断面",
     "lake_point": "湖库点位",
     "air_station": "空气质量监测站点",
+    "noise_zone_point": "声环境功能区监测点位",
+    "noise_road_point": "道路交通声环境监测点位",
+    "noise_grid_point": "区域声环境监测点位",
 }
 WATER_KINDS = {"city_source", "county_source", "national_section", "provincial_section", "lake_point"}
 SOURCE_KINDS = {"city_source", "county_source"}
 SECTION_KINDS = {"national_section", "provincial_section", "lake_point"}
+#: noise monitoring points (GB 3096 functional zones, HJ 640 road traffic and regional grid)
+NOISE_KINDS = {"noise_zone_point", "noise_road_point", "noise_grid_point"}
 WATERBODY_TYPES = {"river": "河流", "lake": "湖库", "groundwater": "地下水"}
 CLASSES = ("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ")
-CADENCES = {"hourly", "monthly", "quarterly"}
+CADENCES = {"hourly", "monthly", "quarterly", "yearly"}
 AREA_LEVELS = {"province", "city", "county"}
 ASSESSMENTS = {"national": "国考（5+X）", "provincial": "省考（21项）"}
 
@@ -43,6 +48,8 @@ REQUIRED = {
     "source": ("volume",),
     "section": ("river", "basin"),
     "air": ("area",),
+    "noise_zone_point": ("zone_class",),
+    "noise_road_point": ("road_name", "road_length_km"),
 }
 AREA_FIELDS = {"id", "name", "level", "city"}
 # every key a station may carry; anything else is reported (usually a typo)
@@ -50,6 +57,7 @@ STATION_FIELDS = {
     "id", "name", "kind", "city", "cadence", "unit", "county", "area", "extra_areas", "water_body",
     "river", "basin", "waterbody_type", "target_class", "volume", "assessment", "x_items", "code",
     "lon", "lat", "active_from", "active_to", "sample", "sample_fields", "note",
+    "zone_class", "road_name", "road_length_km",
 }
 
 
@@ -92,6 +100,9 @@ class Station:
     sample_fields: tuple[str, ...] = ()
     extra_areas: tuple[str, ...] = ()
     note: str | None = None
+    zone_class: str | None = None        # noise functional-zone points: GB 3096 class 0, 1, 2, 3, 4a, 4b
+    road_name: str | None = None         # road-traffic noise points: the road
+    road_length_km: float | None = None  # road-traffic noise points: the road length the point represents
     line: int = field(default=0, compare=False)
 
     @property
@@ -327,6 +338,7 @@ def load(path: str | Path | None = None) -> Registry:
             needed += REQUIRED["section"]
         if kind == "air_station":
             needed += REQUIRED["air"]
+        needed += REQUIRED.get(str(kind), ())
         for name in needed:
             if raw.get(name) in (None, ""):
                 problems.append(f"{where}: station {sid}: missing field {name!r}")
@@ -374,6 +386,17 @@ def load(path: str | Path | None = None) -> Registry:
         for value in sample_fields:
             if value not in STATION_FIELDS:
                 problems.append(f"{at('sample_fields')}: unknown field {value!r} in sample_fields")
+        if kind == "noise_zone_point" and raw.get("zone_class") not in (None, ""):
+            from publisher.evaluate import noise as noise_eval
+            try:
+                noise_eval.zone_class(raw.get("zone_class"), dt.date.today())
+            except ValueError as exc:
+                problems.append(f"{at('zone_class')}: {exc}")
+            except Exception:  # noqa: BLE001 - no GB 3096 table for that date: reported by the evaluation
+                pass
+        length = raw.get("road_length_km")
+        if length is not None and (isinstance(length, bool) or not isinstance(length, (int, float)) or length <= 0):
+            problems.append(f"{at('road_length_km')}: road_length_km must be a positive number (km), not {length!r}")
         for key in ("lon", "lat", "volume"):
             value = raw.get(key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
@@ -406,6 +429,8 @@ def load(path: str | Path | None = None) -> Registry:
             active_from=dates["active_from"], active_to=dates["active_to"],
             sample=bool(raw.get("sample", False)), sample_fields=sample_fields, extra_areas=extra_areas,
             note=raw.get("note"), line=line,
+            zone_class=None if raw.get("zone_class") in (None, "") else str(raw.get("zone_class")),
+            road_name=raw.get("road_name"), road_length_km=number("road_length_km"),
         ))
     if problems:
         raise RegistryError(f"{path.name} has {len(problems)} problem(s):\n" + "\n".join(problems))

@@ -1,8 +1,9 @@
 """The bulletins: one module per kind, each assembling its figures from the store.
 
 A bulletin module exposes ``KIND`` (the id used on the command line and in output paths),
-``TITLE_ZH``, ``CADENCE`` (``daily | monthly | quarterly``), ``TEMPLATE`` (a file in templates/),
-and ``assemble(job: Job) -> Bulletin``. ``publisher.bulletins.build.build()`` renders a Bulletin into
+``TITLE_ZH``, ``CADENCE`` (``daily | monthly | quarterly | yearly``), ``TEMPLATE`` (a file in templates/),
+and ``assemble(job: Job) -> Bulletin``; optionally ``render_extra(bulletin, folder)``, which writes files of its
+own beside the usual ones (the annual bulletin's DOCX). ``publisher.bulletins.build.build()`` renders a Bulletin into
 ``output/<kind>/<period>/``: index.html with its charts, bulletin.pdf, data.csv (UTF-8 with BOM),
 data.xlsx, bulletin.json (every figure, with the source files and standards behind it) and
 manifest.json.
@@ -19,6 +20,7 @@ KINDS: dict[str, str] = {
     "water-sections": "publisher.bulletins.water.sections",
     "air-monthly": "publisher.bulletins.air.monthly",
     "air-daily": "publisher.bulletins.air.daily",
+    "annual": "publisher.bulletins.annual",
 }
 
 

@@ -94,6 +94,9 @@ def render_bulletin(bulletin: Bulletin, out: Path) -> dict[str, str]:
         render.write_csv_bom(first, out / "data.csv")
         render.write_xlsx(bulletin.tables, out / "data.xlsx")
     render.write_json(document, out / "bulletin.json")
+    extra = getattr(module(bulletin.kind), "render_extra", None)   # a kind's own files (the annual DOCX)
+    if extra is not None:
+        extra(bulletin, out)
     return {str(p.relative_to(out)): _sha256(p) for p in sorted(out.rglob("*")) if p.is_file()}
 
 

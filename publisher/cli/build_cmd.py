@@ -12,12 +12,13 @@ DEFAULT_KINDS = {
     "month": ("water-sources", "water-sections", "air-monthly"),
     "quarter": ("water-sources-county",),
     "day": ("air-daily",),
+    "year": ("annual",),
 }
 
 
 @click.command()
 @click.option("--period", "period_text", required=True,
-              help="2026-05 (month), 2026-Q2 (quarter) or 2026-05-01 (day).")
+              help="2026-05 (month), 2026-Q2 (quarter), 2026-05-01 (day) or 2025 (year).")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(list(KINDS)),
               help="Bulletin kind (repeatable). Default: every kind of the period's cadence.")
 @click.option("--area", default=None, help="The area, for kinds built per area.")
@@ -34,6 +35,7 @@ def build(period_text: str, kinds: tuple[str, ...], area: str | None, home: str 
       publisher build --period 2026-05
       publisher build --period 2026-Q3 --kind water-sources-county
       publisher build --period 2026-06-10 --kind air-daily
+      publisher build --period 2025 --kind annual
     """
     from publisher.bulletins.build import build as build_one
 
@@ -44,10 +46,10 @@ def build(period_text: str, kinds: tuple[str, ...], area: str | None, home: str 
     ws = workspace(home)
     for kind in chosen:
         cadence = module(kind).CADENCE
-        expected = {"daily": "day", "monthly": "month", "quarterly": "quarter"}[cadence]
+        expected = {"daily": "day", "monthly": "month", "quarterly": "quarter", "yearly": "year"}[cadence]
         if period.unit != expected:
             raise click.UsageError(f"{kind} is {cadence}: give a period like "
-                                   f"{ {'day': '2026-05-01', 'month': '2026-05', 'quarter': '2026-Q2'}[expected] }")
+                                   f"{ {'day': '2026-05-01', 'month': '2026-05', 'quarter': '2026-Q2', 'year': '2025'}[expected] }")
         built = build_one(kind, period, ws, area=area, force=force, wait=wait,
                           on_wait=lambda holder: click.echo(f"{kind} {period.label}：{holder}正在编制，等待其结束……",
                                                             err=True))

@@ -5,9 +5,12 @@ Everything written here is **sample data** (样例数据), not measurements: eve
 values follow realistic levels, seasons and a few planned events (listed in ``EVENTS`` and in
 sample/README.md) so that the bulletins have something to report.
 
-The window is fixed (2025-08 .. 2026-10, crossing the 2026-03-01 change of the air standards) and the
+The window is fixed (2025-01 .. 2026-10, crossing the 2026-03-01 change of the air standards) and the
 random generator is seeded per station and item, so every run writes the same bytes, and writing a
-sub-range of months gives the same values for those months as writing the whole window.
+sub-range of months gives the same values for those months as writing the whole window. The months
+2025-01 .. 2025-07 (``EARLY``) were added later so that 2025 is a complete calendar year for the annual
+bulletin: they are drawn from generators of their own, so the values of 2025-08 onwards are those the
+window had before.
 
 What is written, per month (water) or per quarter (county sources):
 
@@ -24,6 +27,9 @@ file                                              layout
 ``样例数据_YYYY-MM_取水量_县级水源_第N季度.xlsx``      the suppliers' quarterly intake, XLSX with a title row
 ``样例数据_YYYY-MM_空气_县城站.csv``                  English wide air CSV, hour-ending times
 ``样例数据_YYYY-MM_空气_腾冲市城区站.csv``             Chinese air CSV, GBK, ``--`` = missing
+``样例数据_2025-MM_噪声_功能区_第N季度.csv``            noise: functional-zone points' Ld/Ln, once a quarter
+``样例数据_2025-05_噪声_道路交通.csv``                  noise: the road-traffic survey (Ld/Ln per point)
+``样例数据_2025-10_噪声_区域.xlsx``                     noise: the regional grid survey, XLSX with a title row
 ================================================  ==========================================
 
 Air data is generated only for the sample county stations: the real national stations come from the
@@ -49,7 +55,9 @@ from publisher import registry as registry_mod
 from publisher.errors import InputError
 from publisher.paths import PACKAGE_DIR, PROJECT_DIR
 
-WINDOW = ("2025-08", "2026-10")
+WINDOW = ("2025-01", "2026-10")
+#: the months added in front of the first window (2025-08 .. 2026-10): drawn from generators of their own
+EARLY = ("2025-01", "2025-07")
 SEED = 20250801
 LABEL = "样例数据"
 PREFIX = f"{LABEL}_"
@@ -164,6 +172,13 @@ EVENTS: list[tuple[str, str, str, float]] = [
     ("sec-youdian-tianyuan", "2026-06", "tp", 0.23),
     # 北庙水库: manganese above the Table 2 limit (0.1 mg/L) once, at the autumn turnover
     ("src-beimiao", "2025-09", "mn", 0.15), ("src-beimiao", "2025-09", "fe", 0.21),
+    # ... and once more in 2025, at the spring turnover: a source exceeding in two months of the year
+    ("src-beimiao", "2025-03", "mn", 0.13),
+    # 东河河图 in the 2025 dry season: NH3-N in class Ⅴ and worse; the section misses its target (Ⅳ) on the
+    # annual means of 2025
+    ("sec-donghe-hetu", "2025-02", "nh3_n", 2.31), ("sec-donghe-hetu", "2025-03", "nh3_n", 2.46),
+    ("sec-donghe-hetu", "2025-04", "nh3_n", 2.12), ("sec-donghe-hetu", "2025-05", "nh3_n", 1.86),
+    ("sec-donghe-hetu", "2025-03", "tp", 0.42), ("sec-donghe-hetu", "2025-04", "tp", 0.38),
 ]
 # Lake points of 北海湖: (chla mg/m³, tp, tn, sd m, codmn) as a summer peak; winter is lower / clearer.
 LAKE_TROPHIC = {
@@ -185,6 +200,10 @@ GAPS = [
     ("air-cn-s1", dt.datetime(2026, 6, 3, 10), dt.datetime(2026, 6, 4, 16), None),     # power cut, 31 h
     ("air-sd-s1", dt.datetime(2026, 2, 10, 1), dt.datetime(2026, 2, 11, 0), ["o3"]),   # O3 analyser fault
     ("air-tc-s1", dt.datetime(2025, 12, 20, 9), dt.datetime(2025, 12, 20, 14), None),  # calibration, 6 h
+    # 龙陵 in 2025: the analysers away for repair for most of May, and the PM2.5 channel down for three weeks of
+    # March: fewer than 27 valid days in those months, the annual statistics fail GB 3095 表4's monthly rule
+    ("air-ll-s1", dt.datetime(2025, 5, 4, 1), dt.datetime(2025, 5, 15, 0), None),
+    ("air-ll-s1", dt.datetime(2025, 3, 2, 1), dt.datetime(2025, 3, 12, 0), ["pm2_5"]),
 ]
 
 
@@ -284,8 +303,10 @@ class Cell:
     number: float | None  # None when below DL (the text is then written)
 
 
-def _water_values(station: registry_mod.Station, items: list[str], months: list[str]) -> dict[str, list[Cell]]:
-    """Values of `items` at `station` for each of `months` (one sample per month)."""
+def _water_values(station: registry_mod.Station, items: list[str], months: list[str],
+                  salt: tuple[str, ...] = ()) -> dict[str, list[Cell]]:
+    """Values of `items` at `station` for each of `months` (one sample per month); `salt` picks other
+    generators (the early months)."""
     n = len(months)
     wet, temp = _season(months)
     out: dict[str, list[Cell]] = {}
@@ -293,14 +314,14 @@ def _water_values(station: registry_mod.Station, items: list[str], months: list[
     lake = station.waterbody_type == "lake"
     gw = station.waterbody_type == "groundwater"
     big_river = station.river in ("怒江", "澜沧江")
-    r = _rng(station.id, "temp")
+    r = _rng(station.id, "temp", *salt)
     wt = temp + (-2.5 if big_river else 0) + (1.0 if lake else 0) + r.normal(0, 0.8, n)
     if gw:
         wt = 17.0 + 0.8 * (temp - 15.5) / 5.5 + r.normal(0, 0.3, n)
     trophic = LAKE_TROPHIC.get(station.id)
     summer = 0.5 + 0.5 * np.cos(2 * np.pi * (np.array([int(x[5:]) for x in months]) - 7.5) / 12)  # 0..1
     for code in items:
-        r = _rng(station.id, code)
+        r = _rng(station.id, code, *salt)
         if code == "water_temp":
             out[code] = [Cell(f"{v:.1f}", round(float(v), 1)) for v in wt]
             continue
@@ -365,8 +386,8 @@ def _water_values(station: registry_mod.Station, items: list[str], months: list[
     return out
 
 
-def _sample_times(station: registry_mod.Station, months: list[str]) -> list[dt.datetime]:
-    r = _rng(station.id, "when")
+def _sample_times(station: registry_mod.Station, months: list[str], salt: tuple[str, ...] = ()) -> list[dt.datetime]:
+    r = _rng(station.id, "when", *salt)
     days = r.integers(3, 16, len(months))
     hours = r.integers(9, 16, len(months))
     minutes = r.choice([0, 10, 20, 30, 40, 50], len(months))
@@ -467,14 +488,20 @@ def generate(out: str | Path, start: str = WINDOW[0], end: str = WINDOW[1], *,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     window = _months(*WINDOW)
+    early = _months(*EARLY)
+    later = window[len(early):]
     wanted = _months(start, end)
     catalogue = _catalogue()
     p33 = _priority_33()
     written: list[Written] = []
 
     water = {s.id: s for s in reg.by_kind(*registry_mod.WATER_KINDS)}
-    values = {sid: _water_values(s, _items_for(s, p33), window) for sid, s in water.items()}
-    times = {sid: _sample_times(s, window) for sid, s in water.items()}
+    values, times = {}, {}
+    for sid, s in water.items():
+        items = _items_for(s, p33)
+        first, rest = _water_values(s, items, early, ("early",)), _water_values(s, items, later)
+        values[sid] = {code: first[code] + rest[code] for code in rest}
+        times[sid] = _sample_times(s, early, ("early",)) + _sample_times(s, later)
 
     def zh_headers(codes: list[str]) -> list[str]:
         return [_header(catalogue[c]) for c in codes]
@@ -546,10 +573,12 @@ def generate(out: str | Path, start: str = WINDOW[0], end: str = WINDOW[1], *,
 
         written += _write_intake(reg, out, month)
 
-    air = _air_frame(reg, window)
-    if air is not None:
-        written += _write_air(air, reg, out, wanted)
-    written += _write_forecasts(reg, out, wanted)
+    air_parts = [_air_frame(reg, early, ("early",)), _air_frame(reg, later)]
+    if all(part is not None for part in air_parts):
+        written += _write_air(pl.concat(air_parts), reg, out, wanted)
+    # forecasts start with the first window (2025-08): the annual bulletin does not read them
+    written += _write_forecasts(reg, out, [m for m in wanted if m >= later[0]])
+    written += _write_noise(reg, out, wanted)
     for real, rows in REAL_AIR_FILES if with_real_air else ():
         if real.exists():
             target = out / real.name
@@ -655,7 +684,7 @@ def _bell(t: np.ndarray, peak: dt.datetime, half_width_days: float) -> np.ndarra
     return np.exp(-0.5 * x**2 * 2.77)  # 2.77 = 4 ln 2: value 0.5 at ±half-width
 
 
-def _air_frame(reg: registry_mod.Registry, window: list[str]) -> pl.DataFrame | None:
+def _air_frame(reg: registry_mod.Registry, window: list[str], salt: tuple[str, ...] = ()) -> pl.DataFrame | None:
     stations = [s for s in reg.by_kind("air_station") if s.sample]
     if not stations:
         return None
@@ -671,7 +700,7 @@ def _air_frame(reg: registry_mod.Registry, window: list[str]) -> pl.DataFrame | 
     frames = []
     for station in stations:
         f = AIR_STATION_FACTOR.get(station.id, 1.0)
-        r = _rng(station.id, "air")
+        r = _rng(station.id, "air", *salt)
         # day-to-day weather: AR(1) in log space over days, then per hour
         shocks = r.normal(0, 0.30, n_days)
         daily = np.empty(n_days)
@@ -764,3 +793,68 @@ def run(out: str | Path, start: str = WINDOW[0], end: str = WINDOW[1], *,
     began = time.perf_counter()
     written = generate(out, start, end, registry=registry, with_real_air=with_real_air)
     return written, time.perf_counter() - began
+
+
+# ---------------------------------------------------------------------------------------------
+# noise (sample points of the central city; results of 2025)
+# ---------------------------------------------------------------------------------------------
+#: zone class -> (typical Ld, typical Ln) of the sample points, dB(A)
+NOISE_ZONE_LEVELS = {"0": (46.0, 37.0), "1": (51.5, 42.0), "2": (55.0, 45.5), "3": (58.5, 49.0),
+                     "4a": (64.5, 53.0), "4b": (63.0, 55.0)}
+#: planned exceedances: (point, quarter) -> (Ld, Ln) as measured
+NOISE_EVENTS = {("nz-06", 1): (67.2, 57.4), ("nz-06", 3): (66.1, 56.2), ("nz-02", 3): (53.8, 46.3)}
+#: the survey months of 2025: functional zones in the middle month of each quarter, roads in May, the grid in October
+NOISE_ZONE_MONTHS = ("2025-02", "2025-05", "2025-08", "2025-11")
+NOISE_ROAD_MONTH, NOISE_GRID_MONTH = "2025-05", "2025-10"
+#: a grid point measured by day only (its night survey was lost): left out of the night mean
+NOISE_DAY_ONLY = {"ng-17"}
+
+
+def _noise_level(*key: object, mean: float, sd: float) -> float:
+    return round(float(mean + _rng("noise", *key).normal(0, sd)), 1)
+
+
+def _write_noise(reg: registry_mod.Registry, out: Path, wanted: list[str]) -> list[Written]:
+    """The noise results of 2025 (样例数据): the functional-zone points once a quarter (CSV, UTF-8), the road-traffic
+    survey in May (CSV, GBK) and the regional grid survey in October (XLSX with a title row)."""
+    written: list[Written] = []
+    zones = reg.by_kind("noise_zone_point")
+    for quarter, month in enumerate(NOISE_ZONE_MONTHS, start=1):
+        if month not in wanted or not zones:
+            continue
+        rows = []
+        for k, point in enumerate(zones):
+            day = dt.date(int(month[:4]), int(month[5:]), 10 + k % 8)
+            ld_mean, ln_mean = NOISE_ZONE_LEVELS.get(point.zone_class or "2", (55.0, 45.0))
+            ld = _noise_level(point.id, quarter, "ld", mean=ld_mean, sd=1.1)
+            ln = _noise_level(point.id, quarter, "ln", mean=ln_mean, sd=1.0)
+            ld, ln = NOISE_EVENTS.get((point.id, quarter), (ld, ln))
+            rows.append([point.name, day.isoformat(), f"{ld:.1f}", f"{ln:.1f}", f"2025年第{'一二三四'[quarter - 1]}季度",
+                         LABEL])
+        path = out / f"{PREFIX}{month}_噪声_功能区_第{quarter}季度.csv"
+        written.append(Written(path, _write_csv(path, ["点位名称", "监测日期", "昼间等效声级(dB(A))",
+                                                       "夜间等效声级(dB(A))", "季度", "备注"], rows), "noise"))
+    roads = reg.by_kind("noise_road_point")
+    if NOISE_ROAD_MONTH in wanted and roads:
+        rows = []
+        for k, point in enumerate(roads):
+            day = dt.date(2025, 5, 12 + k % 4)
+            rows.append([point.name, day.isoformat(), f"{_noise_level(point.id, 'ld', mean=67.6, sd=1.3):.1f}",
+                         f"{_noise_level(point.id, 'ln', mean=57.2, sd=1.4):.1f}", LABEL])
+        path = out / f"{PREFIX}{NOISE_ROAD_MONTH}_噪声_道路交通.csv"
+        written.append(Written(path, _write_csv(path, ["点位名称", "监测日期", "昼间等效声级(dB(A))",
+                                                       "夜间等效声级(dB(A))", "备注"], rows, "gbk"), "noise"))
+    grid = reg.by_kind("noise_grid_point")
+    if NOISE_GRID_MONTH in wanted and grid:
+        rows = []
+        for k, point in enumerate(grid):
+            day = dt.datetime(2025, 10, 14 + k % 5)
+            ld = _noise_level(point.id, "ld", mean=53.6, sd=2.2)
+            ln = "" if point.id in NOISE_DAY_ONLY else f"{_noise_level(point.id, 'ln', mean=44.1, sd=1.8):.1f}"
+            rows.append([point.name, day, Cell(f"{ld:.1f}", ld), Cell(ln, float(ln)) if ln else ""])
+        path = out / f"{PREFIX}{NOISE_GRID_MONTH}_噪声_区域.xlsx"
+        n = _write_xlsx(path, f"保山市中心城区区域声环境监测结果（{LABEL}）2025年",
+                        f"说明：本表为{LABEL}，由 publisher 生成，非实测数据。等效声级单位 dB(A)；空白为未测。",
+                        ["点位名称", "监测日期", "昼间等效声级(dB(A))", "夜间等效声级(dB(A))"], rows)
+        written.append(Written(path, n, "noise"))
+    return written

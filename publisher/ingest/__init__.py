@@ -3,9 +3,10 @@
 Public API
 - ``read_air_files(paths, hour_label="end", registry=None) -> pl.DataFrame`` (the canonical air hourly frame)
 - ``read_water_files(paths, registry=None) -> pl.DataFrame`` (the canonical long water frame)
-- ``parse_file(path, ...) -> Parsed`` (kind ``air | water | intake | forecast``, frame with
+- ``parse_file(path, ...) -> Parsed`` (kind ``air | water | intake | forecast | noise``, frame with
   ``source_row``/``source_sheet``, findings; ``intake`` is a water supplier's 取水量 table,
-  :mod:`publisher.ingest.intake`, ``forecast`` an air-quality forecast, :mod:`publisher.ingest.forecast`)
+  :mod:`publisher.ingest.intake`, ``forecast`` an air-quality forecast, :mod:`publisher.ingest.forecast`,
+  ``noise`` the Ld/Ln results of noise points, :mod:`publisher.ingest.noise`)
 - ``publisher.ingest.pipeline.ingest(paths, workspace, ...)``: validate, store, archive or quarantine.
 
 The read functions raise ``FileRejected`` (an ``InputError``) when a file has errors; its message names
@@ -63,7 +64,8 @@ SPILL_BYTES = 64 << 20
 #: rows of a supplier's intake table (read whole: a few sources × months)
 MAX_SMALL_ROWS = 100_000
 #: the key of a row of the small kinds, read whole
-SMALL_KEY = {"intake": ["station_id", "period_start", "unit"], "forecast": ["area", "date", "issued"]}
+SMALL_KEY = {"intake": ["station_id", "period_start", "unit"], "forecast": ["area", "date", "issued"],
+             "noise": ["station_id", "date"]}
 
 
 class _Assembler:
@@ -116,6 +118,8 @@ class _Assembler:
                     return
                 self.small(index, "intake", frame, sheet.name)
                 return
+            if self._noise(index, sheet, first, batches, options):
+                return
             parser = SheetParser(first, sheet.name, self.findings, options)
             if not parser.ok:
                 self.skipped.append(sheet.name)
@@ -143,6 +147,25 @@ class _Assembler:
             close = getattr(batches, "close", None)
             if close:
                 close()
+
+    def _noise(self, index: int, sheet: Sheet, first: pl.DataFrame, batches, options: Options) -> bool:
+        """A noise results table (publisher/ingest/noise.py), read whole; False when the sheet is not one."""
+        from publisher.ingest import noise
+
+        found = noise.find_header(first)
+        if found is None or options.kind not in (None, "noise"):
+            return False
+        rows = self._whole(first, batches, found[0] + MAX_SMALL_ROWS + 1)
+        if rows.height > found[0] + MAX_SMALL_ROWS:
+            self.findings.add("file_too_large", sheet=sheet.name, detail=f"噪声监测结果表超过 {MAX_SMALL_ROWS} 行")
+            self.stopped = True
+            return True
+        frame = noise.parse_sheet(WholeSheet(sheet.name, rows), found, self.findings, options.registry, options.now)
+        if frame is None:
+            self.skipped.append(sheet.name)
+        else:
+            self.small(index, "noise", frame, sheet.name)
+        return True
 
     @staticmethod
     def _whole(first: pl.DataFrame, batches, limit: int) -> pl.DataFrame:
@@ -229,10 +252,10 @@ class _Assembler:
         self.frames, self.size = [], 0
 
     def result(self) -> pl.DataFrame | pl.LazyFrame:
-        from publisher.ingest import forecast, intake
+        from publisher.ingest import forecast, intake, noise
 
         schema = {"air": AIR_SCHEMA, "water": WATER_SCHEMA, "intake": intake.INTAKE_SCHEMA,
-                  "forecast": forecast.FORECAST_SCHEMA}[self.kind]
+                  "forecast": forecast.FORECAST_SCHEMA, "noise": noise.NOISE_SCHEMA}[self.kind]
         if self.spilled:
             self._spill()
             return pl.scan_parquet(self.spilled, schema=schema)

@@ -7,6 +7,7 @@ Layout (``<home>/store/``)::
     water/year=YYYY/month=MM/ingest-<id>.parquet
     intake/year=YYYY/month=MM/ingest-<id>.parquet   (water suppliers' 取水量 per source and month or quarter)
     forecast/year=YYYY/month=MM/ingest-<id>.parquet   (air-quality forecasts, by forecast day)
+    noise/year=YYYY/month=MM/ingest-<id>.parquet   (noise points' Ld/Ln results, by measurement day)
 
 Air parts are partitioned by the month of the hour's *start* (the hour ending 2026-04-01 00:00 belongs to
 31 March and lives in March), water parts by the month of ``sampled_at``: a month's bulletin reads only
@@ -63,22 +64,29 @@ FORECAST_PART_SCHEMA = {
     "aqi_high": pl.Int64, "level_low": pl.Int64, "level_high": pl.Int64, "primary_pollutant": pl.String,
     "note": pl.String, "source_sha256": pl.String, "source_row": pl.Int64, "source_sheet": pl.String, "ingest_id": pl.Int64,
 }
+#: noise results (publisher/ingest/noise.py): Ld and Ln of a noise point on a measurement day, dB(A)
+NOISE_PART_SCHEMA = {
+    "station_id": pl.String, "date": pl.Datetime("us"), "period": pl.String, "ld": pl.Float64, "ln": pl.Float64,
+    "lmax_night": pl.Float64, "raw": pl.String, "source_sha256": pl.String, "source_row": pl.Int64,
+    "source_sheet": pl.String, "ingest_id": pl.Int64,
+}
 SCHEMAS = {"air": AIR_PART_SCHEMA, "water": WATER_PART_SCHEMA, "intake": INTAKE_PART_SCHEMA,
-           "forecast": FORECAST_PART_SCHEMA}
+           "forecast": FORECAST_PART_SCHEMA, "noise": NOISE_PART_SCHEMA}
 #: Parts are read far more often than written: LZ4 decodes a national year of hourly values about
 #: twice as fast as zstd (≈0.3 s against 0.65 s on 2 cores) for about 2.3× the bytes (≈300 MB a year).
 #: Parts written with another codec stay readable.
 PART_COMPRESSION = "lz4"
 KEYS = {"air": ["station_id", "time"], "water": ["station_id", "sampled_at", "item"],
-        "intake": ["station_id", "period_start", "unit"], "forecast": ["area", "date", "issued"]}
-TIME = {"air": "time", "water": "sampled_at", "intake": "period_start", "forecast": "date"}
+        "intake": ["station_id", "period_start", "unit"], "forecast": ["area", "date", "issued"],
+        "noise": ["station_id", "date"]}
+TIME = {"air": "time", "water": "sampled_at", "intake": "period_start", "forecast": "date", "noise": "date"}
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS files (
     sha256        TEXT PRIMARY KEY,
     name          TEXT NOT NULL,          -- the name it was dropped with
     size          INTEGER NOT NULL,
-    kind          TEXT NOT NULL,          -- air | water | intake | forecast
+    kind          TEXT NOT NULL,          -- air | water | intake | forecast | noise
     encoding      TEXT,
     sheets        TEXT,                   -- JSON list of the sheets read
     archive_path  TEXT NOT NULL,          -- relative to the workspace
@@ -578,6 +586,15 @@ class Store:
         cols = list(INTAKE_PART_SCHEMA)
         return self.scan("intake", lo, hi, station_ids, all_versions).select(cols) \
             .sort("station_id", "period_start", "unit", "ingest_id").collect()
+
+    def noise(self, start: dt.date | dt.datetime | str, end: dt.date | dt.datetime | str,
+              station_ids: Iterable[str] | None = None, *, all_versions: bool = False) -> pl.DataFrame:
+        """The noise results measured in `start`..`end` (dates inclusive): ``station_id, date, period, ld, ln,
+        lmax_night`` (dB(A)), ``raw`` and the provenance columns; the latest ingest's result of a (point, day) is
+        current."""
+        lo, hi = self._range(start, end, hour_ending=False)
+        return self.scan("noise", lo, hi, station_ids, all_versions).select(list(NOISE_PART_SCHEMA)) \
+            .sort("station_id", "date", "ingest_id").collect()
 
     def sources_for(self, kind: str, station_id: str | None = None, start: Any = None, end: Any = None,
                     item: str | None = None) -> pl.DataFrame:
