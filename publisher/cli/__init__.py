@@ -56,6 +56,9 @@ def _register() -> None:
     for command in (ingest_cmd.ingest, ingest_cmd.status, build_cmd.build, sample_cmd.sample,
                     misc_cmd.standards, misc_cmd.check, misc_cmd.demo, schedule_cmd.schedule):
         cli.add_command(command)
+    from publisher.cli import disclosure_cmd
+
+    cli.add_command(disclosure_cmd.disclosure_report)
     from publisher.cli import publish_cmd
 
     for command in (publish_cmd.approve, publish_cmd.history, publish_cmd.publish, publish_cmd.portal):

@@ -38,7 +38,7 @@ from publisher.store import Store
 log = logging.getLogger(__name__)
 
 #: the period a bulletin kind is due for, relative to the run's date
-CADENCE_PERIOD = {"daily": "day", "monthly": "month", "quarterly": "quarter"}
+CADENCE_PERIOD = {"daily": "day", "monthly": "month", "quarterly": "quarter", "yearly": "year"}
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,8 @@ def due_period(kind: str, today: dt.date) -> Period:
         return Period(day, day, "day")
     if unit == "month":
         return Period.month(today.year, today.month).previous()
+    if unit == "year":   # the annual bulletin of last year, due by 5 June
+        return Period.parse(str(today.year - 1))
     quarter = (today.month - 1) // 3 + 1
     return Period.quarter(today.year, quarter).previous()
 
@@ -146,6 +148,10 @@ def plan(ws: Workspace, now: dt.datetime, policy: Policy | None = None, registry
             continue
         # the status report of the month holding the period (a quarter for the county sources)
         key = period.label if period.unit == "quarter" else f"{period.start:%Y-%m}"
+        if period.unit == "year":   # the annual bulletin is listed by the status of January–June of the next year
+            if today.month > 6 and today > deadline(kind, period)[0] + dt.timedelta(days=30):
+                continue
+            key = f"{period.end.year + 1}-01"
         if key not in reports:
             reports[key] = status(ws, registry, Period.parse(key), today=today, aqi_check=False)
         entry = next((b for b in reports[key]["bulletins"] if b["kind"] == kind), None)

@@ -20,7 +20,7 @@ from typing import Any
 
 import polars as pl
 
-from publisher import standards
+from publisher import registry as registry_mod, standards
 from publisher.display import shown
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
@@ -34,6 +34,9 @@ BULLETINS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "water-sections": (("national_section", "provincial_section", "lake_point"), "monthly", "地表水断面水质月报"),
     "air-monthly": (("air_station",), "monthly", "环境空气质量月报"),
     "air-daily": (("air_station",), "daily", "环境空气质量日报"),
+    "annual": (("national_section", "provincial_section", "lake_point", "city_source", "county_source",
+                "air_station", "noise_zone_point", "noise_road_point", "noise_grid_point"), "yearly",
+               "环境状况公报（环境质量部分）"),
 }
 
 
@@ -64,6 +67,10 @@ def next_workday(day: dt.date) -> tuple[dt.date, bool]:
 def deadline(kind: str, period: Period) -> tuple[dt.date, bool]:
     """The publication deadline of `kind` for `period`, and whether it is provisional."""
     cadence = BULLETINS[kind][1]
+    if cadence == "yearly":   # 5 June of the next year, a fixed day (世界环境日), not moved to a working day
+        from publisher.bulletins.annual import due_date
+
+        return due_date(period.start.year), False
     if cadence == "daily":
         nominal = period.end + dt.timedelta(days=1)
     else:
@@ -154,6 +161,8 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
             continue
         last = latest_map.get(s.id)
         last_text = last.isoformat(sep=" ", timespec="minutes") if last else None
+        if s.kind in registry_mod.NOISE_KINDS:   # surveyed once a quarter or a year: the annual bulletin's readiness
+            continue
         if s.cadence == "hourly":
             got = air_map.get(s.id, {}).get("received") or 0
             stations.append(StationStatus(s.id, s.name, s.kind, s.cadence, period.label, hours_so_far, int(got),
@@ -179,7 +188,15 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
         needed = [st for st in stations if st.kind in kinds]
         if not needed:
             continue
-        if cadence == "daily":
+        if cadence == "yearly":
+            # the annual bulletin of the previous year is prepared from January to its deadline (5 June)
+            if period.start.month > 6:
+                continue
+            from publisher.bulletins.annual.readiness import waiting_for
+
+            target = Period.parse(str(period.start.year - 1))
+            waiting = waiting_for(ws, registry, target)
+        elif cadence == "daily":
             day = min(period.end, today - dt.timedelta(days=1))
             target = Period(day, day, "day")
             hours = {r["station_id"]: r["hours"] for r in daily_hours.filter(pl.col("day") == day).iter_rows(named=True)}
