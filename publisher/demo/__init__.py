@@ -24,7 +24,10 @@ DEMO_BUILDS: tuple[tuple[str, str], ...] = (
     ("air-monthly", "2026-05"),
     ("air-monthly", "2026-06"),
     *(("air-daily", f"2026-06-{day:02d}") for day in range(10, 17)),
+    ("annual", "2025"),
 )
+#: the sample form of the disclosure report the demo builds (labelled 样例数据 in the file)
+DISCLOSURE_FORM = ("2025", "disclosure-report-2025.yaml")
 
 
 def run(ws: Workspace) -> None:
@@ -60,6 +63,7 @@ def run(ws: Workspace) -> None:
         except Exception as exc:  # noqa: BLE001 - report every bulletin, then fail
             failed.append((kind, period))
             click.echo(f"   ✘ {kind:22} {period:10} 未能编制：{exc}", err=True)
+    failed += _disclosure_report(ws)
     if failed:
         raise click.ClickException(f"{len(failed)} 份公报未能编制")
     home = f"PUBLISHER_HOME={ws.home}"
@@ -70,3 +74,23 @@ def run(ws: Workspace) -> None:
     click.echo(f"   publisher portal serve --root {ws.home / 'portal'} --port 8080 --trusted-key "
                f"{ws.home / 'publisher.pub'} --insecure-no-token &    # 参考门户，仅限本机试用（正式使用须设上传令牌）")
     click.echo(f"   {home} publisher publish --kind air-monthly --period 2026-05 --portal http://127.0.0.1:8080")
+
+
+def _disclosure_report(ws: Workspace) -> list[tuple[str, str]]:
+    """The disclosure report of the sample year from the shipped sample form (copied into the workspace)."""
+    import shutil
+
+    from publisher.paths import PROJECT_DIR
+    from publisher.publishing import disclosure_report
+
+    year, name = DISCLOSURE_FORM
+    form = ws.home / "disclosure-report" / f"{year}.yaml"
+    form.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PROJECT_DIR / "sample" / name, form)
+    try:
+        folder = disclosure_report.build(ws, int(year))
+        click.echo(f"   ✔ {'disclosure-report':22} {year:10} → {folder}")
+        return []
+    except Exception as exc:  # noqa: BLE001 - reported like a bulletin that failed
+        click.echo(f"   ✘ {'disclosure-report':22} {year:10} 未能生成：{exc}", err=True)
+        return [("disclosure-report", year)]
