@@ -34,8 +34,8 @@ def read_csv(path: Path, encoding: str = "utf-8") -> pl.DataFrame:
     return pl.read_csv(io.StringIO(text), infer_schema_length=0)
 
 
-def test_window_is_fifteen_months_across_the_standard_change():
-    assert MONTHS[0] == "2025-08" and MONTHS[-1] == "2026-10" and len(MONTHS) == 15
+def test_window_is_twenty_two_months_across_the_standard_change():
+    assert MONTHS[0] == "2025-01" and MONTHS[-1] == "2026-10" and len(MONTHS) == 22
     assert "2026-02" in MONTHS and "2026-03" in MONTHS
 
 
@@ -59,11 +59,12 @@ def test_every_month_is_covered_and_every_file_is_labelled(out):
                      "饮用水源_城市地下水_长表.csv", "空气_县城站.csv", "空气_腾冲市城区站.csv"):
             assert f"样例数据_{month}_{kind}" in names, (month, kind)
     quarterly = sorted(n[5:12] for n in names if "饮用水源_县级" in n)
-    assert quarterly == ["2025-08", "2025-11", "2026-02", "2026-05", "2026-08"]
+    assert quarterly == ["2025-02", "2025-05", "2025-08", "2025-11", "2026-02", "2026-05", "2026-08"]
     # the suppliers' intake: every month for the city sources, after each quarter for the county sources
     assert all(f"样例数据_{month}_取水量_城市水源.csv" in names for month in MONTHS)
     county = sorted(n for n in names if "取水量_县级水源" in n)
-    assert county == ["样例数据_2025-09_取水量_县级水源_第3季度.xlsx", "样例数据_2025-12_取水量_县级水源_第4季度.xlsx",
+    assert county == ["样例数据_2025-03_取水量_县级水源_第1季度.xlsx", "样例数据_2025-06_取水量_县级水源_第2季度.xlsx",
+                      "样例数据_2025-09_取水量_县级水源_第3季度.xlsx", "样例数据_2025-12_取水量_县级水源_第4季度.xlsx",
                       "样例数据_2026-03_取水量_县级水源_第1季度.xlsx", "样例数据_2026-06_取水量_县级水源_第2季度.xlsx",
                       "样例数据_2026-09_取水量_县级水源_第3季度.xlsx"]
     assert all(n.startswith("样例数据_") for n in names if not n.endswith(".gz"))
@@ -163,10 +164,10 @@ def air_frame(out) -> pl.DataFrame:
 
 def test_air_covers_the_window_hour_ending(air_frame):
     assert air_frame["station_id"].n_unique() == 4
-    assert str(air_frame["time"].min()) == "2025-08-01 01:00:00"
+    assert str(air_frame["time"].min()) == "2025-01-01 01:00:00"
     assert str(air_frame["time"].max()) == "2026-11-01 00:00:00"
     per_station = air_frame.group_by("station_id").len()["len"].to_list()
-    assert set(per_station) == {(365 + 92) * 24}  # every hour has a row, values may be missing
+    assert set(per_station) == {(365 + 304) * 24}  # every hour has a row, values may be missing
 
 
 def test_air_episodes_and_gaps(air_frame):
