@@ -19,6 +19,7 @@ KINDS: dict[str, str] = {
     "water-sections": "publisher.bulletins.water.sections",
     "air-monthly": "publisher.bulletins.air.monthly",
     "air-daily": "publisher.bulletins.air.daily",
+    "supervisory": "publisher.bulletins.supervisory",
 }
 
 

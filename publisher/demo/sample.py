@@ -546,6 +546,10 @@ def generate(out: str | Path, start: str = WINDOW[0], end: str = WINDOW[1], *,
 
         written += _write_intake(reg, out, month)
 
+    from publisher.demo import supervisory  # key polluting units' outlet results, one file a quarter
+
+    written += [Written(path, rows, "supervisory") for path, rows in
+                supervisory.write(out, reg, wanted, PREFIX, LABEL, SEED)]
     air = _air_frame(reg, window)
     if air is not None:
         written += _write_air(air, reg, out, wanted)
