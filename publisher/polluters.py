@@ -375,6 +375,9 @@ def parse_units(doc: dict[str, Any], root: yaml.Node | None, path: Path, area_na
                             if dim in dims and a_raw.get(dim) is None:
                                 problems.append(f"{where}: {table.id} needs the outlet's {dim}")
                         periods = [k for k, v in (table.get("periods") or {}).items() if isinstance(v, dict)]
+                        if periods and o_raw.get("period") is None and o_raw.get("built_on") is None:
+                            problems.append(f"{where}: {table.id} sets limits by construction date: give the "
+                                            f"outlet's built_on (EIA approval date) or period ({', '.join(periods)})")
                         period = o_raw.get("period")
                         if period is not None and period not in periods:
                             problems.append(f"{where}: period {period!r} is not one of {table.id}'s "

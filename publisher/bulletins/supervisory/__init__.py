@@ -41,9 +41,13 @@ def assemble(job: Job) -> Bulletin:
     if stored is None:
         from publisher.store.supervisory import SUPERVISORY_PART_SCHEMA
         stored = pl.DataFrame(schema=SUPERVISORY_PART_SCHEMA)
-    judged = sv.judge(stored, registry).sort("unit_id", "outlet_id", "sampled_at", "item")
-    units_on = [u for u in registry.units if u.active_on(period.end) or u.active_on(period.start)]
     catalogue = discharge.catalogue()
+    order = {code: i for i, code in enumerate(catalogue)}   # items in the catalogue's (the standards') order
+    judged = (sv.judge(stored, registry)
+              .with_columns(pl.col("item").replace_strict(order, default=len(order), return_dtype=pl.Int64)
+                            .alias("_order"))
+              .sort("unit_id", "outlet_id", "sampled_at", "_order").drop("_order"))
+    units_on = [u for u in registry.units if u.active_on(period.end) or u.active_on(period.start)]
 
     by_unit = sv.verdicts(judged, "unit_id")
     by_outlet = sv.verdicts(judged, "outlet_id")
@@ -68,7 +72,8 @@ def assemble(job: Job) -> Bulletin:
             if part.height == 0:
                 continue
             results_ctx = []
-            for r in part.iter_rows(named=True):
+            days = part["sampled_at"].dt.date().to_list()
+            for position, r in enumerate(part.iter_rows(named=True)):
                 item = catalogue.get(r["item"], {})
                 limit_text = discharge.format_limit(r["limit_kind"], r["limit"], r["limit_low"], r["limit_high"])
                 shown_value = r["raw"] if r["raw"] else wc.num(r["value"], 2)
@@ -86,6 +91,8 @@ def assemble(job: Job) -> Bulletin:
                     "limit": limit_text or DASH, "standard": r["standard_number"], "clause": r["clause"],
                     "status": r["status"], "status_zh": r["status_zh"], "multiple": multiple,
                     "reason_zh": r["reason_zh"], "confidence": r["limit_confidence"],
+                    # the date cell spans the outlet's results of that day
+                    "date_rows": days.count(day) if position == 0 or days[position - 1] != day else 0,
                 }
                 results_ctx.append(entry)
                 rows_out.append({
@@ -123,7 +130,7 @@ def assemble(job: Job) -> Bulletin:
                                                                                                       "not_judged")],
                 "results": results_ctx,
             })
-        units_ctx.append({"seq": seq, "id": unit.id, "name": unit.name, "county": unit.county,
+        units_ctx.append({"seq": seq, "id": unit.id, "name": unit.name, "county": unit.county, "monitor": unit.monitor,
                           "industry": unit.industry, "lists_zh": unit.lists_zh, "credit_code": unit.credit_code,
                           "verdict": unit_verdict[unit.id], "verdict_zh": VERDICT_ZH[unit_verdict[unit.id]],
                           "outlets": outlets_ctx, "rowspan": sum(len(o["results"]) for o in outlets_ctx)})
@@ -137,6 +144,7 @@ def assemble(job: Job) -> Bulletin:
         "results_not_judged": int((judged["status"] == "not_judged").sum()) if judged.height else 0,
         "exceeding_units": [u["name"] for u in exceeding_units],
         "unmonitored": [u.name for u in unmonitored],
+        "monitors": list(dict.fromkeys(u["monitor"] for u in units_ctx if u["monitor"])),
     }
     findings = _findings(head, summary, exceed_rows)
     method = _method(judged, period)
