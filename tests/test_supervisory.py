@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,6 +21,7 @@ from publisher.cli import cli
 from publisher.errors import RegistryError
 from publisher.ingest.pipeline import ingest
 from publisher.paths import DEFAULT_STATIONS, Workspace
+from publisher.render import fonts
 from publisher.store import Store
 
 HEADER = "单位名称,排放口,监测日期,项目,实测浓度,含氧量,流量,单位,水温\n"
@@ -334,11 +336,25 @@ def test_quarterly_bulletin_through_the_cli(ws):
     for words in ("重点排污单位监督性监测结果", "超标单位名单", "按排放口", "腾冲市城区污水处理厂（样例）", "0.12"):
         assert words in text
     html = (folder / "index.html").read_text(encoding="utf-8")
-    assert "样例数据" not in html or "注意" in html
+    page_text = re.sub(r"<[^>]+>", "", re.sub(r"<style.*?</style>", "", html, flags=re.S))
+    for line in figures["findings"]:
+        assert line in page_text
+    assert fonts.find("sans").missing(page_text) == ""          # every character has a glyph in the CJK face
+    # as a reader sees it, in a real browser: a drawn page with the red masthead and the red exceedances
+    from tests.browser import colour_fraction, ink_fraction, screenshot
+
+    png = screenshot(folder / "index.html", ws.home / "page.png", width=1000, height=3000)
+    assert ink_fraction(png) > 0.05, "the page looks blank"
+    assert colour_fraction(png, "#B5121B") > 0.0005, "the red masthead is missing"
     # the ledger records it as any bulletin: approval and publication take it from there
     assert [b["kind"] for b in Store(ws).bulletins()] == ["supervisory"]
     again = runner.invoke(cli, ["build", "--home", str(ws.home), "--period", "2026-Q3", "--kind", "supervisory"])
     assert "第1版" in again.output
+    approved = runner.invoke(cli, ["approve", "--home", str(ws.home), "--kind", "supervisory", "--period", "2026-Q3",
+                                   "--by", "审核人甲", "--role", "保密审查员"])
+    assert approved.exit_code == 0, approved.output
+    history = runner.invoke(cli, ["history", "--home", str(ws.home), "--kind", "supervisory", "--json"])
+    assert json.loads(history.output)["revisions"][0]["kind"] == "supervisory"
 
 
 def test_a_quarter_without_results_still_builds_and_says_so(ws):
