@@ -137,11 +137,18 @@ class Registry:
     areas: tuple[Area, ...]
     stations: tuple[Station, ...]
     path: Path
+    #: key polluting units (重点排污单位) with their outlets (publisher.polluters)
+    units: tuple[Any, ...] = ()
 
     @functools.cached_property
     def fingerprint(self) -> str:
-        """A hash of the region, areas and stations (everything a bulletin may read of the registry)."""
-        return hashlib.sha256(repr((self.region, self.areas, self.stations)).encode()).hexdigest()
+        """A hash of the region, areas, stations and units (everything a bulletin may read of the registry)."""
+        return hashlib.sha256(repr((self.region, self.areas, self.stations, self.units)).encode()).hexdigest()
+
+    def unit(self, text: str) -> Any | None:
+        """The key polluting unit whose id, name or 统一社会信用代码 is exactly `text` (trimmed), or None."""
+        text = text.strip()
+        return next((u for u in self.units if text in (u.id, u.name, u.credit_code)), None)
 
     @functools.cached_property
     def _by_id(self) -> dict[str, Station]:
@@ -432,6 +439,11 @@ def load(path: str | Path | None = None) -> Registry:
             zone_class=None if raw.get("zone_class") in (None, "") else str(raw.get("zone_class")),
             road_name=raw.get("road_name"), road_length_km=number("road_length_km"),
         ))
+    from publisher import polluters
+
+    units, unit_problems = polluters.parse_units(doc, root, path, area_names, doc.get("region") or {})
+    problems += unit_problems
     if problems:
         raise RegistryError(f"{path.name} has {len(problems)} problem(s):\n" + "\n".join(problems))
-    return Registry(region=doc.get("region") or {}, areas=tuple(areas), stations=tuple(stations), path=path)
+    return Registry(region=doc.get("region") or {}, areas=tuple(areas), stations=tuple(stations), path=path,
+                    units=tuple(units))

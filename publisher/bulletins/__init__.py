@@ -21,6 +21,7 @@ KINDS: dict[str, str] = {
     "air-monthly": "publisher.bulletins.air.monthly",
     "air-daily": "publisher.bulletins.air.daily",
     "annual": "publisher.bulletins.annual",
+    "supervisory": "publisher.bulletins.supervisory",
 }
 
 

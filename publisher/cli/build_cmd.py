@@ -10,7 +10,7 @@ from publisher.paths import workspace
 #: which kinds a period of each unit builds when --kind is not given
 DEFAULT_KINDS = {
     "month": ("water-sources", "water-sections", "air-monthly"),
-    "quarter": ("water-sources-county",),
+    "quarter": ("water-sources-county", "supervisory"),
     "day": ("air-daily",),
     "year": ("annual",),
 }

@@ -19,6 +19,7 @@ DEMO_BUILDS: tuple[tuple[str, str], ...] = (
     ("water-sources", "2026-10"),
     ("water-sections", "2026-10"),
     ("water-sources-county", "2026-Q3"),
+    ("supervisory", "2026-Q3"),
     ("air-monthly", "2026-03"),
     ("air-monthly", "2026-04"),
     ("air-monthly", "2026-05"),

@@ -573,6 +573,10 @@ def generate(out: str | Path, start: str = WINDOW[0], end: str = WINDOW[1], *,
 
         written += _write_intake(reg, out, month)
 
+    from publisher.demo import supervisory  # key polluting units' outlet results, one file a quarter
+
+    written += [Written(path, rows, "supervisory") for path, rows in
+                supervisory.write(out, reg, wanted, PREFIX, LABEL, SEED)]
     air_parts = [_air_frame(reg, early, ("early",)), _air_frame(reg, later)]
     if all(part is not None for part in air_parts):
         written += _write_air(pl.concat(air_parts), reg, out, wanted)

@@ -3,10 +3,11 @@
 Public API
 - ``read_air_files(paths, hour_label="end", registry=None) -> pl.DataFrame`` (the canonical air hourly frame)
 - ``read_water_files(paths, registry=None) -> pl.DataFrame`` (the canonical long water frame)
-- ``parse_file(path, ...) -> Parsed`` (kind ``air | water | intake | forecast | noise``, frame with
+- ``parse_file(path, ...) -> Parsed`` (kind ``air | water | intake | forecast | noise | supervisory``, frame with
   ``source_row``/``source_sheet``, findings; ``intake`` is a water supplier's 取水量 table,
   :mod:`publisher.ingest.intake`, ``forecast`` an air-quality forecast, :mod:`publisher.ingest.forecast`,
-  ``noise`` the Ld/Ln results of noise points, :mod:`publisher.ingest.noise`)
+  ``noise`` the Ld/Ln results of noise points, :mod:`publisher.ingest.noise`,
+  ``supervisory`` key polluting units' outlet results, :mod:`publisher.ingest.supervisory`)
 - ``publisher.ingest.pipeline.ingest(paths, workspace, ...)``: validate, store, archive or quarantine.
 
 The read functions raise ``FileRejected`` (an ``InputError``) when a file has errors; its message names
@@ -65,7 +66,8 @@ SPILL_BYTES = 64 << 20
 MAX_SMALL_ROWS = 100_000
 #: the key of a row of the small kinds, read whole
 SMALL_KEY = {"intake": ["station_id", "period_start", "unit"], "forecast": ["area", "date", "issued"],
-             "noise": ["station_id", "date"]}
+             "noise": ["station_id", "date"],
+             "supervisory": ["outlet_id", "sampled_at", "item"]}
 
 
 class _Assembler:
@@ -89,7 +91,7 @@ class _Assembler:
         self.small_sheets = 0
 
     def sheet(self, index: int, sheet: Sheet, options: Options) -> None:
-        from publisher.ingest import forecast, intake
+        from publisher.ingest import forecast, intake, supervisory
 
         batches = iter(sheet.batches)
         try:
@@ -103,6 +105,21 @@ class _Assembler:
                 rows = self._whole(first, batches, header[0] + forecast.MAX_ROWS + 1)
                 self.small(index, "forecast", forecast.parse_forecast(WholeSheet(sheet.name, rows), self.findings,
                                                                       options.registry, header), sheet.name)
+                return
+            found = supervisory.find_header(first)
+            if found is not None and options.kind in (None, "supervisory"):  # key polluting units' outlet results
+                rows = self._whole(first, batches, found[0] + supervisory.MAX_ROWS + 1)
+                if rows.height > found[0] + supervisory.MAX_ROWS:
+                    self.findings.add("file_too_large", sheet=sheet.name,
+                                      detail=f"监督性监测结果表超过 {supervisory.MAX_ROWS} 行")
+                    self.stopped = True
+                    return
+                frame = supervisory.parse_sheet(WholeSheet(sheet.name, rows), found, self.findings,
+                                                options.registry, options.now)
+                if frame is None:
+                    self.skipped.append(sheet.name)
+                    return
+                self.small(index, "supervisory", frame, sheet.name)
                 return
             found = intake.find_header(first)
             if found is not None and options.kind in (None, "intake"):
@@ -252,10 +269,11 @@ class _Assembler:
         self.frames, self.size = [], 0
 
     def result(self) -> pl.DataFrame | pl.LazyFrame:
-        from publisher.ingest import forecast, intake, noise
+        from publisher.ingest import forecast, intake, noise, supervisory
 
         schema = {"air": AIR_SCHEMA, "water": WATER_SCHEMA, "intake": intake.INTAKE_SCHEMA,
-                  "forecast": forecast.FORECAST_SCHEMA, "noise": noise.NOISE_SCHEMA}[self.kind]
+                  "forecast": forecast.FORECAST_SCHEMA, "noise": noise.NOISE_SCHEMA,
+                  "supervisory": supervisory.SUPERVISORY_SCHEMA}[self.kind]
         if self.spilled:
             self._spill()
             return pl.scan_parquet(self.spilled, schema=schema)

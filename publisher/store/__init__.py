@@ -8,6 +8,7 @@ Layout (``<home>/store/``)::
     intake/year=YYYY/month=MM/ingest-<id>.parquet   (water suppliers' 取水量 per source and month or quarter)
     forecast/year=YYYY/month=MM/ingest-<id>.parquet   (air-quality forecasts, by forecast day)
     noise/year=YYYY/month=MM/ingest-<id>.parquet   (noise points' Ld/Ln results, by measurement day)
+    supervisory/year=YYYY/month=MM/ingest-<id>.parquet   (key polluting units' outlet results, store/supervisory.py)
 
 Air parts are partitioned by the month of the hour's *start* (the hour ending 2026-04-01 00:00 belongs to
 31 March and lives in March), water parts by the month of ``sampled_at``: a month's bulletin reads only
@@ -70,23 +71,27 @@ NOISE_PART_SCHEMA = {
     "lmax_night": pl.Float64, "raw": pl.String, "source_sha256": pl.String, "source_row": pl.Int64,
     "source_sheet": pl.String, "ingest_id": pl.Int64,
 }
+from publisher.store import supervisory as _supervisory  # noqa: E402 - the supervisory results table
+
 SCHEMAS = {"air": AIR_PART_SCHEMA, "water": WATER_PART_SCHEMA, "intake": INTAKE_PART_SCHEMA,
-           "forecast": FORECAST_PART_SCHEMA, "noise": NOISE_PART_SCHEMA}
+           "forecast": FORECAST_PART_SCHEMA, "noise": NOISE_PART_SCHEMA,
+           "supervisory": _supervisory.SUPERVISORY_PART_SCHEMA}
 #: Parts are read far more often than written: LZ4 decodes a national year of hourly values about
 #: twice as fast as zstd (≈0.3 s against 0.65 s on 2 cores) for about 2.3× the bytes (≈300 MB a year).
 #: Parts written with another codec stay readable.
 PART_COMPRESSION = "lz4"
 KEYS = {"air": ["station_id", "time"], "water": ["station_id", "sampled_at", "item"],
         "intake": ["station_id", "period_start", "unit"], "forecast": ["area", "date", "issued"],
-        "noise": ["station_id", "date"]}
-TIME = {"air": "time", "water": "sampled_at", "intake": "period_start", "forecast": "date", "noise": "date"}
+        "noise": ["station_id", "date"], "supervisory": _supervisory.KEY}
+TIME = {"air": "time", "water": "sampled_at", "intake": "period_start", "forecast": "date", "noise": "date",
+        "supervisory": _supervisory.TIME}
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS files (
     sha256        TEXT PRIMARY KEY,
     name          TEXT NOT NULL,          -- the name it was dropped with
     size          INTEGER NOT NULL,
-    kind          TEXT NOT NULL,          -- air | water | intake | forecast | noise
+    kind          TEXT NOT NULL,          -- air | water | intake | forecast | noise | supervisory
     encoding      TEXT,
     sheets        TEXT,                   -- JSON list of the sheets read
     archive_path  TEXT NOT NULL,          -- relative to the workspace
@@ -595,6 +600,12 @@ class Store:
         lo, hi = self._range(start, end, hour_ending=False)
         return self.scan("noise", lo, hi, station_ids, all_versions).select(list(NOISE_PART_SCHEMA)) \
             .sort("station_id", "date", "ingest_id").collect()
+
+    def supervisory(self, start: dt.date | dt.datetime | str, end: dt.date | dt.datetime | str, *,
+                    all_versions: bool = False) -> pl.DataFrame:
+        """Supervisory-monitoring results of key polluting units' outlets sampled in `start`..`end`
+        (:mod:`publisher.store.supervisory`)."""
+        return _supervisory.results(self, start, end, all_versions=all_versions)
 
     def sources_for(self, kind: str, station_id: str | None = None, start: Any = None, end: Any = None,
                     item: str | None = None) -> pl.DataFrame:

@@ -1,0 +1,126 @@
+"""Supervisory results judged: the store's outlet results joined with the registry's outlets and judged by
+:func:`publisher.evaluate.discharge.evaluate` under the standard assignment in force on each sampling day.
+
+Pure functions on frames (the registry is read, nothing else); the bulletin (:mod:`.report`) words and lays out
+what these return. The compliance counts follow the rule the bulletin states (docs/discharge-method.md,
+"The quarterly bulletin"): an outlet complies in the period when every judged result of it complies, exceeds when
+one result exceeds, and is left out of the rates when none of its results could be judged; a unit likewise over
+its outlets' results.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+import polars as pl
+
+from publisher.evaluate import discharge
+
+#: the reason given when the registry assigns no standard to the outlet on the sampling day
+NO_ASSIGNMENT = "STANDARD_NOT_ASSIGNED"
+NO_ASSIGNMENT_ZH = "站点名录中该排放口在监测日期无登记的执行标准"
+#: decimals of a printed 超标倍数 (a presentation choice: 2, as provincial tables print 0.39倍)
+MULTIPLE_DECIMALS = 2
+
+
+def judge(results: pl.DataFrame, registry: Any) -> pl.DataFrame:
+    """Every result of `results` (the store's supervisory frame) judged: the frame's columns plus ``unit_name,
+    outlet_name, outlet_type, assignment`` and the columns :func:`discharge.evaluate` adds (``standard_id, clause,
+    limit, converted, status, exceed_multiple, reason, reason_zh`` …)."""
+    province = (registry.region or {}).get("province")
+    outlets: dict[str, Any] = {}
+    meta: list[dict[str, Any]] = []
+    for unit in registry.units:
+        for outlet in unit.outlets:
+            for index in range(len(outlet.standards)):
+                record = outlet.evaluation_record(index, province)
+                outlets[record["outlet_id"]] = record
+            meta.append({"outlet_id": outlet.key, "unit_name": unit.name, "outlet_name": outlet.name,
+                         "outlet_code": outlet.id, "outlet_type": outlet.type})
+
+    def eval_id(row: dict[str, Any]) -> str:
+        unit = registry.unit(row["unit_id"]) if row["unit_id"] else None
+        outlet = unit.outlet(row["outlet_id"].split("/", 1)[-1]) if unit else None
+        found = outlet.assignment_on(row["sampled_at"].date()) if outlet else None
+        return f"{row['outlet_id']}#{found[0]}" if found else f"{row['outlet_id']}#none"
+
+    if results.height == 0:
+        frame = results.with_columns(pl.lit(None, pl.String).alias("_eval_id"))
+    else:
+        frame = results.with_columns(
+            pl.struct("unit_id", "outlet_id", "sampled_at").map_elements(eval_id, return_dtype=pl.String)
+            .alias("_eval_id"))
+    samples = frame.rename({"outlet_id": "outlet_key"}).rename({"_eval_id": "outlet_id"})
+    judged = discharge.evaluate(samples, list(outlets.values()))
+    unassigned = pl.col("outlet_id").str.ends_with("#none")
+    judged = judged.with_columns(
+        pl.when(unassigned).then(pl.lit(NO_ASSIGNMENT)).otherwise(pl.col("reason")).alias("reason"),
+        pl.when(unassigned).then(pl.lit(NO_ASSIGNMENT_ZH)).otherwise(pl.col("reason_zh")).alias("reason_zh"),
+        pl.col("outlet_id").str.split("#").list.last().alias("assignment"),
+    ).drop("outlet_id").rename({"outlet_key": "outlet_id"})
+    info = pl.DataFrame(meta, schema={"outlet_id": pl.String, "unit_name": pl.String, "outlet_name": pl.String,
+                                      "outlet_code": pl.String, "outlet_type": pl.String})
+    return judged.join(info, on="outlet_id", how="left")
+
+
+def verdicts(judged: pl.DataFrame, by: str) -> pl.DataFrame:
+    """One row per `by` (``unit_id`` or ``outlet_id``): ``results, exceeding, compliant, not_judged`` counts and
+    ``verdict`` (``exceeding`` when a result exceeds, else ``compliant`` when a result was judged, else
+    ``not_judged``)."""
+    counts = judged.group_by(by, maintain_order=True).agg(
+        pl.len().alias("results"),
+        (pl.col("status") == "exceeding").sum().alias("exceeding"),
+        (pl.col("status") == "compliant").sum().alias("compliant"),
+        (pl.col("status") == "not_judged").sum().alias("not_judged"),
+    )
+    return counts.with_columns(
+        pl.when(pl.col("exceeding") > 0).then(pl.lit("exceeding"))
+        .when(pl.col("compliant") > 0).then(pl.lit("compliant"))
+        .otherwise(pl.lit("not_judged")).alias("verdict"))
+
+
+def rate(verdict: pl.DataFrame) -> dict[str, Any]:
+    """``monitored, judged, compliant, exceeding, not_judged, rate`` (compliant / judged, in %, unrounded)."""
+    monitored = verdict.height
+    compliant = int((verdict["verdict"] == "compliant").sum()) if monitored else 0
+    exceeding = int((verdict["verdict"] == "exceeding").sum()) if monitored else 0
+    judged = compliant + exceeding
+    return {"monitored": monitored, "judged": judged, "compliant": compliant, "exceeding": exceeding,
+            "not_judged": monitored - judged, "rate": (100.0 * compliant / judged) if judged else None}
+
+
+def half_even(value: float, decimals: int) -> Decimal:
+    """`value` rounded half to even (GB/T 8170 进舍规则) after stripping binary noise."""
+    clean = Decimal(repr(value)).quantize(Decimal(1).scaleb(-12))
+    return clean.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
+
+
+def multiple_text(multiple: float | None) -> str | None:
+    """超标倍数 as printed: :data:`MULTIPLE_DECIMALS` decimals, half to even; ``<0.01`` for a smaller one."""
+    if multiple is None:
+        return None
+    shown = half_even(multiple, MULTIPLE_DECIMALS)
+    if shown == 0:
+        return f"<{Decimal(1).scaleb(-MULTIPLE_DECIMALS)}"
+    return f"{shown:.{MULTIPLE_DECIMALS}f}"
+
+
+def decimals_of(raw: str | None) -> int:
+    """Decimals written in a reported value (``0.52`` → 2, ``180`` → 0, ``0.05L`` → 2)."""
+    text = (raw or "").strip().rstrip("Ll").lstrip("<＜")
+    return len(text.partition(".")[2]) if "." in text else 0
+
+
+def converted_text(converted: float | None, raw: str | None, limit: float | None) -> str | None:
+    """A converted concentration printed with the decimals of the measured value; one more (up to 3 more) when
+    the rounded figure would equal the limit though the unrounded one does not."""
+    if converted is None:
+        return None
+    places = decimals_of(raw)
+    text = f"{half_even(converted, places):.{places}f}"
+    for _ in range(3):
+        if limit is None or Decimal(text) != Decimal(repr(limit)) or converted == limit:
+            break
+        places += 1
+        text = f"{half_even(converted, places):.{places}f}"
+    return text
