@@ -9,7 +9,7 @@ index_format: "{code}/{year}-{seq:05d}"  # the 索引号 scheme: {code}, {year} 
                                       #   {seq} (per year, allocated once); {column} (column id) optional
 base_url: "https://sthjj.example.gov.cn/xxgk/"  # where output/site/ is served (QR codes, feeds)
                                       #   (default: http://127.0.0.1:8765/site/, the reference portal)
-site_name: 生态环境信息公开            # default: <institution>生态环境信息公开
+site_name: 保山市生态环境局信息公开      # default: <institution>信息公开
 validity: 有效                         # 有效性 of a current item
 ```
 
@@ -126,5 +126,5 @@ def load(ws: Workspace, path: str | Path | None = None) -> SiteConfig:
     if not base.endswith("/"):
         base += "/"
     return SiteConfig(institution=institution, institution_code=code, index_format=fmt, base_url=base,
-                      site_name=str(data.get("site_name") or f"{institution}生态环境信息公开").strip(),
+                      site_name=str(data.get("site_name") or f"{institution}信息公开").strip(),
                       validity=str(data.get("validity") or "有效").strip(), source=source)

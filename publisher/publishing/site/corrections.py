@@ -30,7 +30,7 @@ def _flatten(value: Any, path: tuple[str, ...], out: dict[tuple[str, ...], Any])
             if not path and key in SKIP:
                 continue
             _flatten(inner, (*path, str(key)), out)
-    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+    elif isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
         seen: dict[str, int] = {}
         for i, entry in enumerate(value):
             name = _name(entry, i)
@@ -51,7 +51,7 @@ def _is_figure(value: Any) -> bool:
             float(text.rstrip("L"))
             return True
         except ValueError:
-            return len(value) <= 12      # a short label such as a class (Ⅲ类) or a level (良)
+            return True                  # a class (Ⅲ类), a level (良) or a sentence that states figures
     return value is None
 
 
@@ -76,4 +76,6 @@ def _text(value: Any) -> str:
         return "—"
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, list):
+        return "、".join(_text(v) for v in value)
     return str(value)

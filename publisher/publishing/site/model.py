@@ -171,7 +171,7 @@ def figures_of(folder: Path, document: dict[str, Any]) -> list[Figure]:
         spec = specs.get(fig.src)
         if spec:
             fig.alt = str(spec.get("title") or fig.alt)
-            fig.caption = fig.caption or str(spec.get("caption") or "")
+            fig.caption = str(spec.get("caption") or "")
         out.append(fig)
     return out
 
