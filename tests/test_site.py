@@ -266,3 +266,23 @@ def test_text_from_configuration_is_escaped(ws, tmp_path):
         assert "<script" not in text and "<img src=x" not in text, page
         assert "http-equiv=\"Content-Security-Policy\"" in text and "script-src" not in text
     ET.parse(ws.output / "site" / "feed.xml")          # still well-formed XML
+
+
+def test_changed_figures_are_named_with_old_and_new_values():
+    from publisher.publishing.site.corrections import changed_figures
+
+    old = {"figures": {"rows": [{"name": "北庙水库", "nh3_n": 0.2, "class": "Ⅱ类"},
+                                {"name": "龙王塘", "nh3_n": 0.3, "class": "Ⅲ类"}],
+                       "summary": {"count_rate": 100.0}, "charts": [{"name": "a", "title": "图"}],
+                       "monitoring": [{"label": "采样日期", "text": "8月5日"}]}}
+    new = {"figures": {"rows": [{"name": "北庙水库", "nh3_n": 1.6, "class": "Ⅴ类"},
+                                {"name": "龙王塘", "nh3_n": 0.3, "class": "Ⅲ类"}],
+                       "summary": {"count_rate": 66.7}, "charts": [{"name": "b", "title": "图2"}],
+                       "monitoring": [{"label": "采样日期", "text": "8月5日、8月20日"}]}}
+    changes, total = changed_figures(old, new)
+    assert total == 4
+    assert changes == [{"what": "北庙水库 · nh3_n", "old": "0.2", "new": "1.6"},
+                       {"what": "北庙水库 · class", "old": "Ⅱ类", "new": "Ⅴ类"},
+                       {"what": "summary · count_rate", "old": "100", "new": "66.7"},
+                       {"what": "采样日期", "old": "8月5日", "new": "8月5日、8月20日"}]
+    assert changed_figures(old, old) == ([], 0)

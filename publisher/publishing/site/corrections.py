@@ -67,8 +67,23 @@ def changed_figures(old: dict[str, Any], new: dict[str, Any], limit: int = LIMIT
         before, after = a.get(path), b.get(path)
         if before == after or not (_is_figure(before) and _is_figure(after)):
             continue
-        changed.append({"what": " · ".join(path), "old": _text(before), "new": _text(after)})
+        changed.append({"what": label(path), "old": _text(before), "new": _text(after)})
     return changed[:limit], len(changed)
+
+
+GENERIC = {"text", "value", "label", "name", "values"}
+
+
+def label(path: tuple[str, ...]) -> str:
+    """A figure's name for the public: the Chinese parts of its path (station, item, label …), keeping a
+    last code such as ``nh3_n`` that says which figure it is; the whole path when nothing is Chinese."""
+    if all(p.isascii() for p in path):
+        return " · ".join(path)
+    kept = [p for p in path[:-1] if not p.isascii()]
+    last = path[-1]
+    if not last.isascii() or last not in GENERIC:
+        kept.append(last)
+    return " · ".join(kept)
 
 
 def _text(value: Any) -> str:
