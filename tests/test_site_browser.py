@@ -1,5 +1,5 @@
 """The public site in a real browser (Debian's chromium driven by Playwright): the home page, a column,
-a water and an air bulletin's pages at 1280 and 375 px wide. No console errors, no broken images, no
+a water and an air bulletin's pages at 1280, 375 and 360 px wide. No console errors, no broken images, no
 horizontal overflow outside the tables' own scroll boxes, no serious or critical axe-core violation,
 and the QR code decodes (zxing-cpp) to the page's public URL."""
 from __future__ import annotations
@@ -62,7 +62,7 @@ OVERFLOW_JS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("width", [1280, 375, 360])
 def test_pages_in_a_real_browser(site, width, tmp_path):
     from PIL import Image
 
