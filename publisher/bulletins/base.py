@@ -84,6 +84,8 @@ class Bulletin:
         approval, never on the public page or in the data files.
     exceedances : what the bulletin reports as exceeding (:class:`Exceedance`), each to be
         explained before the first review step.
+    public_url : the bulletin's address on the public site (``site.yaml``), printed as a QR code on
+        the page and the PDF's first page.
     """
 
     kind: str
@@ -99,6 +101,7 @@ class Bulletin:
     area: str | None = None
     review: list[ReviewNote] = field(default_factory=list)
     exceedances: list[Exceedance] = field(default_factory=list)
+    public_url: str | None = None     # the page's address on the public site (its QR code); set by build
 
     @property
     def slug(self) -> str:

@@ -86,7 +86,12 @@ def render_bulletin(bulletin: Bulletin, out: Path) -> dict[str, str]:
         "area": bulletin.area,
         "standards_used": used,
         "charts": {p.stem: f"charts/{p.name}" for p in chart_paths},
+        "qr": None,
     }
+    if bulletin.public_url:
+        from publisher.publishing.site import hooks as site_hooks
+
+        page["qr"] = {"src": site_hooks.write_qr(bulletin.public_url, out), "url": bulletin.public_url}
     render.write_html(bulletin.template, page, out / "index.html")
     render.write_pdf(out / "index.html", out / "bulletin.pdf")
     if bulletin.tables:
@@ -112,6 +117,7 @@ def input_key(bulletin: Bulletin, templates: dict[str, str]) -> str:
             "context": bulletin.context, "inputs": bulletin.inputs,
             "review": [note.as_dict() for note in bulletin.review],
             "exceedances": [item.as_dict() for item in bulletin.exceedances],
+            "public_url": bulletin.public_url,
             "standards": _standards_used(bulletin.standards), "templates": templates,
             "charts": [[spec.name, charts.spec_key(spec)] for spec in bulletin.charts],
             "generator": f"publisher {__version__}"}
@@ -144,8 +150,14 @@ def source_key(job: Job, templates: dict[str, str]) -> str:
     head = {"kind": job.kind, "period": job.period.label, "area": job.area, "registry": job.registry.fingerprint,
             "store": Store(job.workspace).state_key(),
             "dust": _sha256(dust) if dust.is_file() else None,
-            "templates": templates, "program": _program_key()}
+            "templates": templates, "program": _program_key(), "public_url": _public_url(job)}
     return hashlib.sha256(json.dumps(head, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _public_url(job: Job) -> str | None:
+    from publisher.publishing.site import hooks as site_hooks
+
+    return site_hooks.bulletin_url(job.workspace, job.kind, job.period.label, job.area)
 
 
 def _kept(final: Path, name: str, key: str | None = None, tables: bool | None = None) -> dict[str, Any] | None:
@@ -244,6 +256,7 @@ def _build_locked(kind: str, period: Period, workspace: Workspace, area: str | N
     if kept is None:
         by = "figures"
         bulletin = module(kind).assemble(job)
+        bulletin.public_url = _public_url(job)
         if f"{kind}/{bulletin.slug}" != name:
             raise BuildError(f"{kind} 公报不按地区“{area}”编制（编制出的是 {kind}/{bulletin.slug}），未写入任何文件"
                              if area else f"公报 {name} 编制出的是 {kind}/{bulletin.slug}，未写入任何文件", "bad_area")

@@ -63,6 +63,10 @@ def _register() -> None:
 
     for command in (publish_cmd.approve, publish_cmd.history, publish_cmd.publish, publish_cmd.portal):
         cli.add_command(command)
+    from publisher.cli import site_cmd
+
+    for command in (site_cmd.site, site_cmd.withdraw):
+        cli.add_command(command)
 
 
 _register()

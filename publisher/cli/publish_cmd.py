@@ -168,10 +168,12 @@ def portal() -> None:
               help="Largest upload body, in MiB (413 beyond).")
 @click.option("--insecure-no-token", is_flag=True,
               help="Accept uploads without a token: loopback addresses only, for local trials.")
+@click.option("--site", "site_root", type=click.Path(file_okay=False), default=None,
+              help="Also serve this static site (publisher site build's output/site) under /site/.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not log requests.")
 def serve(root: str, host: str, port: int, trusted_keys: tuple[str, ...], approval_config: str | None,
           public_url: str | None, max_uploads: int, max_upload_mb: int, insecure_no_token: bool,
-          quiet: bool) -> None:
+          site_root: str | None, quiet: bool) -> None:
     """Serve the public index and accept signed uploads from publisher publish.
 
     \b
@@ -207,7 +209,8 @@ def serve(root: str, host: str, port: int, trusted_keys: tuple[str, ...], approv
     try:
         server = PortalServer(root, host, port, token=token, trusted_keys=trusted, policy=policy,
                               insecure_no_token=insecure_no_token, public_url=public_url,
-                              max_uploads=max_uploads, max_upload=max_upload_mb * 1024 * 1024)
+                              max_uploads=max_uploads, max_upload=max_upload_mb * 1024 * 1024,
+                              site_root=site_root)
     except OSError as exc:
         raise click.ClickException(f"无法在 {host}:{port} 上启动门户：{exc} [listen_failed]") from exc
     if token:

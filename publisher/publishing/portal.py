@@ -215,6 +215,9 @@ def publish(ws: Workspace, kind: str, period: str, area: str | None = None, port
         "note": (note or "").strip() or (DEFAULT_CORRECTION_NOTE if corrects else None),
         "sender": f"publisher {__version__}",
     }
+    from publisher.publishing.site import hooks as site_hooks
+
+    metadata["disclosure"] = site_hooks.upload_disclosure(ws, row, check.contents)
     key = signing.instance_key(ws.home)
     metadata["signed_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
     metadata["sequence"] = store.record_event("publication_signed", subject(kind, row["period"], area), {
@@ -244,6 +247,7 @@ def publish(ws: Workspace, kind: str, period: str, area: str | None = None, port
         detail = {"version": body["version"], "revision": row["revision"], "portal_status": body["status"],
                   "corrects": corrects, "manifest_sha256": row["manifest_sha256"], "attempts": tries}
         pid = store.record_publication(int(row["id"]), target, "ok", url, detail)
+        site_hooks.keep_published(ws, row, check, metadata, url)
         said = "门户已有此版本（按清单识别），记为已发布" if body["status"] == "already_published" else "已发布"
         more = f"，更正第{corrects}版" if corrects else ""
         return Published(row, target, "published", f"{name} {said}：门户第{body['version']}版{more} {url}",

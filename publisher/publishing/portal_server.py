@@ -66,6 +66,9 @@ from publisher.errors import PublisherError
 log = logging.getLogger("publisher.publishing.portal")
 
 API_PATH = "/api/v1/bulletins"
+WITHDRAW_PATH = "/api/v1/withdrawals"
+WITHDRAWAL = ".withdrawal.json"       # beside the versions of a withdrawn bulletin; kept, never served
+SITE_PATH = "/site/"                  # the static site (publisher site build), when --site is given
 CSS_PATH = "/portal.css"
 RECORD = ".publication.json"
 SERVER_TOKEN_ENV = "PUBLISHER_PORTAL_SERVER_TOKEN"   # the portal's own token (never the client's variable)
@@ -174,8 +177,36 @@ class PortalStore:
             versions = sorted(groups[key], key=lambda r: (_order(r), r["version"]), reverse=True)
             out.append({"kind": key[0], "kind_name": versions[0].get("kind_name") or key[0], "period": key[1],
                         "area": key[2] or None, "title": versions[0].get("title"),
-                        "current_version": versions[0]["version"], "versions": versions})
+                        "current_version": versions[0]["version"], "versions": versions,
+                        "withdrawn": self.withdrawal(key[0], key[1], key[2] or None)})
         return out
+
+    def withdrawal(self, kind: str, period: str, area: str | None) -> dict[str, Any] | None:
+        """The withdrawal record of a bulletin, or None."""
+        path = self.folder(kind, period, area) / WITHDRAWAL
+        try:
+            return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        except (OSError, ValueError):
+            log.warning("unreadable withdrawal record %s", path)
+            return {"reason": None, "withdrawn_at": None}
+
+    def withdraw(self, metadata: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Record a checked withdrawal: ("withdrawn" | "already_withdrawn", record). The files stay."""
+        kind, period, area = metadata["kind"], metadata["period"], metadata.get("area") or None
+        with self.lock:
+            folder = self.folder(kind, period, area)
+            if not any(r["kind"] == kind and r["period"] == period and (r.get("area") or None) == area
+                       for r in self.records()):
+                raise UploadError(404, "not_published", "门户上没有这份公报，无从撤回")
+            existing = self.withdrawal(kind, period, area)
+            if existing is not None:
+                return "already_withdrawn", existing
+            record = {**metadata, "withdrawn_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
+            tmp = folder / f".{uuid.uuid4().hex}.tmp"
+            tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+            tmp.rename(folder / WITHDRAWAL)
+            log.info("withdrawn %s %s %s", kind, period, area or "")
+            return "withdrawn", record
 
     def folder(self, kind: str, period: str, area: str | None) -> Path:
         return self.public / kind / period / area if area else self.public / kind / period
@@ -541,6 +572,8 @@ def index_page(bulletins: list[dict[str, Any]]) -> str:
            '<link rel="stylesheet" href="portal.css">',
            "</head><body>", "<h1>生态环境质量公报</h1>",
            "<p>本页列出已发布的环境质量公报。公报更正后以最新版本为准，此前各版保留备查。</p>"]
+    gone = [b for b in bulletins if b.get("withdrawn")]
+    bulletins = [b for b in bulletins if not b.get("withdrawn")]
     if not bulletins:
         out.append("<p>尚未发布公报。</p>")
     current_kind = None
@@ -573,6 +606,14 @@ def index_page(bulletins: list[dict[str, Any]]) -> str:
         out.append("</ol></td></tr>")
     if current_kind is not None:
         out.append("</tbody></table></section>")
+    if gone:
+        out.append('<section><h2 id="withdrawn">已撤回的公报</h2><ul>')
+        for b in gone:
+            w = b["withdrawn"]
+            out.append(f"<li>{e(b['title'] or b['kind_name'])}（{e(_period_zh(b['period']))}"
+                       f"{'，' + e(b['area']) if b['area'] else ''}）于 {e(_when(w.get('withdrawn_at')))} 撤回；"
+                       f"撤回原因：{e(w.get('reason') or '未说明')}</li>")
+        out.append("</ul></section>")
     out.append("<footer><p>页面由 publisher 参考门户生成。</p></footer></body></html>")
     return "\n".join(out) + "\n"
 
@@ -580,15 +621,20 @@ def index_page(bulletins: list[dict[str, Any]]) -> str:
 def public_listing(bulletins: list[dict[str, Any]]) -> dict[str, Any]:
     """The JSON listing: the records without the signers' names."""
     keep = ("version", "revision", "manifest_sha256", "published_at", "path", "files", "note", "corrects",
-            "replaces", "title", "signed_at")
-    out = []
+            "replaces", "title", "signed_at", "disclosure")
+    out, gone = [], []
     for b in bulletins:
+        if b.get("withdrawn"):
+            w = b["withdrawn"]
+            gone.append({**{k: b[k] for k in ("kind", "kind_name", "period", "area", "title")},
+                         "withdrawn_at": w.get("withdrawn_at"), "reason": w.get("reason")})
+            continue
         versions = [{**{k: v.get(k) for k in keep},
                      "approvals": [{k: a.get(k) for k in ("step", "step_name", "role", "at")}
                                    for a in v.get("approvals", [])]} for v in b["versions"]]
         out.append({**{k: b[k] for k in ("kind", "kind_name", "period", "area", "title", "current_version")},
                     "versions": versions})
-    return {"protocol": 1, "bulletins": out}
+    return {"protocol": 1, "bulletins": out, "withdrawn": gone}
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -676,6 +722,10 @@ class PortalHandler(BaseHTTPRequestHandler):
             except UnicodeDecodeError:
                 rel = ""
             found = store.file(rel)
+            withdrawn = _withdrawn_of(store, rel) if found is not None else None
+            if withdrawn is not None:
+                return self._send(410, withdrawal_page(withdrawn).encode("utf-8"), "text/html; charset=utf-8",
+                                  head_only, {"Cache-Control": "no-cache"})
             if found is not None:
                 ctype = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
                 csp = SANDBOX_CSP if ctype in _ACTIVE_TYPES else PDF_CSP if ctype == "application/pdf" else FILE_CSP
@@ -683,8 +733,44 @@ class PortalHandler(BaseHTTPRequestHandler):
                     ctype += "; charset=utf-8"
                 return self._send(200, found.read_bytes(), ctype, head_only,
                                   {"Cache-Control": "public, max-age=86400, immutable"}, csp=csp)
+        if self.server.site_root is not None and (path == SITE_PATH.rstrip("/") or path.startswith(SITE_PATH)):
+            return self._site(path, head_only)
         page = "<!doctype html><meta charset=\"utf-8\"><title>未找到</title><p>未找到该页面。<a href=\"/\">返回公报列表</a></p>"
         self._send(404, page.encode("utf-8"), "text/html; charset=utf-8", head_only)
+
+    def _site(self, path: str, head_only: bool) -> None:
+        """A file of the static site (``--site``): pages with the site's policy (no script at all), the
+        bulletins' own pages below r<N>/ in the sandbox, other files as files."""
+        from publisher.publishing.site.build import CSP_HEADER
+
+        if path == SITE_PATH.rstrip("/"):
+            return self._send(301, b"", "text/plain; charset=utf-8", head_only, {"Location": SITE_PATH})
+        try:
+            rel = urllib.parse.unquote(path[len(SITE_PATH):], errors="strict")
+        except UnicodeDecodeError:
+            rel = None
+        root = self.server.site_root
+        found = None
+        if rel is not None and (rel == "" or integrity.safe_relpath(rel.rstrip("/"))):
+            target = (root / rel).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if (target == root or root in target.parents) and target.is_file():
+                found = target
+        if found is None:
+            page = "<!doctype html><meta charset=\"utf-8\"><title>未找到</title><p>未找到该页面。</p>"
+            return self._send(404, page.encode("utf-8"), "text/html; charset=utf-8", head_only)
+        ctype = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+        inner = any(p.startswith("r") and p[1:].isdigit() for p in found.relative_to(root).parts[:-1])
+        if ctype in _ACTIVE_TYPES:
+            csp = SANDBOX_CSP if inner or ctype != "text/html" else CSP_HEADER
+        else:
+            csp = PDF_CSP if ctype == "application/pdf" else FILE_CSP
+        if found.suffix == ".xml":
+            ctype, csp = "application/atom+xml", FILE_CSP
+        if ctype.startswith("text/") or ctype in ("application/json", "application/atom+xml", "image/svg+xml"):
+            ctype += "; charset=utf-8"
+        return self._send(200, found.read_bytes(), ctype, head_only, {"Cache-Control": "no-cache"}, csp=csp)
 
     # ---- POST
     def handle_expect_100(self) -> bool:
@@ -707,12 +793,14 @@ class PortalHandler(BaseHTTPRequestHandler):
         if self._slot:
             return int(self.headers["Content-Length"])
         self.close_connection = True        # until the body has been read whole
-        if urllib.parse.urlsplit(self.path).path != API_PATH:
+        if urllib.parse.urlsplit(self.path).path not in (API_PATH, WITHDRAW_PATH):
             raise UploadError(404, "not_found", "没有这个接口")
         self._authorize()
         length = self.headers.get("Content-Length")
         if self.headers.get("Transfer-Encoding") or length is None or not length.isdigit():
             raise UploadError(411, "length_required", "缺少 Content-Length（不接受分块传输）")
+        if urllib.parse.urlsplit(self.path).path == WITHDRAW_PATH and int(length) > MAX_METADATA:
+            raise UploadError(413, "too_large", f"撤回请求超过 {MAX_METADATA} 字节")
         if int(length) > self.server.max_upload:
             raise UploadError(413, "too_large", f"上传超过 {self.server.max_upload} 字节")
         if not self.server.uploads.acquire(blocking=False):
@@ -722,6 +810,8 @@ class PortalHandler(BaseHTTPRequestHandler):
         return int(length)
 
     def do_POST(self) -> None:  # noqa: N802
+        if urllib.parse.urlsplit(self.path).path == WITHDRAW_PATH:
+            return self._withdraw()
         try:
             state, record = self._receive()
         except UploadError as exc:
@@ -770,6 +860,33 @@ class PortalHandler(BaseHTTPRequestHandler):
             if staging is not None and staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
 
+    def _withdraw(self) -> None:
+        """``POST /api/v1/withdrawals``: a signed withdrawal decision (JSON, at most 1 MiB). Checked like
+        an upload (token, signature, age, the withdrawal steps of approval.yaml), then the bulletin
+        leaves the index and its files answer 410 with the notice; nothing is deleted."""
+        from publisher.publishing.site.withdrawal import WithdrawalPolicy
+
+        try:
+            try:
+                length = self._admit()
+                body = self.rfile.read(length)
+                if len(body) != length:
+                    raise UploadError(400, "bad_request", "请求不完整")
+                self.close_connection = False
+            finally:
+                self._release()
+            metadata = check_withdrawal(body)
+            check_signature(metadata, self.server.trusted, self.server.max_signature_age)
+            check_approvals(metadata, WithdrawalPolicy(self.server.policy))
+            metadata["area"] = metadata.get("area") or None
+            state, record = self.server.store.withdraw(metadata)
+        except UploadError as exc:
+            log.warning("withdrawal refused: %s %s", exc.code, exc.message)
+            return self._error(exc)
+        self._json(201 if state == "withdrawn" else 200,
+                   {"status": state, "withdrawn_at": record.get("withdrawn_at"),
+                    "message": "已撤回" if state == "withdrawn" else "此前已撤回"})
+
     def _authorize(self) -> None:
         token = self.server.token
         if not token:
@@ -777,6 +894,53 @@ class PortalHandler(BaseHTTPRequestHandler):
         given = self.headers.get("Authorization", "")
         if not (given.startswith("Bearer ") and hmac.compare_digest(given[7:].encode(), token.encode())):
             raise UploadError(401, "unauthorized", "上传需要有效的令牌（Authorization: Bearer …）")
+
+
+def check_withdrawal(raw: bytes) -> dict[str, Any]:
+    """A withdrawal request as a checked dict (the fields an upload's metadata has, without revision and
+    manifest; ``action`` = ``withdraw`` and a ``reason``); UploadError(400) otherwise."""
+    try:
+        metadata = safeparse.load_json(raw.decode("utf-8"), MAX_JSON_DEPTH, "withdrawal ")
+    except safeparse.TooDeep as exc:
+        raise UploadError(400, "too_deep", f"{exc}，不予处理") from None
+    except (ValueError, UnicodeDecodeError):
+        metadata = None
+    if not isinstance(metadata, dict):
+        raise UploadError(400, "bad_metadata", "撤回请求不是 JSON 对象")
+    probe = {**metadata, "revision": 1, "manifest_sha256": "0" * 64}
+    check_metadata(json.dumps(probe, ensure_ascii=False).encode("utf-8"))
+    reason = metadata.get("reason")
+    if metadata.get("action") != "withdraw" or not isinstance(reason, str) or not reason.strip() \
+            or len(reason) > 2000:
+        raise UploadError(400, "bad_metadata", "撤回请求须有 action=withdraw 和撤回原因 reason（不超过 2000 字）")
+    return metadata
+
+
+def _withdrawn_of(store: PortalStore, rel: str) -> dict[str, Any] | None:
+    """The withdrawal record of the bulletin a published file `rel` belongs to, or None."""
+    parts = rel.split("/")
+    at = next((i for i, p in enumerate(parts) if _VERSION_DIR.match(p)), None)
+    if at is None or at < 2 or at > 3:
+        return None
+    record = store.withdrawal(parts[0], parts[1], parts[2] if at == 3 else None)
+    if record is None:
+        return None
+    versions = [r for r in store.records() if r["kind"] == parts[0] and r["period"] == parts[1]
+                and (r.get("area") or None) == (parts[2] if at == 3 else None)]
+    title = max(versions, key=lambda r: r["version"]).get("title") if versions else None
+    return {**record, "title": title or parts[0]}
+
+
+def withdrawal_page(record: dict[str, Any]) -> str:
+    """The notice (撤回说明) that replaces every file of a withdrawn bulletin (HTTP 410)."""
+    e = html.escape
+    return ("<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<title>撤回说明</title><link rel=\"stylesheet\" href=\"/portal.css\"></head><body>"
+            "<h1>撤回说明</h1>"
+            f"<p>《{e(str(record.get('title') or ''))}》已于 {e(_when(record.get('withdrawn_at')))} 撤回，不再公开。</p>"
+            f"<p>撤回原因：{e(str(record.get('reason') or '未说明'))}</p>"
+            "<p>该信息的文件按规定留档备查。<a href=\"/\">返回公报列表</a></p></body></html>\n")
 
 
 class PortalServer(ThreadingHTTPServer):
@@ -789,7 +953,8 @@ class PortalServer(ThreadingHTTPServer):
                  trusted_keys: dict[str, Any] | None = None, policy: Any = None,
                  insecure_no_token: bool = False, public_url: str | None = None,
                  handler: type[PortalHandler] = PortalHandler, max_upload: int = MAX_UPLOAD,
-                 max_uploads: int = MAX_UPLOADS, max_signature_age: dt.timedelta = SIGNATURE_MAX_AGE):
+                 max_uploads: int = MAX_UPLOADS, max_signature_age: dt.timedelta = SIGNATURE_MAX_AGE,
+                 site_root: str | Path | None = None):
         from publisher.publishing.portal import is_loopback, normalize_target
 
         token = token or None
@@ -817,6 +982,7 @@ class PortalServer(ThreadingHTTPServer):
         self.max_uploads = max_uploads
         self.uploads = threading.BoundedSemaphore(max_uploads)
         self.max_signature_age = max_signature_age
+        self.site_root = Path(site_root).resolve() if site_root else None
         super().__init__((host, port), handler)
         self.public_url = normalize_target(public_url) if public_url else self.url
 
