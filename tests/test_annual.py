@@ -96,6 +96,14 @@ def test_a_bad_noise_file_is_quarantined_and_the_store_unchanged(year_ws, tmp_pa
     assert Store(year_ws).state_key() == before
 
 
+def _with_station(text: str, line: str) -> str:
+    """The registry text with one more station, first in the ``stations:`` list (the file goes on with
+    other sections after that list)."""
+    head, sep, tail = text.partition("\nstations:\n")
+    assert sep, "stations.yaml has a top-level stations: list"
+    return head + sep + line + tail
+
+
 @pytest.mark.parametrize("fields, problem", [
     ("zone_class: \"4\"", "NOISE_ZONE_CLASS"),
     ("", "missing field 'zone_class'"),
@@ -105,7 +113,7 @@ def test_registry_checks_the_zone_class(tmp_path, fields, problem):
     line = ("  - {id: nz-x, name: 测试功能区点, kind: noise_zone_point, " + (fields + ", " if fields else "")
             + "city: 保山市, county: 隆阳区, unit: 站, cadence: quarterly}\n")
     path = tmp_path / "stations.yaml"
-    path.write_text(text + line, encoding="utf-8")
+    path.write_text(_with_station(text, line), encoding="utf-8")
     with pytest.raises(Exception, match=problem):
         registry_mod.load(path)
 
@@ -114,7 +122,7 @@ def test_registry_refuses_a_road_point_without_a_positive_length(tmp_path):
     text = (PROJECT_DIR / "stations.yaml").read_text(encoding="utf-8")
     line = "  - {id: nr-x, name: 测试道路, kind: noise_road_point, road_name: 测试路, road_length_km: 0, city: 保山市, unit: 站, cadence: yearly}\n"
     path = tmp_path / "stations.yaml"
-    path.write_text(text + line, encoding="utf-8")
+    path.write_text(_with_station(text, line), encoding="utf-8")
     with pytest.raises(Exception, match="road_length_km must be a positive number"):
         registry_mod.load(path)
 
