@@ -59,7 +59,10 @@ def _register() -> None:
     from publisher.cli import disclosure_cmd
 
     cli.add_command(disclosure_cmd.disclosure_report)
-    from publisher.cli import publish_cmd
+    from publisher.cli import alerts_cmd, publish_cmd
+
+    for command in (alerts_cmd.alerts, alerts_cmd.notify):
+        cli.add_command(command)
 
     for command in (publish_cmd.approve, publish_cmd.history, publish_cmd.publish, publish_cmd.portal):
         cli.add_command(command)

@@ -28,8 +28,11 @@ def ingest(paths: tuple[str, ...], as_json: bool, quiet: bool) -> None:
     reg = registry_mod.load(ws.stations)
     results = run(list(paths) or None, ws, reg, progress=not quiet)
     summary = {s: sum(r.status == s for r in results) for s in ("accepted", "rejected", "duplicate", "failed")}
+    from publisher.cli.alerts_cmd import after_ingest
+
+    raised = after_ingest(ws, results)
     if as_json:
-        text = json.dumps({"workspace": str(ws.home), "summary": summary,
+        text = json.dumps({"workspace": str(ws.home), "summary": summary, "alerts": raised,
                            "files": [r.as_dict() for r in results]}, ensure_ascii=False, indent=2, default=str)
         # a name with undecodable bytes is written as a JSON \udcxx escape
         click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"))
@@ -58,6 +61,8 @@ def ingest(paths: tuple[str, ...], as_json: bool, quiet: bool) -> None:
                     click.echo(f"    ……共 {len(errors)} 类问题，详见错误报告")
         click.echo(f"合计：接收 {summary['accepted']}，退回 {summary['rejected']}，重复 {summary['duplicate']}"
                    + (f"，失败 {summary['failed']}" if summary["failed"] else ""))
+        for row in raised:
+            click.echo(f"⚠ 超标预警 #{row['id']}：{row['message_zh']}")
     if summary["rejected"] or summary["failed"]:
         sys.exit(1)
 

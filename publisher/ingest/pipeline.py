@@ -395,12 +395,16 @@ class Ingestor:
                 findings.add("empty_file")
                 result.summary = findings.summary()
             return self._reject(path, result, findings, moving, staged=staged)
+        from publisher.operations import alerts
+
+        found = alerts.evaluate_ingest(self.ws, self.registry, parsed.kind, parsed.frame, self.store)
         try:
             archived = self._archive(staged, sha, name, intent=True)
             rel = archived.relative_to(self.ws.home.resolve()).as_posix()
             row = self.store.commit_ingest(parsed.kind, parsed.frame, sha256=sha, name=name, size=size,
                                            archive_path=rel, encoding=parsed.encoding, sheets=parsed.sheets,
-                                           warnings=findings.summary(WARNING))
+                                           warnings=findings.summary(WARNING),
+                                           on_commit=alerts.recorder(found, name, self.ws))
         except Exception as exc:  # noqa: BLE001 - the archive or the store could not be written
             log.error("storing %s failed: %s", shown(name), _brief(exc))
             self._undo_archive(sha)

@@ -34,7 +34,7 @@ import os
 import re
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import polars as pl
 
@@ -341,8 +341,12 @@ class Store:
 
     def commit_ingest(self, kind: str, frame: pl.DataFrame | pl.LazyFrame, *, sha256: str, name: str, size: int,
                       archive_path: str, encoding: str | None = None, sheets: list[str] | None = None,
-                      warnings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                      warnings: list[dict[str, Any]] | None = None,
+                      on_commit: Callable[[sqlite3.Connection, int], Any] | None = None) -> dict[str, Any]:
         """Store one accepted file's frame as a new ingest; returns the ingest's ledger row.
+
+        `on_commit(conn, ingest_id)`, when given, writes its own rows (the ingest's alerts) in the
+        same transaction: they are committed with the ingest or not at all.
 
         `frame` is the canonical frame of `kind` with ``source_row`` (and optionally ``source_sheet``),
         in memory or lazy (a large file's batches spilled to Parquet): it is read one month at a time,
@@ -404,6 +408,8 @@ class Store:
                 for tmp, final, year, month, rows in written:
                     conn.execute("INSERT INTO parts (ingest_id, kind, year, month, path, rows) VALUES (?,?,?,?,?,?)",
                                  (ingest_id, kind, year, month, final.relative_to(self.root).as_posix(), rows))
+                if on_commit is not None:
+                    on_commit(conn, ingest_id)
                 for tmp, final, *_ in written:
                     os.replace(tmp, final)
                 dir_fd = os.open(self.root, os.O_RDONLY)
