@@ -53,6 +53,8 @@ class Policy:
     interval_minutes: int = 10
     #: bulletin kinds the scheduler looks after
     kinds: tuple[str, ...] = tuple(BULLETINS)
+    #: after a downtime, the periods that fell due in at most this many days before are caught up
+    catch_up_days: int = 31
 
     @classmethod
     def load(cls, ws: Workspace) -> "Policy":
@@ -74,7 +76,7 @@ class Policy:
         unknown = sorted(set(map(str, raw)) - known)
         if unknown:
             raise bad(f"未知的设置项 {', '.join(unknown)}")
-        for name in ("build_anyway_workdays", "daily_build_hour", "interval_minutes"):
+        for name in ("build_anyway_workdays", "daily_build_hour", "interval_minutes", "catch_up_days"):
             if name in raw and (not isinstance(raw[name], int) or isinstance(raw[name], bool) or raw[name] < 0):
                 raise bad(f"{name} 应为非负整数")
         if "kinds" in raw:
@@ -88,7 +90,7 @@ class Policy:
 class Action:
     """One thing a pass decided to do."""
 
-    kind: str                 # ingest | build | remind | overdue | skip
+    kind: str                 # ingest | build | remind | overdue | skip | build_failed | alerts | notify
     bulletin: str | None = None
     period: str | None = None
     reason: str = ""
@@ -107,6 +109,32 @@ def due_period(kind: str, today: dt.date) -> Period:
         return Period.parse(str(today.year - 1))
     quarter = (today.month - 1) // 3 + 1
     return Period.quarter(today.year, quarter).previous()
+
+
+def due_periods(kind: str, today: dt.date, since: dt.date | None, limit_days: int = 31) -> list[Period]:
+    """Every period of `kind` that fell due after the pass on `since` up to `today`, oldest first (only
+    the one due today when there was no earlier pass): what a pass after a downtime catches up."""
+    if since is None or since >= today:
+        return [due_period(kind, today)]
+    start = max(since + dt.timedelta(days=1), today - dt.timedelta(days=limit_days))
+    periods: list[Period] = []
+    day = start
+    while day <= today:
+        period = due_period(kind, day)
+        if period not in periods:
+            periods.append(period)
+        day += dt.timedelta(days=1)
+    return periods
+
+
+def last_pass(store: Store) -> dt.datetime | None:
+    """The Beijing time of the last completed pass (ledger event ``schedule.pass``)."""
+    if not store.exists():
+        return None
+    rows = store.events("schedule.pass")
+    if not rows:
+        return None
+    return dt.datetime.fromisoformat(json.loads(rows[-1]["detail"])["at"])
 
 
 def _settled(ws: Workspace, store: Store, kind: str, period: str) -> str | None:
@@ -139,8 +167,11 @@ def plan(ws: Workspace, now: dt.datetime, policy: Policy | None = None, registry
     if inbox:
         actions.append(Action("ingest", reason=f"收件箱有 {len(inbox)} 个文件", detail={"files": len(inbox)}))
     reports: dict[str, dict[str, Any]] = {}
-    for kind in policy.kinds:
-        period = due_period(kind, today)
+    previous = last_pass(store)
+    since = previous.date() if previous is not None else None
+    for kind, period, catching_up in [(k, p, i < len(ps) - 1) for k in policy.kinds
+                                      for ps in [due_periods(k, today, since, policy.catch_up_days)]
+                                      for i, p in enumerate(ps)]:
         due, _ = deadline(kind, period)
         settled = _settled(ws, store, kind, period.label) if store.exists() else None
         if settled:
@@ -163,10 +194,11 @@ def plan(ws: Workspace, now: dt.datetime, policy: Policy | None = None, registry
             actions.append(Action("build", kind, period.label, "数据齐全"))
             continue
         units = _units(registry, waiting)
-        actions.append(Action("remind", kind, period.label, f"{len(waiting)} 个站点缺数据",
-                              detail={"deadline": due.isoformat(), "units": units}))
+        if not catching_up:  # a period a downtime skipped is built as it is, nobody is reminded of it
+            actions.append(Action("remind", kind, period.label, f"{len(waiting)} 个站点缺数据",
+                                  detail={"deadline": due.isoformat(), "units": units}))
         if kind == "air-daily":
-            if now.hour >= policy.daily_build_hour:
+            if now.hour >= policy.daily_build_hour or catching_up:
                 actions.append(Action("build", kind, period.label,
                                       f"已到 {policy.daily_build_hour} 时，按现有数据编制并注明缺失"))
         elif left < 0:
@@ -256,15 +288,19 @@ def run_once(ws: Workspace, now: dt.datetime, policy: Policy | None = None, regi
                 text = _reminder_text(unit, action.bulletin, action.period, action.detail["deadline"], items, today)
                 with path.open("a", encoding="utf-8") as fh:
                     fh.write(text)
-                store.record_event("schedule.remind", f"{subject}/{unit}",
-                                   {"date": today.isoformat(), "file": str(path.relative_to(ws.home)),
-                                    "stations": [w["station_id"] for w in items]})
+                _record_reminder(ws, store, f"{subject}/{unit}", today, path, items, text,
+                                 f"【数据催报】{BULLETINS[action.bulletin][2]}（{action.period}）：{unit}")
             if sent:
                 done.append(action)
         elif action.kind == "build":
             if _unchanged_since_last_build(store, subject, last_ingest):
                 continue
-            built = build(action.bulletin, action.period, ws, registry=registry)
+            try:
+                built = build(action.bulletin, action.period, ws, registry=registry)
+            except Exception as exc:  # noqa: BLE001 - recorded and retried by the next pass; the others go on
+                failed = _build_failed(ws, store, subject, today, exc)
+                done.append(Action("build_failed", action.bulletin, action.period, failed))
+                continue
             action.detail = {"revision": built.revision, "changed": built.changed, "path": str(built.path)}
             store.record_event("schedule.build", subject, {"date": today.isoformat(), "reason": action.reason,
                                                            "last_ingest": last_ingest, **action.detail})
@@ -273,7 +309,80 @@ def run_once(ws: Workspace, now: dt.datetime, policy: Policy | None = None, regi
             if not _done_today(store, "schedule.overdue", subject, today):
                 store.record_event("schedule.overdue", subject, {"date": today.isoformat(), "reason": action.reason})
                 done.append(action)
+    done += _checks_and_notifications(ws, store, now, registry)
+    if store.exists():
+        store.record_event("schedule.pass", None, {"at": now.isoformat(sep=" "), "done": len(done)})
     return done
+
+
+def _record_reminder(ws: Workspace, store: Store, subject: str, today: dt.date, path, items, text: str,
+                     title: str) -> None:
+    """The reminder's ledger event and its notification through the channels other than the outbox
+    (its outbox file is written already), in one transaction."""
+    from publisher.operations import notify
+
+    try:
+        channels = [c for c in notify.Config.load(ws).channels if c != "outbox"]
+    except notify.NotifyError as exc:
+        log.error("%s", exc)
+        channels = []
+    with store.connect(write=True) as conn:
+        conn.execute("INSERT INTO events (at, kind, subject, detail) VALUES (?,?,?,?)",
+                     (_utc(), "schedule.remind", subject,
+                      json.dumps({"date": today.isoformat(), "file": str(path.relative_to(ws.home)),
+                                  "stations": [w["station_id"] for w in items]}, ensure_ascii=False)))
+        if channels:
+            notify.enqueue(conn, "reminders", f"{subject}/{today.isoformat()}", title, text, channels=channels)
+
+
+def _build_failed(ws: Workspace, store: Store, subject: str, today: dt.date, exc: BaseException) -> str:
+    """Record a failed build (event ``schedule.build_failed``) and, once a day, tell the channels."""
+    from publisher.operations import notify
+
+    error = shown(f"{type(exc).__name__}: {exc}")[:300]
+    log.error("scheduled build of %s failed: %s", subject, error)
+    first_today = not _done_today(store, "schedule.build_failed", subject, today)
+    with store.connect(write=True) as conn:
+        conn.execute("INSERT INTO events (at, kind, subject, detail) VALUES (?,?,?,?)",
+                     (_utc(), "schedule.build_failed", subject,
+                      json.dumps({"date": today.isoformat(), "error": error}, ensure_ascii=False)))
+        if first_today:
+            notify.enqueue(conn, "failures", f"{subject}/{today.isoformat()}", f"【编制失败】{subject}",
+                           f"{subject} 于 {today.isoformat()} 自动编制失败，调度器将在下次运行时重试。\n错误：{error}\n",
+                           ws=ws)
+    return f"编制失败，下次运行时重试：{error}"
+
+
+def _checks_and_notifications(ws: Workspace, store: Store, now: dt.datetime, registry) -> list[Action]:
+    """The silence checks of the alert rules, then every notification that is due."""
+    from publisher.operations import alerts, notify
+
+    done: list[Action] = []
+    if not store.exists():
+        return done
+    try:
+        changed = alerts.check_silence(ws, now, registry, store)
+        if changed.get("new") or changed.get("closed"):
+            done.append(Action("alerts", reason=f"新增预警 {len(changed.get('new', []))} 条，"
+                                                f"关闭 {len(changed.get('closed', []))} 条", detail=changed))
+    except Exception as exc:  # noqa: BLE001 - reported as an event; the notifications still go out
+        log.error("alert checks failed: %s", shown(f"{type(exc).__name__}: {exc}"))
+        store.record_event("schedule.alerts_failed", None, {"error": shown(f"{type(exc).__name__}: {exc}")[:300]})
+    try:
+        sent = notify.dispatch(ws, now)
+    except Exception as exc:  # noqa: BLE001 - a broken notify.yaml: reported, retried next pass
+        log.error("notifications failed: %s", shown(f"{type(exc).__name__}: {exc}"))
+        store.record_event("schedule.notify_failed", None, {"error": shown(f"{type(exc).__name__}: {exc}")[:300]})
+        sent = []
+    if sent:
+        ok = sum(r["status"] == "sent" for r in sent)
+        done.append(Action("notify", reason=f"发送 {ok} 条，失败 {len(sent) - ok} 条",
+                           detail={"results": sent}))
+    return done
+
+
+def _utc() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 def _safe(name: str) -> str:
@@ -310,7 +419,8 @@ def serve(ws: Workspace, policy: Policy | None = None, passes: int | None = None
 
 def describe(action: Action) -> str:
     """One Chinese line for the terminal and the log."""
-    what = {"ingest": "入库", "build": "编制", "remind": "提醒", "overdue": "逾期", "skip": "跳过"}[action.kind]
+    what = {"ingest": "入库", "build": "编制", "remind": "提醒", "overdue": "逾期", "skip": "跳过",
+            "build_failed": "编制失败", "alerts": "预警", "notify": "通知"}[action.kind]
     subject = f" {action.bulletin} {action.period}" if action.bulletin else ""
     extra = ""
     if action.kind == "remind" and action.detail:
@@ -329,4 +439,4 @@ def as_dict(action: Action) -> dict[str, Any]:
     return asdict(action)
 
 
-__all__ = ["Policy", "Action", "due_period", "plan", "run_once", "serve", "describe", "as_dict"]
+__all__ = ["Policy", "Action", "due_period", "due_periods", "last_pass", "plan", "run_once", "serve", "describe", "as_dict"]
