@@ -61,7 +61,7 @@ def _register() -> None:
     cli.add_command(disclosure_cmd.disclosure_report)
     from publisher.cli import alerts_cmd, publish_cmd
 
-    for command in (alerts_cmd.alerts, alerts_cmd.notify):
+    for command in (alerts_cmd.alerts, alerts_cmd.notify, alerts_cmd.audit):
         cli.add_command(command)
 
     for command in (publish_cmd.approve, publish_cmd.history, publish_cmd.publish, publish_cmd.portal):

@@ -76,3 +76,36 @@ def after_ingest(ws, results) -> list[dict]:
     if raised:
         notify_mod.dispatch(ws)
     return raised
+
+
+@click.command()
+@click.option("--year", type=int, required=True, help="The year to check, e.g. 2026.")
+@click.option("--today", "today_text", default=None, help="Check as of this Beijing date (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--no-page", is_flag=True, help="Do not write output/audit/<year>/index.html.")
+def audit(year: int, today_text: str | None, as_json: bool, no_page: bool) -> None:
+    """The disclosure self-check of a year: bulletins owed, built, approved, published, late.
+
+    \b
+    Also corrections and withdrawals (within 3 working days?), exceedances without explanation,
+    columns not updated for more than 2 weeks while something was due, stations that never
+    reported, and the year's alerts. Writes output/audit/<year>/index.html and audit.json.
+    """
+    import datetime as dt
+
+    from publisher.operations import audit as audit_mod
+
+    ws = workspace()
+    try:
+        today = dt.date.fromisoformat(today_text) if today_text else None
+    except ValueError:
+        raise click.BadParameter(f"{today_text!r}: use 2026-12-31", param_hint="--today") from None
+    report = audit_mod.audit(ws, year, today=today)
+    page = None if no_page else audit_mod.write_page(ws, report)
+    if as_json:
+        click.echo(json.dumps({**report, "page": str(page) if page else None}, ensure_ascii=False, indent=2,
+                              default=str))
+        return
+    click.echo(audit_mod.render_text(report))
+    if page:
+        click.echo(f"\n自查表：{page}")
