@@ -83,6 +83,12 @@ def status(period: str | None, as_json: bool, no_aqi_check: bool) -> None:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     else:
         click.echo(render_text(report))
+        from publisher.operations import notify
+
+        channels = notify.summary(ws)
+        if channels:
+            click.echo("")
+            click.echo(notify.render_summary(channels))
     from publisher.publishing.site import hooks as site_hooks
 
     owed = site_hooks.status_text(ws)

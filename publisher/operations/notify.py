@@ -23,6 +23,7 @@ address is refused before a connection is made.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -36,7 +37,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -386,6 +387,34 @@ def _webhook_url(webhook: dict[str, Any]) -> str:
     return _secret_file(str(webhook["url_file"]), "Webhook 地址")
 
 
+class _Redact(logging.Filter):
+    """Hides the webhook's address (its key) in the HTTP library's own debug lines."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = sorted((x for x in secrets if x and len(x) > 1), key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        record.msg, record.args = text, ()
+        return True
+
+
+@contextlib.contextmanager
+def _redacted_logs(secrets: list[str]) -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in ("urllib3.connectionpool", "urllib3.util.retry", "urllib3")]
+    redact = _Redact(secrets)
+    for logger in loggers:
+        logger.addFilter(redact)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(redact)
+
+
 def _payload(fmt: str, title: str, body: str) -> dict[str, Any]:
     text = f"{title}\n{body}"[:MAX_BODY]
     if fmt in ("wecom", "dingtalk"):
@@ -417,7 +446,7 @@ def send_webhook(webhook: dict[str, Any], title: str, body: str) -> str:
                   allowed_methods=frozenset({"POST"}), raise_on_status=False, respect_retry_after_header=False)
     session.mount("http://", HTTPAdapter(max_retries=retry))
     session.mount("https://", HTTPAdapter(max_retries=retry))
-    with session:
+    with session, _redacted_logs([url, parts.query, parts.path] if parts.query else [url, parts.path]):
         response = session.post(url, json=_payload(fmt, title, body), timeout=float(webhook.get("timeout", 10)),
                                 allow_redirects=False, verify=webhook.get("ca_file") or True)
     where = f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}"
