@@ -296,7 +296,7 @@ def _air(frame: pl.DataFrame | pl.LazyFrame, registry, store, cfg: Config) -> Ou
     lf = lf.select([c for c in _AIR_COLS if c in names])
     if "not_monitored" not in names:
         lf = lf.with_columns(not_monitored=pl.lit(None, pl.String))
-    start = lf.select(pl.col("time").min(), pl.col("time").max()).collect()
+    start = lf.select(pl.col("time").min().alias("first"), pl.col("time").max().alias("last")).collect()
     if start.height == 0 or start.item(0, 0) is None:
         return out
     first, last = start.item(0, 0), start.item(0, 1)
