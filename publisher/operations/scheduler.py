@@ -25,6 +25,7 @@ import time
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+import polars as pl
 import yaml
 
 from publisher import registry as registry_mod
@@ -239,6 +240,29 @@ def _done_today(store: Store, event: str, subject: str, today: dt.date) -> bool:
     return False
 
 
+#: the kinds of stored data each bulletin reads (others: every ingest counts)
+_READS = {"water-sources": ("water", "intake"), "water-sources-county": ("water", "intake"),
+          "water-sections": ("water",), "air-monthly": ("air",), "air-daily": ("air", "forecast")}
+
+
+def inputs_key(ingests, kind: str, period_label: str) -> int:
+    """The newest ingest that can change the bulletin `kind` of `period_label`: one of the data kinds it
+    reads whose values fall in the period or the 400 days before it (the comparisons with the month
+    before and the same period a year before), or a few days after it for the daily report's forecasts.
+    Data of later periods arriving do not make it built again."""
+    if ingests is None or not ingests.height:
+        return 0
+    period = Period.parse(period_label)
+    lo = dt.datetime.combine(period.start - dt.timedelta(days=400), dt.time())
+    hi = dt.datetime.combine(period.end + dt.timedelta(days=7 if kind == "air-daily" else 1), dt.time())
+    rows = ingests
+    if kind in _READS:
+        rows = rows.filter(pl.col("kind").is_in(list(_READS[kind])))
+    rows = rows.filter(pl.col("t_min").is_null() | pl.col("t_max").is_null()
+                       | ((pl.col("t_min") < hi.isoformat(sep=" ")) & (pl.col("t_max") >= lo.isoformat(sep=" "))))
+    return int(rows["id"].max()) if rows.height else 0
+
+
 def _unchanged_since_last_build(store: Store, subject: str, last_ingest: int) -> bool:
     """Whether the scheduler built `subject` already with the data as they are now."""
     builds = [row for row in store.events("schedule.build") if row["subject"] == subject]
@@ -274,7 +298,6 @@ def run_once(ws: Workspace, now: dt.datetime, policy: Policy | None = None, regi
         actions = [a for a in plan(ws, now, policy, registry) if a.kind != "ingest"]  # what the new data changed
     today = now.date()
     ingests = store.ingests() if store.exists() else None
-    last_ingest = int(ingests["id"].max()) if ingests is not None and ingests.height else 0
     for action in actions:
         subject = f"{action.bulletin}/{action.period}"
         if action.kind == "remind":
@@ -293,6 +316,7 @@ def run_once(ws: Workspace, now: dt.datetime, policy: Policy | None = None, regi
             if sent:
                 done.append(action)
         elif action.kind == "build":
+            last_ingest = inputs_key(ingests, action.bulletin, action.period)
             if _unchanged_since_last_build(store, subject, last_ingest):
                 continue
             try:
