@@ -12,6 +12,14 @@ One pass (`run_once`) at a Beijing-time moment does, in order:
      `build_anyway_workdays` working days away, the bulletin saying what is missing;
    - after the deadline, record that it is overdue.
 
+3. check the silence rules of the alerts (``operations/alerts.py``) and send the notifications that are
+   due (``operations/notify.py``): new alerts, reminders, failed builds.
+
+After a downtime, the periods that fell due since the last pass (event ``schedule.pass``) are caught up
+oldest first, each once. A bulletin is built again only when data of its own window arrive
+(:func:`inputs_key`). A build that fails is recorded (``schedule.build_failed``) and retried at the next
+pass; the rest of the pass goes on. A pass never approves nor publishes.
+
 `plan` answers the same question without doing anything. The loop (`serve`) runs a pass every
 `interval_minutes` with the ``schedule`` package. Every decision is a ledger event (``schedule.*``),
 so what the scheduler did and why can be read back.
@@ -428,8 +436,12 @@ def serve(ws: Workspace, policy: Policy | None = None, passes: int | None = None
     def tick() -> None:
         nonlocal count
         count += 1
-        for action in run_once(ws, beijing_now(), policy):
-            echo(describe(action))
+        try:
+            for action in run_once(ws, beijing_now(), policy):
+                echo(describe(action))
+        except Exception as exc:  # noqa: BLE001 - one failed pass does not stop the service
+            log.error("pass failed: %s", shown(f"{type(exc).__name__}: {exc}"))
+            echo(f"本次运行出错：{shown(f'{type(exc).__name__}: {exc}')[:300]}（下次按时重试）")
 
     tick()
     job = schedule.every(policy.interval_minutes).minutes.do(tick)
