@@ -176,18 +176,36 @@ def _minute(value: dt.datetime) -> str:
 
 
 # ------------------------------------------------------------------------------------------- water
-def _water(frame: pl.DataFrame, registry, store, cfg: Config) -> Outcome:
+def _water(frame: pl.DataFrame | pl.LazyFrame, registry, store, cfg: Config) -> Outcome:
     from publisher.evaluate import water
 
     out = Outcome()
     by_id = {s.id: s for s in registry.stations}
-    wanted = [sid for sid in frame.get_column("station_id").unique().to_list()
+    present = frame.lazy().select(pl.col("station_id").unique()).collect().get_column("station_id").to_list()
+    wanted = [sid for sid in present
               if sid in by_id and ((by_id[sid].kind in SOURCE_KINDS and cfg.on("source_exceedance"))
                                    or (by_id[sid].kind in SECTION_KINDS and cfg.on("section_below_target")))]
     if not wanted:
         return out
     cols = ["station_id", "sampled_at", "item", "value", "below_dl", "waterbody_type"]
-    new = frame.filter(pl.col("station_id").is_in(wanted)).select(cols)
+    lf = frame.lazy().filter(pl.col("station_id").is_in(wanted)).select(cols)
+    span = lf.select(pl.col("sampled_at").min().alias("a"), pl.col("sampled_at").max().alias("b")).collect()
+    month = dt.datetime(span.item(0, 0).year, span.item(0, 0).month, 1)
+    while month <= span.item(0, 1):   # one month of the file's samples at a time
+        after = dt.datetime(month.year + month.month // 12, month.month % 12 + 1, 1)
+        part = lf.filter((pl.col("sampled_at") >= month) & (pl.col("sampled_at") < after)).collect()
+        if part.height:
+            out.extend(_water_part(part, registry, store, cfg, by_id))
+        month = after
+    return out
+
+
+def _water_part(new: pl.DataFrame, registry, store, cfg: Config, by_id) -> Outcome:
+    from publisher.evaluate import water
+
+    out = Outcome()
+    cols = ["station_id", "sampled_at", "item", "value", "below_dl", "waterbody_type"]
+    wanted = new.get_column("station_id").unique().to_list()
     groups = new.select("station_id", "sampled_at").unique()
     samples = new
     if store.exists():
@@ -288,74 +306,109 @@ def _pollutants(codes: str | None) -> str:
     return "、".join(_NAMES.get(c, c) for c in (codes or "").split(",") if c) or "—"
 
 
+#: stations evaluated together (memory holds their hours of one month, not the file's)
+STATION_BATCH = 100
+
+
+def _batches(items: list, size: int = STATION_BATCH) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)] or []
+
+
 def _air(frame: pl.DataFrame | pl.LazyFrame, registry, store, cfg: Config) -> Outcome:
-    """One month of the file at a time: memory holds a month of the file's hours, not the file."""
+    """One month of the file and at most STATION_BATCH stations at a time: memory holds that, not the file
+    (a large file comes as a LazyFrame over its spilled batches)."""
     out = Outcome()
     lf = frame.lazy()
     names = lf.collect_schema().names()
     lf = lf.select([c for c in _AIR_COLS if c in names])
     if "not_monitored" not in names:
         lf = lf.with_columns(not_monitored=pl.lit(None, pl.String))
-    start = lf.select(pl.col("time").min().alias("first"), pl.col("time").max().alias("last")).collect()
-    if start.height == 0 or start.item(0, 0) is None:
+    span = lf.select(pl.col("time").min().alias("first"), pl.col("time").max().alias("last")).collect()
+    if span.height == 0 or span.item(0, 0) is None:
         return out
-    first, last = start.item(0, 0), start.item(0, 1)
+    first, last = span.item(0, 0), span.item(0, 1)
     month = dt.datetime(first.year, first.month, 1)
     while month <= last:
         after = dt.datetime(month.year + month.month // 12, month.month % 12 + 1, 1)
-        part = lf.filter((pl.col("time") >= month) & (pl.col("time") < after)).collect()
-        if part.height:
-            out.extend(_air_part(part, registry, store, cfg))
+        month_lf = lf.filter((pl.col("time") >= month) & (pl.col("time") < after))
+        stations = sorted(month_lf.select(pl.col("station_id").unique()).collect().get_column("station_id").to_list())
+        if stations and cfg.on("air_station_hour"):
+            for batch in _batches(stations):
+                part = month_lf.filter(pl.col("station_id").is_in(batch)).collect()
+                out.extend(_air_hours(part, registry, cfg))
+        if stations and (cfg.on("air_city_day") or cfg.on("air_episode")):
+            out.extend(_air_days(lf, month_lf, stations, registry, store, cfg))
         month = after
     return out
 
 
-def _air_part(new: pl.DataFrame, registry, store, cfg: Config) -> Outcome:
+def _air_hours(new: pl.DataFrame, registry, cfg: Config) -> Outcome:
     from publisher.evaluate import air
 
     out = Outcome()
     by_id = {s.id: s for s in registry.stations}
-    if cfg.on("air_station_hour"):
-        level = cfg.get("air_station_hour", "aqi_above")
-        hourly = air.hourly_aqi(new)
-        for row in hourly.select("station_id", "time", "aqi", "category", "primary_pollutant").iter_rows(named=True):
-            when = _minute(row["time"])
-            out.scope.add(("air_station_hour", row["station_id"], when))
-            if row["aqi"] is not None and row["aqi"] > level:
-                station = by_id.get(row["station_id"])
-                name = station.name if station else row["station_id"]
-                out.raised.append(Finding(
-                    "air_station_hour", row["station_id"], name, when, float(row["aqi"]), float(level),
-                    f"空气质量小时预警：{name}（{row['station_id']}）{when}（时段末）AQI {row['aqi']}（{row['category']}），"
-                    f"首要污染物 {_pollutants(row['primary_pollutant'])}，高于预警线 {level}。〔规则 air_station_hour〕",
-                    {"category": row["category"], "primary_pollutant": row["primary_pollutant"]}))
-    if cfg.on("air_city_day") or cfg.on("air_episode"):
-        out.extend(_air_days(new, registry, store, cfg))
+    level = cfg.get("air_station_hour", "aqi_above")
+    hourly = air.hourly_aqi(new)
+    for row in hourly.select("station_id", "time", "aqi", "category", "primary_pollutant").iter_rows(named=True):
+        when = _minute(row["time"])
+        out.scope.add(("air_station_hour", row["station_id"], when))
+        if row["aqi"] is not None and row["aqi"] > level:
+            station = by_id.get(row["station_id"])
+            name = station.name if station else row["station_id"]
+            out.raised.append(Finding(
+                "air_station_hour", row["station_id"], name, when, float(row["aqi"]), float(level),
+                f"空气质量小时预警：{name}（{row['station_id']}）{when}（时段末）AQI {row['aqi']}（{row['category']}），"
+                f"首要污染物 {_pollutants(row['primary_pollutant'])}，高于预警线 {level}。〔规则 air_station_hour〕",
+                {"category": row["category"], "primary_pollutant": row["primary_pollutant"]}))
     return out
 
 
-def _air_days(new: pl.DataFrame, registry, store, cfg: Config) -> Outcome:
+def _air_days(lf: pl.LazyFrame, month_lf: pl.LazyFrame, stations: list[str], registry, store,
+              cfg: Config) -> Outcome:
+    """The daily AQI of the areas the month's stations count in, from every station of those areas: the
+    file's hours over what the store holds (the file's own hours around the month too, so that an
+    episode across a month's end is seen whole)."""
     from publisher.evaluate import air
 
     out = Outcome()
     areas = registry.air_areas()
-    touched = areas.filter(pl.col("station_id").is_in(new.get_column("station_id").unique().implode()))
-    if touched.height == 0:
+    touched = sorted(set(areas.filter(pl.col("station_id").is_in(stations)).get_column("area").to_list()))
+    if not touched:
         return out
-    members = areas.filter(pl.col("area").is_in(touched.get_column("area").unique().implode()))
-    stations = members.get_column("station_id").unique().to_list()
-    days = new.select((pl.col("time") - pl.duration(hours=1)).dt.date().alias("d")).get_column("d")
-    lo, hi = days.min(), days.max()
+    days = month_lf.select(pl.col("time").min().alias("a"), pl.col("time").max().alias("b")).collect()
+    lo = (days.item(0, 0) - dt.timedelta(hours=1)).date()
+    hi = (days.item(0, 1) - dt.timedelta(hours=1)).date()
     span = cfg.get("air_episode", "min_days") - 1 if cfg.on("air_episode") else 0
-    read_lo, read_hi = lo - dt.timedelta(days=span), hi + dt.timedelta(days=span)
-    hours = new.filter(pl.col("station_id").is_in(stations))
-    if store.exists():
-        stored = store.air_hourly(read_lo, read_hi, stations).select(_AIR_COLS)
-        stored = stored.join(hours.select("station_id", "time"), on=["station_id", "time"], how="anti")
-        hours = pl.concat([stored, hours.select(_AIR_COLS)], how="vertical_relaxed")
-    daily = air.daily_values(air.mark_not_monitored(hours))
-    city = air.area_daily(daily, members).filter(pl.col("area").is_in(touched.get_column("area").unique().implode()))
-    city = city.select("area", "date", "aqi", "category", "primary_pollutant").sort("area", "date")
+    # one day more before: a run that begins on the first day read began earlier or is unknown (skipped)
+    read_lo, read_hi = lo - dt.timedelta(days=span + 1), hi + dt.timedelta(days=span)
+    first_hour = dt.datetime.combine(read_lo, dt.time()) + dt.timedelta(hours=1)
+    last_hour = dt.datetime.combine(read_hi, dt.time()) + dt.timedelta(days=1)
+    # areas in groups of at most STATION_BATCH member stations
+    groups: list[list[str]] = [[]]
+    size = 0
+    for area in touched:
+        n = areas.filter(pl.col("area") == area).height
+        if groups[-1] and size + n > STATION_BATCH:
+            groups.append([])
+            size = 0
+        groups[-1].append(area)
+        size += n
+    city_rows: list[dict[str, Any]] = []
+    for group in groups:
+        members = areas.filter(pl.col("area").is_in(group))
+        ids = members.get_column("station_id").unique().to_list()
+        hours = lf.filter(pl.col("station_id").is_in(ids) & (pl.col("time") >= first_hour)
+                          & (pl.col("time") <= last_hour)).collect()
+        if store.exists():
+            stored = store.air_hourly(read_lo, read_hi, ids).select(_AIR_COLS)
+            stored = stored.join(hours.select("station_id", "time"), on=["station_id", "time"], how="anti")
+            hours = pl.concat([stored, hours.select(_AIR_COLS)], how="vertical_relaxed")
+        daily = air.daily_values(air.mark_not_monitored(hours))
+        city = air.area_daily(daily, members)
+        city_rows += city.select("area", "date", "aqi", "category", "primary_pollutant").to_dicts()
+    city = pl.DataFrame(city_rows, schema={"area": pl.String, "date": pl.Date, "aqi": pl.Int64,
+                                           "category": pl.String, "primary_pollutant": pl.String}) \
+        .sort("area", "date")
     if cfg.on("air_city_day"):
         level = cfg.get("air_city_day", "aqi_above")
         for row in city.filter(pl.col("date").is_between(lo, hi)).iter_rows(named=True):
@@ -369,18 +422,17 @@ def _air_days(new: pl.DataFrame, registry, store, cfg: Config) -> Outcome:
                     {"category": row["category"], "primary_pollutant": row["primary_pollutant"]}))
     if cfg.on("air_episode"):
         level, need = cfg.get("air_episode", "aqi_above"), cfg.get("air_episode", "min_days")
-        for area, rows in city.group_by("area", maintain_order=True):
-            area_name = area[0] if isinstance(area, tuple) else area
-            dates = [r["date"] for r in rows.iter_rows(named=True) if r["aqi"] is not None and r["aqi"] > level]
+        for area_name in touched:
+            rows = city.filter(pl.col("area") == area_name)
             aqis = {r["date"]: r["aqi"] for r in rows.iter_rows(named=True)}
-            # every day of the recomputed window could start an episode
+            dates = [d for d, a in aqis.items() if a is not None and a > level]
             day = lo - dt.timedelta(days=span)
-            while day <= hi:
+            while day <= hi:   # every day of the window could start an episode
                 out.scope.add(("air_episode", area_name, day.isoformat()))
                 day += dt.timedelta(days=1)
             for begin, end in _runs(dates):
                 length = (end - begin).days + 1
-                if length >= max(need, 1):
+                if length >= max(need, 1) and begin > read_lo:
                     peak = max(aqis[begin + dt.timedelta(days=i)] for i in range(length))
                     out.raised.append(Finding(
                         "air_episode", area_name, area_name, begin.isoformat(), float(peak), float(level),
@@ -411,7 +463,7 @@ def evaluate_ingest(ws: Workspace, registry, kind: str, frame: pl.DataFrame | pl
     try:
         cfg = cfg or Config.load(ws)
         if kind == "water":
-            return _water(frame.lazy().collect(), registry, store, cfg)
+            return _water(frame, registry, store, cfg)
         if kind == "air":
             return _air(frame, registry, store, cfg)
         return Outcome()
