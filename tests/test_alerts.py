@@ -205,3 +205,13 @@ def test_silence_checks_raise_once_and_close_when_data_arrive(tmp_path):
     states = {(r["rule"], r["station_id"]): r for r in alerts.listing(ws)}
     assert states[("silent_sampling", "src-longwangtang")]["state"] == "closed"
     assert states[("silent_sampling", "src-longquanmen")]["state"] == "open"
+
+
+def test_a_broken_rules_file_never_costs_the_data(tmp_path):
+    ws = make_ws(tmp_path)
+    (ws.home / "alerts.yaml").write_text("rules:\n  source_exceedance: {enabled: maybe}\n", encoding="utf-8")
+    _drop(ws, "a.csv", "北庙水库,2026-05-08 10:00,18.2,7.6,7.9,2.1,0.12,0.08\n")
+    [result] = ingest(None, ws)
+    assert result.status == "accepted" and alerts.listing(ws) == []
+    [event] = Store(ws).events("alerts.evaluation_failed")
+    assert "bad_alerts_config" in json.loads(event["detail"])["error"]

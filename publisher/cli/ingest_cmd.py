@@ -61,8 +61,10 @@ def ingest(paths: tuple[str, ...], as_json: bool, quiet: bool) -> None:
                     click.echo(f"    ……共 {len(errors)} 类问题，详见错误报告")
         click.echo(f"合计：接收 {summary['accepted']}，退回 {summary['rejected']}，重复 {summary['duplicate']}"
                    + (f"，失败 {summary['failed']}" if summary["failed"] else ""))
-        for row in raised:
+        for row in raised[:10]:
             click.echo(f"⚠ 超标预警 #{row['id']}：{row['message_zh']}")
+        if len(raised) > 10:
+            click.echo(f"⚠ ……本次共新增超标预警 {len(raised)} 条，全部见 publisher alerts --open")
     if summary["rejected"] or summary["failed"]:
         sys.exit(1)
 

@@ -51,6 +51,12 @@ def run(ws: Workspace) -> None:
     click.echo(f"2. 入库：接收 {counts['accepted']} 个，重复 {counts['duplicate']} 个，"
                f"拒收 {counts['rejected']} 个{failed_files}（{time.perf_counter() - began:.1f} 秒）")
 
+    from publisher.operations import alerts, notify
+
+    notify.dispatch(ws)
+    click.echo(f"   超标预警：{len(alerts.listing(ws, open_only=True))} 条未关闭（publisher alerts --open），"
+               f"通知已写入发件箱 {ws.home / 'outbox' / 'alerts'}")
+
     report = status(ws, reg, Period.parse("2026-10"))
     click.echo("3. 2026年10月数据完整性：")
     click.echo(render_text(report))
