@@ -138,3 +138,22 @@ def test_a_simulated_year(tmp_path):
     assert len({(e["subject"], json.loads(e["detail"])["date"]) for e in reminders}) == len(reminders)
     by_ingest = {a["raised_by"] for a in alerts.listing(ws)}
     assert {r["key"] for r in rows if r["topic"] == "alerts" and r["channel"] == "outbox"} == by_ingest
+
+
+def test_after_a_week_down_the_daily_reports_are_caught_up_in_order(tmp_path):
+    from publisher.operations.scheduler import due_periods, plan
+
+    ws = make_ws(tmp_path)
+    (ws.home / "schedule.yaml").write_text("kinds: [air-daily]\n", encoding="utf-8")
+    store = Store(ws)
+    store.record_event("schedule.pass", None, {"at": "2026-03-01 09:00:00"})
+    actions = plan(ws, dt.datetime(2026, 3, 9, 9, 0))
+    builds = [a.period for a in actions if a.kind == "build"]
+    assert builds == [f"2026-03-{d:02d}" for d in range(1, 9)]
+    # only the report due today reminds anybody; the ones the downtime skipped are built as they are
+    assert [a.period for a in actions if a.kind == "remind"] == ["2026-03-08"]
+    assert [p.label for p in due_periods("water-sources", dt.date(2026, 7, 2), dt.date(2026, 5, 28))] == \
+        ["2026-05", "2026-06"]   # April was due on the day of the last pass
+    assert [p.label for p in due_periods("air-daily", dt.date(2026, 3, 9), dt.date(2026, 3, 9))] == ["2026-03-08"]
+    # catching up is bounded (schedule.yaml catch_up_days, 31 by default)
+    assert len(due_periods("air-daily", dt.date(2026, 9, 1), dt.date(2026, 3, 1), 31)) == 32
