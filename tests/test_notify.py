@@ -199,3 +199,24 @@ def test_a_notification_is_queued_once(tmp_path):
     assert len(_queue(ws)) == 1
     assert _queue(ws) == []
     assert len(notify.listing(ws)) == 1
+
+
+def test_a_reminder_goes_to_its_unit_by_email(tmp_path, monkeypatch):
+    """The scheduler's reminder of missing data reaches the responsible unit's address (email.units),
+    once; the outbox letter is the scheduler's own."""
+    from publisher.operations.scheduler import run_once
+
+    ws = make_ws(tmp_path)
+    unit = "云南省生态环境厅驻保山生态环境监测站"
+    (ws.home / "schedule.yaml").write_text("kinds: [water-sources]\n", encoding="utf-8")
+    (ws.inbox / "北庙水库-202605.csv").write_text(
+        "点位名称,采样时间,总磷(mg/L)\n北庙水库,2026-05-08 10:00,0.02\n", encoding="utf-8")
+    monkeypatch.setenv("TEST_SMTP_PASSWORD", PASSWORD)
+    with smtp_server(tmp_path) as (port, mailbox, cert):
+        _email_config(ws, port, cert, extra=f"  units:\n    {unit}: [station@bureau.example]\n")
+        run_once(ws, dt.datetime(2026, 6, 2, 9, 0))
+        run_once(ws, dt.datetime(2026, 6, 2, 9, 10))
+    assert [m["to"] for m in mailbox.messages] == [["station@bureau.example"]]
+    [row] = [r for r in notify.listing(ws) if r["topic"] == "reminders"]
+    assert row["channel"] == "email" and row["status"] == "sent"
+    assert (ws.home / "outbox" / "reminders" / "2026-06-02" / f"{unit}.txt").exists()

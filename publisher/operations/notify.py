@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS notifications (
     sent_at     TEXT,
     last_error  TEXT,
     receipt     TEXT,                 -- where it went: the outbox file, the recipients, the host
+    audience    TEXT,                 -- whom it is for: a responsible unit (reminders), else everyone
     UNIQUE (topic, key, channel)
 )
 """
@@ -114,8 +115,8 @@ class Config:
         if unknown:
             raise bad(f"未知的设置项 {', '.join(sorted(unknown))}（可用：email、webhook、retry）")
         allowed = {
-            "email": {"host", "port", "security", "from", "to", "username", "password_env", "password_file",
-                      "ca_file", "timeout", "enabled"},
+            "email": {"host", "port", "security", "from", "to", "units", "username", "password_env",
+                      "password_file", "ca_file", "timeout", "enabled"},
             "webhook": {"url", "url_env", "url_file", "format", "timeout", "retries", "enabled", "ca_file"},
             "retry": {"max_attempts", "backoff_minutes"},
         }
@@ -137,6 +138,10 @@ class Config:
                     raise bad(f"email 缺少 {need}")
             if isinstance(email["to"], str):
                 email["to"] = [email["to"]]
+            units = email.get("units") or {}
+            if not isinstance(units, dict):
+                raise bad("email.units 应为 责任单位: 收件地址（或地址列表） 的映射")
+            email["units"] = {str(k): [v] if isinstance(v, str) else list(v or []) for k, v in units.items()}
             if email.get("security", "starttls") not in ("starttls", "ssl", "none"):
                 raise bad("email.security 应为 starttls、ssl 或 none")
             if email.get("username") and not (email.get("password_env") or email.get("password_file")):
@@ -171,7 +176,7 @@ def _now_utc() -> str:
 
 
 def enqueue(conn: sqlite3.Connection, topic: str, key: str, title: str, body: str, *,
-            ws: Workspace | None = None, channels: list[str] | None = None) -> list[int]:
+            ws: Workspace | None = None, channels: list[str] | None = None, audience: str | None = None) -> list[int]:
     """Queue one notification per channel inside the caller's transaction (at most once per
     (topic, key, channel)). Default channels: those configured for `ws` (the outbox at least)."""
     _statements(conn)
@@ -183,8 +188,9 @@ def enqueue(conn: sqlite3.Connection, topic: str, key: str, title: str, body: st
             channels = ["outbox"]
     ids = []
     for channel in channels:
-        cur = conn.execute("INSERT OR IGNORE INTO notifications (topic, key, channel, title, body, created_at)"
-                           " VALUES (?,?,?,?,?,?)", (topic, key, channel, title, body[:MAX_BODY * 4], _now_utc()))
+        cur = conn.execute("INSERT OR IGNORE INTO notifications (topic, key, channel, title, body, created_at, audience)"
+                           " VALUES (?,?,?,?,?,?,?)", (topic, key, channel, title, body[:MAX_BODY * 4], _now_utc(),
+                                                      audience))
         if cur.rowcount:
             ids.append(cur.lastrowid)
     return ids
@@ -221,7 +227,8 @@ def dispatch(ws: Workspace, now: dt.datetime | None = None, config: Config | Non
     for row in rows:
         error, receipt = None, None
         try:
-            receipt = send(ws, config, row["channel"], row["topic"], row["key"], row["title"], row["body"], now)
+            receipt = send(ws, config, row["channel"], row["topic"], row["key"], row["title"], row["body"], now,
+                           audience=row.get("audience"))
         except Exception as exc:  # noqa: BLE001 - recorded with the notification, retried later
             error = _describe(exc, config)
         attempts = row["attempts"] + 1
@@ -283,14 +290,14 @@ def _secrets(config: Config) -> list[str]:
 
 # ------------------------------------------------------------------------------------------- channels
 def send(ws: Workspace, config: Config, channel: str, topic: str, key: str, title: str, body: str,
-         now: dt.datetime) -> str:
+         now: dt.datetime, audience: str | None = None) -> str:
     """Send one message through `channel`; returns a receipt (never a secret)."""
     if channel == "outbox":
         return _outbox(ws, topic, key, title, body, now)
     if channel == "email":
         if not config.email:
             raise NotifyError("邮件通道未配置（notify.yaml 的 email）", "channel_not_configured")
-        return send_email(config.email, title, body)
+        return send_email(config.email, title, body, audience)
     if channel == "webhook":
         if not config.webhook:
             raise NotifyError("Webhook 通道未配置（notify.yaml 的 webhook）", "channel_not_configured")
@@ -343,7 +350,8 @@ def _password(email: dict[str, Any]) -> str | None:
     return None
 
 
-def send_email(email: dict[str, Any], title: str, body: str) -> str:
+def send_email(email: dict[str, Any], title: str, body: str, audience: str | None = None) -> str:
+    """Send to the addresses of `audience` (a responsible unit, ``email.units``), else to ``email.to``."""
     host, security = str(email["host"]), email.get("security", "starttls")
     port = int(email.get("port") or (465 if security == "ssl" else 587))
     _require_host(host, "SMTP 服务器")
@@ -352,7 +360,8 @@ def send_email(email: dict[str, Any], title: str, body: str) -> str:
     message = EmailMessage()
     message["Subject"] = title
     message["From"] = str(email["from"])
-    message["To"] = ", ".join(map(str, email["to"]))
+    recipients = (email.get("units") or {}).get(audience or "") or email["to"]
+    message["To"] = ", ".join(map(str, recipients))
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="publisher.local")
     message.set_content(body[:MAX_BODY * 4])
@@ -373,7 +382,7 @@ def send_email(email: dict[str, Any], title: str, body: str) -> str:
         refused = client.send_message(message)
     if refused:
         raise NotifyError(f"收件人被拒：{', '.join(refused)}", "smtp_recipients_refused")
-    return f"smtp {host}:{port} → {', '.join(map(str, email['to']))}"
+    return f"smtp {host}:{port} → {', '.join(map(str, recipients))}"
 
 
 def _webhook_url(webhook: dict[str, Any]) -> str:

@@ -319,7 +319,7 @@ def run_once(ws: Workspace, now: dt.datetime, policy: Policy | None = None, regi
                 text = _reminder_text(unit, action.bulletin, action.period, action.detail["deadline"], items, today)
                 with path.open("a", encoding="utf-8") as fh:
                     fh.write(text)
-                _record_reminder(ws, store, f"{subject}/{unit}", today, path, items, text,
+                _record_reminder(ws, store, f"{subject}/{unit}", unit, today, path, items, text,
                                  f"【数据催报】{BULLETINS[action.bulletin][2]}（{action.period}）：{unit}")
             if sent:
                 done.append(action)
@@ -347,8 +347,8 @@ def run_once(ws: Workspace, now: dt.datetime, policy: Policy | None = None, regi
     return done
 
 
-def _record_reminder(ws: Workspace, store: Store, subject: str, today: dt.date, path, items, text: str,
-                     title: str) -> None:
+def _record_reminder(ws: Workspace, store: Store, subject: str, unit: str, today: dt.date, path, items,
+                     text: str, title: str) -> None:
     """The reminder's ledger event and its notification through the channels other than the outbox
     (its outbox file is written already), in one transaction."""
     from publisher.operations import notify
@@ -364,7 +364,8 @@ def _record_reminder(ws: Workspace, store: Store, subject: str, today: dt.date, 
                       json.dumps({"date": today.isoformat(), "file": str(path.relative_to(ws.home)),
                                   "stations": [w["station_id"] for w in items]}, ensure_ascii=False)))
         if channels:
-            notify.enqueue(conn, "reminders", f"{subject}/{today.isoformat()}", title, text, channels=channels)
+            notify.enqueue(conn, "reminders", f"{subject}/{today.isoformat()}", title, text, channels=channels,
+                           audience=unit)
 
 
 def _build_failed(ws: Workspace, store: Store, subject: str, today: dt.date, exc: BaseException) -> str:
