@@ -164,21 +164,12 @@ class Outcome:
         self.scope |= other.scope
 
 
-def _fmt(value: float | None) -> str:
-    if value is None:
-        return "—"
-    text = f"{value:.6g}"
-    return text if "e" not in text else f"{value:f}".rstrip("0").rstrip(".")
-
-
 def _minute(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
 # ------------------------------------------------------------------------------------------- water
 def _water(frame: pl.DataFrame | pl.LazyFrame, registry, store, cfg: Config) -> Outcome:
-    from publisher.evaluate import water
-
     out = Outcome()
     by_id = {s.id: s for s in registry.stations}
     present = frame.lazy().select(pl.col("station_id").unique()).collect().get_column("station_id").to_list()
@@ -263,13 +254,18 @@ def _exceeding_items(classed: pl.DataFrame, row: dict[str, Any], water, catalogu
 
 
 def _item_words(items: list[dict[str, Any]], target: str) -> str:
+    """``总磷 0.08mg/L（Ⅲ类限值 0.05mg/L，超标 0.6 倍）``: the value as reported (``0.01L`` below the
+    detection limit), the multiple as the bulletins print it (``water_eval › exceedance``)."""
+    from publisher.evaluate import water
+
     words = []
     for it in items:
         unit = it["unit"] if it["unit"] not in ("无量纲", "") else ""
         limit_name = "标准限值" if (it["table"] or "").startswith("gb3838_t") and it["table"] != "gb3838_t1" \
             else f"{target}类限值"
-        multiple = f"，超标 {_fmt(round(it['multiple'], 2))} 倍" if it["multiple"] is not None else ""
-        words.append(f"{it['name']} {_fmt(it['value'])}{unit}（{limit_name} {_fmt(it['limit'])}{unit}{multiple}）")
+        multiple = f"，超标 {water.format_multiple(it['multiple'])} 倍" if it["multiple"] and it["multiple"] > 0 else ""
+        words.append(f"{it['name']} {water.format_value(it['value'], bool(it['below_dl']))}{unit}"
+                     f"（{limit_name} {water.format_value(it['limit'])}{unit}{multiple}）")
     return "；".join(words)
 
 

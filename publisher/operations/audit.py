@@ -24,8 +24,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from publisher import registry as registry_mod
 from publisher.display import shown
 from publisher.errors import PublisherError

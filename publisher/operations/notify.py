@@ -33,7 +33,7 @@ import sqlite3
 import ssl
 import stat
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
