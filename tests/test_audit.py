@@ -41,6 +41,13 @@ def published(tmp_path_factory):
             rebuild_corrected(ws)
             _approve(ws)
             assert publish(ws, KIND, PERIOD, portal=server.url).status == "published"
+            # then withdrawn: decided through the review steps, carried out on the portal the same day
+            from publisher.publishing.site import withdrawal
+
+            decide_w = withdrawal.decide
+            decide_w(ws, KIND, PERIOD, by=REVIEWER, role=REVIEW_ROLE, reason="数据有误")
+            decide_w(ws, KIND, PERIOD, by=LEADER, role=LEADER_ROLE)
+            assert all(c.ok for c in withdrawal.carry_out(ws, KIND, PERIOD))
     finally:
         if old is None:
             os.environ.pop("PUBLISHER_PORTAL_TOKEN", None)
@@ -61,6 +68,9 @@ def test_owed_built_approved_published_late_and_corrected(published):
     assert aug["late_workdays"] == max(workdays_between(due, published_on), 0)
     assert aug["state"] == ("按时发布" if aug["late_workdays"] == 0 else f"逾期 {aug['late_workdays']} 个工作日发布")
     assert [(c["period"], c["revision"]) for c in report["corrections"]] == [(PERIOD, 2)]
+    [gone] = report["withdrawals"]
+    assert (gone["period"], gone["reason"], gone["within_limit"], gone["owed"]) == (PERIOD, "数据有误", True, [])
+    assert gone["done"] == gone["requested"]
     july = entries["2026-07"]
     assert july["built"] is None and july["published"] is None and "尚未编制" in july["state"]
     totals = report["totals"][KIND]
@@ -80,6 +90,7 @@ def test_cli_table_json_and_page(published, monkeypatch):
     assert table.exit_code == 0, table.output
     assert "城市集中式饮用水水源水质月报（water-sources）：应发布 11" in table.output
     assert "更正：water-sources 2026-08 第 2 版" in table.output
+    assert "撤回：water-sources 2026-08（数据有误）" in table.output and "3 个工作日内完成" in table.output
     data = json.loads(runner.invoke(cli, ["audit", "--year", "2026", "--today", "2026-12-31", "--json"]).stdout)
     assert data["year"] == 2026 and data["page"].endswith("audit/2026/index.html")
     page = (published.output / "audit" / "2026" / "index.html").read_text(encoding="utf-8")

@@ -595,7 +595,8 @@ def check_silence(ws: Workspace, now: dt.datetime, registry=None, store=None,
     if cfg.on("silent_sampling"):
         due_day = cfg.get("silent_sampling", "due_day")
         for station in registry.stations:
-            if station.cadence not in ("monthly", "quarterly") or not station.active_on(today):
+            if station.cadence not in ("monthly", "quarterly") or not station.active_on(today) \
+                    or station.kind not in SOURCE_KINDS + SECTION_KINDS:   # water samples only
                 continue
             if station.cadence == "monthly":
                 label, start = f"{today:%Y-%m}", today.replace(day=1)

@@ -4,9 +4,9 @@ government-information-publicity report's monitoring rows need, read from the le
 - every bulletin owed in the year (the kinds of ``schedule.yaml``, each period of the year whose
   deadline has come): built, approved, published, on time or how many working days late (the
   deadline of :func:`publisher.operations.status.deadline`, the official working-day calendar);
-- corrections (a published bulletin published again as a later revision) and withdrawals (a
-  publication recorded with status ``withdrawn``, its ``detail.requested_at`` the request) and whether
-  each withdrawal was carried out within 3 working days;
+- corrections (a published bulletin published again as a later revision) and withdrawals (decided with
+  ``publisher withdraw``, carried out on every portal it was published to: ``withdrawal_done``) and
+  whether each was carried out within 3 working days of the decision;
 - exceedances without an explanation: the ``exceedances`` a bulletin's latest revision lists, and the
   water alerts of the year, unless the ledger holds an explanation for them (a table ``explanations``
   with a ``key`` column, when there is one);
@@ -58,6 +58,8 @@ def periods_of(kind: str, year: int) -> list[Period]:
         return out
     if cadence == "monthly":
         return [Period.month(year, m) for m in range(1, 13)]
+    if cadence == "yearly":   # the annual bulletin owed in the year is the one on the year before
+        return [Period.parse(str(year - 1))]
     return [Period.quarter(year, q) for q in range(1, 5)]
 
 
@@ -87,12 +89,11 @@ def audit(ws: Workspace, year: int, today: dt.date | None = None, registry=None)
 
     owed: list[dict[str, Any]] = []
     corrections: list[dict[str, Any]] = []
-    withdrawals: list[dict[str, Any]] = []
     unexplained: list[dict[str, Any]] = []
     explained_keys = _explained_keys(store)
     for kind in kinds:
         for period in periods_of(kind, year):
-            if period.start > today:
+            if period.start > today and BULLETINS[kind][1] != "yearly":
                 break
             due, provisional = deadline(kind, period)
             revisions = by_subject.get((kind, period.label), [])
@@ -119,10 +120,6 @@ def audit(ws: Workspace, year: int, today: dt.date | None = None, registry=None)
                             corrections.append({"kind": kind, "period": period.label, "revision": rev["revision"],
                                                 "published": _beijing(pub["at"]).date().isoformat(),
                                                 "target": pub["target"]})
-                for rev in revisions:
-                    for pub in pubs_by_bulletin.get(int(rev["id"]), []):
-                        if str(pub["status"]).startswith("withdraw"):
-                            withdrawals.append(_withdrawal(kind, period.label, rev, pub, workdays_between))
                 unexplained += _bulletin_exceedances(store, latest, explained_keys)
             if published_at is not None:
                 late = max(workdays_between(due, published_at.date()), 0)
@@ -137,6 +134,7 @@ def audit(ws: Workspace, year: int, today: dt.date | None = None, registry=None)
                 entry["state"] = "未到截止日" + ("（已编制）" if entry["built"] else "")
             owed.append(entry)
     unexplained += _alert_exceedances(ws, year, explained_keys)
+    withdrawals = _withdrawals(ws, store, year, today)
     result = {
         "year": year, "today": today.isoformat(), "kinds": kinds,
         "owed": owed,
@@ -168,18 +166,31 @@ def _totals(owed: list[dict[str, Any]], today: dt.date) -> dict[str, dict[str, i
     return out
 
 
-def _withdrawal(kind: str, period: str, rev: dict[str, Any], pub: dict[str, Any], workdays_between) -> dict[str, Any]:
-    detail = {}
-    try:
-        detail = json.loads(pub["detail"] or "{}")
-    except ValueError:
-        pass
-    done = _beijing(pub["at"])
-    asked = _beijing(detail.get("requested_at")) if detail.get("requested_at") else None
-    took = workdays_between(asked.date(), done.date()) if asked and done else None
-    return {"kind": kind, "period": period, "revision": rev["revision"], "target": pub["target"],
-            "requested": asked.date().isoformat() if asked else None, "done": done.date().isoformat() if done else None,
-            "workdays": took, "within_limit": None if took is None else took <= WITHDRAW_WORKDAYS}
+def _withdrawals(ws: Workspace, store: Store, year: int, today: dt.date) -> list[dict[str, Any]]:
+    """The withdrawals decided in the year or of its bulletins (``publisher withdraw``): when decided, when carried out on the
+    last portal (event ``withdrawal_done``), and whether within 3 working days of the decision."""
+    from publisher.operations.status import workdays_between
+    from publisher.publishing.site import withdrawal
+
+    if not store.exists():
+        return []
+    out = []
+    done_events = store.events("withdrawal_done")
+    for state in withdrawal.all_states(ws):
+        if not state.decided:
+            continue
+        decided = _beijing(state.decided_at)
+        if decided is None or (decided.year != year and not state.period.startswith(str(year))):
+            continue   # the year's withdrawals: decided in it, or of one of its bulletins
+        times = [_beijing(e["at"]) for e in done_events if e["subject"] == state.subject
+                 and json.loads(e["detail"] or "{}").get("decided_at") == state.decided_at]
+        finished = max(times) if times and not state.owed else None
+        took = workdays_between(decided.date(), (finished.date() if finished else today))
+        out.append({"kind": state.kind, "period": state.period, "area": state.area, "reason": state.reason,
+                    "requested": decided.date().isoformat(), "done": finished.date().isoformat() if finished else None,
+                    "owed": list(state.owed), "workdays": took,
+                    "within_limit": took <= WITHDRAW_WORKDAYS if finished or took > WITHDRAW_WORKDAYS else None})
+    return out
 
 
 def _explained_keys(store: Store) -> set[str]:
@@ -262,7 +273,9 @@ def _never_reported(store: Store, registry, year: int, today: dt.date) -> list[d
         return []
     seen: set[str] = set()
     if store.exists():
-        for kind in ("air", "water"):
+        from publisher.store import KEYS
+
+        for kind in [k for k, key in KEYS.items() if key[0] == "station_id"]:
             lo, hi = Store._range(first, last, hour_ending=(kind == "air"))
             seen |= set(store.scan(kind, lo, hi).select("station_id").unique().collect()
                         .get_column("station_id").to_list())
@@ -302,10 +315,10 @@ def render_text(report: dict[str, Any]) -> str:
     for c in report["corrections"]:
         lines.append(f"  更正：{c['kind']} {c['period']} 第 {c['revision']} 版，{c['published']} 发布")
     for w in report["withdrawals"]:
-        verdict = "—" if w["within_limit"] is None else ("3 个工作日内完成" if w["within_limit"]
+        verdict = "未超期" if w["within_limit"] is None else ("3 个工作日内完成" if w["within_limit"]
                                                           else f"用时 {w['workdays']} 个工作日，超过 3 个")
-        lines.append(f"  撤回：{w['kind']} {w['period']} 第 {w['revision']} 版，申请 {w['requested'] or '—'}，"
-                     f"完成 {w['done'] or '—'}，{verdict}")
+        lines.append(f"  撤回：{w['kind']} {w['period']}（{shown(str(w['reason'] or ''))}），决定 {w['requested']}，"
+                     f"完成 {w['done'] or '尚未完成'}，{verdict}")
     lines += ["", f"三、有超标、尚无说明 {len(report['unexplained_exceedances'])} 项"]
     for u in report["unexplained_exceedances"][:50]:
         lines.append(f"  {shown(str(u['subject']))} {u['period']}：{shown(str(u['detail']))}")
