@@ -150,9 +150,62 @@ def stage_air(data: Path, runs: int, info: dict[str, Any]) -> dict[str, Any]:
     figures = [figure("bare Parquet scan of the same columns", scans, rows=shape["hourly_rows"])]
     for key, values in steps.items():
         figures.append(figure(f"air {key}", values))
+    figures += _station_day_figures(store, areas, runs, shape)
     total = statistics.median(steps["total"])
     return {"figures": figures, "shape": shape,
             "ratio_to_scan": round(total / statistics.median(scans), 2)}
+
+
+#: the columns of the stored station-days that area days and period statistics read
+DAY_COLUMNS = ["station_id", "date", "so2", "no2", "co", "pm10", "pm2_5", "o3_8h", "o3_1h", "not_monitored",
+               *[f"{part}_{c}" for c in ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h", "o3_1h")
+                 for part in ("num", "den")]]
+
+
+def _station_day_figures(store: Any, areas: Any, runs: int, shape: dict[str, Any]) -> list[dict[str, Any]]:
+    """The station-days the store keeps (issue 20): the hours-to-station-days pass (what an ingest does
+    for the months it touches), and the year's statistics read from the kept station-days."""
+    from publisher.bench import national
+    from publisher.evaluate import air
+    from publisher.evaluate.air import station_days as sd
+
+    passes, evaluations, reads, stats = [], [], [], {k: [] for k in ("area_daily", "period_stats month",
+                                                                      "period_stats year", "total")}
+    for run in range(runs):
+        t0 = time.perf_counter()
+        agg = sd.aggregate(store.air_scan(national.YEAR_START, national.YEAR_END))
+        t1 = time.perf_counter()
+        daily = sd.evaluate(agg)
+        t2 = time.perf_counter()
+        passes.append(t1 - t0)
+        evaluations.append(t2 - t1)
+        if run == 0:  # the kept station-days are the recomputation's, row for row
+            kept = store.air_days(national.YEAR_START, national.YEAR_END)
+            shape["station_days_kept_differing_from_hours"] = (
+                0 if sd.daily_columns(kept).equals(sd.sort(daily)) else
+                sd.daily_columns(kept).join(sd.sort(daily), on=sd.KEYS, how="anti").height or -1)
+            del kept
+        del agg, daily
+        t0 = time.perf_counter()
+        days = store.air_days(national.YEAR_START, national.YEAR_END, columns=DAY_COLUMNS)
+        t1 = time.perf_counter()
+        adaily = air.area_daily(days, areas)
+        t2 = time.perf_counter()
+        month = air.period_stats(adaily, "month")
+        t3 = time.perf_counter()
+        year = air.period_stats(adaily, "year")
+        t4 = time.perf_counter()
+        reads.append(t1 - t0)
+        for key, value in zip(stats, (t2 - t1, t3 - t2, t4 - t3, t4 - t0)):
+            stats[key].append(value)
+        shape["ranked_cities_year_from_station_days"] = year.get_column("rank_value").drop_nulls().len()
+        say(f"[bench] air: run {run + 1}/{runs}: hours → station-days {passes[-1]:.2f} s (+ daily values "
+            f"{evaluations[-1]:.2f} s); from the kept station-days {t4 - t0:.2f} s (read {t1 - t0:.2f})")
+        del days, adaily, month, year
+    return [figure("station-days: hours → aggregates (the ingest's pass, whole year)", passes),
+            figure("station-days: aggregates → daily values", evaluations),
+            figure("kept station-days read from the store", reads),
+            *[figure(f"from kept station-days: {k}", v) for k, v in stats.items()]]
 
 
 def _water_meta(data: Path):
