@@ -166,3 +166,31 @@ def test_migrations_are_ordered_and_a_new_ledger_takes_them_all():
     assert migrations.steps(0, has_tables=True) == [2, 3]   # before versions were kept: stamped 1
     assert migrations.steps(2, has_tables=True) == [3]
     assert migrations.steps(3, has_tables=True) == []
+
+
+def _documented_query() -> str:
+    text = (PROJECT_DIR / "docs" / "performance.md").read_text(encoding="utf-8")
+    start = text.index("```sql\n", text.index("## Beyond one machine")) + len("```sql\n")
+    return text[start:text.index("```", start)]
+
+
+def test_the_documented_duckdb_query_gives_our_monthly_figures(fed, reg, tmp_path):
+    """The DuckDB example of docs/performance.md, run over the store's hive-partitioned station-day files,
+    gives each city's monthly PM2.5 that period_stats gives."""
+    duckdb = pytest.importorskip("duckdb")
+    store = Store(fed)
+    areas = reg.air_areas()
+    areas.write_csv(tmp_path / "areas.csv")
+    files = [str(p) for p in store.station_day_files()]
+    assert len(files) == 6 and all("/air_days/year=2026/month=" in f for f in files)
+    ours = air.period_stats(air.area_daily(sd.daily_columns(store.air_days(FIRST, LAST)), areas), "month")
+    compared = 0
+    for month in (3, 4, 5, 6):
+        rows = duckdb.execute(_documented_query(), {"files": files, "year": 2026, "month": month,
+                                                    "areas": str(tmp_path / "areas.csv")}).fetchall()
+        theirs = {area: value for area, _days, value in rows}
+        mine = {r["area"]: r["pm2_5"] for r in ours.filter(pl.col("period") == f"2026-{month:02d}").to_dicts()}
+        assert theirs.keys() == mine.keys() and len(mine) >= 6
+        assert theirs == mine, month
+        compared += len(mine)
+    assert compared >= 24

@@ -140,6 +140,16 @@ class StationDays:
         return spent
 
     # ------------------------------------------------------------------ reading
+    def station_day_files(self) -> list[Path]:
+        """The current station-day file of every month, oldest month first: what another engine (DuckDB,
+        Spark) reads, with ``year`` and ``month`` from the hive-style folders (``docs/performance.md``)."""
+        if not self.exists():
+            return []
+        with self.connect() as conn, contextlib.suppress(sqlite3.OperationalError):
+            return [self.root / r[0] for r in conn.execute(
+                "SELECT path FROM station_days WHERE kind='air' ORDER BY year, month")]
+        return []
+
     def air_days(self, start: dt.date | str, end: dt.date | str, stations: Iterable[str] | None = None, *,
                  columns: Iterable[str] | None = None, mark_absent: bool = False) -> pl.DataFrame:
         """The station-days of the natural days `start`..`end` (inclusive), ordered by station and date:
