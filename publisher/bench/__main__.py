@@ -335,13 +335,16 @@ def stage_bulletins(data: Path, runs: int, info: dict[str, Any]) -> dict[str, An
 
     from publisher.bulletins.batch import Request, build_many
 
+    cpu_spent: list[float] = []
+
     def build_all() -> tuple[int, int, int]:
         # the province's bulletins side by side, a process per core (as `publisher build` does)
         built = failed = 0
         requests = [Request.of(kind, period.label, Workspace(home, output_dir=home / "output" / city),
                                stations=folder / f"stations-{city}.yaml")
                     for city in cities for kind in BULLETIN_KINDS]
-        for request, result in zip(requests, build_many(requests)):
+        spent: list[float] = []
+        for request, result in zip(requests, build_many(requests, cpu=spent)):
             if not isinstance(result, BaseException):
                 built += 1
                 continue
@@ -350,18 +353,21 @@ def stage_bulletins(data: Path, runs: int, info: dict[str, Any]) -> dict[str, An
             if message not in notes:
                 notes.append(message)
         n_charts = sum(1 for _ in (home / "output").rglob("charts/*.png")) if (home / "output").exists() else 0
+        cpu_spent.append(sum(spent))
         return built, failed, n_charts
 
     figures = []
     shape: dict[str, Any] = {"province": province, "cities": len(cities), "kinds": list(BULLETIN_KINDS),
                              "period": BULLETIN_PERIOD}
     if build is not None:
-        scratch, again = [], []
+        scratch, again, cpu = [], [], []
         for run in range(runs):
             clean()
             charts.shutdown_pool()  # from scratch: no warm chart workers, no cache, no output
+            cpu_spent.clear()
             seconds, (built, failed, n_charts) = timed(build_all)
             scratch.append(seconds)
+            cpu.append(cpu_spent[-1])
             say(f"[bench] bulletins: run {run + 1}/{runs}: from scratch {seconds:.1f} s "
                 f"({built} built, {failed} failed, {n_charts} charts)")
             seconds, (built2, failed2, _) = timed(build_all)
@@ -370,6 +376,8 @@ def stage_bulletins(data: Path, runs: int, info: dict[str, Any]) -> dict[str, An
             shape.update(built=built, failed=failed, charts=n_charts,
                          pdfs=sum(1 for _ in (home / "output").rglob("bulletin.pdf")))
         figures.append(figure("province month of bulletins, from scratch", scratch))
+        # the CPU time of the builds in their worker processes: what the month costs whatever else runs
+        figures.append(figure("same, CPU seconds of the builds (all workers)", cpu, unit="CPU s"))
         figures.append(figure("same, rebuilt with nothing changed", again))
     # chart throughput: the same bulletins' chart specs, rendered with an empty cache
     specs = []

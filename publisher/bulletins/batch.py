@@ -60,7 +60,16 @@ def _registry(path: Path) -> Any:
     return _REGISTRIES[key]
 
 
-def _build(request: Request, force: bool, wait: float) -> Any:
+def _build(request: Request, force: bool, wait: float) -> tuple[Any, float]:
+    """Build one request: its result and the CPU seconds this process spent on it."""
+    import time
+
+    started = time.process_time()
+    result = _build_one(request, force, wait)
+    return result, time.process_time() - started
+
+
+def _build_one(request: Request, force: bool, wait: float) -> Any:
     """Build one request; an error comes back as a value (exceptions of other shapes may not unpickle)."""
     from publisher.bulletins.build import build
 
@@ -84,16 +93,21 @@ def _worker_start() -> None:
 
 
 def build_many(requests: list[Request], *, workers: int | None = None, force: bool = False,
-               wait: float = output.DEFAULT_WAIT) -> list[Any]:
+               wait: float = output.DEFAULT_WAIT, cpu: list[float] | None = None) -> list[Any]:
     """Build every request; returns, in request order, each one's :class:`Built` or the exception that
-    stopped it (the others are built all the same). `workers` defaults to the cores."""
+    stopped it (the others are built all the same). `workers` defaults to the cores. `cpu`, when given,
+    receives the CPU seconds each build took in the process that built it."""
     n = min(workers or cores(), len(requests))
     if n <= 1:
-        return [_build(r, force, wait) for r in requests]
-    import multiprocessing as mp
+        done = [_build(r, force, wait) for r in requests]
+    else:
+        import multiprocessing as mp
 
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["publisher.bulletins.build"])
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_start) as pool:
-        futures = [pool.submit(_build, r, force, wait) for r in requests]
-        return [f.result() for f in futures]
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["publisher.bulletins.build"])
+        with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_start) as pool:
+            futures = [pool.submit(_build, r, force, wait) for r in requests]
+            done = [f.result() for f in futures]
+    if cpu is not None:
+        cpu.extend(seconds for _, seconds in done)
+    return [result for result, _ in done]
