@@ -157,6 +157,17 @@ class StationDays:
         ``daily_values`` of the current hours of those days. ``mark_absent=True`` takes a pollutant a
         station has no valid hour of in the whole range as not monitored (``mark_not_monitored``).
         `columns` (with ``station_id, date``) selects what comes back."""
+        for attempt in range(3):
+            try:
+                return self._air_days(start, end, stations, columns=columns, mark_absent=mark_absent)
+            except FileNotFoundError:
+                # an ingest replaced a month's file between the listing and the read: list again
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _air_days(self, start: dt.date | str, end: dt.date | str, stations: Iterable[str] | None, *,
+                  columns: Iterable[str] | None, mark_absent: bool) -> pl.DataFrame:
         first = start if isinstance(start, dt.date) else dt.date.fromisoformat(str(start))
         last = end if isinstance(end, dt.date) else dt.date.fromisoformat(str(end))
         months = _months(first, last)
