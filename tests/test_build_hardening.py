@@ -309,8 +309,8 @@ def test_a_new_empty_output_folder_is_filled_again_by_build_not_called_unchanged
 
 
 def test_a_ledger_of_the_first_schema_is_migrated(ws):
-    """A ledger written before schema version 2 (absolute folders, no account columns) is migrated on
-    first use: folders relative to the output root, the new columns, the version, one event."""
+    """A ledger written before schema version 2 (absolute folders, no account columns, no station-days) is
+    migrated on first use: folders relative to the output root, the new columns, the version, one event."""
     decide(ws, KIND, PERIOD, by=REVIEWER, role=REVIEW_ROLE)
     with sqlite3.connect(ws.store / "ledger.sqlite") as conn:
         conn.executescript(f"""
@@ -321,17 +321,18 @@ def test_a_ledger_of_the_first_schema_is_migrated(ws):
             DROP TABLE approvals;
             ALTER TABLE approvals_v1 RENAME TO approvals;
             UPDATE bulletins SET output_dir = '/srv/old-place/output/{KIND}/{PERIOD}';
+            DROP TABLE station_days;
             PRAGMA user_version = 0;
         """)
     shown = _run(ws, "history", "--json")
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["revisions"][0]["output_dir"] == str(folder(ws))
     with sqlite3.connect(ws.store / "ledger.sqlite") as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert conn.execute("SELECT output_dir FROM bulletins").fetchall() == [(f"{KIND}/{PERIOD}",)]
         assert {"via", "os_user", "os_uid"} <= {r[1] for r in conn.execute("PRAGMA table_info(approvals)")}
         migrated = conn.execute("SELECT detail FROM events WHERE kind='ledger.migrated'").fetchall()
-    assert [json.loads(d) for (d,) in migrated] == [{"from": 0, "to": 2}]
+    assert [json.loads(d) for (d,) in migrated] == [{"from": 0, "to": 3}]
     approved = _run(ws, "approve", "--kind", KIND, "--period", PERIOD, "--by", LEADER, "--role", LEADER_ROLE)
     assert approved.returncode == 0 and "可以发布" in approved.stdout, approved.stderr
     assert [a["via"] for a in Store(ws).approvals()] == [None, "cli"]

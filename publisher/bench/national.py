@@ -37,7 +37,7 @@ from typing import Callable
 import numpy as np
 import polars as pl
 
-GENERATOR_VERSION = "2"  # 2: store parts LZ4-compressed
+GENERATOR_VERSION = "3"  # 2: store parts LZ4-compressed; 3: station-days kept (ledger version 3)
 YEAR_START = dt.date(2025, 7, 1)
 YEAR_END = dt.date(2026, 6, 30)
 FULL = {"provinces": 31, "cities": 339, "counties_per_city": 6, "air": 1800, "sections": 3641,

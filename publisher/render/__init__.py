@@ -42,6 +42,7 @@ from markupsafe import Markup, escape
 
 from publisher.errors import PublisherError
 from publisher.paths import TEMPLATES_DIR
+from publisher.render import printing
 
 log = logging.getLogger(__name__)
 
@@ -361,13 +362,10 @@ def write_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[str
     if pdf_subsetter() != "harfbuzz":
         log.warning("render.pdf_slow reason=no_libharfbuzz_subset hint='apt-get install libharfbuzz-subset0'")
     started = time.perf_counter()
-    document = weasyprint.HTML(
-        string=html_path.read_text(encoding="utf-8"),
-        base_url=PAGE_ROOT,
-        url_fetcher=_page_fetcher(html_path.parent),
-    )
     try:
-        data = document.write_pdf(pdf_identifier=b"publisher-bulletin")
+        # fonts, the stylesheet and the charts' image data kept per process (publisher/render/printing.py)
+        data = printing.print_pdf(html_path.read_text(encoding="utf-8"), PAGE_ROOT, _page_fetcher(html_path.parent),
+                                  identifier=b"publisher-bulletin")
     except weasyprint.urls.FatalURLFetchingError as exc:
         raise RenderError(f"PDF 缺少资源 (pdf_resource_missing)：{exc}") from exc
     out = _write_bytes(Path(pdf_path), data)
@@ -518,11 +516,15 @@ def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
     return _write_bytes(Path(path), dumps_json(obj).encode("utf-8"))
 
 
-def render_charts(specs: Sequence[Any], out_dir: str | os.PathLike[str], workers: int = 2) -> list[Path]:
+#: chart worker processes a bulletin's charts are rendered in (1 in a process of a pool of bulletins)
+CHART_WORKERS = 2
+
+
+def render_charts(specs: Sequence[Any], out_dir: str | os.PathLike[str], workers: int | None = None) -> list[Path]:
     """The chart files of `specs` in `out_dir` (see :func:`publisher.render.charts.render_charts`)."""
     from publisher.render import charts
 
-    return charts.render_charts(specs, out_dir, workers=workers)
+    return charts.render_charts(specs, out_dir, workers=CHART_WORKERS if workers is None else workers)
 
 
 # --------------------------------------------------------------------------- manifest

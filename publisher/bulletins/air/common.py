@@ -17,7 +17,9 @@ import polars as pl
 
 from publisher import standards
 from publisher.evaluate import air
+from publisher.evaluate.air import station_days
 from publisher.registry import Registry
+from publisher.store.dust import DUST_FILE, read_dust, workspace_dust  # noqa: F401  (the workspace's flags)
 
 #: Shown on every air bulletin: the national feed publishes real-time, unaudited values.
 DATA_LABEL = "实况数据（未经审核）"
@@ -283,6 +285,24 @@ def evaluate(hourly: pl.DataFrame, areas: pl.DataFrame) -> tuple[pl.DataFrame, p
     return daily, air.area_daily(daily, areas)
 
 
+def evaluate_stored(store: Any, first: dt.date, last: dt.date, stations: Sequence[str],
+                    areas: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`evaluate` of :func:`read_hourly` without reading the hours: the station-days the store keeps
+    (``Store.air_days``, equal to ``daily_values(mark_not_monitored(hours))`` of the same days), then
+    ``area_daily``."""
+    rows = store.air_days(first, last, list(stations), mark_absent=True)
+    if rows.height == 0:
+        return pl.DataFrame(), pl.DataFrame()
+    daily = station_days.daily_columns(rows)
+    return daily, air.area_daily(daily, areas)
+
+
+def read_provenance(store: Any, first: dt.date, last: dt.date, stations: Sequence[str]) -> pl.DataFrame:
+    """``station_id, time, source_sha256, ingest_id`` of the hours of `first`..`last` (:func:`inputs_of`)."""
+    return store.air_scan(first, last, list(stations),
+                          columns=("station_id", "time", "source_sha256", "ingest_id")).collect()
+
+
 def stats(area_daily: pl.DataFrame, names: Iterable[str], period: str, label: str,
           dust: pl.DataFrame | None = None) -> pl.DataFrame:
     """``period_stats`` of the areas `names` (ranked among themselves), the row(s) of `label`."""
@@ -296,42 +316,6 @@ def stats(area_daily: pl.DataFrame, names: Iterable[str], period: str, label: st
         dust = dust.filter(pl.col("area").is_in(names))
     out = air.period_stats(subset, period, dust=dust)
     return out.filter(pl.col("period") == label)
-
-
-#: The sand-dust flags of a workspace: ``<home>/dust.csv`` with ``area,date`` rows, the layout of
-#: ``publisher evaluate air --dust`` (环办监测〔2016〕120号: the days are flagged upstream, never detected here).
-DUST_FILE = "dust.csv"
-
-
-def read_dust(path: str | Path) -> pl.DataFrame:
-    """``area, date`` of sand-dust days from a CSV (UTF-8, with or without BOM); InputError naming the
-    row and column of a bad cell. The same reader serves ``--dust`` and the bulletins."""
-    from publisher.errors import InputError
-
-    try:
-        frame = pl.read_csv(path, infer_schema_length=0, encoding="utf8-lossy")
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise InputError(f"{path}: cannot read the dust file: {exc}") from exc
-    frame = frame.rename({c: c.strip().lstrip("\ufeff") for c in frame.columns})
-    missing = [c for c in ("area", "date") if c not in frame.columns]
-    if missing:
-        raise InputError(f"{path}: the dust file needs columns area, date; missing {', '.join(missing)}")
-    frame = frame.select(pl.col("area").str.strip_chars(), pl.col("date").str.strip_chars())
-    parsed = frame.with_columns(pl.col("date").str.strptime(pl.Date, "%Y-%m-%d", strict=False).alias("_d"))
-    bad = parsed.with_row_index("row", offset=2).filter(pl.col("_d").is_null())
-    if bad.height:
-        row = bad.row(0, named=True)
-        raise InputError(f"{path}: row {row['row']}, column date: not a date YYYY-MM-DD: {row['date']!r}")
-    return parsed.select("area", pl.col("_d").alias("date")).unique(maintain_order=True)
-
-
-def workspace_dust(home: str | Path, first: dt.date, last: dt.date) -> pl.DataFrame | None:
-    """The workspace's sand-dust flags between `first` and `last`, or None when it keeps none."""
-    path = Path(home) / DUST_FILE
-    if not path.exists():
-        return None
-    frame = read_dust(path).filter(pl.col("date").is_between(first, last))
-    return frame if frame.height else None
 
 
 def rows_by_area(frame: pl.DataFrame) -> dict[str, dict[str, Any]]:

@@ -377,8 +377,10 @@ def assemble(job: Job) -> Bulletin:
 
     store = job.store
     first = dt.date(period.start.year - 1, 1, 1)
-    hourly = ac.read_hourly(store, first, period.end, station_ids)
-    daily, adaily = ac.evaluate(hourly, link.filter(pl.col("area").is_in(group + region_areas)))
+    # every figure from the station-days the store keeps; the month's hours only for its completeness
+    daily, adaily = ac.evaluate_stored(store, first, period.end, station_ids,
+                                       link.filter(pl.col("area").is_in(group + region_areas)))
+    hourly = ac.read_hourly(store, period.start, period.end, station_ids)
     dust = _dust(job, first, period.end)
 
     label, ytd = period.label, ytd_label(period)
@@ -515,7 +517,7 @@ def assemble(job: Job) -> Bulletin:
     return Bulletin(
         kind=KIND, period=period, title=f"{region}{period.label_zh}{TITLE_ZH}", template=TEMPLATE,
         context=jsonable(context), tables=tables, charts=charts,
-        inputs=ac.inputs_of(hourly, store), standards=ids, issued=issue_date(period), review=review,
+        inputs=ac.inputs_of(ac.read_provenance(store, first, period.end, station_ids), store), standards=ids, issued=issue_date(period), review=review,
     )
 
 

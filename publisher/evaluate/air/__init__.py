@@ -565,11 +565,16 @@ def daily_values(frame: pl.DataFrame | pl.LazyFrame, standard: str = _AUTO) -> p
     ----------
     GB 3095-2012/2026 表4; HJ 633-2012 5.1, 6.1; HJ 633-2026 4.2, 5.3; HJ 663-2013 (O3 8-h validity).
     """
+    return _daily_from_station_days(_station_days(frame.lazy()), standard)
+
+
+def _daily_from_station_days(day: pl.DataFrame, standard: str = _AUTO) -> pl.DataFrame:
+    """:func:`daily_values` from the station-day aggregates of :func:`_station_days` (what the store keeps,
+    ``publisher/evaluate/air/station_days.py``): each row's result depends on that row alone."""
     # HJ 663-2013 is the only statistics table (HJ 663-2026 text pending): its rules apply to all days
     hj663 = standards.versions("hj663")[-1]
     o3_rule, o3_1h_rule = hj663["o3_8h_daily_max"], hj663["o3_1h_daily_max"]
     first, last = int(o3_rule["first_window_end_hour"]), int(o3_rule["last_window_end_hour"])
-    day = _station_days(frame.lazy())
     day = day.with_columns(
         _version_expr("hj633", pl.col("date"), standard).alias("standard"),
         _version_expr("gb3095", pl.col("date"), standard).alias("gb3095"))

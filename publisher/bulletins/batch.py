@@ -1,0 +1,113 @@
+"""Several bulletins built at once, in a pool of processes bounded by the cores.
+
+Each bulletin is built by :func:`publisher.bulletins.build.build` as when built alone (its lock, staging
+folder, swap and ledger record); a worker process renders its bulletin's charts itself (the pool is
+the parallelism) and keeps what printing a PDF can reuse (fonts, stylesheet: ``render/printing.py``)
+from one bulletin to the next. One request, or one worker, builds in this process.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from publisher.errors import PublisherError
+from publisher.paths import Workspace
+from publisher.store import output
+
+
+@dataclass(frozen=True)
+class Request:
+    """One bulletin to build: kind, period label, area, and the workspace (home, output root) and
+    registry file it is built with (the workspace's own when None)."""
+
+    kind: str
+    period: str
+    area: str | None = None
+    home: str = "."
+    output_dir: str | None = None
+    stations: str | None = None
+
+    @classmethod
+    def of(cls, kind: str, period: str, workspace: Workspace, area: str | None = None,
+           stations: str | os.PathLike[str] | None = None) -> "Request":
+        return cls(kind, period, area, str(workspace.home),
+                   None if workspace.output_dir is None else str(workspace.output_dir),
+                   None if stations is None else str(stations))
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_REGISTRIES: dict[tuple[str, float], Any] = {}
+
+
+def _registry(path: Path) -> Any:
+    from publisher import registry as registry_mod
+
+    key = (str(path), path.stat().st_mtime if path.exists() else 0.0)
+    if key not in _REGISTRIES:
+        _REGISTRIES.clear()
+        _REGISTRIES[key] = registry_mod.load(path)
+    return _REGISTRIES[key]
+
+
+def _build(request: Request, force: bool, wait: float) -> tuple[Any, float]:
+    """Build one request: its result and the CPU seconds this process spent on it."""
+    import time
+
+    started = time.process_time()
+    result = _build_one(request, force, wait)
+    return result, time.process_time() - started
+
+
+def _build_one(request: Request, force: bool, wait: float) -> Any:
+    """Build one request; an error comes back as a value (exceptions of other shapes may not unpickle)."""
+    from publisher.bulletins.build import build
+
+    ws = Workspace(Path(request.home), None if request.output_dir is None else Path(request.output_dir))
+    try:
+        stations = Path(request.stations) if request.stations else ws.stations
+        return build(request.kind, request.period, ws, area=request.area, registry=_registry(stations),
+                     force=force, wait=wait)
+    except Exception as exc:  # noqa: BLE001 - handed back to the caller, who raises it
+        try:
+            pickle.loads(pickle.dumps(exc))
+            return exc
+        except Exception:  # noqa: BLE001
+            return PublisherError(str(exc))
+
+
+def _worker_start() -> None:
+    from publisher import render
+
+    render.CHART_WORKERS = 1   # the pool of bulletins is the parallelism
+
+
+def build_many(requests: list[Request], *, workers: int | None = None, force: bool = False,
+               wait: float = output.DEFAULT_WAIT, cpu: list[float] | None = None) -> list[Any]:
+    """Build every request; returns, in request order, each one's :class:`Built` or the exception that
+    stopped it (the others are built all the same). `workers` defaults to the cores. `cpu`, when given,
+    receives the CPU seconds each build took in the process that built it."""
+    n = min(workers or cores(), len(requests))
+    if n <= 1:
+        done = [_build(r, force, wait) for r in requests]
+    else:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["publisher.bulletins.build"])
+        with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_start) as pool:
+            futures = [pool.submit(_build, r, force, wait) for r in requests]
+            done = [f.result() for f in futures]
+    if cpu is not None:
+        cpu.extend(seconds for _, seconds in done)
+    return [result for result, _ in done]

@@ -1,0 +1,148 @@
+"""The ledger's schema, as ordered migrations.
+
+The schema version is SQLite's ``user_version``. A new ledger is made by applying every migration in
+order from version 0, so a ledger migrated from any earlier version and a new one have the same tables.
+A ledger of version 0 that already has the tables (written before versions were kept) is taken as
+version 1. Each step runs in the one transaction that brings a ledger up to date (logged as the event
+``ledger.migrated``); a step may read and write the store's files through the ``store`` it is given.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+from typing import Any, Callable
+
+#: The tables of the first schema (version 1).
+TABLES = ("files", "ingests", "parts", "bulletins", "approvals", "publications", "events")
+
+_V1 = """
+CREATE TABLE files (
+    sha256        TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,          -- the name it was dropped with
+    size          INTEGER NOT NULL,
+    kind          TEXT NOT NULL,          -- air | water | intake | forecast | noise | supervisory
+    encoding      TEXT,
+    sheets        TEXT,                   -- JSON list of the sheets read
+    archive_path  TEXT NOT NULL,          -- relative to the workspace
+    received_at   TEXT NOT NULL
+);
+CREATE TABLE ingests (
+    id            INTEGER PRIMARY KEY,
+    sha256        TEXT NOT NULL REFERENCES files(sha256),
+    kind          TEXT NOT NULL,
+    rows          INTEGER NOT NULL,
+    stations      INTEGER NOT NULL,
+    t_min         TEXT,
+    t_max         TEXT,
+    superseded    INTEGER NOT NULL DEFAULT 0,   -- earlier current values this ingest replaced
+    warnings      TEXT NOT NULL DEFAULT '[]',   -- JSON list, one entry per warning code: count, examples
+    committed_at  TEXT NOT NULL
+);
+CREATE TABLE parts (
+    ingest_id     INTEGER NOT NULL REFERENCES ingests(id),
+    kind          TEXT NOT NULL,
+    year          INTEGER NOT NULL,
+    month         INTEGER NOT NULL,
+    path          TEXT NOT NULL,          -- relative to the store folder
+    rows          INTEGER NOT NULL,
+    PRIMARY KEY (ingest_id, path)
+);
+CREATE INDEX parts_by_month ON parts(kind, year, month);
+CREATE TABLE bulletins (
+    id               INTEGER PRIMARY KEY,
+    kind             TEXT NOT NULL,
+    period           TEXT NOT NULL,
+    area             TEXT,
+    revision         INTEGER NOT NULL,
+    built_at         TEXT NOT NULL,
+    output_dir       TEXT NOT NULL,
+    manifest_sha256  TEXT NOT NULL,
+    inputs           TEXT,              -- JSON: ingest ids / source files used
+    UNIQUE (kind, period, area, revision)
+);
+CREATE TABLE approvals (
+    id            INTEGER PRIMARY KEY,
+    bulletin_id   INTEGER NOT NULL REFERENCES bulletins(id),
+    approved_by   TEXT NOT NULL,
+    role          TEXT,
+    decision      TEXT NOT NULL DEFAULT 'approved',   -- approved | rejected
+    note          TEXT,
+    at            TEXT NOT NULL
+);
+CREATE TABLE publications (
+    id            INTEGER PRIMARY KEY,
+    bulletin_id   INTEGER NOT NULL REFERENCES bulletins(id),
+    target        TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    url           TEXT,
+    detail        TEXT,
+    at            TEXT NOT NULL
+);
+CREATE TABLE events (
+    id            INTEGER PRIMARY KEY,
+    at            TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    subject       TEXT,
+    detail        TEXT                -- JSON
+);
+"""
+
+
+def _v1_tables(conn: sqlite3.Connection, store: Any) -> None:
+    """1: the first schema (a ledger that has its tables already is stamped 1 without this step)."""
+    for statement in _V1.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _v2_relative_folders(conn: sqlite3.Connection, store: Any) -> None:
+    """2: ``bulletins.output_dir`` relative to the output root; ``approvals.via``, ``os_user``, ``os_uid``."""
+    have = {r[1] for r in conn.execute("PRAGMA table_info(approvals)")}
+    for column, kind in (("via", "TEXT"), ("os_user", "TEXT"), ("os_uid", "INTEGER")):
+        if column not in have:
+            conn.execute(f"ALTER TABLE approvals ADD COLUMN {column} {kind}")
+    # the folder of a bulletin is always output/<kind>/<period>[/<area>]: whatever root it was under
+    conn.execute("UPDATE bulletins SET output_dir = kind || '/' || period || COALESCE('/' || area, '')"
+                 " WHERE substr(output_dir, 1, 1) = '/'")
+
+
+def _v3_station_days(conn: sqlite3.Connection, store: Any) -> None:
+    """3: the station-day aggregates of the hourly air, one file per month (``publisher/store/days.py``),
+    computed here for the months already stored (written first, recorded with the table)."""
+    files = store._rebuild_files(conn) if store is not None else []
+    conn.execute("""
+        CREATE TABLE station_days (
+            kind       TEXT NOT NULL,          -- air
+            year       INTEGER NOT NULL,
+            month      INTEGER NOT NULL,
+            path       TEXT NOT NULL,          -- relative to the store folder
+            rows       INTEGER NOT NULL,
+            rules      TEXT NOT NULL,          -- key of the method and tables the daily values follow
+            ingest_id  INTEGER NOT NULL,       -- the latest ingest whose hours they include
+            PRIMARY KEY (kind, year, month)
+        )""")
+    if files:
+        store._record_all_latest(conn, files)
+        for tmp, final, *_ in files:
+            os.replace(tmp, final)
+
+
+#: version -> the step that brings a ledger of version - 1 to it, in order
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Any], None]] = {
+    1: _v1_tables,
+    2: _v2_relative_folders,
+    3: _v3_station_days,
+}
+SCHEMA_VERSION = max(MIGRATIONS)
+
+
+def has_first_tables(conn: sqlite3.Connection) -> bool:
+    found = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    return set(TABLES) <= found
+
+
+def steps(version: int, has_tables: bool) -> list[int]:
+    """The migrations a ledger of `version` needs (a version-0 ledger with the tables counts as 1)."""
+    if version == 0 and has_tables:
+        version = 1
+    return [v for v in sorted(MIGRATIONS) if v > version]
