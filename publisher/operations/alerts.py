@@ -31,6 +31,7 @@ from publisher import safeparse
 from publisher.display import shown
 from publisher.errors import InputError
 from publisher.paths import PACKAGE_DIR, Workspace, workspace as default_workspace
+from publisher.store import migrations
 
 log = logging.getLogger(__name__)
 
@@ -49,27 +50,7 @@ RULES: dict[str, tuple[str, dict[str, type]]] = {
 SOURCE_KINDS = ("city_source", "county_source")
 SECTION_KINDS = ("national_section", "provincial_section", "lake_point")
 
-TABLE_SQL = """
-CREATE TABLE IF NOT EXISTS alerts (
-    id            INTEGER PRIMARY KEY,
-    rule          TEXT NOT NULL,
-    station_id    TEXT NOT NULL,      -- a station id, or an area name for the city rules
-    station_name  TEXT,
-    time          TEXT NOT NULL,      -- 'YYYY-MM-DD HH:MM' (a sample, an hour's end), 'YYYY-MM-DD' (a day), 'YYYY-MM' (a month)
-    value         REAL,
-    limit_value   REAL,
-    message_zh    TEXT NOT NULL,
-    detail        TEXT,               -- JSON
-    state         TEXT NOT NULL DEFAULT 'open',   -- open | closed
-    raised_at     TEXT NOT NULL,
-    raised_by     TEXT,               -- '入库 <id>（<file name>）' | 'check <time>'
-    ingest_id     INTEGER,            -- the ingest that raised it (none for the scheduler's checks)
-    closed_at     TEXT,
-    note          TEXT,
-    UNIQUE (rule, station_id, time)
-);
-CREATE INDEX IF NOT EXISTS alerts_by_state ON alerts(state, raised_at);
-"""
+TABLE_SQL = migrations.ALERTS_SQL
 
 
 # ------------------------------------------------------------------------------------------- config

@@ -42,6 +42,7 @@ from typing import Any, Iterator
 import yaml
 
 from publisher import safeparse
+from publisher.store import migrations
 from publisher.display import shown
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
@@ -53,26 +54,7 @@ CHANNELS = ("outbox", "email", "webhook")
 #: a message body is cut to this many characters (a robot refuses long texts; e-mail stays readable)
 MAX_BODY = 4000
 
-TABLE_SQL = """
-CREATE TABLE IF NOT EXISTS notifications (
-    id          INTEGER PRIMARY KEY,
-    topic       TEXT NOT NULL,        -- alerts | reminders
-    key         TEXT NOT NULL,        -- what it is about: 'ingest 12 <file>', 'water-sources/2026-05/<unit>/2026-06-02'
-    channel     TEXT NOT NULL,        -- outbox | email | webhook
-    title       TEXT NOT NULL,
-    body        TEXT NOT NULL,
-    status      TEXT NOT NULL DEFAULT 'pending',   -- pending | sending | retry | sent | failed
-    attempts    INTEGER NOT NULL DEFAULT 0,
-    next_at     TEXT,                 -- Beijing time of the next attempt (retry)
-    created_at  TEXT NOT NULL,
-    claimed_at  TEXT,
-    sent_at     TEXT,
-    last_error  TEXT,
-    receipt     TEXT,                 -- where it went: the outbox file, the recipients, the host
-    audience    TEXT,                 -- whom it is for: a responsible unit (reminders), else everyone
-    UNIQUE (topic, key, channel)
-)
-"""
+TABLE_SQL = migrations.NOTIFICATIONS_SQL
 
 
 class NotifyError(PublisherError):

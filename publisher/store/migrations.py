@@ -127,11 +127,93 @@ def _v3_station_days(conn: sqlite3.Connection, store: Any) -> None:
             os.replace(tmp, final)
 
 
+#: 4: the tables of the alerts (operations/alerts.py), the notification queue (operations/notify.py) and
+#: the public site (publishing/site/ledger.py), which their modules also create when first writing
+ALERTS_SQL = """
+CREATE TABLE IF NOT EXISTS alerts (
+    id            INTEGER PRIMARY KEY,
+    rule          TEXT NOT NULL,
+    station_id    TEXT NOT NULL,      -- a station id, or an area name for the city rules
+    station_name  TEXT,
+    time          TEXT NOT NULL,      -- 'YYYY-MM-DD HH:MM' (a sample, an hour's end), 'YYYY-MM-DD' (a day), 'YYYY-MM' (a month)
+    value         REAL,
+    limit_value   REAL,
+    message_zh    TEXT NOT NULL,
+    detail        TEXT,               -- JSON
+    state         TEXT NOT NULL DEFAULT 'open',   -- open | closed
+    raised_at     TEXT NOT NULL,
+    raised_by     TEXT,               -- '入库 <id>（<file name>）' | 'check <time>'
+    ingest_id     INTEGER,            -- the ingest that raised it (none for the scheduler's checks)
+    closed_at     TEXT,
+    note          TEXT,
+    UNIQUE (rule, station_id, time)
+);
+CREATE INDEX IF NOT EXISTS alerts_by_state ON alerts(state, raised_at);
+"""
+NOTIFICATIONS_SQL = """
+CREATE TABLE IF NOT EXISTS notifications (
+    id          INTEGER PRIMARY KEY,
+    topic       TEXT NOT NULL,        -- alerts | reminders
+    key         TEXT NOT NULL,        -- what it is about: 'ingest 12 <file>', 'water-sources/2026-05/<unit>/2026-06-02'
+    channel     TEXT NOT NULL,        -- outbox | email | webhook
+    title       TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    status      TEXT NOT NULL DEFAULT 'pending',   -- pending | sending | retry | sent | failed
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_at     TEXT,                 -- Beijing time of the next attempt (retry)
+    created_at  TEXT NOT NULL,
+    claimed_at  TEXT,
+    sent_at     TEXT,
+    last_error  TEXT,
+    receipt     TEXT,                 -- where it went: the outbox file, the recipients, the host
+    audience    TEXT,                 -- whom it is for: a responsible unit (reminders), else everyone
+    UNIQUE (topic, key, channel)
+)
+"""
+SITE_SQL = """
+CREATE TABLE IF NOT EXISTS disclosure_numbers (
+    subject       TEXT PRIMARY KEY,       -- <kind>/<period>[/<area>]
+    kind          TEXT NOT NULL,
+    year          INTEGER NOT NULL,
+    seq           INTEGER NOT NULL,
+    index_no      TEXT NOT NULL UNIQUE,
+    allocated_at  TEXT NOT NULL,
+    UNIQUE (year, seq)
+);
+CREATE TABLE IF NOT EXISTS withdrawals (
+    id            INTEGER PRIMARY KEY,
+    subject       TEXT NOT NULL,          -- <kind>/<period>[/<area>]
+    kind          TEXT NOT NULL,
+    period        TEXT NOT NULL,
+    area          TEXT,
+    step          TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    signer        TEXT NOT NULL,
+    decision      TEXT NOT NULL,          -- approved | rejected
+    reason        TEXT,
+    at            TEXT NOT NULL,
+    via           TEXT,
+    os_user       TEXT,
+    os_uid        INTEGER
+);
+"""
+
+
+def _v4_alerts_notifications_site(conn: sqlite3.Connection, store: Any) -> None:
+    """4: alerts, notifications, disclosure numbers and withdrawals (created IF NOT EXISTS: ledgers that
+    their modules already wrote keep their rows)."""
+    for script in (ALERTS_SQL, NOTIFICATIONS_SQL, SITE_SQL):
+        for statement in script.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+
 #: version -> the step that brings a ledger of version - 1 to it, in order
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Any], None]] = {
     1: _v1_tables,
     2: _v2_relative_folders,
     3: _v3_station_days,
+    4: _v4_alerts_notifications_site,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

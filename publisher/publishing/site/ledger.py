@@ -15,35 +15,9 @@ import datetime as dt
 import sqlite3
 from typing import Any
 
-from publisher.store import Store
+from publisher.store import Store, migrations
 
-TABLES_SQL = """
-CREATE TABLE IF NOT EXISTS disclosure_numbers (
-    subject       TEXT PRIMARY KEY,       -- <kind>/<period>[/<area>]
-    kind          TEXT NOT NULL,
-    year          INTEGER NOT NULL,
-    seq           INTEGER NOT NULL,
-    index_no      TEXT NOT NULL UNIQUE,
-    allocated_at  TEXT NOT NULL,
-    UNIQUE (year, seq)
-);
-CREATE TABLE IF NOT EXISTS withdrawals (
-    id            INTEGER PRIMARY KEY,
-    subject       TEXT NOT NULL,          -- <kind>/<period>[/<area>]
-    kind          TEXT NOT NULL,
-    period        TEXT NOT NULL,
-    area          TEXT,
-    step          TEXT NOT NULL,
-    role          TEXT NOT NULL,
-    signer        TEXT NOT NULL,
-    decision      TEXT NOT NULL,          -- approved | rejected
-    reason        TEXT,
-    at            TEXT NOT NULL,
-    via           TEXT,
-    os_user       TEXT,
-    os_uid        INTEGER
-);
-"""
+TABLES_SQL = migrations.SITE_SQL
 
 
 def now() -> str:
