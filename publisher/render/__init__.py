@@ -42,6 +42,7 @@ from markupsafe import Markup, escape
 
 from publisher.errors import PublisherError
 from publisher.paths import TEMPLATES_DIR
+from publisher.periods import as_date
 
 log = logging.getLogger(__name__)
 
@@ -110,19 +111,11 @@ def fmt_pct(value: Any, decimals: int = 1, na: str = NA) -> str:
     return na if _missing(value) else f"{fmt_num(value, decimals)}%"
 
 
-def _as_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
 def zh_date(value: Any, na: str = NA) -> str:
     """``2026年5月1日`` from a date, datetime or ISO text."""
     if _missing(value):
         return na
-    d = _as_date(value)
+    d = as_date(value)
     return f"{d.year}年{d.month}月{d.day}日"
 
 
@@ -133,7 +126,7 @@ def zh_month(value: Any, na: str = NA) -> str:
     if isinstance(value, str) and len(value) == 7:
         year, month = value.split("-")
         return f"{int(year)}年{int(month)}月"
-    d = _as_date(value)
+    d = as_date(value)
     return f"{d.year}年{d.month}月"
 
 

@@ -41,6 +41,7 @@ import polars as pl
 from publisher.publishing import integrity
 from publisher.errors import StoreError
 from publisher.paths import Workspace, workspace as default_workspace
+from publisher.periods import months_between
 
 AIR_VALUE_COLUMNS = ("so2", "no2", "co", "o3", "pm10", "pm2_5")
 AIR_PART_SCHEMA = {
@@ -185,14 +186,6 @@ _PART_NAME = re.compile(r"^ingest-(\d+)\.parquet$")
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-
-
-def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
-    out, y, m = [], start.year, start.month
-    while (y, m) <= (end.year, end.month):
-        out.append((y, m))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
 
 
 class Store:
@@ -458,7 +451,7 @@ class Store:
         months = None
         if start is not None and end is not None:
             shift = dt.timedelta(hours=1) if kind == "air" else dt.timedelta(0)
-            months = _months((start - shift).date(), (end - shift).date())
+            months = months_between((start - shift).date(), (end - shift).date())
         by_month = self._parts_by_month(kind, months)
         if not by_month:
             return pl.LazyFrame(schema=schema)

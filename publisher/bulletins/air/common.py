@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from publisher import standards
+from publisher.periods import as_date
 from publisher.evaluate import air
 from publisher.registry import Registry
 
@@ -409,11 +410,9 @@ def standard_ids(first: dt.date, last: dt.date, statistics: bool = True) -> list
 
 
 def _phase_name(table: standards.Standard, day: dt.date) -> str | None:
-    for phase in table.get("phases") or []:
-        start = standards._as_date(phase.get("from"), table.id) or dt.date.min
-        end = standards._as_date(phase.get("to"), table.id) or dt.date.max
-        if start <= day <= end and len(table.get("phases")) > 1:
-            return str(phase.get("name_zh"))
+    phase = standards.phase_on(table, day)
+    if phase is not None and len(table.get("phases")) > 1:
+        return str(phase.get("name_zh"))
     return None
 
 
@@ -445,7 +444,7 @@ def statistics_note(last: dt.date) -> str | None:
     """The HJ 663-2026 pending notice when the period reaches its effective date."""
     table = standards.in_force("hj663", last)
     pending = table.get("pending") or {}
-    start = standards._as_date(pending.get("from"), table.id) if pending else None
+    start = as_date(pending.get("from")) if pending else None
     if start and last >= start:
         return f"{pending.get('note_zh')}。"
     return None
@@ -467,13 +466,8 @@ def level_row(level: int | None, day: dt.date) -> dict[str, Any] | None:
 
 def limit(pollutant: str, averaging: str, day: dt.date) -> float | None:
     """Class-2 GB 3095 limit of the table and phase in force on `day`."""
-    table = standards.in_force("gb3095", day)
-    for phase in table["phases"]:
-        start = standards._as_date(phase.get("from"), table.id) or dt.date.min
-        end = standards._as_date(phase.get("to"), table.id) or dt.date.max
-        if start <= day <= end:
-            return phase["class2"][pollutant].get(averaging)
-    return None
+    phase = standards.phase_on(standards.in_force("gb3095", day), day)
+    return None if phase is None else phase["class2"][pollutant].get(averaging)
 
 
 #: How each averaging time of GB 3095 is named on the page.
@@ -484,13 +478,11 @@ def limits_note(day: dt.date) -> str:
     """Which limits the period table compares with: the GB 3095 table and phase in force on `day`,
     and the averaging time of each statistic (monthly means are set against the annual limits)."""
     table = standards.in_force("gb3095", day)
-    phase = next((ph for ph in table.get("phases") or []
-                  if (standards._as_date(ph.get("from"), table.id) or dt.date.min) <= day
-                  <= (standards._as_date(ph.get("to"), table.id) or dt.date.max)), None)
+    phase = standards.phase_on(table, day)
     text = f"限值为{table.citation}二级浓度限值"
     if phase and len(table.get("phases") or []) > 1:
-        start = standards._as_date(phase.get("from"), table.id)
-        end = standards._as_date(phase.get("to"), table.id)
+        start = as_date(phase.get("from"))
+        end = as_date(phase.get("to"))
         span = f"{_zh_date(start)}至{_zh_date(end)}执行" if start and end else ""
         text += f"（{phase.get('name_zh')}{'，' + span if span else ''}）"
     comp = standards.in_force("hj663", day)["composite_index"]["components"]

@@ -340,17 +340,13 @@ def _file_names(store: Any) -> dict[str, str]:
 
 # --------------------------------------------------------------------------------------------- standards
 def table_id(family: str, day: dt.date) -> str | None:
-    try:
-        return standards.in_force(family, day).id
-    except StandardNotFound:
-        return None
+    table = standards.in_force_or_none(family, day)
+    return None if table is None else table.id
 
 
 def citation(family: str, day: dt.date) -> str | None:
-    try:
-        return standards.in_force(family, day).citation
-    except StandardNotFound:
-        return None
+    table = standards.in_force_or_none(family, day)
+    return None if table is None else table.citation
 
 
 def eval_rules(day: dt.date) -> standards.Standard:

@@ -28,6 +28,7 @@ import polars as pl
 
 from publisher import standards
 from publisher.errors import StandardNotFound
+from publisher.periods import as_date
 
 __all__ = [
     "POLLUTANTS",
@@ -114,7 +115,7 @@ def _phase_limit(table: standards.Standard, day: pl.Expr, pollutant: str, averag
     phases = table["phases"]
     expr: Any = None
     for phase in phases[:-1]:
-        cond = day <= pl.lit(standards._as_date(phase["to"], table.id))
+        cond = day <= pl.lit(as_date(phase["to"]))
         value = phase[klass][pollutant].get(averaging)
         expr = (pl.when(cond) if expr is None else expr.when(cond)).then(pl.lit(value, dtype=pl.Float64))
     last = pl.lit(phases[-1][klass][pollutant].get(averaging), dtype=pl.Float64)
@@ -1171,7 +1172,7 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
     pending = rules.get("pending") or {}
     pend = pl.lit(False)
     if pending:
-        pend = pl.col("_last") >= pl.lit(standards._as_date(pending["from"], "hj663"))
+        pend = pl.col("_last") >= pl.lit(as_date(pending["from"]))
     weighted_note = pl.lit("综合指数按未经核实的加权方法（PM2.5×3、NO2×2、O3×2）计算" if weighted else None,
                            dtype=pl.String)
     out = out.with_columns(pl.concat_str(

@@ -35,9 +35,9 @@ from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 import polars as pl
-import yaml
 
 from publisher import standards
+from publisher.periods import as_date
 from publisher.errors import StandardNotFound
 
 FAMILIES = ("gb18918", "gb8978", "gb13223", "gb13271", "gb16297")
@@ -74,12 +74,9 @@ SAMPLE_SCHEMA = {"outlet_id": pl.String, "sampled_at": pl.Datetime("us"), "item"
 
 
 # --------------------------------------------------------------------------------------------- catalogue
-@lru_cache(maxsize=1)
 def catalogue() -> dict[str, dict[str, Any]]:
     """The discharge item catalogue (``discharge-items.yaml``) by code."""
-    path = standards.DATA_DIR / "discharge-items.yaml"
-    items = yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
-    return {item["code"]: item for item in items}
+    return standards.catalogue("discharge-items")
 
 
 def item_name(code: str) -> str:
@@ -134,16 +131,6 @@ class LimitRow:
         return dict(self.conditions).get(name)
 
 
-def _date(value: Any) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
 def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -184,9 +171,9 @@ def _rows_cached(table_id: str, sha256: str) -> tuple[LimitRow, ...]:
                     period=raw.get("period", block.get("period")),
                     water_temp=raw.get("water_temp"), scopes=scopes,
                     provinces=tuple(raw.get("provinces") or ()), flags=tuple(raw.get("flags") or ()),
-                    special=block.get("special"), applies_from=_date(block.get("applies_from")),
-                    applies_from_by_size=tuple((k, _date(v)) for k, v in (block.get("applies_from_by_size") or {}).items()),
-                    applies_from_by_period=tuple((k, _date(v)) for k, v in (block.get("applies_from_by_period") or {}).items()),
+                    special=block.get("special"), applies_from=as_date(block.get("applies_from")),
+                    applies_from_by_size=tuple((k, as_date(v)) for k, v in (block.get("applies_from_by_size") or {}).items()),
+                    applies_from_by_period=tuple((k, as_date(v)) for k, v in (block.get("applies_from_by_period") or {}).items()),
                     confidence=str(raw.get("confidence", block.get("confidence", table.confidence))),
                     sources=tuple(raw.get("sources", block.get("sources", table.sources)) or ()),
                     note_zh=raw.get("note_zh"),
@@ -265,10 +252,10 @@ class Outlet:
         return cls(
             outlet_id=str(data["outlet_id"]), standard=str(data.get("standard") or ""),
             cls=text("class") or text("cls"), period=text("period"),
-            built_on=None if _blank(data.get("built_on")) else _date(data.get("built_on")),
+            built_on=None if _blank(data.get("built_on")) else as_date(data.get("built_on")),
             scopes=scopes, fuel=text("fuel"), equipment=text("equipment"), gas_kind=text("gas_kind"),
             special=bool(special) if not _blank(special) else False,
-            special_from=None if _blank(data.get("special_from")) else _date(data.get("special_from")),
+            special_from=None if _blank(data.get("special_from")) else as_date(data.get("special_from")),
             province=text("province"), flags=_terms(data.get("flags")),
             capacity_t_h=number("capacity_t_h"), capacity_mw=number("capacity_mw"),
         )
@@ -287,7 +274,7 @@ def outlet_period(outlet: Outlet, table: standards.Standard) -> str | None:
     if outlet.built_on is None:
         return None
     for name, window in periods.items():
-        start, end = _date(window.get("from")), _date(window.get("to"))
+        start, end = as_date(window.get("from")), as_date(window.get("to"))
         if (start is None or start <= outlet.built_on) and (end is None or outlet.built_on <= end):
             return name
     return None

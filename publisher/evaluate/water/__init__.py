@@ -30,7 +30,6 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 import polars as pl
-import yaml
 
 from publisher import standards
 from publisher.errors import StandardNotFound
@@ -52,12 +51,9 @@ SAMPLE_SCHEMA = {"station_id": pl.String, "sampled_at": pl.Datetime("us"), "item
 
 
 # --------------------------------------------------------------------------------------------- catalogue
-@lru_cache(maxsize=1)
 def catalogue() -> dict[str, dict[str, Any]]:
     """The water item catalogue (``water-items.yaml``) by code."""
-    path = standards.DATA_DIR / "water-items.yaml"
-    items = yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
-    return {item["code"]: item for item in items}
+    return standards.catalogue("water-items")
 
 
 def item_name(code: str) -> str:
@@ -134,10 +130,8 @@ def _day(value: Any) -> dt.date:
 
 
 def _table_id(family: str, day: dt.date) -> str | None:
-    try:
-        return standards.in_force(family, day).id
-    except StandardNotFound:
-        return None
+    table = standards.in_force_or_none(family, day)
+    return None if table is None else table.id
 
 
 INF = float("inf")
