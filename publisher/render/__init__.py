@@ -40,6 +40,7 @@ import jinja2
 import polars as pl
 from markupsafe import Markup, escape
 
+from publisher import rounding
 from publisher.errors import PublisherError
 from publisher.paths import TEMPLATES_DIR
 from publisher.periods import as_date
@@ -72,15 +73,6 @@ class ToolMissing(RenderError):
 # --------------------------------------------------------------------------- value formatting
 
 
-def _decimal(value: Any) -> decimal.Decimal:
-    if isinstance(value, decimal.Decimal):
-        return value
-    if isinstance(value, float):
-        # the shortest text that reads back as the float: 0.125 stays 0.125, 2.675 stays 2.675
-        return decimal.Decimal(repr(value))
-    return decimal.Decimal(str(value))
-
-
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -95,15 +87,10 @@ def fmt_num(value: Any, decimals: int | None = None, na: str = NA) -> str:
         return na
     if isinstance(value, bool):
         raise TypeError("fmt_num: a bool is not a number")
-    number = _decimal(value)
     if decimals is None:
-        text = format(number.normalize(), "f")
+        text = format(rounding.decimal_of(value).normalize(), "f")
         return "0" if text in ("-0", "") else text
-    quantum = decimal.Decimal(1).scaleb(-decimals)
-    rounded = number.quantize(quantum, rounding=decimal.ROUND_HALF_EVEN)
-    if rounded == 0:
-        rounded = abs(rounded)  # never print -0.0
-    return format(rounded, "f")
+    return rounding.text(value, decimals)
 
 
 def fmt_pct(value: Any, decimals: int = 1, na: str = NA) -> str:

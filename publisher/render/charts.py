@@ -54,6 +54,7 @@ from matplotlib.patches import Patch
 from matplotlib.spines import Spine
 from matplotlib.transforms import Bbox
 
+from publisher import rounding
 from publisher.render import fonts
 from publisher.render import WATER_CLASSES, fmt_num, water_class_label
 
@@ -1003,8 +1004,7 @@ def composite_index_ranking(
 def _shared_ranks(values: Sequence[float], decimals: int) -> list[str]:
     """Competition ranks of ascending `values` compared at `decimals`: ties share the smaller rank
     and are marked （并列）; the rank after a tie of k skips k - 1."""
-    keys = [decimal.Decimal(repr(float(v))).quantize(decimal.Decimal(1).scaleb(-decimals),
-                                                     rounding=decimal.ROUND_HALF_EVEN) for v in values]
+    keys = [rounding.quantize(float(v), decimals) for v in values]
     out = []
     for key in keys:
         rank = 1 + sum(1 for other in keys if other < key)

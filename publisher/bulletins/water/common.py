@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 
 import polars as pl
 
-from publisher import standards
+from publisher import rounding, standards
 from publisher.bulletins.base import ReviewNote
 from publisher.bulletins.base import jsonable as base_jsonable
 from publisher.errors import StandardNotFound
@@ -381,7 +381,7 @@ def pct(value: float | None, decimals: int = 1) -> str:
 def num(value: float | None, decimals: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return DASH
-    return f"{water.round_half_even(value, decimals):.{decimals}f}"
+    return f"{rounding.half_even(value, decimals):.{decimals}f}"
 
 
 def points_change(delta: float | None, decimals: int = 1) -> str:
@@ -399,7 +399,7 @@ def share(count: int, total: int, day: dt.date) -> float | None:
     if not total:
         return None
     decimals = int(eval_rules(day)["report_decimals"]["share_decimals"])
-    return water.round_half_even(count / total * 100, decimals)
+    return rounding.half_even(count / total * 100, decimals)
 
 
 def exceedance_parts(text: str | None) -> list[tuple[str, str | None]]:

@@ -26,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from publisher import standards
+from publisher import rounding, standards
 from publisher.errors import StandardNotFound
 from publisher.periods import as_date
 
@@ -139,17 +139,6 @@ def _gb_value(gb_version: str, key: str, standard: str) -> pl.Expr:
 def _scaled(expr: pl.Expr, factor: int = MILLI) -> pl.Expr:
     """A Float64 concentration as an Int64 count of 1/`factor` units (exact for ≤3 decimals)."""
     return (expr.cast(pl.Float64) * factor).round(0).cast(pl.Int64)
-
-
-def _div_half_even(num: pl.Expr, den: pl.Expr) -> pl.Expr:
-    """``round(num / den)`` with ties to even (GB/T 8170), for Int64 ``num`` and ``den > 0``."""
-    # floor((2·num + den) / (2·den)) rounds half up; an exact tie (no remainder) that landed on an
-    # odd number steps back to the even one. Few operations and no when/then: this runs on every
-    # station-day several times.
-    u = 2 * num + den
-    d2 = 2 * den
-    q = u // d2
-    return q - ((u % d2 == 0) & (q % 2 != 0)).cast(pl.Int64)
 
 
 def _from_units(units: pl.Expr, decimals: int) -> pl.Expr:
@@ -380,7 +369,7 @@ def hourly_aqi(frame: pl.DataFrame, standard: str = _AUTO) -> pl.DataFrame:
             pl.col("_so2").is_not_null().cast(pl.Int64)
             .rolling_sum_by("time", window_size="24h", closed="right").over("station_id").alias("_n24"))
         df = df.with_columns(pl.when(pl.col("_n24") >= min_hours)
-                             .then(_div_half_even(pl.col("_s24"), pl.col("_n24") * MILLI)).alias("_so2_24h"))
+                             .then(rounding.div_half_even(pl.col("_s24"), pl.col("_n24") * MILLI)).alias("_so2_24h"))
         so2_24h = pl.col("_so2_24h")
     iaqi_cols = []
     for p in POLLUTANTS:
@@ -660,7 +649,7 @@ def _o3_8h(day: Any, first: int, last: int, each_window: bool = False) -> Any:
         day = day.with_columns(
             pl.coalesce([pl.when(b).then(pl.col(f"_ws{t}")) for b, t in zip(best, starts)]).alias("_wsmax"),
             pl.coalesce([pl.when(b).then(pl.col(f"_wn{t}")) for b, t in zip(best, starts)]).alias("_wnmax"))
-        day = day.with_columns(_div_half_even(pl.col("_wsmax"), pl.col("_wnmax") * MILLI).alias("_o3_8h_max"))
+        day = day.with_columns(rounding.div_half_even(pl.col("_wsmax"), pl.col("_wnmax") * MILLI).alias("_o3_8h_max"))
     else:  # values beyond any instrument: the largest window found by exact cross-multiplication
         day = day.with_columns(count)
         best_s, best_n = pl.lit(None, dtype=pl.Int128), pl.lit(None, dtype=pl.Int64)
@@ -672,7 +661,7 @@ def _o3_8h(day: Any, first: int, last: int, each_window: bool = False) -> Any:
             day = day.with_columns(best_s.alias("_bs"), best_n.alias("_bn"))
             best_s, best_n = pl.col("_bs"), pl.col("_bn")
         day = day.with_columns(pl.col("_bs").cast(pl.Int64).alias("_wsmax"), pl.col("_bn").alias("_wnmax"))
-        day = day.with_columns(_div_half_even(pl.col("_wsmax"), pl.col("_wnmax") * MILLI).alias("_o3_8h_max"))
+        day = day.with_columns(rounding.div_half_even(pl.col("_wsmax"), pl.col("_wnmax") * MILLI).alias("_o3_8h_max"))
     # the hourly and per-window columns are spent: later filters and sorts need not carry them (the
     # largest window's exact sum and count, _wsmax and _wnmax, are kept: the unrounded daily value)
     spent = {"_cs", "_cn", "_wfmax", "_bs", "_bn", *(f"_o3h{h}" for h in range(1, last + 1)),
@@ -687,7 +676,7 @@ def _station_day_values(day: pl.DataFrame, tables: list[standards.Standard], o3_
     min_hours = pl.col("_min_hours")
     units: list[pl.Expr] = []
     for code in ("so2", "no2", "co", "pm10", "pm2_5"):
-        parts = {tid: _div_half_even(pl.col(f"_sum_{code}"),
+        parts = {tid: rounding.div_half_even(pl.col(f"_sum_{code}"),
                                      pl.col(f"hours_{code}") * (MILLI // 10 ** int(d[code])))
                  for tid, d in decimals.items()}
         units.append(pl.when(pl.col(f"hours_{code}") >= min_hours)
@@ -697,7 +686,7 @@ def _station_day_values(day: pl.DataFrame, tables: list[standards.Standard], o3_
                 & (pl.col("_o3_8h_max") > pl.col("_o3_limit") * 1)))
     units.append(pl.when(o3_ok & pl.col("_o3_8h_max").is_not_null()).then(pl.col("_o3_8h_max")).alias("_u_o3_8h"))
     has_1h = {t.id: "o3_1h" in t["daily"]["indicators"] for t in tables}
-    o3_1h = _div_half_even(pl.col("_max_o3"), pl.lit(MILLI))
+    o3_1h = rounding.div_half_even(pl.col("_max_o3"), pl.lit(MILLI))
     units.append(pl.when((pl.col("hours_o3") >= int(o3_1h_rule["min_hours"]))
                          & _by_table("standard", {k: pl.lit(v) for k, v in has_1h.items()}, pl.Boolean))
                  .then(o3_1h).alias("_u_o3_1h"))
@@ -849,7 +838,7 @@ def area_daily(daily: pl.DataFrame, areas: pl.DataFrame, standard: str = _AUTO) 
                             pl.Int64) for code in DAILY_INDICATORS}
     day = day.with_columns(
         [pl.when(pl.col(f"_n_{c}") > 0)
-         .then(_div_half_even(pl.col(f"_s_{c}"), pl.col(f"_n_{c}").cast(pl.Int128) * _big(common[c]) * step[c])
+         .then(rounding.div_half_even(pl.col(f"_s_{c}"), pl.col(f"_n_{c}").cast(pl.Int128) * _big(common[c]) * step[c])
                .cast(pl.Int64)).alias(f"_u_{c}") for c in DAILY_INDICATORS]
         + [pl.when(pl.col(f"_n_{c}") > 0).then(pl.col(f"_s_{c}")).alias(f"num_{c}") for c in DAILY_INDICATORS]
         + [pl.when(pl.col(f"_n_{c}") > 0).then(pl.col(f"_n_{c}").cast(pl.Int128) * _big(common[c])).alias(f"den_{c}")
@@ -972,11 +961,6 @@ def _percentile_numerator(length: pl.Expr, get: Any, p: int) -> pl.Expr:
     frac = pos % 100
     lo, hi = get(s0), get(s1)
     return pl.when(n > 0).then(lo * 100 + (hi - lo) * frac)
-
-
-def _round_float(expr: pl.Expr, decimals: int) -> pl.Expr:
-    """GB/T 8170 rounding of a float statistic, after removing float noise beyond 1e-9."""
-    return expr.round(9).round(decimals, mode="half_to_even")
 
 
 def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl.DataFrame | None = None,
@@ -1112,14 +1096,14 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
     out = out.with_columns(
         [pl.when(den > 0).then(num.cast(pl.Float64) / den.cast(pl.Float64)).alias(f"_c_{name}")
          for name, (num, den) in stats.items()]
-        + [pl.when(den > 0).then(_from_units(_div_half_even(num * 10 ** decimals_of[name], den).cast(pl.Int64),
+        + [pl.when(den > 0).then(_from_units(rounding.div_half_even(num * 10 ** decimals_of[name], den).cast(pl.Int64),
                                              decimals_of[name])).alias(name)
            for name, (num, den) in stats.items()])
     out = out.drop([f"_x_{ind}" for ind in indicators] + [f"_pn_{name}" for name in stats])
     ratio_dec = int(rules["good_days"]["ratio_decimals"])
     out = out.with_columns(
         pl.when(pl.col("valid_days") > 0)
-        .then(_div_half_even(pl.col("good_days") * 100 * 10 ** ratio_dec, pl.col("valid_days")) / 10 ** ratio_dec)
+        .then(rounding.div_half_even(pl.col("good_days") * 100 * 10 ** ratio_dec, pl.col("valid_days")) / 10 ** ratio_dec)
         .alias("good_day_ratio"))
 
     # composite index with denominators of the GB 3095 table/phase in force on the last day
@@ -1133,7 +1117,7 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
     idx = [pl.col(f"_i_{n}") for n in comp["components"]]
     complete = pl.all_horizontal([c.is_not_null() for c in idx])
     out = out.with_columns(
-        pl.when(complete).then(_round_float(pl.sum_horizontal(idx), int(comp["decimals"]))).alias("composite_index"),
+        pl.when(complete).then(rounding.float_stat(pl.sum_horizontal(idx), int(comp["decimals"]))).alias("composite_index"),
         pl.when(complete).then(pl.max_horizontal(idx)).alias("_imax"))
     names = [pl.when(pl.col(f"_i_{n}") == pl.col("_imax")).then(pl.lit("o3_8h" if n.startswith("o3") else
                                                                         n.split("_p")[0])) for n in comp["components"]]
@@ -1300,10 +1284,10 @@ def change(current: pl.DataFrame, previous: pl.DataFrame, *,
     prev = previous.select([*keys, pl.col("period").alias("previous_period"),
                             *[pl.col(c).alias(f"_p_{c}") for c in concentrations + ratios]])
     out = current.select([*keys, "period", *concentrations, *ratios]).join(prev, on=list(keys), how="left")
-    cols = [_round_float(pl.when(pl.col(f"_p_{c}") != 0)
+    cols = [rounding.float_stat(pl.when(pl.col(f"_p_{c}") != 0)
                          .then((pl.col(c) - pl.col(f"_p_{c}")) / pl.col(f"_p_{c}") * 100),
                          int(rules["rate_decimals"])).alias(f"{c}_change") for c in concentrations]
-    cols += [_round_float(pl.col(c) - pl.col(f"_p_{c}"), int(rules["points_decimals"])).alias(f"{c}_change")
+    cols += [rounding.float_stat(pl.col(c) - pl.col(f"_p_{c}"), int(rules["points_decimals"])).alias(f"{c}_change")
              for c in ratios]
     return out.with_columns(cols).select([*keys, "period", "previous_period",
                                           *[f"{c}_change" for c in concentrations + ratios]])

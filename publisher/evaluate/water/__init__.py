@@ -25,13 +25,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import weakref
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Iterable
 
 import polars as pl
 
-from publisher import standards
+from publisher import rounding, standards
 from publisher.errors import StandardNotFound
 
 # Display labels only (not thresholds): class number -> printed class.
@@ -85,16 +85,6 @@ def class_number(label: Any) -> int | None:
     raise ValueError(f"not a water class: {label!r}")
 
 
-def round_half_even(value: float | None, decimals: int) -> float | None:
-    """GB/T 8170 四舍六入五成双 on the decimal form of `value` (not on its binary expansion)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    quantum = Decimal(1).scaleb(-decimals)
-    # first strip binary noise (0.35/0.2 − 1 = 0.7499999999999998 is 0.75), then round half to even
-    clean = Decimal(repr(float(value))).quantize(Decimal("1e-12"))
-    return float(clean.quantize(quantum, rounding=ROUND_HALF_EVEN))
-
-
 def _plain(value: float) -> str:
     """A float as plain decimal text, no exponent, no trailing zeros (0.00005 -> '0.00005')."""
     text = format(Decimal(repr(float(value))), "f")
@@ -115,7 +105,7 @@ def format_value(value: float | None, below_dl: bool = False, decimals: int | No
         return _plain(value) + "L"
     if decimals is None:
         return _plain(value)
-    return f"{round_half_even(value, decimals):.{decimals}f}"
+    return f"{rounding.half_even(value, decimals):.{decimals}f}"
 
 
 def report_decimals(code: str, on: dt.date | None = None) -> int | None:
@@ -786,32 +776,11 @@ def format_multiple(multiple: float, decimals: int | None = None, small_decimals
     small_decimals = int(exc.get("small_decimals", decimals)) if small_decimals is None else small_decimals
     below = str(exc.get("small_below", "<")) if below is None else below
     for places in dict.fromkeys((decimals, max(decimals, small_decimals))):
-        rounded = round_half_even(multiple, places)
+        rounded = rounding.half_even(multiple, places)
         if rounded is not None and rounded > 0:
             return f"{rounded:.{places}f}"
     places = max(decimals, small_decimals)
     return f"{below}{Decimal(1).scaleb(-places):.{places}f}"
-
-
-_POW10 = pl.Series([10 ** k for k in range(39)], dtype=pl.Int128)
-
-
-def _pow10(exponent: pl.Expr) -> pl.Expr:
-    return pl.lit(_POW10).gather(exponent.clip(0, 38))
-
-
-def _div_half_even(n: pl.Expr, d: pl.Expr) -> pl.Expr:
-    """n / d rounded half to even (n ≥ 0, d > 0, integers)."""
-    q, r = n // d, n % d
-    return q + ((2 * r > d) | ((2 * r == d) & (q % 2 == 1))).cast(pl.Int128)
-
-
-def _fixed(n: pl.Expr, places: int) -> pl.Expr:
-    """The text of n / 10**places with `places` decimals (n ≥ 0, Int128)."""
-    if places == 0:
-        return n.cast(pl.String)
-    unit = 10 ** places
-    return (n // unit).cast(pl.String) + "." + (n % unit).cast(pl.String).str.zfill(places)
 
 
 def format_multiples(multiples: pl.Series, decimals: int | None = None, small_decimals: int | None = None,
@@ -851,21 +820,21 @@ def _with_multiple_text(frame: pl.DataFrame, column: str, out: str, decimals: in
          + 12).alias("_shift"))
     # the value is _digits · 10^(_shift − 12) exactly; first strip the binary noise: half-even to 12 decimals
     work = work.select(
-        pl.when(pl.col("_shift") >= 0).then(pl.col("_digits") * _pow10(pl.col("_shift")))
+        pl.when(pl.col("_shift") >= 0).then(pl.col("_digits") * rounding.pow10(pl.col("_shift")))
         .when(pl.col("_shift") < -38).then(pl.lit(0, pl.Int128))
-        .otherwise(_div_half_even(pl.col("_digits"), _pow10(-pl.col("_shift")))).alias("_n12"))
+        .otherwise(rounding.div_half_even_nonneg(pl.col("_digits"), rounding.pow10(-pl.col("_shift")))).alias("_n12"))
     conditions = []
     for k, places in enumerate(dict.fromkeys((decimals, max(decimals, small_decimals)))):
         n, text = f"_n{k}", f"_t{k}"
-        work = work.with_columns(_div_half_even(pl.col("_n12"), pl.lit(10 ** (12 - places), pl.Int128)).alias(n))
-        work = work.with_columns(_fixed(pl.col(n), places).alias(text))
+        work = work.with_columns(rounding.div_half_even_nonneg(pl.col("_n12"), pl.lit(10 ** (12 - places), pl.Int128)).alias(n))
+        work = work.with_columns(rounding.fixed_text(pl.col(n), places).alias(text))
         if k == 0:
             # beyond 15 significant digits the float of the rounded decimal does not print back as that decimal:
             # print it as Python prints the float, rounding its exact binary value (a multiple of 2^-40 here)
             exact = (pl.col(text).cast(pl.Float64) * float(2 ** 40)).cast(pl.Int128)
             work = work.with_columns(_exact=exact).with_columns(
                 pl.when(pl.col(n) < 10 ** 15).then(pl.col(text)).otherwise(
-                    _fixed(_div_half_even(pl.col("_exact") * 10 ** places, pl.lit(2 ** 40, pl.Int128)), places))
+                    rounding.fixed_text(rounding.div_half_even_nonneg(pl.col("_exact") * 10 ** places, pl.lit(2 ** 40, pl.Int128)), places))
                 .alias(text))
         conditions.append((pl.col(n) > 0, pl.col(text)))
     places = max(decimals, small_decimals)
@@ -1439,8 +1408,8 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
         pl.when(big).then(prop_status).otherwise(pl.col("status")).alias("status"),
         pl.when(big).then(pl.col("_names")).otherwise(pl.col("main_pollutants"))
         .fill_null("").alias("main_pollutants"),
-        pl.col("_good").round(12).round(shares_dec).alias("share_good"),
-        pl.col("_bad").round(12).round(shares_dec).alias("share_bad"),
+        rounding.float_stat(pl.col("_good"), shares_dec, noise=12).alias("share_good"),
+        rounding.float_stat(pl.col("_bad"), shares_dec, noise=12).alias("share_bad"),
         pl.when(big & (pl.col("_good") == float(note_at["good"])) & (pl.col("_bad") == float(note_at["bad"])))
         .then(pl.lit("Ⅰ~Ⅲ类=60%且劣Ⅴ类=40%：“<60%”与“<75%”两种表述在此不一致，按劣Ⅴ≥40%评为重度污染"))
         .otherwise(pl.lit("")).alias("notes"),
@@ -1508,15 +1477,15 @@ def proportion_change(good_before: float, bad_before: float, good_after: float, 
         wording = words["some_better"] if delta > 0 else words["some_worse"]
     else:
         wording = words["clear_better"] if delta > 0 else words["clear_worse"]
-    return {"delta_good": round_half_even(d_good, dec), "delta_bad": round_half_even(d_bad, dec),
-            "delta": round_half_even(delta, dec), "wording": wording}
+    return {"delta_good": rounding.half_even(d_good, dec), "delta_bad": rounding.half_even(d_bad, dec),
+            "delta": rounding.half_even(delta, dec), "wording": wording}
 
 
 def share_change(current: float | None, previous: float | None, decimals: int = 1) -> float | None:
     """Change of a share in percentage points (current − previous), half-even rounded; None if either is."""
     if current is None or previous is None:
         return None
-    return round_half_even(float(Decimal(repr(current)) - Decimal(repr(previous))), decimals)
+    return rounding.half_even(float(Decimal(repr(current)) - Decimal(repr(previous))), decimals)
 
 
 # --------------------------------------------------------------------------------------------- drinking rates
@@ -1548,8 +1517,8 @@ def compliance_rates(frame: pl.DataFrame, by: Iterable[str] = ()) -> pl.DataFram
     ]
     out = data.group_by(by, maintain_order=True).agg(aggs) if by else data.select(aggs)
     return out.with_columns(
-        pl.when(pl.col("n_sources") > 0).then(pl.col("n_compliant") / pl.col("n_sources") * 100)
-        .otherwise(None).round(12).round(dec).alias("count_rate"),
-        pl.when(pl.col("volume_total") > 0).then(pl.col("volume_compliant") / pl.col("volume_total") * 100)
-        .otherwise(None).round(12).round(dec).alias("volume_rate"),
+        rounding.float_stat(pl.when(pl.col("n_sources") > 0).then(pl.col("n_compliant") / pl.col("n_sources") * 100)
+                            .otherwise(None), dec, noise=12).alias("count_rate"),
+        rounding.float_stat(pl.when(pl.col("volume_total") > 0).then(pl.col("volume_compliant") / pl.col("volume_total") * 100)
+                            .otherwise(None), dec, noise=12).alias("volume_rate"),
     ).select(*by, "n_sources", "n_compliant", "count_rate", "volume_total", "volume_compliant", "volume_rate")
