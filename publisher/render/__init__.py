@@ -44,17 +44,12 @@ from publisher import rounding
 from publisher.errors import PublisherError
 from publisher.paths import TEMPLATES_DIR
 from publisher.periods import as_date
+from publisher.vocabulary import air as vocabulary_air, water as vocabulary_water
 
 log = logging.getLogger(__name__)
 
 #: The water-quality classes of GB 3838-2002, best first; class number n is WATER_CLASSES[n - 1].
-WATER_CLASSES: tuple[str, ...] = ("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ")
-
-_CLASS_ALIASES: dict[str, str] = {
-    "I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ", "劣V": "劣Ⅴ", "VI": "劣Ⅴ",
-    "1": "Ⅰ", "2": "Ⅱ", "3": "Ⅲ", "4": "Ⅳ", "5": "Ⅴ", "6": "劣Ⅴ",
-    "Ⅵ": "劣Ⅴ",
-}
+WATER_CLASSES: tuple[str, ...] = vocabulary_water.LABELS
 
 #: Shared files every bulletin template depends on (hashed into each manifest).
 SHARED_TEMPLATES: tuple[str, ...] = ("base.html", "_macros.html", "bulletin.css")
@@ -119,20 +114,7 @@ def zh_month(value: Any, na: str = NA) -> str:
 
 def water_class_label(value: Any) -> str | None:
     """The class as printed (Ⅰ…劣Ⅴ) from 1–6, ``III``, ``Ⅲ``, ``Ⅲ类`` or ``劣V``; None stays None."""
-    if _missing(value) or value in ("", "—", "-"):
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        if 1 <= value <= 6:
-            return WATER_CLASSES[value - 1]
-        raise ValueError(f"水质类别应为 1–6，而不是 {value!r}")
-    text = str(value).strip().removesuffix("类").strip()
-    if text in WATER_CLASSES:
-        return text
-    if text.upper() in _CLASS_ALIASES:
-        return _CLASS_ALIASES[text.upper()]
-    if text in _CLASS_ALIASES:
-        return _CLASS_ALIASES[text]
-    raise ValueError(f"无法识别的水质类别 {value!r}")
+    return vocabulary_water.label_of(value)
 
 
 def water_class(value: Any, suffix: str = "类", na: str = NA) -> str:
@@ -164,15 +146,9 @@ def zh_ordinal(n: int) -> str:
     return head + (_ZH_DIGITS[ones] if ones else "")
 
 
-_SUBSCRIPTED = {
-    "so2": ("SO", "2"), "no2": ("NO", "2"), "o3": ("O", "3"), "pm10": ("PM", "10"),
-    "pm2_5": ("PM", "2.5"), "o3_8h": ("O", "3", "-8h"), "o3_1h": ("O", "3", "-1h"), "co": ("CO", ""),
-}
-
-
 def pollutant(code: str) -> Markup:
     """HTML name of a pollutant code: ``pm2_5`` -> ``PM<sub>2.5</sub>`` (unknown codes: escaped as given)."""
-    parts = _SUBSCRIPTED.get(str(code).lower())
+    parts = vocabulary_air.HTML.get(str(code).lower())
     if parts is None:
         return Markup(escape(code))
     base, sub, *rest = parts

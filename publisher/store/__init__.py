@@ -42,8 +42,9 @@ from publisher.publishing import integrity
 from publisher.errors import StoreError
 from publisher.paths import Workspace, workspace as default_workspace
 from publisher.periods import months_between
+from publisher.vocabulary import air as vocabulary_air
 
-AIR_VALUE_COLUMNS = ("so2", "no2", "co", "o3", "pm10", "pm2_5")
+AIR_VALUE_COLUMNS = vocabulary_air.POLLUTANTS
 AIR_PART_SCHEMA = {
     "station_id": pl.String, "time": pl.Datetime("us"), **{c: pl.Float64 for c in AIR_VALUE_COLUMNS},
     "platform_aqi": pl.Int64, "platform_primary": pl.String, "not_monitored": pl.String,

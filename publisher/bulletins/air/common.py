@@ -19,33 +19,22 @@ from publisher import standards
 from publisher.periods import as_date
 from publisher.evaluate import air
 from publisher.registry import Registry
+from publisher import vocabulary
+from publisher.vocabulary import air as vocabulary_air
 
 #: Shown on every air bulletin: the national feed publishes real-time, unaudited values.
 DATA_LABEL = "实况数据（未经审核）"
 #: What sample files and rows say of themselves (publisher/demo/sample.py).
-SAMPLE_LABEL = "样例数据"
+SAMPLE_LABEL = vocabulary.SAMPLE_LABEL
 
-#: Display names of pollutant and indicator codes (presentation only).
-NAME_ZH = {
-    "so2": "二氧化硫", "no2": "二氧化氮", "co": "一氧化碳", "o3": "臭氧", "o3_8h": "臭氧",
-    "o3_1h": "臭氧", "pm10": "可吸入颗粒物", "pm2_5": "细颗粒物",
-}
-SYMBOL = {
-    "so2": "SO₂", "no2": "NO₂", "co": "CO", "o3": "O₃", "o3_8h": "O₃", "o3_1h": "O₃",
-    "pm10": "PM₁₀", "pm2_5": "PM₂.₅",
-}
-#: Indicator labels as the daily report and the period tables print them.
-INDICATOR_ZH = {
-    "so2": "SO₂ 24小时平均", "no2": "NO₂ 24小时平均", "co": "CO 24小时平均",
-    "pm10": "PM₁₀ 24小时平均", "pm2_5": "PM₂.₅ 24小时平均",
-    "o3_8h": "O₃ 日最大8小时平均", "o3_1h": "O₃ 日最大1小时平均",
-    "co_p95": "CO 24小时平均第95百分位数", "o3_8h_p90": "O₃ 日最大8小时平均第90百分位数",
-}
-UNIT = {"co": "mg/m³", "co_p95": "mg/m³"}
-#: μ is U+03BC (GREEK SMALL LETTER MU), as the standards print it, never U+00B5 (MICRO SIGN)
-DEFAULT_UNIT = "μg/m³"
+#: Display names of pollutant and indicator codes (presentation only): publisher.vocabulary.air.
+NAME_ZH = vocabulary_air.NAME_ZH
+SYMBOL = vocabulary_air.SYMBOL
+INDICATOR_ZH = vocabulary_air.INDICATOR_ZH
+UNIT = vocabulary_air.UNIT
+DEFAULT_UNIT = vocabulary_air.DEFAULT_UNIT
 PERIOD_STATS = ("so2", "no2", "pm10", "pm2_5", "co_p95", "o3_8h_p90")
-LEVEL_WORDS = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级", 6: "六级"}
+LEVEL_WORDS = vocabulary_air.LEVEL_WORDS
 NOT_MONITORED = "/"
 MISSING = "NA"
 
@@ -193,15 +182,9 @@ def largest_index_zh(codes: str | None, names: bool = False) -> str:
     return "、".join(dict.fromkeys(out)) or "—"
 
 
-#: The ASCII pollutant names of the period-statistics notes (the CLI contract) as the page prints them.
-_NOTE_SYMBOLS = (("PM2.5", "PM₂.₅"), ("PM10", "PM₁₀"), ("SO2", "SO₂"), ("NO2", "NO₂"), ("O3-8h", "O₃-8h"))
-
-
 def note_zh(text: str) -> str:
     """A note of :func:`publisher.evaluate.air.period_stats` with the page's pollutant symbols."""
-    for ascii_name, symbol in _NOTE_SYMBOLS:
-        text = text.replace(ascii_name, symbol)
-    return text
+    return vocabulary_air.ascii_to_symbol(text)
 
 
 def fmt(value: Any, decimals: int = 0) -> str:
@@ -471,7 +454,7 @@ def limit(pollutant: str, averaging: str, day: dt.date) -> float | None:
 
 
 #: How each averaging time of GB 3095 is named on the page.
-AVERAGING_ZH = {"annual": "年平均", "daily": "24小时平均", "daily_max_8h": "日最大8小时平均", "hourly": "1小时平均"}
+AVERAGING_ZH = vocabulary_air.AVERAGING_ZH
 
 
 def limits_note(day: dt.date) -> str:

@@ -21,13 +21,15 @@ from publisher.errors import StandardNotFound
 from publisher.evaluate import water
 from publisher.periods import Period
 from publisher.registry import Registry, Station
+from publisher import vocabulary
+from publisher.vocabulary import water as vocabulary_water
 
 #: Printed in a table cell that has nothing to show (no exceedance, no data).
 DASH = "—"
 #: 水源类型 as drinking-water reports print it.
-SOURCE_TYPE_ZH = {"river": "地表水（河流型）", "lake": "地表水（湖库型）", "groundwater": "地下水"}
+SOURCE_TYPE_ZH = vocabulary_water.SOURCE_TYPE_ZH
 #: 断面级别.
-LEVEL_ZH = {"national_section": "国控", "provincial_section": "省控", "lake_point": "湖库点位"}
+LEVEL_ZH = vocabulary_water.SECTION_LEVEL_ZH
 #: Why a station is listed without figures (the store holds no row of it for the period).
 NO_DATA_REASON = "本期未收到该站点的监测数据"
 #: Label of a station without data in the tables.
@@ -162,9 +164,7 @@ def sample_note(stations: Sequence[Station]) -> str | None:
 def sample_banner(stations: Sequence[Station], inputs: list[dict[str, Any]]) -> str | None:
     """The warning printed at the top when the data or stations are sample (样例), else None (the details — which
     stations and which registry fields — are a note for the reviewers, :func:`sample_note`)."""
-    from publisher.demo.sample import PREFIX
-
-    files = [i for i in inputs if str(i.get("file", "")).startswith(PREFIX)]
+    files = [i for i in inputs if str(i.get("file", "")).startswith(vocabulary.SAMPLE_PREFIX)]
     invented = any(s.sample or s.sample_fields for s in stations)
     registry = "；部分站点的名称、位置或取水量等名录信息为样例设定" if invented else ""
     if files:

@@ -29,6 +29,8 @@ import polars as pl
 from publisher import rounding, standards
 from publisher.errors import StandardNotFound
 from publisher.periods import as_date
+from publisher.vocabulary import air as vocabulary_air
+from publisher.vocabulary.air import DAILY_INDICATORS, POLLUTANTS
 
 __all__ = [
     "POLLUTANTS",
@@ -45,10 +47,6 @@ __all__ = [
     "percentile",
 ]
 
-#: Pollutant codes of the hourly frame, in reporting order.
-POLLUTANTS: tuple[str, ...] = ("so2", "no2", "co", "o3", "pm10", "pm2_5")
-#: Daily indicator codes (``o3_1h`` exists under HJ 633-2012 only).
-DAILY_INDICATORS: tuple[str, ...] = ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h", "o3_1h")
 #: Integer milli-units used for exact arithmetic on measured values.
 MILLI = 1000
 _SOURCE = {"so2": "so2", "no2": "no2", "co": "co", "pm10": "pm10", "pm2_5": "pm2_5", "o3_8h": "o3", "o3_1h": "o3"}
@@ -1174,8 +1172,7 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
     return out.select(first + rest).sort("period", "rank_value", "area", nulls_last=True)
 
 
-_ZH = {"so2": "SO2", "no2": "NO2", "co": "CO", "pm10": "PM10", "pm2_5": "PM2.5", "o3_8h": "O3-8h",
-       "co_p95": "CO", "o3_8h_p90": "O3-8h"}
+_ZH = vocabulary_air.ASCII
 
 
 def _notes(df: pl.DataFrame, period: str, rules: standards.Standard) -> pl.DataFrame:

@@ -33,16 +33,9 @@ import polars as pl
 
 from publisher import rounding, standards
 from publisher.errors import StandardNotFound
+from publisher.vocabulary import water as vocabulary_water
+from publisher.vocabulary.water import CLASS_LABELS, class_label, class_number  # re-exported: public names of this module
 
-# Display labels only (not thresholds): class number -> printed class.
-CLASS_LABELS = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ", 5: "Ⅴ", 6: "劣Ⅴ"}
-_LABEL_TO_CLASS = {v: k for k, v in CLASS_LABELS.items()} | {
-    "I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "劣V": 6, "劣Ⅴ类": 6,
-    "Ⅰ类": 1, "Ⅱ类": 2, "Ⅲ类": 3, "Ⅳ类": 4, "Ⅴ类": 5,
-}
-WATERBODY_TYPES = {"river": "river", "lake": "lake", "groundwater": "groundwater", "河流": "river",
-                   "湖库": "lake", "湖泊": "lake", "水库": "lake", "湖": "lake", "库": "lake",
-                   "地下水": "groundwater", "reservoir": "lake"}
 CLASS_TABLES = ("gb3838_t1", "gb14848")
 SINGLE_TABLES = {"table2": "gb3838_t2", "table3": "gb3838_t3"}
 
@@ -62,29 +55,6 @@ def item_name(code: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- display
-def class_label(value: int | None) -> str | None:
-    """``1..6`` -> ``Ⅰ Ⅱ Ⅲ Ⅳ Ⅴ 劣Ⅴ``; None stays None."""
-    if value is None:
-        return None
-    return CLASS_LABELS[int(value)]
-
-
-def class_number(label: Any) -> int | None:
-    """Parse a printed class (``Ⅲ``, ``Ⅲ类``, ``III``, ``劣Ⅴ``, ``3``) into ``1..6``; empty -> None."""
-    if label is None:
-        return None
-    if isinstance(label, (int, float)) and not (isinstance(label, float) and math.isnan(label)):
-        return int(label) if 1 <= int(label) <= 6 else None
-    text = str(label).strip()
-    if not text:
-        return None
-    if text.isdigit():
-        return int(text) if 1 <= int(text) <= 6 else None
-    if text in _LABEL_TO_CLASS:
-        return _LABEL_TO_CLASS[text]
-    raise ValueError(f"not a water class: {label!r}")
-
-
 def _plain(value: float) -> str:
     """A float as plain decimal text, no exponent, no trailing zeros (0.00005 -> '0.00005')."""
     text = format(Decimal(repr(float(value))), "f")
@@ -199,7 +169,7 @@ def _limits_frame(std_ids: tuple[str, ...]) -> pl.DataFrame:
 
 def normalize_waterbody(expr: pl.Expr) -> pl.Expr:
     """Map ``河流 / 湖库 / 地下水`` (and English) to ``river / lake / groundwater``; unknown -> null."""
-    return expr.str.strip_chars().replace_strict(WATERBODY_TYPES, default=None, return_dtype=pl.String)
+    return vocabulary_water.waterbody_expr(expr)
 
 
 # --------------------------------------------------------------------------------------------- codes
