@@ -196,10 +196,9 @@ def fmt(value: Any, decimals: int = 0) -> str:
     return f"{float(value):.{decimals}f}"
 
 
-def decimals_of(code: str) -> int:
-    """Printed decimals of a period statistic, from the hj663 table."""
-    rules = standards.versions("hj663")[-1]
-    return int(rules["statistics"]["decimals"].get(code, 0))
+def decimals_of(code: str, day: dt.date) -> int:
+    """Printed decimals of a period statistic, from the hj663 table in force on `day` (the period's end)."""
+    return int(standards.rule("hj663", day, "statistics")["decimals"].get(code, 0))
 
 
 def daily_decimals(code: str, day: dt.date) -> int:
@@ -377,12 +376,7 @@ def file_names(store: Any) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------------
 def tables_for(first: dt.date, last: dt.date, families: Sequence[str] = ("hj633", "gb3095")) -> list[standards.Standard]:
     """The tables of `families` in force on some day of `first`..`last`, oldest first."""
-    found = []
-    for family in families:
-        for table in standards.versions(family):
-            if table.effective_from <= last and (table.effective_to is None or table.effective_to >= first):
-                found.append(table)
-    return found
+    return [table for family in families for table in standards.covering(family, first, last)]
 
 
 def standard_ids(first: dt.date, last: dt.date, statistics: bool = True) -> list[str]:

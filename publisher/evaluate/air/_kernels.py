@@ -7,7 +7,8 @@ from typing import Any
 
 import polars as pl
 
-from publisher import rounding, standards
+from publisher import rounding
+from publisher.evaluate.air.tables import _undated_table
 from publisher.vocabulary.air import POLLUTANTS
 
 
@@ -166,7 +167,16 @@ def _o3_8h(day: Any, first: int, last: int, each_window: bool = False) -> Any:
     # O3 8-h windows ending at hour t of the day: hours t-7 .. t (window length from the table: 8).
     # Sums and counts come from running sums over the hours (window = C[t] - C[t-8]), so the rounding
     # below works on plain columns.
-    window_hours = int(standards.versions("gb3095")[-1]["validity"]["o3_8h_window_hours"])
+    # the window length is the GB 3095 表4 count of the rows' own tables (column _win); days of tables
+    # with different lengths are computed apart
+    found = (day.select(pl.col("_win").unique()).collect() if isinstance(day, pl.LazyFrame) else day.select(
+        pl.col("_win").unique())).get_column("_win").drop_nulls().sort().to_list()
+    if len(found) > 1:
+        parts = [_o3_8h(day.filter(pl.col("_win") == n), first, last, each_window) for n in found]
+        parts.append(_o3_8h(day.filter(pl.col("_win").is_null()), first, last, each_window))
+        return pl.concat(parts)
+    # rows without a table (no date) have no valid window whatever the length
+    window_hours = int(found[0]) if found else int(_undated_table("gb3095")["validity"]["o3_8h_window_hours"])
     hours = [pl.col(f"_o3h{h}") for h in range(1, last + 1)]
     day = day.with_columns(pl.cum_sum_horizontal(*[c.fill_null(0) for c in hours]).alias("_cs"),
                            pl.cum_sum_horizontal(*[c.is_not_null().cast(pl.Int64) for c in hours]).alias("_cn"))

@@ -9,7 +9,7 @@ import polars as pl
 
 from publisher import rounding, standards
 from publisher.evaluate.air._kernels import MILLI, _ceil_div, _scaled
-from publisher.evaluate.air.tables import _AUTO, _by_table, _check_versions, _pick, _tables, _version_expr
+from publisher.evaluate.air.tables import _AUTO, _by_table, _check_versions, _gb_value, _tables, _version_expr
 from publisher.vocabulary.air import DAILY_INDICATORS, POLLUTANTS
 
 
@@ -219,12 +219,17 @@ def hourly_aqi(frame: pl.DataFrame, standard: str = _AUTO) -> pl.DataFrame:
     present = set(df.get_column("standard").unique().drop_nulls())
     tables = [t for t in _tables("hj633", standard) if t.id in present] or _tables("hj633", standard)[:1]
     df = df.with_columns([_scaled(pl.col(p)).alias(f"_{p}") for p in POLLUTANTS])
-    needs_moving = any(
-        ((t.get("above_800") or {}).get("so2_1h") or {}).get("action") == "use_indicator" for t in tables)
+    # SO2 1-h above the table's limit (800 μg/m³, HJ 633-2012 表1 注(2)) is indexed on the 24-h moving mean
+    moving = [t["above_800"]["so2_1h"] for t in tables
+              if ((t.get("above_800") or {}).get("so2_1h") or {}).get("action") == "use_indicator"]
     so2_24h: pl.Expr | None = None
-    if needs_moving and df.height and df.select((pl.col("_so2") > 800 * MILLI).any()).item():
-        gb = _pick("gb3095", "2012") if standard != _AUTO else standards.versions("gb3095")[0]
-        min_hours = int(gb["validity"]["daily_min_hours"])
+    if moving and df.height and df.select(
+            (pl.col("_so2") > min(int(round(r["above"] * MILLI)) for r in moving)).any()).item():
+        # the 24-h mean's minimum count of hours: GB 3095 表4 of the table judging the hour's day
+        gb_standard = "2012" if standard != _AUTO else _AUTO
+        df = df.with_columns(
+            _version_expr("gb3095", (pl.col("time") - pl.duration(hours=1)).dt.date(), gb_standard).alias("_gbv"))
+        min_hours = _gb_value("_gbv", "daily_min_hours", gb_standard)
         df = df.sort("station_id", "time").with_columns(
             pl.col("_so2").rolling_sum_by("time", window_size="24h", closed="right").over("station_id").alias("_s24"),
             pl.col("_so2").is_not_null().cast(pl.Int64)

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 import polars as pl
 
 from publisher import rounding, standards
+from publisher.evaluate.air.tables import _undated_table
+from publisher.periods import Period
 
 
 # --------------------------------------------------------------------------------------------------
@@ -37,6 +39,20 @@ def previous_period(label: str, kind: str = "yoy") -> str:
     if kind == "mom":
         raise ValueError("a year has only a year-on-year comparison")
     return str(int(label) - 1)
+
+
+def period_end(label: str) -> dt.date:
+    """The last day of a period label of :func:`period_stats` (``2026-03``, ``2026Q1``, ``2026-01~05``, ``2026``)."""
+    if "~" in label:  # ytd YYYY-01~MM
+        year, rest = label.split("-", 1)
+        return Period.month(int(year), int(rest.split("~")[1])).end
+    if "Q" in label:
+        year, q = label.split("Q")
+        return Period.quarter(int(year), int(q)).end
+    if "-" in label:
+        year, month = label.split("-")
+        return Period.month(int(year), int(month)).end
+    return dt.date(int(label), 12, 31)
 
 
 def change(current: pl.DataFrame, previous: pl.DataFrame, *,
@@ -70,8 +86,18 @@ def change(current: pl.DataFrame, previous: pl.DataFrame, *,
     ----------
     环办监测函〔2017〕197号 城市环境空气质量变化程度排名方案.
     """
-    rules = standards.versions("hj663")[-1]["change"]
     concentrations, ratios = list(concentrations), list(ratios)
+    # the change rules of the HJ 663 table in force on each current period's last day
+    labels = current.get_column("period").unique().sort().to_list()
+    by_table: dict[str, list[str]] = {}
+    for label in labels:
+        by_table.setdefault(standards.in_force("hj663", period_end(label)).id, []).append(label)
+    if len(by_table) > 1:
+        return pl.concat([change(current.filter(pl.col("period").is_in(group)), previous,
+                                 concentrations=concentrations, ratios=ratios, keys=keys)
+                          for group in by_table.values()])
+    rules = standards.rule("hj663", period_end(labels[0]), "change") if labels else \
+        _undated_table("hj663")["change"]
     prev = previous.select([*keys, pl.col("period").alias("previous_period"),
                             *[pl.col(c).alias(f"_p_{c}") for c in concentrations + ratios]])
     out = current.select([*keys, "period", *concentrations, *ratios]).join(prev, on=list(keys), how="left")

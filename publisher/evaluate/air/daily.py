@@ -9,7 +9,7 @@ from publisher import rounding, standards
 from publisher.evaluate.air._kernels import MILLI, _from_units, _o3_8h, _sort_by_id_and_date, _station_days
 from publisher.evaluate.air.aqi import _SOURCE, _aqi_columns, _nm_contains, _with_nm, iaqi
 from publisher.evaluate.air.tables import (
-    _AUTO, _by_table, _check_versions, _gb_value, _limit_expr, _tables, _version_expr)
+    _AUTO, _by_table, _check_versions, _gb_value, _limit_expr, _split_by_table, _tables, _version_expr)
 from publisher.vocabulary.air import DAILY_INDICATORS, POLLUTANTS
 
 
@@ -72,32 +72,36 @@ def daily_values(frame: pl.DataFrame | pl.LazyFrame, standard: str = _AUTO) -> p
     ----------
     GB 3095-2012/2026 表4; HJ 633-2012 5.1, 6.1; HJ 633-2026 4.2, 5.3; HJ 663-2013 (O3 8-h validity).
     """
-    # HJ 663-2013 is the only statistics table (HJ 663-2026 text pending): its rules apply to all days
-    hj663 = standards.versions("hj663")[-1]
-    o3_rule, o3_1h_rule = hj663["o3_8h_daily_max"], hj663["o3_1h_daily_max"]
-    first, last = int(o3_rule["first_window_end_hour"]), int(o3_rule["last_window_end_hour"])
     day = _station_days(frame.lazy())
     day = day.with_columns(
         _version_expr("hj633", pl.col("date"), standard).alias("standard"),
-        _version_expr("gb3095", pl.col("date"), standard).alias("gb3095"))
+        _version_expr("gb3095", pl.col("date"), standard).alias("gb3095"),
+        _version_expr("hj663", pl.col("date")).alias("_hj663"))
     _check_versions(day, "standard", "date", "hj633")
     _check_versions(day, "gb3095", "date", "gb3095")
+    _check_versions(day, "_hj663", "date", "hj663")
     tables = [t for t in _tables("hj633", standard) if t.id in set(day.get_column("standard").unique())] \
         or _tables("hj633", standard)[:1]
-    largest = day.select(pl.max_horizontal([pl.col(f"_o3h{h}").abs().max() for h in range(1, last + 1)])).item()
     # the day's GB 3095 validity counts as columns, so the expressions below refer to them cheaply
     day = day.with_columns(
         _gb_value("gb3095", "daily_min_hours", standard).alias("_min_hours"),
         _gb_value("gb3095", "o3_8h_window_hours", standard).alias("_win"),
         _gb_value("gb3095", "o3_8h_min_hours", standard).alias("_win_min"),
         _limit_expr(pl.col("date"), "gb3095", "o3", "daily_max_8h", standard).alias("_o3_limit"))
-    day = _o3_8h(day, first, last, each_window=largest is not None and largest >= 2 ** 41)
-    # each HJ 633 table's days apart (the data are split by date once), so no expression below is
-    # evaluated under a table that does not judge the row; one lazy plan per version, collected
-    # together, whose steps run in parallel over chunks of the station-days
     keys = ["station_id", "date"]
-    parts = [_station_day_values(sub, table_set, o3_rule, o3_1h_rule, keys)
-             for sub, table_set in _by_version(day, tables, day.lazy())]
+    parts = []
+    # the O3 windows and the O3 validity rules of the HJ 663 table in force on each day (one pass when
+    # one table judges every day)
+    for rows, hj663 in _split_by_table(day, "_hj663", "hj663"):
+        o3_rule, o3_1h_rule = hj663["o3_8h_daily_max"], hj663["o3_1h_daily_max"]
+        first, last = int(o3_rule["first_window_end_hour"]), int(o3_rule["last_window_end_hour"])
+        largest = rows.select(pl.max_horizontal([pl.col(f"_o3h{h}").abs().max() for h in range(1, last + 1)])).item()
+        rows = _o3_8h(rows, first, last, each_window=largest is not None and largest >= 2 ** 41)
+        # each HJ 633 table's days apart (the data are split by date once), so no expression below is
+        # evaluated under a table that does not judge the row; one lazy plan per version, collected
+        # together, whose steps run in parallel over chunks of the station-days
+        parts += [_station_day_values(sub, table_set, o3_rule, o3_1h_rule, keys)
+                  for sub, table_set in _by_version(rows, tables, rows.lazy())]
     return _sort_by_id_and_date((parts[0] if len(parts) == 1 else pl.concat(parts)).collect(), *keys)
 
 

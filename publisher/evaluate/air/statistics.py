@@ -8,7 +8,7 @@ import polars as pl
 
 from publisher import rounding, standards
 from publisher.evaluate.air._kernels import MILLI, _abs_max, _big, _check_exact, _from_units, _lcm_of, _scaled
-from publisher.evaluate.air.tables import _AUTO, _limit_expr
+from publisher.evaluate.air.tables import _AUTO, _check_versions, _limit_expr, _split_by_table, _version_expr
 from publisher.evaluate.air.validity import _ZH, _notes
 from publisher.periods import as_date
 
@@ -145,13 +145,25 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
     GB 3095-2012/2026 表1, 表4; HJ 663-2013; 城市环境空气质量排名技术规定 (环办〔2014〕64号);
     环办监测〔2016〕120号 (扣沙).
     """
-    rules = standards.versions("hj663")[-1]
+    framed = _period_frame(area_daily_frame, period)
+    # the HJ 663 table in force on each period's last day (the last day with data, over all areas, so the
+    # areas of one period are ranked under one table); periods of different tables are computed apart
+    framed = framed.with_columns(_version_expr("hj663", pl.col("date").max().over("period")).alias("_hj663"))
+    _check_versions(framed, "_hj663", "date", "hj663")
+    parts = [_period_stats_under(rules, rows.drop("_hj663"), period, dust, weighted, standard)
+             for rows, rules in _split_by_table(framed, "_hj663", "hj663")]
+    out = parts[0] if len(parts) == 1 else pl.concat(parts)
+    return out.sort("period", "rank_value", "area", nulls_last=True) if len(parts) > 1 else out
+
+
+def _period_stats_under(rules: standards.Standard, df: pl.DataFrame, period: str, dust: pl.DataFrame | None,
+                        weighted: bool | None, standard: str) -> pl.DataFrame:
+    """:func:`period_stats` of the periods judged by the HJ 663 table `rules` (`df` has its ``period``)."""
     stats_rule, comp, sand = rules["statistics"], rules["composite_index"], rules["sand_dust"]
     if weighted is None:
         weighted = bool(comp["weighted_variant_2026"]["enabled"])
     weights = comp["weighted_variant_2026"]["weights"] if weighted else comp["weights"]
     dec = stats_rule["decimals"]
-    df = _period_frame(area_daily_frame, period)
     deducted = dust is not None
     if deducted:
         flags = dust.select(pl.col("area").cast(pl.String), pl.col("date").cast(pl.Date)).unique() \

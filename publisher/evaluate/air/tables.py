@@ -29,6 +29,25 @@ def _pick(family: str, standard: str) -> standards.Standard:
     raise StandardNotFound(f"no {family} table labelled {standard!r}; known: {known}")
 
 
+def _undated_table(family: str) -> standards.Standard:
+    """A table of `family` for a frame with no dated row: nothing is judged by it (it only gives the
+    empty result its columns), so the most recent one is as good as any."""
+    return max(standards.versions(family), key=lambda t: t.effective_from)
+
+
+def _split_by_table(frame: pl.DataFrame, column: str, family: str) -> list[tuple[pl.DataFrame, standards.Standard]]:
+    """`frame` split by the table id in `column` (one part per `family` table present), each part with
+    its table; rows without an id (no date) go with the first part. One part when one table judges all."""
+    present = [t for t in standards.versions(family) if t.id in set(frame.get_column(column).drop_nulls().unique())]
+    if len(present) <= 1:
+        return [(frame, present[0] if present else _undated_table(family))]
+    parts = [(frame.filter(pl.col(column) == t.id), t) for t in present]
+    undated = frame.filter(pl.col(column).is_null())
+    if undated.height:
+        parts[0] = (pl.concat([parts[0][0], undated]), parts[0][1])
+    return parts
+
+
 def _tables(family: str, standard: str) -> list[standards.Standard]:
     return list(standards.versions(family)) if standard == _AUTO else [_pick(family, standard)]
 

@@ -35,13 +35,16 @@ def _notes(df: pl.DataFrame, period: str, rules: standards.Standard) -> pl.DataF
     base = df.select("area", "period").unique()
     out = base.join(per_month, on=["area", "period"], how="left")
     if period == "year":
-        need = int(standards.versions("gb3095")[-1]["validity"]["annual_min_days"])
-        yearly = (df.group_by("area", "period").agg([pl.col(c).count().alias(c) for c in codes])
-                  .unpivot(index=["area", "period"], on=list(codes), variable_name="_code", value_name="_n")
-                  .filter(pl.col("_n") < need)
+        # annual_min_days of the GB 3095 table in force on the year's last day with data (gb3095-2026.yaml ›
+        # annual_validity.decision)
+        yearly = (df.group_by("area", "period").agg([pl.col(c).count().alias(c) for c in codes]
+                                                    + [pl.col("gb3095").sort_by("date").last().alias("_gbl")])
+                  .with_columns(_gb_value("_gbl", "annual_min_days", _AUTO).alias("_need"))
+                  .unpivot(index=["area", "period", "_need"], on=list(codes), variable_name="_code", value_name="_n")
+                  .filter(pl.col("_n") < pl.col("_need"))
                   .with_columns(pl.col("_code").replace_strict(_ZH, default=pl.col("_code")).alias("_zh"))
                   .sort("_code")
-                  .with_columns(pl.format("全年{}有效日数{}，少于{}", pl.col("_zh"), pl.col("_n"), pl.lit(need)).alias("_t"))
+                  .with_columns(pl.format("全年{}有效日数{}，少于{}", pl.col("_zh"), pl.col("_n"), pl.col("_need")).alias("_t"))
                   .group_by("area", "period").agg(pl.col("_t").str.join("；").alias("_year_notes")))
         out = out.join(yearly, on=["area", "period"], how="left")
     else:

@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from publisher import standards
-from publisher.evaluate.water.items import _eval_rules_any, _table_id, catalogue
+from publisher.evaluate.water.items import _table_id, catalogue
 from publisher.vocabulary import water as vocabulary_water
 
 
@@ -213,9 +213,9 @@ def _limit_lookup(std_ids: tuple[str, ...], vocab: tuple[str | None, ...]) -> pl
     return keys.join(lim.select("_key", *_LIMIT_COLS), on="_key", how="left", maintain_order="left").drop("_key")
 
 
-def _no_multiple(vocab: list[str | None]) -> pl.Series:
+def _no_multiple(vocab: list[str | None], exceedance: Any) -> pl.Series:
     """Per item code: true for the items that take no 超标倍数 (水温, pH, DO); null for the null item."""
-    no_multiple = set(_eval_rules_any()["exceedance"]["not_computed_for"])
+    no_multiple = set(exceedance["not_computed_for"])
     return pl.Series([None if c is None else c in no_multiple for c in vocab], dtype=pl.Boolean)
 
 

@@ -1,13 +1,11 @@
 """Time and point aggregation of water values (环办〔2011〕22号 time aggregation, ½ DL)."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Iterable
 
 import polars as pl
 
-from publisher import standards
-from publisher.errors import StandardNotFound
+from publisher.evaluate.water.items import _eval_rules
 from publisher.evaluate.water._codes import _groups, _item_codes, _mapped
 
 
@@ -44,11 +42,7 @@ def period_values(samples: pl.DataFrame, period: str = "month", by: Iterable[str
     if period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}")
     by = list(by)
-    day = samples["sampled_at"].min() if samples.height else dt.datetime.now()
-    try:
-        rules = standards.in_force("water_eval", day)
-    except StandardNotFound:
-        rules = standards.versions("water_eval")[0]
+    rules = _eval_rules(samples["sampled_at"].min() if samples.height else None)
     factor = float(rules["below_detection_limit"]["statistic_factor"])
     mode = ph_mean or rules["time_aggregation"]["ph_mean"]
     frame = samples.filter(pl.col("value").is_not_null())

@@ -13,7 +13,7 @@ from publisher.evaluate.water._codes import (
     _first_table, _groups, _in_x_items, _item_codes, _limit_lookup, _no_multiple, _remember, _time_tables,
     _wb_codes)
 from publisher.evaluate.water.classes import _classify
-from publisher.evaluate.water.items import _eval_rules_any, catalogue, item_name
+from publisher.evaluate.water.items import _eval_rules, _frame_day, catalogue, item_name
 from publisher.evaluate.water.multiples import _pollutant_text
 from publisher.evaluate.water.stations import _assessment_rows, _kind_assessment, _meta
 from publisher.evaluate.water.trophic import trophic_state
@@ -62,7 +62,7 @@ def evaluate(samples: pl.DataFrame, stations: pl.DataFrame | None = None,
     if samples.height == 0:
         return _empty_result()
     rows = _evaluated_rows(samples, stations, assessment)
-    out = _summarise(rows, multiple_decimals)
+    out = _summarise(rows, multiple_decimals, _frame_day(samples))
     _remember(out, samples, rows.bad)
     return out
 
@@ -81,7 +81,7 @@ def _unit_context(units: pl.DataFrame, stations: pl.DataFrame | None, assessment
     chosen = pl.lit(assessment, pl.String) if assessment else \
         pl.coalesce(pl.col("assessment"), kind_assess, pl.col("default_assessment"))
     frame = frame.with_columns(chosen.alias("assessment"))
-    src_rules = _eval_rules_any()["drinking_source"]
+    src_rules = _eval_rules(_frame_day(units))["drinking_source"]
     tables = _time_tables(frame.get_column("sampled_at"))
     return frame.with_columns(
         pl.when(pl.col("target_class").is_null() & (pl.col("assessment") == "source"))
@@ -123,8 +123,8 @@ def _evaluated_rows(samples: pl.DataFrame, stations: pl.DataFrame | None, assess
     std_code = {s: i for i, s in enumerate(std_ids)}
 
     # lookup table: one row per (profile, water-body code 0..3, item code), at that position
-    no_multiple = _no_multiple(vocab)
-    rules = _eval_rules_any()
+    rules = _eval_rules(_frame_day(samples))
+    no_multiple = _no_multiple(vocab, rules["exceedance"])
     tn_for = [_WB_CODE[w] for w in rules["reference_items"]["tn_separately_for"] if w in _WB_CODE]
     tli_items = list(rules["trophic_state"]["items"])
     table = (
@@ -175,7 +175,7 @@ def _evaluated_rows(samples: pl.DataFrame, stations: pl.DataFrame | None, assess
     rows = rows.filter(pl.col("ev") | pl.col("_tn"))
     rows = rows.hstack(table.select(pl.col("target_class", "_nomult", *_LIMIT_COLS)
                                     .gather(pl.lit(rows.get_column("_key")))))
-    rows = _classify(rows).select("gid", "_item", "ev", "_tn", "table", "class", "exceeds", "multiple",
+    rows = _classify(rows, rules["exceedance"]).select("gid", "_item", "ev", "_tn", "table", "class", "exceeds", "multiple",
                                   "main_multiple")
     limit_class = int(rules["main_pollutants"]["when_class_worse_than"])
     ev = rows.filter(pl.col("ev"))
@@ -212,8 +212,8 @@ def _empty_result() -> pl.DataFrame:
         "tli": pl.Float64, "trophic_state": pl.String, "notes": pl.String})
 
 
-def _summarise(parts: _Rows, places: int | None = None) -> pl.DataFrame:
-    rules = _eval_rules_any()
+def _summarise(parts: _Rows, places: int | None = None, day: dt.date | None = None) -> pl.DataFrame:
+    rules = _eval_rules(day)
     exc, mp = rules["exceedance"], rules["main_pollutants"]
     sep = exc["separator"]
     keys = ["station_id", "sampled_at"]
@@ -253,9 +253,9 @@ def _summarise(parts: _Rows, places: int | None = None) -> pl.DataFrame:
         ["gid", "class", "multiple", "_ord"], descending=[False, True, True, False], nulls_last=True)
     out = (
         parts.base.join(agg, on="gid", how="left", maintain_order="left")
-        .join(_pollutant_text(main, "main_multiple", sep, places).rename({"text": "main_pollutants"}), on="gid",
+        .join(_pollutant_text(main, "main_multiple", sep, places, on=day).rename({"text": "main_pollutants"}), on="gid",
               how="left", maintain_order="left")
-        .join(_pollutant_text(exceed, "multiple", sep, places).rename({"text": "exceedances"}), on="gid",
+        .join(_pollutant_text(exceed, "multiple", sep, places, on=day).rename({"text": "exceedances"}), on="gid",
               how="left", maintain_order="left")
     )
     out = out.with_columns(

@@ -9,13 +9,12 @@ import polars as pl
 from publisher.evaluate.water._codes import (
     _CLASS_TABLE_CODES, _DIRECTION_CODE, _GROUND, _TABLE_NAMES, _groups, _item_codes, _limit_lookup,
     _no_multiple, _time_tables, _wb_codes)
-from publisher.evaluate.water.items import _eval_rules_any
+from publisher.evaluate.water.items import _eval_rules, _frame_day
 
 
-def _classify(frame: pl.DataFrame) -> pl.DataFrame:
+def _classify(frame: pl.DataFrame, exc_rules: Any) -> pl.DataFrame:
     """``class``, ``ref_limit``, ``exceeds``, ``multiple`` and ``main_multiple`` of rows carrying ``value``,
     ``below_dl``, ``target_class`` (Int8), ``_nomult`` and the limit columns (:func:`_limit_lookup`)."""
-    exc_rules = _eval_rules_any()["exceedance"]
     default_ref = 3 if exc_rules["reference_class"] == "target_or_3" else int(exc_rules["reference_class"])
     v = pl.col("value")
     is_class = pl.col("table").is_in(_CLASS_TABLE_CODES)
@@ -82,6 +81,7 @@ def item_classes(samples: pl.DataFrame) -> pl.DataFrame:
     * S = the limit of the station's target class (``target_class``), Ⅲ when none (``water_eval ›
       exceedance``); Table 2/3 items: their single limit. No multiple for 水温, pH, DO.
     """
+    exceedance = _eval_rules(_frame_day(samples))["exceedance"]
     frame = samples
     if "target_class" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Int8).alias("target_class"))
@@ -104,9 +104,9 @@ def item_classes(samples: pl.DataFrame) -> pl.DataFrame:
                                                  + pl.lit(item))).to_series()
     limits = _limit_lookup(tuple(std_ids), tuple(vocab)).select(pl.all().gather(pl.lit(key)))
     work = pl.DataFrame([frame.get_column("value"), frame.get_column("below_dl"),
-                         frame.get_column("target_class"), _no_multiple(vocab).gather(item).alias("_nomult")]) \
+                         frame.get_column("target_class"), _no_multiple(vocab, exceedance).gather(item).alias("_nomult")]) \
         .hstack(limits)
-    work = _classify(work)
+    work = _classify(work, exceedance)
     std_names = pl.Series(std_ids, dtype=pl.String)
     return frame.with_columns(
         std_names.gather(std).alias("std_id"),

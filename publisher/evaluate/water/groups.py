@@ -7,7 +7,7 @@ from publisher import rounding
 from publisher.evaluate.water._codes import _recalled
 from publisher.evaluate.water.aggregation import aggregate_points
 from publisher.evaluate.water.assessment import _empty_result, _evaluated_rows, evaluate
-from publisher.evaluate.water.items import _eval_rules_any, catalogue, item_name
+from publisher.evaluate.water.items import _eval_rules, _frame_day, catalogue, item_name
 
 
 def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river",
@@ -44,7 +44,7 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
     exceedance (``river › main_pollutants_tie_break``): the worst class any section reached, then the largest
     超标倍数 (against Ⅲ, or a stricter target), then the catalogue order (GB 3838-2002 Table 1) — never by code.
     """
-    rules = _eval_rules_any()
+    rules = _eval_rules(_frame_day(values))
     river = rules["river"]
     shares_dec = int(rules["report_decimals"]["share_decimals"])
     good = set(int(c) for c in rules["status"]["good_group"])

@@ -4,12 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
-from functools import lru_cache
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import polars as pl
 
 from publisher import rounding, standards
+from publisher.errors import StandardNotFound
 
 
 SAMPLE_SCHEMA = {"station_id": pl.String, "sampled_at": pl.Datetime("us"), "item": pl.String,
@@ -51,10 +52,10 @@ def format_value(value: float | None, below_dl: bool = False, decimals: int | No
     return f"{rounding.half_even(value, decimals):.{decimals}f}"
 
 
-def report_decimals(code: str, on: dt.date | None = None) -> int | None:
-    """Decimals of an item's evaluation value (环办监测函〔2020〕82号 as encoded; single source), or None."""
-    rules = standards.in_force("water_eval", on or dt.date.today())
-    return rules["report_decimals"]["items"].get(code)
+def report_decimals(code: str, on: dt.date | dt.datetime) -> int | None:
+    """Decimals of an item's evaluation value (环办监测函〔2020〕82号 as encoded; single source) under the rules
+    judging day `on`, or None."""
+    return _eval_rules(on)["report_decimals"]["items"].get(code)
 
 
 # --------------------------------------------------------------------------------------------- limits
@@ -67,8 +68,64 @@ def _table_id(family: str, day: dt.date) -> str | None:
     return None if table is None else table.id
 
 
-@standards.on_reload
-@lru_cache(maxsize=1)
-def _eval_rules_any() -> standards.Standard:
-    """The latest water_eval table (for rules that are the same in every version, e.g. exceedance)."""
-    return standards.versions("water_eval")[-1]
+class _EarlierData(Mapping):
+    """The blocks of the first ``water_eval`` table that its ``meta.earlier_data.blocks`` extends to data
+    older than the table (:func:`publisher.standards.rule`); any other block is refused."""
+
+    def __init__(self, day: dt.date):
+        self.day = day
+        first = min(standards.versions("water_eval"), key=lambda t: t.effective_from)
+        self.id = first.id
+        self._blocks = tuple((first["meta"].get("earlier_data") or {}).get("blocks") or ())
+
+    def __getitem__(self, block: str) -> Any:
+        return standards.rule("water_eval", self.day, block)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._blocks)
+
+    def __len__(self) -> int:
+        return len(self._blocks)
+
+
+class _Common(Mapping):
+    """The ``water_eval`` blocks without a day: each must be the same in every version (:func:`_eval_block`)."""
+
+    def __getitem__(self, block: str) -> Any:
+        return _eval_block(block, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted({k for t in standards.versions("water_eval") for k in t.data if k != "meta"}))
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+
+def _eval_rules(on: dt.date | dt.datetime | None) -> Mapping[str, Any]:
+    """The ``water_eval`` rules judging data of day `on`: the table in force, or for data older than the
+    first table the blocks it extends to them (``meta.earlier_data``); without a day, the blocks that are
+    the same in every version."""
+    if on is None:
+        return _Common()
+    day = _day(on)
+    table = standards.in_force_or_none("water_eval", day)
+    return table if table is not None else _EarlierData(day)
+
+
+def _frame_day(frame: pl.DataFrame, column: str = "sampled_at") -> dt.date | None:
+    """The last day of a frame's data (None when it has no dated row)."""
+    if column not in frame.columns or frame.height == 0:
+        return None
+    last = frame.get_column(column).max()
+    return None if last is None else _day(last)
+
+
+def _eval_block(block: str, on: dt.date | dt.datetime | None) -> Any:
+    """Block `block` of the rules judging day `on`. Without a day (a scalar call, or a frame without dated
+    rows) the block must be the same in every ``water_eval`` table, else StandardNotFound asks for the day."""
+    if on is not None:
+        return _eval_rules(on)[block]
+    found = [t.get(block) for t in standards.versions("water_eval")]
+    if any(f != found[0] for f in found):
+        raise StandardNotFound(f"water_eval › {block} differs between versions: give the day of the data (on=…)")
+    return found[0]

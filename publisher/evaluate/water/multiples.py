@@ -1,21 +1,22 @@
 """Exceedance multiples (超标倍数) as bulletins print them, scalar and vectorised."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any, Iterable
 
 import polars as pl
 
 from publisher import rounding
-from publisher.evaluate.water.items import _eval_rules_any
+from publisher.evaluate.water.items import _eval_rules
 
 
-def multiple_places(texts: Iterable[str | None]) -> int | None:
+def multiple_places(texts: Iterable[str | None], on: dt.date | None = None) -> int | None:
     """The one precision a bulletin prints all its 超标倍数 with, from the texts :func:`evaluate` wrote by the
     table's rule: None (keep the rule: ``exceedance.decimals``) when every multiple printed with those decimals,
     else ``exceedance.small_decimals`` (some multiple needed more, or printed as ``<0.01``), so that one bulletin
     never prints ``0.1倍`` beside ``0.05倍``. Pass the result to :func:`evaluate` as ``multiple_decimals``."""
-    exc = _eval_rules_any()["exceedance"]
+    exc = _eval_rules(on)["exceedance"]
     decimals = int(exc["decimals"])
     small = int(exc.get("small_decimals", decimals))
     below = str(exc.get("small_below", "<"))
@@ -30,7 +31,7 @@ def multiple_places(texts: Iterable[str | None]) -> int | None:
 
 
 def format_multiple(multiple: float, decimals: int | None = None, small_decimals: int | None = None,
-                    below: str | None = None) -> str:
+                    below: str | None = None, on: dt.date | None = None) -> str:
     """An exceedance multiple (超标倍数, > 0) as bulletins print it.
 
     Rounded half-even to `decimals` (1: ``1.3``). A multiple that would print as zero, i.e. a value just
@@ -40,7 +41,7 @@ def format_multiple(multiple: float, decimals: int | None = None, small_decimals
     """
     if not multiple > 0:
         raise ValueError(f"an exceedance multiple is above zero, got {multiple!r}")
-    exc = _eval_rules_any()["exceedance"]
+    exc = _eval_rules(on)["exceedance"]
     decimals = int(exc["decimals"]) if decimals is None else decimals
     small_decimals = int(exc.get("small_decimals", decimals)) if small_decimals is None else small_decimals
     below = str(exc.get("small_below", "<")) if below is None else below
@@ -53,26 +54,27 @@ def format_multiple(multiple: float, decimals: int | None = None, small_decimals
 
 
 def format_multiples(multiples: pl.Series, decimals: int | None = None, small_decimals: int | None = None,
-                     below: str | None = None) -> pl.Series:
+                     below: str | None = None, on: dt.date | None = None) -> pl.Series:
     """:func:`format_multiple` of every value of a column, vectorised: the same text for every value.
 
     Null for null and NaN, and for the values :func:`format_multiple` refuses (not above zero, infinite, or from
     10^16 on, where stripping the binary noise to 12 decimals exceeds the decimal precision).
     """
     frame = multiples.cast(pl.Float64).to_frame("_m")
-    return _with_multiple_text(frame, "_m", "_text", decimals, small_decimals, below).get_column("_text") \
+    return _with_multiple_text(frame, "_m", "_text", decimals, small_decimals, below, on).get_column("_text") \
         .alias(multiples.name)
 
 
 def _with_multiple_text(frame: pl.DataFrame, column: str, out: str, decimals: int | None = None,
-                        small_decimals: int | None = None, below: str | None = None) -> pl.DataFrame:
+                        small_decimals: int | None = None, below: str | None = None,
+                        on: dt.date | None = None) -> pl.DataFrame:
     """`frame` plus `out`, the text of the multiples in `column` (see :func:`format_multiples`).
 
     The decimal digits of each value (its shortest round-trip text, as ``repr`` gives) are read as an integer
     and a power of ten, then rounded in integers: half-even to 12 decimals (the binary noise), then half-even
     to `decimals`, else to `small_decimals`, else ``<`` and the smallest step.
     """
-    exc = _eval_rules_any()["exceedance"]
+    exc = _eval_rules(on)["exceedance"]
     decimals = int(exc["decimals"]) if decimals is None else decimals
     small_decimals = int(exc.get("small_decimals", decimals)) if small_decimals is None else small_decimals
     below = str(exc.get("small_below", "<")) if below is None else below
@@ -114,12 +116,13 @@ def _with_multiple_text(frame: pl.DataFrame, column: str, out: str, decimals: in
     return frame.with_columns(work.select(pl.when(pl.col("_n12").is_not_null()).then(text).alias(out)).to_series())
 
 
-def _pollutant_text(frame: pl.DataFrame, multiple: str, sep: str, places: int | None = None) -> pl.DataFrame:
+def _pollutant_text(frame: pl.DataFrame, multiple: str, sep: str, places: int | None = None,
+                    on: dt.date | None = None) -> pl.DataFrame:
     """``gid`` and the text ``name/multiple、name`` of its rows, in row order (pH, DO, or no multiple: the name).
     `places`: print every multiple with that many decimals (default: the table's rule, see :func:`format_multiple`)."""
     m = pl.col(multiple)
     plain = m.is_null() | m.is_nan()
-    frame = _with_multiple_text(frame, multiple, "_text", places, places)
+    frame = _with_multiple_text(frame, multiple, "_text", places, places, on=on)
     bad = frame.filter(~plain & pl.col("_text").is_null())
     if bad.height:
         raise ValueError(f"an exceedance multiple is above zero and below 1e16, got {bad[multiple][0]!r}")

@@ -1,16 +1,17 @@
 """Drinking-water sources: compliance rates by count and by volume."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Iterable
 
 import polars as pl
 
 from publisher import rounding
-from publisher.evaluate.water.items import _eval_rules_any
+from publisher.evaluate.water.items import _eval_rules, _frame_day
 
 
 # --------------------------------------------------------------------------------------------- drinking rates
-def compliance_rates(frame: pl.DataFrame, by: Iterable[str] = ()) -> pl.DataFrame:
+def compliance_rates(frame: pl.DataFrame, by: Iterable[str] = (), on: dt.date | None = None) -> pl.DataFrame:
     """水源达标率 and 水量达标率 of drinking-water sources.
 
     Parameters
@@ -26,7 +27,7 @@ def compliance_rates(frame: pl.DataFrame, by: Iterable[str] = ()) -> pl.DataFram
         rounded half-even to ``water_eval › drinking_source.rate_decimals``). Sources without a compliance
         result are not counted as monitored; a rate with a zero denominator is null.
     """
-    rules = _eval_rules_any()["drinking_source"]
+    rules = _eval_rules(on or _frame_day(frame))["drinking_source"]
     dec = int(rules["rate_decimals"])
     by = list(by)
     data = frame.filter(pl.col("compliant").is_not_null())

@@ -5,8 +5,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from publisher import rounding, standards
-from publisher.evaluate.water.items import _eval_rules_any
+from publisher import rounding
+from publisher.evaluate.water.items import _eval_rules
 
 
 # --------------------------------------------------------------------------------------------- change wording
@@ -18,7 +18,7 @@ def status_change(before: str | None, after: str | None, on: dt.date | None = No
     """
     if before is None or after is None:
         return None
-    rules = (standards.in_force("water_eval", on) if on else _eval_rules_any())
+    rules = _eval_rules(on)
     levels = list(rules["status"]["levels"])
     wording = rules["trend"]["by_status_level"]
     step = levels.index(after) - levels.index(before)
@@ -35,7 +35,7 @@ def proportion_change(good_before: float, bad_before: float, good_after: float, 
     ΔG − ΔD > 0 better, < 0 worse; |ΔG − ΔD| ≤ 10 无明显变化, ≤ 20 有所好转/变差, > 20 明显好转/变差.
     Returns ``delta_good, delta_bad, delta, wording`` (deltas rounded half-even to the table's decimals).
     """
-    rules = (standards.in_force("water_eval", on) if on else _eval_rules_any())["trend"]
+    rules = _eval_rules(on)["trend"]
     bands = rules["by_proportion"]
     dec = int(rules["change_decimals"])
     d_good = float(Decimal(repr(good_after)) - Decimal(repr(good_before)))

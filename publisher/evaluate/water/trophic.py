@@ -6,8 +6,7 @@ from typing import Any
 
 import polars as pl
 
-from publisher import standards
-from publisher.evaluate.water.items import _eval_rules_any
+from publisher.evaluate.water.items import _eval_rules, _frame_day
 
 
 # --------------------------------------------------------------------------------------------- trophic state
@@ -35,7 +34,7 @@ def trophic_state(frame: pl.DataFrame, require_all: bool | None = None,
     TN 0.82, SD −0.83, CODMn 0.83. Classes: <30 贫营养; 30–50 中营养; 50<TLI≤60 轻度; 60<TLI≤70 中度;
     >70 重度富营养 (boundaries of the 总站 text).
     """
-    rules = (standards.in_force("water_eval", on) if on else _eval_rules_any())["trophic_state"]
+    rules = _eval_rules(on if on is not None else _frame_day(frame))["trophic_state"]
     need_all = rules["require_all"] if require_all is None else require_all
     items = list(rules["items"])
     r2 = {k: float(rules["r"][k]) ** 2 for k in items}
@@ -69,7 +68,7 @@ def trophic_state(frame: pl.DataFrame, require_all: bool | None = None,
 
 def trophic_weights(on: dt.date | None = None) -> dict[str, float]:
     """W_j = r_j² / Σ r_j² from the table's correlation coefficients."""
-    rules = (standards.in_force("water_eval", on) if on else _eval_rules_any())["trophic_state"]
+    rules = _eval_rules(on)["trophic_state"]
     r2 = {k: float(v) ** 2 for k, v in rules["r"].items()}
     total = sum(r2.values())
     return {k: v / total for k, v in r2.items()}
