@@ -25,7 +25,7 @@ FAMILIES = ("hj633", "gb3095", "hj663", "water_eval", "water_assessment", "gb383
 SWITCH = dt.date(2031, 1, 1)
 #: keys whose numbers are structure (counts, decimals, class and level numbers, hours of a day), not limits:
 #: changing them would make the fake table unreadable rather than different
-STRUCTURAL = ("decimals", "hour", "class", "level", "group", "window", "count")
+STRUCTURAL = ("decimals", "hour", "class", "level", "group", "window", "count", "default")
 
 
 def _changed(value: Any, key: str = "") -> Any:

@@ -11,6 +11,7 @@ from publisher.evaluate.air._kernels import MILLI, _abs_max, _big, _check_exact,
 from publisher.evaluate.air.tables import _AUTO, _check_versions, _limit_expr, _split_by_table, _version_expr
 from publisher.evaluate.air.validity import _ZH, _notes
 from publisher.periods import as_date
+from publisher.vocabulary import air as vocabulary_air
 
 
 # --------------------------------------------------------------------------------------------------
@@ -156,6 +157,13 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
     return out.sort("period", "rank_value", "area", nulls_last=True) if len(parts) > 1 else out
 
 
+def _weighted_note(weights: dict[str, float]) -> str:
+    """The note naming the weights of a weighted composite index (those other than 1, largest first)."""
+    terms = sorted(((n, w) for n, w in weights.items() if float(w) != 1), key=lambda nw: -float(nw[1]))
+    shown = "、".join(f"{vocabulary_air.ASCII[vocabulary_air.POLLUTANT_OF[n]]}×{w:g}" for n, w in terms)
+    return f"综合指数按未经核实的加权方法（{shown}）计算"
+
+
 def _period_stats_under(rules: standards.Standard, df: pl.DataFrame, period: str, dust: pl.DataFrame | None,
                         weighted: bool | None, standard: str) -> pl.DataFrame:
     """:func:`period_stats` of the periods judged by the HJ 663 table `rules` (`df` has its ``period``)."""
@@ -202,7 +210,7 @@ def _period_stats_under(rules: standards.Standard, df: pl.DataFrame, period: str
         pl.col("date").min().alias("_first"),
         pl.col("gb3095").sort_by("date").last().alias("_gb"),
     ]
-    for k in range(1, 7):
+    for k in vocabulary_air.AQI_LEVELS:
         aggs.append((pl.col("level") == k).sum().cast(pl.Int64).alias(f"days_level{k}"))
     for code in stats_rule["means"] + ["co"]:
         aggs += [kept(code, f"_X_{code}").sum().alias(f"_sx_{code}"),
@@ -214,11 +222,10 @@ def _period_stats_under(rules: standards.Standard, df: pl.DataFrame, period: str
     indicators = list(dict.fromkeys(spec["indicator"] for spec in pct_specs.values()))
     for ind in indicators:
         aggs.append(kept(ind, f"_X_{ind}").drop_nulls().sort().alias(f"_x_{ind}"))
-    limits = {"so2": "daily", "no2": "daily", "co": "daily", "pm10": "daily", "pm2_5": "daily"}
-    df = df.with_columns(
-        [_limit_expr(pl.col("date"), "gb3095", c, a, standard).alias(f"_lim_{c}") for c, a in limits.items()]
-        + [_limit_expr(pl.col("date"), "gb3095", "o3", "daily_max_8h", standard).alias("_lim_o3_8h")])
-    for code in list(limits) + ["o3_8h"]:
+    limits = stats_rule["daily_limits"]
+    df = df.with_columns([_limit_expr(pl.col("date"), "gb3095", spec["pollutant"], spec["averaging"], standard)
+                          .alias(f"_lim_{c}") for c, spec in limits.items()])
+    for code in limits:
         aggs.append((pl.col(code) > pl.col(f"_lim_{code}")).sum().cast(pl.Int64).alias(f"over_{code}"))
     out = df.group_by("area", "period").agg(aggs)
     # each statistic as an exact numerator over its denominator (means: Σ X / (n · K · MILLI);
@@ -262,19 +269,19 @@ def _period_stats_under(rules: standards.Standard, df: pl.DataFrame, period: str
     out = out.with_columns(
         pl.when(complete).then(rounding.float_stat(pl.sum_horizontal(idx), int(comp["decimals"]))).alias("composite_index"),
         pl.when(complete).then(pl.max_horizontal(idx)).alias("_imax"))
-    names = [pl.when(pl.col(f"_i_{n}") == pl.col("_imax")).then(pl.lit("o3_8h" if n.startswith("o3") else
-                                                                        n.split("_p")[0])) for n in comp["components"]]
+    names = [pl.when(pl.col(f"_i_{n}") == pl.col("_imax")).then(pl.lit(vocabulary_air.INDICATOR_OF[n]))
+             for n in comp["components"]]
     out = out.with_columns(pl.when(complete).then(pl.concat_str(names, separator=",", ignore_nulls=True))
                            .alias("composite_primary"))
     # compliance against class-2 limits in force on the last day
-    checks = {"so2": ("so2", "annual"), "no2": ("no2", "annual"), "pm10": ("pm10", "annual"),
-              "pm2_5": ("pm2_5", "annual"), "co_p95": ("co", "daily"), "o3_8h_p90": ("o3", "daily_max_8h")}
-    annual = {"so2": "so2_p98", "no2": "no2_p98", "pm10": "pm10_p95", "pm2_5": "pm2_5_p95"}
+    checks, annual = rules["compliance"]["checks"], rules["compliance"]["annual_percentiles"]
     comp_cols = []
-    for stat, (pollutant, averaging) in checks.items():
-        ok = pl.col(stat) <= _limit_expr(last, "_gb", pollutant, averaging, standard)
+    for stat, spec in checks.items():
+        pollutant = spec["pollutant"]
+        ok = pl.col(stat) <= _limit_expr(last, "_gb", pollutant, spec["averaging"], standard)
         if period == "year" and stat in annual:
-            ok = ok & (pl.col(annual[stat]) <= _limit_expr(last, "_gb", pollutant, "daily", standard))
+            ok = ok & (pl.col(annual[stat]["statistic"])
+                       <= _limit_expr(last, "_gb", pollutant, annual[stat]["averaging"], standard))
         comp_cols.append(ok.alias(f"compliant_{stat}"))
     out = out.with_columns(comp_cols)
     out = out.with_columns(pl.all_horizontal([pl.col(f"compliant_{s}") for s in checks]).alias("compliant"))
@@ -300,15 +307,14 @@ def _period_stats_under(rules: standards.Standard, df: pl.DataFrame, period: str
     pend = pl.lit(False)
     if pending:
         pend = pl.col("_last") >= pl.lit(as_date(pending["from"]))
-    weighted_note = pl.lit("综合指数按未经核实的加权方法（PM2.5×3、NO2×2、O3×2）计算" if weighted else None,
-                           dtype=pl.String)
+    weighted_note = pl.lit(_weighted_note(weights) if weighted else None, dtype=pl.String)
     out = out.with_columns(pl.concat_str(
         [pl.col("_notes"), pl.concat_str(missing_note, separator="；", ignore_nulls=True).replace("", None),
          weighted_note, pl.when(pend).then(pl.lit(pending.get("note_zh")))],
         separator="；", ignore_nulls=True).alias("notes"))
     out = out.with_columns(pl.when(pl.col("notes") == "").then(None).otherwise(pl.col("notes")).alias("notes"))
     first = ["area", "period", "standard", "valid_days", "so2", "no2", "pm10", "pm2_5", "co_p95", "o3_8h_p90",
-             "good_days", "good_day_ratio", *[f"days_level{k}" for k in range(1, 7)], "composite_index",
+             "good_days", "good_day_ratio", *[f"days_level{k}" for k in vocabulary_air.AQI_LEVELS], "composite_index",
              "composite_primary", "rank", "dust", "notes"]
     rest = ["co", "so2_p98", "no2_p98", "pm10_p95", "pm2_5_p95",
             *[f"days_{c}" for c in ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h")],

@@ -15,7 +15,7 @@ from publisher.evaluate.water.items import _eval_rules, _frame_day
 def _classify(frame: pl.DataFrame, exc_rules: Any) -> pl.DataFrame:
     """``class``, ``ref_limit``, ``exceeds``, ``multiple`` and ``main_multiple`` of rows carrying ``value``,
     ``below_dl``, ``target_class`` (Int8), ``_nomult`` and the limit columns (:func:`_limit_lookup`)."""
-    default_ref = 3 if exc_rules["reference_class"] == "target_or_3" else int(exc_rules["reference_class"])
+    default_ref = int(exc_rules["reference_class"]["default"])
     v = pl.col("value")
     is_class = pl.col("table").is_in(_CLASS_TABLE_CODES)
     is_max = pl.col("direction") == _DIRECTION_CODE["max"]
@@ -25,7 +25,9 @@ def _classify(frame: pl.DataFrame, exc_rules: Any) -> pl.DataFrame:
         klass = klass.when((v >= pl.col(f"lo{k}")) & (v <= pl.col(f"hi{k}"))).then(pl.lit(k, pl.Int8))
     klass = klass.otherwise(pl.col("worst"))
     frame = frame.with_columns(pl.when(is_class).then(klass).otherwise(None).cast(pl.Int8).alias("class"))
-    ref = pl.coalesce(pl.col("target_class"), pl.lit(default_ref, pl.Int8))
+    # the reference class: the station's target when the rule says so and there is one, else the default (Ⅲ)
+    ref = pl.coalesce(pl.col("target_class"), pl.lit(default_ref, pl.Int8)) \
+        if exc_rules["reference_class"].get("target") else pl.lit(default_ref, pl.Int8)
     hi_at_ref = pl.when(ref == 1).then(pl.col("hi1")).when(ref == 2).then(pl.col("hi2")) \
         .when(ref == 3).then(pl.col("hi3")).when(ref == 4).then(pl.col("hi4")).otherwise(pl.col("hi5"))
     frame = frame.with_columns(
@@ -39,8 +41,9 @@ def _classify(frame: pl.DataFrame, exc_rules: Any) -> pl.DataFrame:
     # main pollutants are a method concept (worse than Ⅲ): their multiple is against Ⅲ, or against a stricter
     # (Ⅰ/Ⅱ) target; `multiple` (exceedances of the target) is against the target class itself
     main_ref = pl.min_horizontal(ref, pl.lit(default_ref, pl.Int8))
-    hi_at_main = pl.when(main_ref == 1).then(pl.col("hi1")).when(main_ref == 2).then(pl.col("hi2")) \
-        .otherwise(pl.col("hi3"))
+    hi_at_main: Any = pl.col(f"hi{default_ref}")
+    for k in range(default_ref - 1, 0, -1):
+        hi_at_main = pl.when(main_ref == k).then(pl.col(f"hi{k}")).otherwise(hi_at_main)
     can = ~pl.col("below_dl") & ~pl.col("_nomult")
     return frame.with_columns(
         pl.when(pl.col("exceeds") & can & pl.col("ref_limit").is_not_null() & (pl.col("ref_limit") > 0)

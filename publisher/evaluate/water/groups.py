@@ -56,7 +56,8 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
     counts = secs.group_by(keys, maintain_order=True).agg(
         pl.len().cast(pl.Int64).alias("n_sections"),
         (pl.col("water_class").is_in(list(good)).sum() / pl.len() * 100).alias("_good"),
-        ((pl.col("water_class") == 6).sum() / pl.len() * 100).alias("_bad"),
+        (pl.col("water_class").is_in([int(c) for c in rules["status"]["bad_group"]]).sum() / pl.len() * 100)
+        .alias("_bad"),
     )
     # average method, for the groups of fewer sections than the proportion method needs (the others' averages
     # would be replaced below)
@@ -113,7 +114,7 @@ def river_summary(values: pl.DataFrame, stations: pl.DataFrame, by: str = "river
         rounding.float_stat(pl.col("_good"), shares_dec, noise=12).alias("share_good"),
         rounding.float_stat(pl.col("_bad"), shares_dec, noise=12).alias("share_bad"),
         pl.when(big & (pl.col("_good") == float(note_at["good"])) & (pl.col("_bad") == float(note_at["bad"])))
-        .then(pl.lit("Ⅰ~Ⅲ类=60%且劣Ⅴ类=40%：“<60%”与“<75%”两种表述在此不一致，按劣Ⅴ≥40%评为重度污染"))
+        .then(pl.lit(str(river["heavy_row_note_zh"]).format(good=note_at["good"], bad=note_at["bad"])))
         .otherwise(pl.lit("")).alias("notes"),
     )
     return out.select(by, "sampled_at", "n_sections", "share_good", "share_bad", "method", "water_class",

@@ -9,7 +9,7 @@ import polars as pl
 from publisher import standards
 from publisher.errors import StandardNotFound
 from publisher.evaluate.water.classes import item_classes
-from publisher.evaluate.water.items import catalogue
+from publisher.evaluate.water.items import _eval_rules, _frame_day, catalogue
 from publisher.evaluate.water.stations import _meta
 
 
@@ -69,7 +69,7 @@ def x_exceedances(values: pl.DataFrame, stations: pl.DataFrame | None) -> pl.Dat
         return pl.DataFrame(schema=_X_SCHEMA)
     wanted = pl.DataFrame(rows, schema={"day": pl.Date, "station_id": pl.String, "item": pl.String,
                                         "_below": pl.Boolean})
-    default_ref = 3
+    default_ref = int(_eval_rules(_frame_day(values))["exceedance"]["reference_class"]["default"])
     targets = meta.select("station_id", pl.min_horizontal(pl.col("target_class").fill_null(default_ref),
                                                           pl.lit(default_ref, pl.Int8)).cast(pl.Int8)
                           .alias("reference_class"))
