@@ -647,8 +647,7 @@ def method_block(day: dt.date, *, groundwater: bool, sections: bool, trophic: bo
             base = "、".join(water.item_name(c) for c in national["class_items"])
             parts = [f"国控断面按{assess.citation}以“5+X”指标评价（{base}5项及该断面的X特征指标），省控断面按21项指标评价"]
             if national.get("x_from_data"):
-                parts.append("X特征指标为表1基本项目中上一年及当年出现过超过Ⅲ类标准限值的指标（水质目标为Ⅰ类或Ⅱ类的断面，"
-                             "为超过Ⅰ类或Ⅱ类标准限值的指标），除名录所列指标外，按各断面逐月监测结果动态纳入")
+                parts.append(str(national["x_from_data"]["rule_zh"]))
             parts.append("全市断面总体水质、Ⅰ～Ⅲ类和劣Ⅴ类断面比例及断面达标率为国控、省控断面合并统计；"
                          "两类断面的评价指标不同，另分别列出")
             add("评价指标", parts)

@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 
 from publisher import standards
+from publisher.errors import StandardNotFound
 from publisher.evaluate.water.items import _table_id, catalogue
 from publisher.vocabulary import water as vocabulary_water
 
@@ -18,18 +19,22 @@ SINGLE_TABLES = {"table2": "gb3838_t2", "table3": "gb3838_t3"}
 
 
 INF = float("inf")
+#: Classes with limits (Ⅰ..Ⅴ); a table with another count is refused rather than read wrongly.
+N_CLASSES = len(vocabulary_water.TARGET_LABELS)
 
 
 def _limit_rows(std: standards.Standard) -> list[dict[str, Any]]:
     """One row per (waterbody type, item) of a standards table, with per-class [lo, hi] bounds."""
     rows: list[dict[str, Any]] = []
+    if len(std["classes"]) != N_CLASSES:
+        raise StandardNotFound(f"{std.id}: {len(std['classes'])} classes; the evaluation reads {N_CLASSES}")
 
     def row(wb: str, item: str, table: str, bounds: list[tuple[float | None, float | None]] | None,
             worst: int | None, single: float | None, kind: str, class1_below_dl: bool = False) -> None:
         r: dict[str, Any] = {"std_id": std.id, "waterbody_type": wb, "item": item, "table": table,
                              "worst": worst, "single_limit": single, "direction": kind,
                              "class1_only_below_dl": class1_below_dl}
-        for k in range(1, 6):
+        for k in range(1, N_CLASSES + 1):
             lo, hi = bounds[k - 1] if bounds and k <= len(bounds) else (None, None)
             r[f"lo{k}"], r[f"hi{k}"] = lo, hi
         rows.append(r)
@@ -43,7 +48,7 @@ def _limit_rows(std: standards.Standard) -> list[dict[str, Any]]:
             for wb in ("river", "lake"):
                 if direction == "range":
                     lo, hi = spec["range"]
-                    bounds = [(float(lo), float(hi))] * 5
+                    bounds = [(float(lo), float(hi))] * N_CLASSES
                     row(wb, item, "gb3838_t1", bounds, int(spec["outside"]), None, "range")
                     continue
                 limits = spec["limits"]
@@ -85,7 +90,7 @@ def _limits_frame(std_ids: tuple[str, ...]) -> pl.DataFrame:
     schema = {"std_id": pl.String, "waterbody_type": pl.String, "item": pl.String, "table": pl.String,
               "worst": pl.Int8, "single_limit": pl.Float64, "direction": pl.String,
               "class1_only_below_dl": pl.Boolean}
-    for k in range(1, 6):
+    for k in range(1, N_CLASSES + 1):
         schema[f"lo{k}"] = pl.Float64
         schema[f"hi{k}"] = pl.Float64
     return pl.DataFrame(rows, schema=schema)
@@ -110,7 +115,7 @@ _CLASS_TABLE_CODES = [_TABLE_CODE[t] for t in CLASS_TABLES]
 _SINGLE_TABLE_CODES = [_TABLE_CODE[t] for t in SINGLE_TABLES.values()]
 _DIRECTION_CODE = {"max": 0, "min": 1, "range": 2, "single": 3}
 _LIMIT_COLS = ["table", "direction", "worst", "single_limit", "class1_only_below_dl",
-               *[f"{p}{k}" for k in range(1, 6) for p in ("lo", "hi")]]
+               *[f"{p}{k}" for k in range(1, N_CLASSES + 1) for p in ("lo", "hi")]]
 
 
 def _item_codes(items: pl.Series) -> tuple[pl.Series, list[str | None]]:

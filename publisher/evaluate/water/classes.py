@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 
 from publisher.evaluate.water._codes import (
-    _CLASS_TABLE_CODES, _DIRECTION_CODE, _GROUND, _TABLE_NAMES, _groups, _item_codes, _limit_lookup,
+    N_CLASSES, _CLASS_TABLE_CODES, _DIRECTION_CODE, _GROUND, _TABLE_NAMES, _groups, _item_codes, _limit_lookup,
     _no_multiple, _time_tables, _wb_codes)
 from publisher.evaluate.water.items import _eval_rules, _frame_day
 
@@ -21,15 +21,16 @@ def _classify(frame: pl.DataFrame, exc_rules: Any) -> pl.DataFrame:
     is_max = pl.col("direction") == _DIRECTION_CODE["max"]
     is_single = pl.col("direction") == _DIRECTION_CODE["single"]
     klass: Any = pl.when(pl.col("class1_only_below_dl") & pl.col("below_dl")).then(pl.lit(1, pl.Int8))
-    for k in range(1, 6):
+    for k in range(1, N_CLASSES + 1):
         klass = klass.when((v >= pl.col(f"lo{k}")) & (v <= pl.col(f"hi{k}"))).then(pl.lit(k, pl.Int8))
     klass = klass.otherwise(pl.col("worst"))
     frame = frame.with_columns(pl.when(is_class).then(klass).otherwise(None).cast(pl.Int8).alias("class"))
     # the reference class: the station's target when the rule says so and there is one, else the default (Ⅲ)
     ref = pl.coalesce(pl.col("target_class"), pl.lit(default_ref, pl.Int8)) \
         if exc_rules["reference_class"].get("target") else pl.lit(default_ref, pl.Int8)
-    hi_at_ref = pl.when(ref == 1).then(pl.col("hi1")).when(ref == 2).then(pl.col("hi2")) \
-        .when(ref == 3).then(pl.col("hi3")).when(ref == 4).then(pl.col("hi4")).otherwise(pl.col("hi5"))
+    hi_at_ref: Any = pl.col(f"hi{N_CLASSES}")
+    for k in range(N_CLASSES - 1, 0, -1):
+        hi_at_ref = pl.when(ref == k).then(pl.col(f"hi{k}")).otherwise(hi_at_ref)
     frame = frame.with_columns(
         pl.when(is_class & is_max).then(hi_at_ref)
         .when(is_single).then(pl.col("single_limit"))
