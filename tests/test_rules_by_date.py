@@ -151,3 +151,21 @@ def test_report_decimals_needs_the_day():
     with pytest.raises(TypeError):
         water.report_decimals("nh3_n")  # type: ignore[call-arg]
     assert water.report_decimals("nh3_n", dt.date(2026, 5, 1)) == water.report_decimals("nh3_n", dt.date(2007, 1, 8))
+
+
+def test_no_table_is_taken_by_its_position_in_its_family():
+    """``versions(family)[i]`` picks "the first" or "the latest" table whatever the data's date: the library
+    uses in_force / covering / rule instead (versions() only lists a family)."""
+    import ast
+
+    offenders = []
+    for path in sorted((PROJECT_DIR / "publisher").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Call):
+                func = node.value.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                # the loader itself reads the first table for data older than it (standards.rule, meta.earlier_data)
+                if name == "versions" and path != PROJECT_DIR / "publisher" / "standards" / "__init__.py":
+                    offenders.append(f"{path.relative_to(PROJECT_DIR)}:{node.lineno}")
+    assert offenders == []
