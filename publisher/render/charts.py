@@ -54,7 +54,7 @@ from matplotlib.patches import Patch
 from matplotlib.spines import Spine
 from matplotlib.transforms import Bbox
 
-from publisher import rounding
+from publisher.evaluate.air import ranking
 from publisher.vocabulary import air as vocabulary_air
 from publisher.render import fonts
 from publisher.render import WATER_CLASSES, fmt_num, water_class_label
@@ -998,12 +998,7 @@ def composite_index_ranking(
 def _shared_ranks(values: Sequence[float], decimals: int) -> list[str]:
     """Competition ranks of ascending `values` compared at `decimals`: ties share the smaller rank
     and are marked （并列）; the rank after a tie of k skips k - 1."""
-    keys = [rounding.quantize(float(v), decimals) for v in values]
-    out = []
-    for key in keys:
-        rank = 1 + sum(1 for other in keys if other < key)
-        out.append(f"{rank}（并列）" if keys.count(key) > 1 else str(rank))
-    return out
+    return ranking.shared_ranks(values, decimals, "并列")
 
 
 # --------------------------------------------------------------------------- saving

@@ -7,6 +7,7 @@ from typing import Any
 import polars as pl
 
 from publisher import rounding, standards
+from publisher.evaluate.air import ranking
 from publisher.evaluate.air._kernels import MILLI, _abs_max, _big, _check_exact, _from_units, _lcm_of, _scaled
 from publisher.evaluate.air.tables import _AUTO, _check_versions, _limit_expr, _split_by_table, _version_expr
 from publisher.evaluate.air.validity import _ZH, _notes
@@ -291,14 +292,9 @@ def _period_stats_under(rules: standards.Standard, df: pl.DataFrame, period: str
     out = out.join(_notes(df, period, rules), on=["area", "period"], how="left")
     out = out.with_columns((pl.col("_notes").is_null() & pl.col("composite_index").is_not_null()).alias("complete"))
     ranked = pl.when(pl.col("complete")).then(pl.col("composite_index"))
-    out = out.with_columns(
-        ranked.rank(method="min").over("period").cast(pl.Int64).alias("rank_value"),
-        ranked.count().over(["period", ranked]).alias("_ties"))
-    out = out.with_columns(
-        pl.when(pl.col("rank_value").is_null()).then(pl.lit(None, dtype=pl.String))
-        .when(pl.col("_ties") > 1).then(pl.format("{}（{}）", pl.col("rank_value"), pl.lit(comp["tie_label_zh"])))
-        .otherwise(pl.col("rank_value").cast(pl.String)).alias("rank"),
-        pl.lit(sand["label_deducted_zh"] if deducted else sand["label_kept_zh"]).alias("dust"))
+    for stage in ranking.rank_columns(ranked, "period", str(comp["tie_label_zh"])):
+        out = out.with_columns(stage)
+    out = out.with_columns(pl.lit(sand["label_deducted_zh"] if deducted else sand["label_kept_zh"]).alias("dust"))
     missing_note = [pl.when(pl.col(f"_c_{n}").is_null()).then(pl.lit(f"缺少{_ZH.get(n, n)}统计值，综合指数未计算"))
                     for n in comp["components"]]
     missing_note.append(pl.when(pl.col("_notes").is_not_null() & pl.col("composite_index").is_not_null())
