@@ -57,7 +57,7 @@ def test_waterbody_spellings_are_one_list():
 
 def test_station_kinds():
     assert vocabulary.WATER_KINDS == vocabulary.SOURCE_KINDS | vocabulary.SECTION_KINDS
-    assert set(vocabulary.STATION_KINDS) == vocabulary.WATER_KINDS | vocabulary.AIR_KINDS
+    assert set(vocabulary.STATION_KINDS) == vocabulary.WATER_KINDS | vocabulary.AIR_KINDS | vocabulary.NOISE_KINDS
     assert registry.KINDS is vocabulary.STATION_KINDS
 
 
