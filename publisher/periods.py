@@ -122,3 +122,30 @@ class Period:
 
     def __str__(self) -> str:
         return self.label
+
+
+def as_date(value: object) -> dt.date | None:
+    """A date from a date, a datetime (its day) or ISO text (``2026-05-01``, or longer text whose first
+    ten characters are one, such as ``2026-05-01 08:00``); None stays None. ValueError otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        if len(text) > 10 and text[10] in " T":
+            return dt.date.fromisoformat(text[:10])
+        raise
+
+
+def months_between(first: dt.date, last: dt.date) -> list[tuple[int, int]]:
+    """Every (year, month) from the month of `first` to the month of `last`, both included."""
+    out, y, m = [], first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        out.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out

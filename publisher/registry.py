@@ -19,25 +19,17 @@ import yaml
 
 from publisher.errors import RegistryError
 from publisher.paths import DEFAULT_STATIONS
+from publisher import vocabulary
+from publisher.vocabulary import water as vocabulary_water
 
-KINDS = {
-    "city_source": "城市集中式生活饮用水水源",
-    "county_source": "县级集中式生活饮用水水源",
-    "national_section": "国控断面",
-    "provincial_section": "省控断面",
-    "lake_point": "湖库点位",
-    "air_station": "空气质量监测站点",
-    "noise_zone_point": "声环境功能区监测点位",
-    "noise_road_point": "道路交通声环境监测点位",
-    "noise_grid_point": "区域声环境监测点位",
-}
-WATER_KINDS = {"city_source", "county_source", "national_section", "provincial_section", "lake_point"}
-SOURCE_KINDS = {"city_source", "county_source"}
-SECTION_KINDS = {"national_section", "provincial_section", "lake_point"}
+KINDS = vocabulary.STATION_KINDS
+WATER_KINDS = vocabulary.WATER_KINDS
+SOURCE_KINDS = vocabulary.SOURCE_KINDS
+SECTION_KINDS = vocabulary.SECTION_KINDS
 #: noise monitoring points (GB 3096 functional zones, HJ 640 road traffic and regional grid)
-NOISE_KINDS = {"noise_zone_point", "noise_road_point", "noise_grid_point"}
-WATERBODY_TYPES = {"river": "河流", "lake": "湖库", "groundwater": "地下水"}
-CLASSES = ("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ")
+NOISE_KINDS = vocabulary.NOISE_KINDS
+WATERBODY_TYPES = vocabulary_water.WATERBODY_TYPES
+CLASSES = vocabulary_water.TARGET_LABELS
 CADENCES = {"hourly", "monthly", "quarterly", "yearly"}
 AREA_LEVELS = {"province", "city", "county"}
 ASSESSMENTS = {"national": "国考（5+X）", "provincial": "省考（21项）"}

@@ -168,7 +168,7 @@ def test_reported_values_are_the_doubles_nearest_their_decimals():
     0.6000000000000001): every value up to ±10^7 units and a random sample up to ±10^14."""
     import random
 
-    from publisher.evaluate.air import _from_units
+    from publisher.evaluate.air._kernels import _from_units
 
     rng = random.Random(1)
     for decimals in (1, 2, 3):

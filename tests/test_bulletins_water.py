@@ -17,6 +17,7 @@ import polars as pl
 import pytest
 
 from publisher import registry as registry_mod
+from publisher import rounding
 from publisher.demo import sample
 from publisher.bulletins import module
 from publisher.bulletins.base import Job
@@ -425,7 +426,7 @@ def test_national_and_provincial_sections_are_given_apart(env):
     national, provincial = s["by_level"]["national_section"], s["by_level"]["provincial_section"]
     assert national["n_monitored"] + provincial["n_monitored"] == s["n_monitored"]
     assert national["n_good"] + provincial["n_good"] == s["n_good"]
-    assert national["share_good"] == water.round_half_even(national["n_good"] / national["n_monitored"] * 100, 1)
+    assert national["share_good"] == rounding.half_even(national["n_good"] / national["n_monitored"] * 100, 1)
     text = _texts(b)
     assert "（国控、省控断面合并统计）" in b.context["findings"][0]
     assert (f"国控断面{national['n_monitored']}个（按“5+X”指标评价），Ⅰ～Ⅲ类{national['n_good']}个，"

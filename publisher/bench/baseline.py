@@ -39,10 +39,7 @@ def to_pandas(frame: pl.DataFrame):
 
 
 def _in_force(family: str, day: dt.date) -> standards.Standard:
-    for table in standards.versions(family):
-        if table.effective_from <= day and (table.effective_to is None or day <= table.effective_to):
-            return table
-    raise LookupError(f"no {family} table on {day}")
+    return standards.in_force(family, day)
 
 
 def half_even(num: int, den: int) -> int:
@@ -87,7 +84,7 @@ def station_day(row: Any) -> dict[str, Any]:
     day = row["date"].date()
     hj = _in_force("hj633", day)
     gb = _in_force("gb3095", day)
-    hj663 = standards.versions("hj663")[-1]
+    hj663 = _in_force("hj663", day)
     decimals = hj["rounding"]["concentration"]["decimals"]
     validity = gb["validity"]
     min_hours = int(validity["daily_min_hours"])

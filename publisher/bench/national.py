@@ -37,6 +37,8 @@ from typing import Callable
 import numpy as np
 import polars as pl
 
+from publisher.periods import months_between
+
 GENERATOR_VERSION = "3"  # 2: store parts LZ4-compressed; 3: station-days kept (ledger version 3)
 YEAR_START = dt.date(2025, 7, 1)
 YEAR_END = dt.date(2026, 6, 30)
@@ -230,11 +232,7 @@ def registry_yaml(lay: Layout, region_city: str | None = None, cities: list[str]
 
 # ------------------------------------------------------------------------------------------------ air
 def _months(start: dt.date = YEAR_START, end: dt.date = YEAR_END) -> list[tuple[int, int]]:
-    out, y, m = [], start.year, start.month
-    while (y, m) <= (end.year, end.month):
-        out.append((y, m))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+    return months_between(start, end)
 
 
 def _station_params(lay: Layout) -> dict[str, np.ndarray]:

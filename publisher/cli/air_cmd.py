@@ -12,6 +12,7 @@ import click
 import polars as pl
 
 from publisher.errors import InputError
+from publisher.vocabulary import air as vocabulary_air
 
 STANDARDS = ("auto", "2012", "2026")
 HOURLY_COLUMNS = ["station_id", "time", "aqi", "level", "category", "primary_pollutant",
@@ -184,7 +185,7 @@ def air(inputs: tuple[str, ...], hourly_out: str | None, daily_out: str | None, 
 
 
 PERIOD_COLUMNS = ["area", "period", "standard", "valid_days", "so2", "no2", "pm10", "pm2_5", "co_p95",
-                  "o3_8h_p90", "good_days", "good_day_ratio", *[f"days_level{k}" for k in range(1, 7)],
+                  "o3_8h_p90", "good_days", "good_day_ratio", *[f"days_level{k}" for k in vocabulary_air.AQI_LEVELS],
                   "composite_index", "composite_primary", "rank", "dust", "notes"]
 
 

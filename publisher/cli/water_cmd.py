@@ -11,6 +11,7 @@ import polars as pl
 
 from publisher import registry as registry_mod
 from publisher.evaluate import water as wq
+from publisher.vocabulary import water as vocabulary_water
 
 OUTPUT_COLUMNS = ["station_id", "sampled_at", "water_class", "status", "target_class", "compliant",
                   "main_pollutants", "station_name", "waterbody_type", "assessment", "items_evaluated",
@@ -71,7 +72,7 @@ def water(inputs: tuple[str, ...], out: str, stations: str | None, period: str,
 def _present(result: pl.DataFrame) -> pl.DataFrame:
     """Printed form: classes as Ⅰ..劣Ⅴ, item codes as Chinese names, booleans as true/false/empty."""
     def label(col: str) -> pl.Expr:
-        return pl.col(col).replace_strict(wq.CLASS_LABELS, default=None, return_dtype=pl.String).alias(col)
+        return pl.col(col).replace_strict(vocabulary_water.CLASS_LABELS, default=None, return_dtype=pl.String).alias(col)
 
     def names(col: str) -> pl.Expr:
         return pl.col(col).map_elements(

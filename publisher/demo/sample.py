@@ -54,13 +54,14 @@ import yaml
 from publisher import registry as registry_mod
 from publisher.errors import InputError
 from publisher.paths import PACKAGE_DIR, PROJECT_DIR
+from publisher import vocabulary
 
 WINDOW = ("2025-01", "2026-10")
 #: the months added in front of the first window (2025-08 .. 2026-10): drawn from generators of their own
 EARLY = ("2025-01", "2025-07")
 SEED = 20250801
-LABEL = "样例数据"
-PREFIX = f"{LABEL}_"
+LABEL = vocabulary.SAMPLE_LABEL
+PREFIX = vocabulary.SAMPLE_PREFIX
 REAL_AIR = PROJECT_DIR / "sample" / "air_cnemc_seed_cities_2026.csv.gz"
 #: The same feed for the 43 national stations of the 16 州（市） of 云南省 (保山's ranking group).
 REAL_AIR_YUNNAN = PROJECT_DIR / "sample" / "air_cnemc_yunnan_2026.csv.gz"

@@ -18,9 +18,10 @@ from typing import Any, Iterable
 import polars as pl
 
 from publisher import standards
+from publisher.vocabulary import air as vocabulary_air
 
 AIR_POLLUTANTS = ("so2", "no2", "pm10", "pm2_5", "co", "o3_8h")
-_ZH = {"so2": "SO2", "no2": "NO2", "pm10": "PM10", "pm2_5": "PM2.5", "co": "CO", "o3_8h": "O3-8h"}
+_ZH = vocabulary_air.ASCII
 RULE_ZH = {"annual": "全年日均值个数", "monthly": "月日均值个数", "february": "二月日均值个数"}
 
 

@@ -28,7 +28,7 @@ from typing import Any, Iterable
 
 import polars as pl
 
-from publisher import standards
+from publisher import rounding, standards
 
 PERIODS = ("day", "night")
 _PERIOD_ZH = {"day": "昼间", "night": "夜间"}
@@ -47,22 +47,12 @@ def _exact(value: Any) -> Fraction:
     return Fraction(Decimal(repr(float(value))))
 
 
-def _round_fraction(value: Fraction, decimals: int) -> Fraction:
-    """Round half to even at `decimals` places, exactly (GB/T 8170)."""
-    scaled = value * 10 ** decimals
-    floor = scaled.numerator // scaled.denominator
-    rest = scaled - floor
-    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and floor % 2 == 1):
-        floor += 1
-    return Fraction(floor, 10 ** decimals)
-
-
 def round_level(value: float | None, on: dt.date | dt.datetime) -> float | None:
     """A level (dB(A)) rounded as HJ 640 reports it: one decimal, half to even."""
     if value is None:
         return None
     rules = standards.in_force("hj640", _day(on))["evaluation"]
-    return float(_round_fraction(_exact(value), int(rules["decimals"])))
+    return float(rounding.fraction(_exact(value), int(rules["decimals"])))
 
 
 def zone_class(value: Any, on: dt.date | dt.datetime) -> str:
@@ -96,7 +86,7 @@ def grade(value: float | None, kind: str, period: str, on: dt.date | dt.datetime
     if period not in PERIODS:
         raise ValueError(f"period must be 'day' or 'night', not {period!r}")
     table = standards.in_force("hj640", _day(on))
-    rounded = _round_fraction(_exact(value), int(table["evaluation"]["decimals"]))
+    rounded = rounding.fraction(_exact(value), int(table["evaluation"]["decimals"]))
     return _graded(rounded, table, kind, period)
 
 
@@ -167,7 +157,7 @@ def point_compliance(results: pl.DataFrame) -> pl.DataFrame:
                 out[f"{col}_compliant"].append(None)
                 out[f"{col}_over"].append(None)
                 continue
-            level = _round_fraction(_exact(value), decimals)
+            level = rounding.fraction(_exact(value), decimals)
             ok = level <= limit
             out[f"{col}_compliant"].append(ok)
             out[f"{col}_over"].append(None if ok else float(level - limit))
@@ -176,7 +166,7 @@ def point_compliance(results: pl.DataFrame) -> pl.DataFrame:
             out["night_max_compliant"].append(None)
         else:
             rule = table["notes"]["night_maximum"]
-            over = _round_fraction(_exact(lmax), decimals) - Fraction(table["limits"]["night"][canonical])
+            over = rounding.fraction(_exact(lmax), decimals) - Fraction(table["limits"]["night"][canonical])
             out["night_max_compliant"].append(over <= Fraction(rule["exceed_by_at_most"]))
     schema = {"zone_class": pl.String, "standard": pl.String, "ld_limit": pl.Float64, "ln_limit": pl.Float64,
               "ld_compliant": pl.Boolean, "ln_compliant": pl.Boolean, "ld_over": pl.Float64, "ln_over": pl.Float64,
@@ -224,7 +214,7 @@ def zone_compliance_rates(compliance: pl.DataFrame, by: Iterable[str] = (), tota
     for row in per_class.to_dicts():
         for period in PERIODS:
             n, ok = row[f"{period}_monitored"], row[f"{period}_compliant"]
-            row[f"{period}_rate"] = (float(_round_fraction(Fraction(100 * ok, n), decimals)) if n else None)
+            row[f"{period}_rate"] = (float(rounding.fraction(Fraction(100 * ok, n), decimals)) if n else None)
         row["zone_class_zh"] = names.get(row["zone_class"], row["zone_class"])
         row["_order"] = order.get(row["zone_class"], len(order))
         rows.append(row)
@@ -279,7 +269,7 @@ def _city_level(frame: pl.DataFrame, by: Iterable[str], kind: str) -> pl.DataFra
                 mean = sum((w * v for w, v in zip(weights, levels)), Fraction(0)) / sum(weights, Fraction(0))
             else:
                 mean = sum(levels, Fraction(0)) / len(levels)
-            graded = _graded(_round_fraction(mean, decimals), table, kind, period)
+            graded = _graded(rounding.fraction(mean, decimals), table, kind, period)
             row.update({f"{prefix}_mean": graded["value"], f"{prefix}_level": graded["level"],
                         f"{prefix}_level_zh": graded["level_zh"], f"{prefix}_grade_zh": graded["grade_zh"]})
         rows.append(row)

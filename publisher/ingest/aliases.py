@@ -20,6 +20,7 @@ import yaml
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 from publisher.standards import DATA_DIR
+from publisher.vocabulary import air as vocabulary_air, water as vocabulary_water
 
 CATALOGUE = DATA_DIR / "water-items.yaml"
 
@@ -155,8 +156,7 @@ def water_items() -> tuple[Item, ...]:
 
 
 def air_items() -> tuple[Item, ...]:
-    names = {"so2": "二氧化硫", "no2": "二氧化氮", "co": "一氧化碳", "o3": "臭氧", "pm10": "PM10", "pm2_5": "PM2.5"}
-    return tuple(Item(code, names[code], unit, "air") for code, (_, unit) in AIR.items())
+    return tuple(Item(code, vocabulary_air.SHORT_ZH[code], unit, "air") for code, (_, unit) in AIR.items())
 
 
 @lru_cache(maxsize=4)
@@ -244,9 +244,4 @@ def suggest(header: str, kind: str | None = None) -> str | None:
 
 def waterbody(text: str | None) -> str | None:
     """``河流``/``湖库``/``水库``/``地下水``/``river``… → ``river | lake | groundwater``; None when unknown."""
-    key = norm(text)
-    mapping = {"river": "river", "河流": "river", "河流型": "river", "地表水(河流)": "river", "河": "river",
-               "lake": "lake", "湖库": "lake", "湖泊": "lake", "水库": "lake", "湖库型": "lake",
-               "地表水(湖库)": "lake", "reservoir": "lake", "groundwater": "groundwater", "地下水": "groundwater",
-               "地下水型": "groundwater"}
-    return mapping.get(key)
+    return vocabulary_water.waterbody(norm(text))

@@ -155,7 +155,7 @@ def parse_forecast(sheet: Sheet, findings: Findings, registry, header: tuple[int
             findings.add("missing_area", sheet=name, row=line, column=column("area"))
         elif areas is not None and area not in areas:
             findings.add("unknown_area", sheet=name, row=line, column=column("area"), value=area)
-        table = standards.in_force("hj633", day) if day else standards.versions("hj633")[-1]
+        table = standards.in_force("hj633", day) if day else max(standards.versions("hj633"), key=lambda t: t.effective_from)
         items = table["levels"]["items"]
         low = high = None
         if "range" in roles:

@@ -26,11 +26,12 @@ import polars as pl
 from publisher.ingest import aliases, values
 from publisher.ingest.findings import Findings
 from publisher.ingest.readers import HEAD_ROWS, WholeSheet as Sheet
+from publisher import vocabulary
 
 INTAKE_SCHEMA = {"station_id": pl.String, "period_start": pl.Datetime("us"), "unit": pl.String,
                  "volume": pl.Float64, "raw": pl.String, "source_row": pl.Int64, "source_sheet": pl.String}
 #: the source kinds that take water (registry kinds)
-SOURCE_KINDS = {"city_source", "county_source"}
+SOURCE_KINDS = vocabulary.SOURCE_KINDS
 #: header names of the period columns
 PERIOD_NAMES = {"month": ("月份", "统计月份", "取水月份", "month"), "quarter": ("季度", "统计季度", "取水季度", "quarter")}
 #: header names of the volume column (the unit in brackets)

@@ -16,16 +16,18 @@ import polars as pl
 from publisher.ingest import aliases, values
 from publisher.ingest.findings import Findings
 from publisher.ingest.readers import HEAD_ROWS
+from publisher import vocabulary
+from publisher.vocabulary import air as vocabulary_air
 
-AIR_CODES = ("so2", "no2", "co", "o3", "pm10", "pm2_5")
+AIR_CODES = vocabulary_air.POLLUTANTS
 AIR_SCHEMA = {"station_id": pl.String, "time": pl.Datetime("us"), **{c: pl.Float64 for c in AIR_CODES},
               "platform_aqi": pl.Int64, "platform_primary": pl.String, "not_monitored": pl.String,
               "source_row": pl.Int64, "source_sheet": pl.String}
 WATER_SCHEMA = {"station_id": pl.String, "sampled_at": pl.Datetime("us"), "item": pl.String, "value": pl.Float64,
                 "below_dl": pl.Boolean, "waterbody_type": pl.String, "raw": pl.String,
                 "source_row": pl.Int64, "source_sheet": pl.String}
-AIR_KIND = {"air_station"}
-WATER_KIND = {"city_source", "county_source", "national_section", "provincial_section", "lake_point"}
+AIR_KIND = vocabulary.AIR_KINDS
+WATER_KIND = vocabulary.WATER_KINDS
 
 #: Plausibility: code -> (hard minimum, hard maximum, soft maximum) in the canonical unit. Outside the
 #: hard range a value is impossible (error); above the soft maximum it is accepted with a warning.

@@ -28,6 +28,7 @@ import unicodedata
 
 import polars as pl
 
+from publisher import vocabulary
 from publisher.ingest import aliases, values
 from publisher.ingest.findings import Findings
 from publisher.ingest.readers import HEAD_ROWS, WholeSheet as Sheet
@@ -36,7 +37,7 @@ NOISE_SCHEMA = {"station_id": pl.String, "date": pl.Datetime("us"), "period": pl
                 "ln": pl.Float64, "lmax_night": pl.Float64, "raw": pl.String, "source_row": pl.Int64,
                 "source_sheet": pl.String}
 #: the registry kinds that report noise results
-POINT_KINDS = {"noise_zone_point", "noise_road_point", "noise_grid_point"}
+POINT_KINDS = vocabulary.NOISE_KINDS
 #: header names of each column (compared after aliases.norm)
 NAMES = {
     "ld": ("昼间等效声级", "昼间等效声级Ld", "昼间", "昼间Ld", "Ld", "昼间声级", "昼间Leq", "day_leq", "ld"),

@@ -40,20 +40,17 @@ import jinja2
 import polars as pl
 from markupsafe import Markup, escape
 
+from publisher import rounding
 from publisher.errors import PublisherError
 from publisher.paths import TEMPLATES_DIR
+from publisher.periods import as_date
+from publisher.vocabulary import air as vocabulary_air, water as vocabulary_water
 from publisher.render import printing
 
 log = logging.getLogger(__name__)
 
 #: The water-quality classes of GB 3838-2002, best first; class number n is WATER_CLASSES[n - 1].
-WATER_CLASSES: tuple[str, ...] = ("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ")
-
-_CLASS_ALIASES: dict[str, str] = {
-    "I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ", "劣V": "劣Ⅴ", "VI": "劣Ⅴ",
-    "1": "Ⅰ", "2": "Ⅱ", "3": "Ⅲ", "4": "Ⅳ", "5": "Ⅴ", "6": "劣Ⅴ",
-    "Ⅵ": "劣Ⅴ",
-}
+WATER_CLASSES: tuple[str, ...] = vocabulary_water.LABELS
 
 #: Shared files every bulletin template depends on (hashed into each manifest).
 SHARED_TEMPLATES: tuple[str, ...] = ("base.html", "_macros.html", "bulletin.css")
@@ -72,15 +69,6 @@ class ToolMissing(RenderError):
 # --------------------------------------------------------------------------- value formatting
 
 
-def _decimal(value: Any) -> decimal.Decimal:
-    if isinstance(value, decimal.Decimal):
-        return value
-    if isinstance(value, float):
-        # the shortest text that reads back as the float: 0.125 stays 0.125, 2.675 stays 2.675
-        return decimal.Decimal(repr(value))
-    return decimal.Decimal(str(value))
-
-
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -95,15 +83,10 @@ def fmt_num(value: Any, decimals: int | None = None, na: str = NA) -> str:
         return na
     if isinstance(value, bool):
         raise TypeError("fmt_num: a bool is not a number")
-    number = _decimal(value)
     if decimals is None:
-        text = format(number.normalize(), "f")
+        text = format(rounding.decimal_of(value).normalize(), "f")
         return "0" if text in ("-0", "") else text
-    quantum = decimal.Decimal(1).scaleb(-decimals)
-    rounded = number.quantize(quantum, rounding=decimal.ROUND_HALF_EVEN)
-    if rounded == 0:
-        rounded = abs(rounded)  # never print -0.0
-    return format(rounded, "f")
+    return rounding.text(value, decimals)
 
 
 def fmt_pct(value: Any, decimals: int = 1, na: str = NA) -> str:
@@ -111,19 +94,11 @@ def fmt_pct(value: Any, decimals: int = 1, na: str = NA) -> str:
     return na if _missing(value) else f"{fmt_num(value, decimals)}%"
 
 
-def _as_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
 def zh_date(value: Any, na: str = NA) -> str:
     """``2026年5月1日`` from a date, datetime or ISO text."""
     if _missing(value):
         return na
-    d = _as_date(value)
+    d = as_date(value)
     return f"{d.year}年{d.month}月{d.day}日"
 
 
@@ -134,26 +109,13 @@ def zh_month(value: Any, na: str = NA) -> str:
     if isinstance(value, str) and len(value) == 7:
         year, month = value.split("-")
         return f"{int(year)}年{int(month)}月"
-    d = _as_date(value)
+    d = as_date(value)
     return f"{d.year}年{d.month}月"
 
 
 def water_class_label(value: Any) -> str | None:
     """The class as printed (Ⅰ…劣Ⅴ) from 1–6, ``III``, ``Ⅲ``, ``Ⅲ类`` or ``劣V``; None stays None."""
-    if _missing(value) or value in ("", "—", "-"):
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        if 1 <= value <= 6:
-            return WATER_CLASSES[value - 1]
-        raise ValueError(f"水质类别应为 1–6，而不是 {value!r}")
-    text = str(value).strip().removesuffix("类").strip()
-    if text in WATER_CLASSES:
-        return text
-    if text.upper() in _CLASS_ALIASES:
-        return _CLASS_ALIASES[text.upper()]
-    if text in _CLASS_ALIASES:
-        return _CLASS_ALIASES[text]
-    raise ValueError(f"无法识别的水质类别 {value!r}")
+    return vocabulary_water.label_of(value)
 
 
 def water_class(value: Any, suffix: str = "类", na: str = NA) -> str:
@@ -185,15 +147,9 @@ def zh_ordinal(n: int) -> str:
     return head + (_ZH_DIGITS[ones] if ones else "")
 
 
-_SUBSCRIPTED = {
-    "so2": ("SO", "2"), "no2": ("NO", "2"), "o3": ("O", "3"), "pm10": ("PM", "10"),
-    "pm2_5": ("PM", "2.5"), "o3_8h": ("O", "3", "-8h"), "o3_1h": ("O", "3", "-1h"), "co": ("CO", ""),
-}
-
-
 def pollutant(code: str) -> Markup:
     """HTML name of a pollutant code: ``pm2_5`` -> ``PM<sub>2.5</sub>`` (unknown codes: escaped as given)."""
-    parts = _SUBSCRIPTED.get(str(code).lower())
+    parts = vocabulary_air.HTML.get(str(code).lower())
     if parts is None:
         return Markup(escape(code))
     base, sub, *rest = parts

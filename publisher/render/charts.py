@@ -54,6 +54,8 @@ from matplotlib.patches import Patch
 from matplotlib.spines import Spine
 from matplotlib.transforms import Bbox
 
+from publisher.evaluate.air import ranking
+from publisher.vocabulary import air as vocabulary_air
 from publisher.render import fonts
 from publisher.render import WATER_CLASSES, fmt_num, water_class_label
 
@@ -92,15 +94,8 @@ SERIES = ("#2f5f8f", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e9fbf", "#84
 
 #: Display names and units of the pollutant codes of the architecture contract.
 POLLUTANTS: dict[str, tuple[str, str]] = {
-    "so2": ("SO₂", "μg/m³"),
-    "no2": ("NO₂", "μg/m³"),
-    "pm10": ("PM₁₀", "μg/m³"),
-    "pm2_5": ("PM₂.₅", "μg/m³"),
-    "co": ("CO", "mg/m³"),
-    "o3": ("O₃", "μg/m³"),
-    "o3_8h": ("O₃-8h", "μg/m³"),
-    "o3_1h": ("O₃-1h", "μg/m³"),
-}
+    code: (vocabulary_air.LABEL[code], vocabulary_air.UNIT[code])
+    for code in ("so2", "no2", "pm10", "pm2_5", "co", "o3", "o3_8h", "o3_1h")}
 
 WEEKDAYS_ZH = ("一", "二", "三", "四", "五", "六", "日")
 
@@ -1003,13 +998,7 @@ def composite_index_ranking(
 def _shared_ranks(values: Sequence[float], decimals: int) -> list[str]:
     """Competition ranks of ascending `values` compared at `decimals`: ties share the smaller rank
     and are marked （并列）; the rank after a tie of k skips k - 1."""
-    keys = [decimal.Decimal(repr(float(v))).quantize(decimal.Decimal(1).scaleb(-decimals),
-                                                     rounding=decimal.ROUND_HALF_EVEN) for v in values]
-    out = []
-    for key in keys:
-        rank = 1 + sum(1 for other in keys if other < key)
-        out.append(f"{rank}（并列）" if keys.count(key) > 1 else str(rank))
-    return out
+    return ranking.shared_ranks(values, decimals, "并列")
 
 
 # --------------------------------------------------------------------------- saving

@@ -12,22 +12,33 @@ starts with a ``meta`` block::
       sources: [SRC_HJ633_2026_PDF]  # ids of shared/standards/sources.yaml, copied to data/sources.yaml
       confidence: confirmed_2plus    # confirmed_2plus | single_source | memory_only (see docs/standards.md)
 
-No threshold is written anywhere else in code. Data of time t is judged by ``in_force(family, t)``.
+No threshold is written anywhere else in code. Data of time t is judged by ``in_force(family, t)``
+(``in_force_or_none`` when having no table is an answer, ``covering(family, first, last)`` for the
+tables a period spans, ``rule(family, day, block)`` for one block); ``versions(family)`` lists a family
+for per-row date expressions and listings, never to pick "the" table by position.
+
+A folder named by ``PUBLISHER_STANDARDS_EXTRA`` is read after ``data/``: a file whose ``meta.id`` is a
+shipped table's replaces it, any other adds a version (``problems()`` checks the family's dates as
+usual). ``reload()`` reads the tables again and clears every cache registered with ``on_reload``.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import yaml
 
 from publisher.errors import StandardNotFound
+from publisher.periods import as_date
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+#: Environment variable naming a folder of extra or replacing tables (see the module docstring).
+EXTRA_ENV = "PUBLISHER_STANDARDS_EXTRA"
 
 
 @dataclass(frozen=True)
@@ -63,14 +74,8 @@ class Standard:
 
 
 def _as_date(value: Any, where: str) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
     try:
-        return dt.date.fromisoformat(str(value))
+        return as_date(value)
     except ValueError as exc:  # pragma: no cover - guarded by tests over the shipped files
         raise StandardNotFound(f"{where}: bad date {value!r}") from exc
 
@@ -93,16 +98,59 @@ def _load_file(path: Path) -> Standard:
     )
 
 
+def _table_files(folder: Path) -> list[Path]:
+    files = []
+    for path in sorted(folder.glob("*.yaml")):
+        if "\nmeta:" in "\n" + path.read_text(encoding="utf-8"):  # reference files such as sources.yaml have none
+            files.append(path)
+    return files
+
+
+def extra_dir() -> Path | None:
+    """The overlay folder named by ``PUBLISHER_STANDARDS_EXTRA`` (None when unset or empty)."""
+    value = os.environ.get(EXTRA_ENV, "").strip()
+    if not value:
+        return None
+    folder = Path(value)
+    if not folder.is_dir():
+        raise StandardNotFound(f"{EXTRA_ENV}={value!r} is not a folder")
+    return folder
+
+
 @lru_cache(maxsize=1)
 def all_tables() -> tuple[Standard, ...]:
-    """Every table shipped in ``data/`` (files with a ``meta`` block), ordered by family and date."""
-    tables = []
-    for path in sorted(DATA_DIR.glob("*.yaml")):
-        head = path.read_text(encoding="utf-8")[:2000]
-        if "\nmeta:" not in "\n" + head:
-            continue  # reference files such as sources.yaml
-        tables.append(_load_file(path))
-    return tuple(sorted(tables, key=lambda s: (s.family, s.effective_from)))
+    """Every table of ``data/`` (files with a ``meta`` block) and of the overlay folder, ordered by family
+    and date; an overlay table with a shipped id replaces the shipped one."""
+    by_id: dict[str, Standard] = {}
+    for path in _table_files(DATA_DIR):
+        table = _load_file(path)
+        by_id[table.id] = table
+    extra = extra_dir()
+    if extra is not None:
+        for path in _table_files(extra):
+            table = _load_file(path)
+            by_id[table.id] = table
+    return tuple(sorted(by_id.values(), key=lambda s: (s.family, s.effective_from)))
+
+
+_RELOAD_HOOKS: list[Callable[[], Any]] = []
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def on_reload(cached: _F) -> _F:
+    """Register a cache of values derived from the tables (an ``lru_cache`` function, or any callable
+    clearing one) so that :func:`reload` clears it too; returns it unchanged (usable as a decorator)."""
+    _RELOAD_HOOKS.append(getattr(cached, "cache_clear", cached))
+    return cached
+
+
+def reload() -> None:
+    """Read the tables again (e.g. after ``PUBLISHER_STANDARDS_EXTRA`` changed) and clear every cache
+    registered with :func:`on_reload`."""
+    all_tables.cache_clear()
+    _catalogue_cached.cache_clear()
+    for clear in _RELOAD_HOOKS:
+        clear()
 
 
 def get(table_id: str) -> Standard:
@@ -128,11 +176,69 @@ def in_force(family: str, on: dt.date | dt.datetime) -> Standard:
     For hourly air data labelled by the end of the hour, pass the start of the hour: the hour
     ending 2026-03-01 00:00 belongs to 28 February and is judged by the 2012 texts.
     """
+    found = in_force_or_none(family, on)
+    if found is None:
+        day = on.date() if isinstance(on, dt.datetime) else on
+        raise StandardNotFound(f"no {family} table in force on {day.isoformat()}")
+    return found
+
+
+def in_force_or_none(family: str, on: dt.date | dt.datetime) -> Standard | None:
+    """:func:`in_force`, or None when no table of the (known) family judges day `on`."""
     day = on.date() if isinstance(on, dt.datetime) else on
     for table in versions(family):
         if table.covers(day):
             return table
-    raise StandardNotFound(f"no {family} table in force on {day.isoformat()}")
+    return None
+
+
+def covering(family: str, first: dt.date, last: dt.date) -> list[Standard]:
+    """The tables of `family` in force on some day of `first`..`last` (inclusive), oldest first."""
+    return [t for t in versions(family)
+            if t.effective_from <= last and (t.effective_to is None or t.effective_to >= first)]
+
+
+def phase_on(table: Standard, day: dt.date) -> dict[str, Any] | None:
+    """The entry of a table's ``phases`` list (GB 3095) whose ``from``..``to`` covers `day` (open ends
+    when absent); None when the table has no phases or none covers the day."""
+    for phase in table.get("phases") or []:
+        start = _as_date(phase.get("from"), table.id) or dt.date.min
+        end = _as_date(phase.get("to"), table.id) or dt.date.max
+        if start <= day <= end:
+            return phase
+    return None
+
+
+def rule(family: str, on: dt.date | dt.datetime, block: str) -> Any:
+    """Block `block` of the `family` table in force on `on`. Data older than the family's first table
+    take the first table's block when that table lists the block in ``meta.earlier_data.blocks`` (the
+    decision written there); otherwise StandardNotFound."""
+    table = in_force_or_none(family, on)
+    if table is None:
+        first = versions(family)[0]
+        day = on.date() if isinstance(on, dt.datetime) else on
+        earlier = (first["meta"].get("earlier_data") or {}).get("blocks") or ()
+        if day < first.effective_from and block in earlier:
+            return first[block]
+        raise StandardNotFound(f"no {family} table in force on {day.isoformat()}")
+    return table[block]
+
+
+@lru_cache(maxsize=8)
+def _catalogue_cached(name: str) -> dict[str, dict[str, Any]]:
+    path = DATA_DIR / f"{name}.yaml"
+    extra = extra_dir()
+    if extra is not None and (extra / f"{name}.yaml").is_file():
+        path = extra / f"{name}.yaml"
+    if not path.is_file() or "/" in name or "\\" in name:
+        raise StandardNotFound(f"no item catalogue {name!r}")
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
+    return {item["code"]: item for item in items}
+
+
+def catalogue(name: str) -> dict[str, dict[str, Any]]:
+    """An item catalogue by code: ``catalogue("water-items")``, ``catalogue("discharge-items")``."""
+    return _catalogue_cached(name)
 
 
 def problems() -> list[str]:

@@ -16,37 +16,27 @@ from typing import Any
 import polars as pl
 
 from publisher import standards
+from publisher.periods import as_date
 from publisher.evaluate import air
 from publisher.evaluate.air import station_days
 from publisher.registry import Registry
+from publisher import vocabulary
+from publisher.vocabulary import air as vocabulary_air
 from publisher.store.dust import DUST_FILE, read_dust, workspace_dust  # noqa: F401  (the workspace's flags)
 
 #: Shown on every air bulletin: the national feed publishes real-time, unaudited values.
 DATA_LABEL = "实况数据（未经审核）"
 #: What sample files and rows say of themselves (publisher/demo/sample.py).
-SAMPLE_LABEL = "样例数据"
+SAMPLE_LABEL = vocabulary.SAMPLE_LABEL
 
-#: Display names of pollutant and indicator codes (presentation only).
-NAME_ZH = {
-    "so2": "二氧化硫", "no2": "二氧化氮", "co": "一氧化碳", "o3": "臭氧", "o3_8h": "臭氧",
-    "o3_1h": "臭氧", "pm10": "可吸入颗粒物", "pm2_5": "细颗粒物",
-}
-SYMBOL = {
-    "so2": "SO₂", "no2": "NO₂", "co": "CO", "o3": "O₃", "o3_8h": "O₃", "o3_1h": "O₃",
-    "pm10": "PM₁₀", "pm2_5": "PM₂.₅",
-}
-#: Indicator labels as the daily report and the period tables print them.
-INDICATOR_ZH = {
-    "so2": "SO₂ 24小时平均", "no2": "NO₂ 24小时平均", "co": "CO 24小时平均",
-    "pm10": "PM₁₀ 24小时平均", "pm2_5": "PM₂.₅ 24小时平均",
-    "o3_8h": "O₃ 日最大8小时平均", "o3_1h": "O₃ 日最大1小时平均",
-    "co_p95": "CO 24小时平均第95百分位数", "o3_8h_p90": "O₃ 日最大8小时平均第90百分位数",
-}
-UNIT = {"co": "mg/m³", "co_p95": "mg/m³"}
-#: μ is U+03BC (GREEK SMALL LETTER MU), as the standards print it, never U+00B5 (MICRO SIGN)
-DEFAULT_UNIT = "μg/m³"
+#: Display names of pollutant and indicator codes (presentation only): publisher.vocabulary.air.
+NAME_ZH = vocabulary_air.NAME_ZH
+SYMBOL = vocabulary_air.SYMBOL
+INDICATOR_ZH = vocabulary_air.INDICATOR_ZH
+UNIT = vocabulary_air.UNIT
+DEFAULT_UNIT = vocabulary_air.DEFAULT_UNIT
 PERIOD_STATS = ("so2", "no2", "pm10", "pm2_5", "co_p95", "o3_8h_p90")
-LEVEL_WORDS = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级", 6: "六级"}
+LEVEL_WORDS = vocabulary_air.LEVEL_WORDS
 NOT_MONITORED = "/"
 MISSING = "NA"
 
@@ -194,15 +184,9 @@ def largest_index_zh(codes: str | None, names: bool = False) -> str:
     return "、".join(dict.fromkeys(out)) or "—"
 
 
-#: The ASCII pollutant names of the period-statistics notes (the CLI contract) as the page prints them.
-_NOTE_SYMBOLS = (("PM2.5", "PM₂.₅"), ("PM10", "PM₁₀"), ("SO2", "SO₂"), ("NO2", "NO₂"), ("O3-8h", "O₃-8h"))
-
-
 def note_zh(text: str) -> str:
     """A note of :func:`publisher.evaluate.air.period_stats` with the page's pollutant symbols."""
-    for ascii_name, symbol in _NOTE_SYMBOLS:
-        text = text.replace(ascii_name, symbol)
-    return text
+    return vocabulary_air.ascii_to_symbol(text)
 
 
 def fmt(value: Any, decimals: int = 0) -> str:
@@ -214,10 +198,9 @@ def fmt(value: Any, decimals: int = 0) -> str:
     return f"{float(value):.{decimals}f}"
 
 
-def decimals_of(code: str) -> int:
-    """Printed decimals of a period statistic, from the hj663 table."""
-    rules = standards.versions("hj663")[-1]
-    return int(rules["statistics"]["decimals"].get(code, 0))
+def decimals_of(code: str, day: dt.date) -> int:
+    """Printed decimals of a period statistic, from the hj663 table in force on `day` (the period's end)."""
+    return int(standards.rule("hj663", day, "statistics")["decimals"].get(code, 0))
 
 
 def daily_decimals(code: str, day: dt.date) -> int:
@@ -377,12 +360,7 @@ def file_names(store: Any) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------------
 def tables_for(first: dt.date, last: dt.date, families: Sequence[str] = ("hj633", "gb3095")) -> list[standards.Standard]:
     """The tables of `families` in force on some day of `first`..`last`, oldest first."""
-    found = []
-    for family in families:
-        for table in standards.versions(family):
-            if table.effective_from <= last and (table.effective_to is None or table.effective_to >= first):
-                found.append(table)
-    return found
+    return [table for family in families for table in standards.covering(family, first, last)]
 
 
 def standard_ids(first: dt.date, last: dt.date, statistics: bool = True) -> list[str]:
@@ -393,11 +371,9 @@ def standard_ids(first: dt.date, last: dt.date, statistics: bool = True) -> list
 
 
 def _phase_name(table: standards.Standard, day: dt.date) -> str | None:
-    for phase in table.get("phases") or []:
-        start = standards._as_date(phase.get("from"), table.id) or dt.date.min
-        end = standards._as_date(phase.get("to"), table.id) or dt.date.max
-        if start <= day <= end and len(table.get("phases")) > 1:
-            return str(phase.get("name_zh"))
+    phase = standards.phase_on(table, day)
+    if phase is not None and len(table.get("phases")) > 1:
+        return str(phase.get("name_zh"))
     return None
 
 
@@ -429,7 +405,7 @@ def statistics_note(last: dt.date) -> str | None:
     """The HJ 663-2026 pending notice when the period reaches its effective date."""
     table = standards.in_force("hj663", last)
     pending = table.get("pending") or {}
-    start = standards._as_date(pending.get("from"), table.id) if pending else None
+    start = as_date(pending.get("from")) if pending else None
     if start and last >= start:
         return f"{pending.get('note_zh')}。"
     return None
@@ -451,30 +427,23 @@ def level_row(level: int | None, day: dt.date) -> dict[str, Any] | None:
 
 def limit(pollutant: str, averaging: str, day: dt.date) -> float | None:
     """Class-2 GB 3095 limit of the table and phase in force on `day`."""
-    table = standards.in_force("gb3095", day)
-    for phase in table["phases"]:
-        start = standards._as_date(phase.get("from"), table.id) or dt.date.min
-        end = standards._as_date(phase.get("to"), table.id) or dt.date.max
-        if start <= day <= end:
-            return phase["class2"][pollutant].get(averaging)
-    return None
+    phase = standards.phase_on(standards.in_force("gb3095", day), day)
+    return None if phase is None else phase["class2"][pollutant].get(averaging)
 
 
 #: How each averaging time of GB 3095 is named on the page.
-AVERAGING_ZH = {"annual": "年平均", "daily": "24小时平均", "daily_max_8h": "日最大8小时平均", "hourly": "1小时平均"}
+AVERAGING_ZH = vocabulary_air.AVERAGING_ZH
 
 
 def limits_note(day: dt.date) -> str:
     """Which limits the period table compares with: the GB 3095 table and phase in force on `day`,
     and the averaging time of each statistic (monthly means are set against the annual limits)."""
     table = standards.in_force("gb3095", day)
-    phase = next((ph for ph in table.get("phases") or []
-                  if (standards._as_date(ph.get("from"), table.id) or dt.date.min) <= day
-                  <= (standards._as_date(ph.get("to"), table.id) or dt.date.max)), None)
+    phase = standards.phase_on(table, day)
     text = f"限值为{table.citation}二级浓度限值"
     if phase and len(table.get("phases") or []) > 1:
-        start = standards._as_date(phase.get("from"), table.id)
-        end = standards._as_date(phase.get("to"), table.id)
+        start = as_date(phase.get("from"))
+        end = as_date(phase.get("to"))
         span = f"{_zh_date(start)}至{_zh_date(end)}执行" if start and end else ""
         text += f"（{phase.get('name_zh')}{'，' + span if span else ''}）"
     comp = standards.in_force("hj663", day)["composite_index"]["components"]

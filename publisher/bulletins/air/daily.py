@@ -21,6 +21,7 @@ from publisher.bulletins.air import common as ac
 from publisher.bulletins.base import Bulletin, Job, ReviewNote, jsonable
 from publisher.errors import PublisherError
 from publisher.periods import Period
+from publisher.vocabulary import air as vocabulary_air
 
 KIND = "air-daily"
 TITLE_ZH = "环境空气质量日报"
@@ -31,10 +32,8 @@ TEMPLATE = "air_daily.html"
 FORECAST_DAYS = 3
 #: Indicator order of HJ 633-2026 表4 (SO₂, NO₂, CO, O₃, PM₁₀, PM₂.₅); the 2012 O₃ 1-h after O₃ 8-h.
 ORDER = ("so2", "no2", "co", "o3_8h", "o3_1h", "pm10", "pm2_5")
-HEAD_ZH = {"so2": ("二氧化硫", "SO₂", "24小时平均"), "no2": ("二氧化氮", "NO₂", "24小时平均"),
-           "co": ("一氧化碳", "CO", "24小时平均"), "o3_8h": ("臭氧", "O₃", "日最大8小时平均"),
-           "o3_1h": ("臭氧", "O₃", "日最大1小时平均"), "pm10": ("可吸入颗粒物", "PM₁₀", "24小时平均"),
-           "pm2_5": ("细颗粒物", "PM₂.₅", "24小时平均")}
+HEAD_ZH = {code: (vocabulary_air.NAME_ZH[code], vocabulary_air.SYMBOL[code], vocabulary_air.INDICATOR_AVERAGING_ZH[code])
+           for code in ORDER}
 
 
 def issue_date(period: Period) -> dt.date:

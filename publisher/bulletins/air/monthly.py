@@ -295,13 +295,14 @@ def _completeness_notes(areas: list[dict[str, Any]], period: Period) -> list[Rev
 # assembling
 # --------------------------------------------------------------------------------------------------
 def _concentration_rows(row: dict[str, Any] | None, change: dict[str, Any] | None, limits: dict[str, Any],
-                        short: dict[str, dict[str, Any]], dust_row: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+                        short: dict[str, dict[str, Any]], dust_row: dict[str, Any] | None = None, *,
+                        day: dt.date) -> list[dict[str, Any]]:
     rows = []
     for code in ac.PERIOD_STATS:
         value = row.get(code) if row else None
         lim = limits.get(code)
         lacking = short.get(STAT_INDICATOR[code])
-        decimals = ac.decimals_of(code)
+        decimals = ac.decimals_of(code, day)
         exceeds = bool(value is not None and lim is not None and value > lim and not lacking)
         if value is None:
             compare = "—"
@@ -448,7 +449,7 @@ def assemble(job: Job) -> Bulletin:
             "levels_text": _levels_text(row, period.end) if row else "无监测数据",
             "primary": _primary_counts(days), "worst_days": _worst_days(days),
             "valid": bool(row and not short), "shortfalls": [v["text"] for v in short.values()],
-            "concentrations": _concentration_rows(row, ch, limits, short, month_dust.get(name)),
+            "concentrations": _concentration_rows(row, ch, limits, short, month_dust.get(name), day=period.end),
             "composite_primary": ac.largest_index_zh((row or {}).get("composite_primary")),
             "composite_primary_name": ac.largest_index_zh((row or {}).get("composite_primary"), names=True),
             "composite_text": ("—" if not row or row.get("composite_index") is None
@@ -466,7 +467,7 @@ def assemble(job: Job) -> Bulletin:
         entry["summary"] = _area_summary(entry, period, conf)
         areas_out.append(entry)
 
-    comparison = _comparison(group, month, month_dust, yoy, ly_month, region, reg)
+    comparison = _comparison(group, month, month_dust, yoy, ly_month, region, reg, period.end)
     county_rows = _county_rows(counties, areas_out, month, ytd_rows, period)
     region_entry = areas_out[0]
 
@@ -503,7 +504,7 @@ def assemble(job: Job) -> Bulletin:
         "limits": {c: limits.get(c) for c in ac.PERIOD_STATS},
         "levels": levels,
         "dust": {"flagged": bool(dust_days), "label": "扣沙" if dust_days else "不扣沙",
-                 "note": _dust_note(dust_days), "days": dust_days},
+                 "note": _dust_note(dust_days, period.end), "days": dust_days},
         "version_notes": version_notes,
         "validity_notes": _validity_notes(areas_out, period),
         "validity_basis": _validity_basis(period),
@@ -522,7 +523,7 @@ def assemble(job: Job) -> Bulletin:
 
 
 def _comparison(group: list[str], month: dict, month_dust: dict, yoy: dict, ly_month: dict, region: str,
-                reg) -> list[dict[str, Any]]:
+                reg, day: dt.date) -> list[dict[str, Any]]:
     """The cities of the ranking group: ranked ones by rank, then those without a valid month (each with
     what it lacks), then those without data."""
     out = []
@@ -531,7 +532,7 @@ def _comparison(group: list[str], month: dict, month_dust: dict, yoy: dict, ly_m
         lacking = [n for n in ((row or {}).get("notes") or "").split("；") if "有效日数" in n]
         out.append({
             "name": name, "is_region": name == region, "row": row, "sample": _nature(reg, name) == "sample",
-            "cells": {c: ac.fmt((row or {}).get(c), ac.decimals_of(c)) for c in ac.PERIOD_STATS},
+            "cells": {c: ac.fmt((row or {}).get(c), ac.decimals_of(c, day)) for c in ac.PERIOD_STATS},
             "composite_index": ac.fmt((row or {}).get("composite_index"), 2),
             "composite_primary": ac.largest_index_zh((row or {}).get("composite_primary")),
             "rank": (row or {}).get("rank") or "—", "rank_value": (row or {}).get("rank_value"),
@@ -746,8 +747,8 @@ def _conclusions(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], 
     return out
 
 
-def _dust_note(dust_days: dict[str, list[str]]) -> str:
-    rule = standards.versions("hj663")[-1]["sand_dust"]
+def _dust_note(dust_days: dict[str, list[str]], day: dt.date) -> str:
+    rule = standards.rule("hj663", day, "sand_dust")
     if not dust_days:
         return f"本月无受沙尘天气过程影响的认定日，浓度与综合指数均为{rule['label_kept_zh']}结果。"
     names = "；".join(f"{a}{'、'.join(str(int(d[-2:])) + '日' for d in days)}" for a, days in dust_days.items())

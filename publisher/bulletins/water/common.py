@@ -14,20 +14,22 @@ from typing import Any, Iterable, Sequence
 
 import polars as pl
 
-from publisher import standards
+from publisher import rounding, standards
 from publisher.bulletins.base import ReviewNote
 from publisher.bulletins.base import jsonable as base_jsonable
 from publisher.errors import StandardNotFound
 from publisher.evaluate import water
 from publisher.periods import Period
 from publisher.registry import Registry, Station
+from publisher import vocabulary
+from publisher.vocabulary import water as vocabulary_water
 
 #: Printed in a table cell that has nothing to show (no exceedance, no data).
 DASH = "—"
 #: 水源类型 as drinking-water reports print it.
-SOURCE_TYPE_ZH = {"river": "地表水（河流型）", "lake": "地表水（湖库型）", "groundwater": "地下水"}
+SOURCE_TYPE_ZH = vocabulary_water.SOURCE_TYPE_ZH
 #: 断面级别.
-LEVEL_ZH = {"national_section": "国控", "provincial_section": "省控", "lake_point": "湖库点位"}
+LEVEL_ZH = vocabulary_water.SECTION_LEVEL_ZH
 #: Why a station is listed without figures (the store holds no row of it for the period).
 NO_DATA_REASON = "本期未收到该站点的监测数据"
 #: Label of a station without data in the tables.
@@ -162,9 +164,7 @@ def sample_note(stations: Sequence[Station]) -> str | None:
 def sample_banner(stations: Sequence[Station], inputs: list[dict[str, Any]]) -> str | None:
     """The warning printed at the top when the data or stations are sample (样例), else None (the details — which
     stations and which registry fields — are a note for the reviewers, :func:`sample_note`)."""
-    from publisher.demo.sample import PREFIX
-
-    files = [i for i in inputs if str(i.get("file", "")).startswith(PREFIX)]
+    files = [i for i in inputs if str(i.get("file", "")).startswith(vocabulary.SAMPLE_PREFIX)]
     invented = any(s.sample or s.sample_fields for s in stations)
     registry = "；部分站点的名称、位置或取水量等名录信息为样例设定" if invented else ""
     if files:
@@ -340,17 +340,13 @@ def _file_names(store: Any) -> dict[str, str]:
 
 # --------------------------------------------------------------------------------------------- standards
 def table_id(family: str, day: dt.date) -> str | None:
-    try:
-        return standards.in_force(family, day).id
-    except StandardNotFound:
-        return None
+    table = standards.in_force_or_none(family, day)
+    return None if table is None else table.id
 
 
 def citation(family: str, day: dt.date) -> str | None:
-    try:
-        return standards.in_force(family, day).citation
-    except StandardNotFound:
-        return None
+    table = standards.in_force_or_none(family, day)
+    return None if table is None else table.citation
 
 
 def eval_rules(day: dt.date) -> standards.Standard:
@@ -385,7 +381,7 @@ def pct(value: float | None, decimals: int = 1) -> str:
 def num(value: float | None, decimals: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return DASH
-    return f"{water.round_half_even(value, decimals):.{decimals}f}"
+    return f"{rounding.half_even(value, decimals):.{decimals}f}"
 
 
 def points_change(delta: float | None, decimals: int = 1) -> str:
@@ -403,7 +399,7 @@ def share(count: int, total: int, day: dt.date) -> float | None:
     if not total:
         return None
     decimals = int(eval_rules(day)["report_decimals"]["share_decimals"])
-    return water.round_half_even(count / total * 100, decimals)
+    return rounding.half_even(count / total * 100, decimals)
 
 
 def exceedance_parts(text: str | None) -> list[tuple[str, str | None]]:
@@ -651,8 +647,7 @@ def method_block(day: dt.date, *, groundwater: bool, sections: bool, trophic: bo
             base = "、".join(water.item_name(c) for c in national["class_items"])
             parts = [f"国控断面按{assess.citation}以“5+X”指标评价（{base}5项及该断面的X特征指标），省控断面按21项指标评价"]
             if national.get("x_from_data"):
-                parts.append("X特征指标为表1基本项目中上一年及当年出现过超过Ⅲ类标准限值的指标（水质目标为Ⅰ类或Ⅱ类的断面，"
-                             "为超过Ⅰ类或Ⅱ类标准限值的指标），除名录所列指标外，按各断面逐月监测结果动态纳入")
+                parts.append(str(national["x_from_data"]["rule_zh"]))
             parts.append("全市断面总体水质、Ⅰ～Ⅲ类和劣Ⅴ类断面比例及断面达标率为国控、省控断面合并统计；"
                          "两类断面的评价指标不同，另分别列出")
             add("评价指标", parts)

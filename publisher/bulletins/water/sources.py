@@ -19,6 +19,7 @@ from publisher.bulletins.base import Bulletin, Job, ReviewNote
 from publisher.errors import PublisherError
 from publisher.evaluate import water
 from publisher.periods import Period
+from publisher.vocabulary import water as vocabulary_water
 
 KIND = "water-sources"
 TITLE_ZH = "城市集中式生活饮用水水源水质状况"
@@ -325,7 +326,7 @@ def _changes(current: dict[str, Any], other: dict[str, Any], word: str, period: 
 
 
 # --------------------------------------------------------------------------------------------- 监测情况
-SAMPLING_LABELS = {"river": "河流型水源", "lake": "湖库型水源", "groundwater": "地下水水源"}
+SAMPLING_LABELS = vocabulary_water.SOURCE_SAMPLING_ZH
 
 
 def _monitored_items(stations: list, cur_samples: pl.DataFrame, day: dt.date) -> list[dict[str, str]]:

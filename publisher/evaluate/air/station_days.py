@@ -27,6 +27,8 @@ from pathlib import Path
 import polars as pl
 
 from publisher.evaluate import air as _air
+from publisher.evaluate.air._kernels import _sort_by_id_and_date, _station_days
+from publisher.evaluate.air.daily import _daily_from_station_days
 
 POLLUTANTS = _air.POLLUTANTS
 _SUMMED = ("so2", "no2", "co", "pm10", "pm2_5")
@@ -44,7 +46,7 @@ KEYS = ["station_id", "date"]
 
 def aggregate(hourly: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """The aggregates of every station-day of the canonical hourly frame (lazy frames are streamed)."""
-    day = _air._station_days(hourly.lazy())
+    day = _station_days(hourly.lazy())
     return day.select([pl.col(c).cast(t) for c, t in AGGREGATES.items()])
 
 
@@ -54,7 +56,7 @@ def evaluate(aggregates: pl.DataFrame, standard: str = "auto") -> pl.DataFrame:
     if aggregates.height == 0:
         return _air.daily_values(pl.DataFrame(schema={"station_id": pl.String, "time": pl.Datetime("us"),
                                                       **{p: pl.Float64 for p in POLLUTANTS}}), standard)
-    return _air._daily_from_station_days(aggregates.select(list(AGGREGATES)), standard)
+    return _daily_from_station_days(aggregates.select(list(AGGREGATES)), standard)
 
 
 def station_days(hourly: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
@@ -114,4 +116,4 @@ def rules_key() -> str:
 
 def sort(rows: pl.DataFrame) -> pl.DataFrame:
     """Station-day rows in (station, date) order, as ``daily_values`` gives them."""
-    return rows if rows.height == 0 else _air._sort_by_id_and_date(rows, "station_id", "date")
+    return rows if rows.height == 0 else _sort_by_id_and_date(rows, "station_id", "date")
