@@ -62,6 +62,7 @@ def running_desk(ws: Workspace, **options) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
+        server.task_dispatcher.shutdown()   # let the worker threads finish their requests, then stop
         server.close()
         thread.join(5)
 

@@ -88,7 +88,7 @@ def test_desk_end_to_end(tmp_path, browser, monkeypatch):
     bad = tmp_path / "坏数据_东河.csv"
     bad.write_text("断面名称,采样时间,氨氮(mg/L)\n东河河图,2026-09-40 10:00,abc\n", encoding="utf-8")
     monkeypatch.setenv("PUBLISHER_PORTAL_TOKEN", TOKEN)
-    with running_portal(tmp_path / "portal", ws) as portal, running_desk_url(ws, portal.url) as base:
+    with running_portal(tmp_path / "portal", ws) as portal, dh.running_desk(ws, portal=portal.url) as base:
         driver = browser
         # --- 数据报送员: a good and a bad file
         _sign_in(driver, base, dh.UPLOADER)
@@ -173,6 +173,3 @@ def test_desk_end_to_end(tmp_path, browser, monkeypatch):
                               text=True, check=True).stdout
         assert "超标情况说明" in text and "截污纳管" in text
 
-
-def running_desk_url(ws, portal_url):
-    return dh.running_desk(ws, portal=portal_url)

@@ -115,7 +115,7 @@ def test_forged_cookie_is_refused(app, ws):
     other = Flask("forger")
     other.secret_key = "not-the-desk-key"
     forged = _cookie_for(other, {"user": dh.REVIEWER, "issued": dt.datetime.now(dt.timezone.utc).timestamp(),
-                                 "csrf": "known"})
+                                 "csrf": "known", "stamp": accounts.get(ws, dh.REVIEWER).stamp})
     client = app.test_client()
     client.set_cookie(COOKIE, forged)
     assert client.get("/review").status_code == 302
@@ -132,13 +132,16 @@ def test_expired_cookie_is_refused(app, ws):
     before = _state(ws)
     old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=9)
     client = app.test_client()
-    client.set_cookie(COOKIE, _cookie_for(app, {"user": dh.REVIEWER, "issued": old.timestamp(), "csrf": "known"}))
+    stamp = accounts.get(ws, dh.REVIEWER).stamp
+    client.set_cookie(COOKIE, _cookie_for(app, {"user": dh.REVIEWER, "issued": old.timestamp(), "csrf": "known",
+                                                "stamp": stamp}))
     assert client.get("/review").status_code == 302
     assert _approve(client, _bulletin_id(ws), "保密审查员", "known").status_code in (400, 401)
     assert _state(ws) == before
     # the same cookie, issued now, is accepted: it was the age that was refused
     client.set_cookie(COOKIE, _cookie_for(app, {"user": dh.REVIEWER,
-                                                "issued": dt.datetime.now(dt.timezone.utc).timestamp(), "csrf": "k"}))
+                                                "issued": dt.datetime.now(dt.timezone.utc).timestamp(), "csrf": "k",
+                                                "stamp": stamp}))
     assert client.get("/review").status_code == 200
 
 
@@ -277,3 +280,13 @@ def test_passwords_are_stored_as_argon2_hashes(ws):
         conn.close()
     assert hashes and all(h.startswith("$argon2id$") for h in hashes)
     assert dh.PASSWORD not in dump
+
+
+def test_a_new_password_ends_the_accounts_sessions(app, ws):
+    client = _signed_in(app, dh.REVIEWER)
+    assert client.get("/review").status_code == 200
+    accounts.add_user(ws, dh.REVIEWER, ["保密审查员"], "another-password-2", replace=True)
+    assert client.get("/review").status_code == 302
+    before = _state(ws)
+    assert _approve(client, _bulletin_id(ws), "保密审查员", "whatever").status_code in (400, 401)
+    assert _state(ws) == before

@@ -130,7 +130,9 @@ def test_first_step_refused_until_every_exceedance_is_explained_and_printed(ws):
         text = subprocess.run(["pdftotext", str(folder / "bulletin.pdf"), "-"], capture_output=True, text=True,
                               check=True).stdout
         assert "超标情况说明" in text and "雨季面源污染" in text
-    entries = {e["key"]: e for e in __import__("publisher.publishing.explanations", fromlist=["x"]).entries(store)}
+    from publisher.publishing import explanations
+
+    entries = {e["key"]: e for e in explanations.entries(store)}
     assert entries[dh.EXCEEDANCES[2]]["entered_by"] == "监测站乙" and entries[dh.EXCEEDANCES[2]]["via"] == "cli"
     # the listing now says every one is explained
     listed = _cli(ws, "explain", "--kind", dh.KIND, "--period", dh.PERIOD)

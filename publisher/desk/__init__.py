@@ -17,11 +17,11 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import (Flask, abort, g, redirect, render_template, request, send_file, session, url_for)
+from flask import Flask, abort, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from publisher.desk import accounts
-from publisher.desk.accounts import ADMIN, UPLOADER, Account
+from publisher.desk.accounts import Account
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
 
@@ -109,7 +109,10 @@ def create_app(ws: Workspace, *, portal: str | None = None, max_upload_mb: int =
         if name and isinstance(issued, (int, float)):
             age = dt.datetime.now(dt.timezone.utc).timestamp() - issued
             if 0 <= age <= session_ttl.total_seconds():
-                g.account = accounts.get(ws, name)
+                found = accounts.get(ws, name)
+                # the password was set anew since this session began: the session ends
+                g.account = found if found and hmac.compare_digest(found.stamp, str(session.get("stamp", ""))) \
+                    else None
         if g.account is None and "user" in session:
             session.clear()   # expired, or the account was removed or disabled
         if request.method == "POST":
@@ -167,6 +170,7 @@ def start_session(account: Account) -> None:
     session["user"] = account.name
     session["issued"] = dt.datetime.now(dt.timezone.utc).timestamp()
     session["csrf"] = secrets.token_urlsafe(32)
+    session["stamp"] = account.stamp
 
 
 def require(*roles: str) -> Account:

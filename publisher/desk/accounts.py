@@ -11,6 +11,7 @@ files) and :data:`ADMIN` (may publish and sees everything). Tables (created on f
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -64,9 +65,16 @@ class AccountError(PublisherError):
 class Account:
     name: str
     roles: tuple[str, ...]
+    #: changes when the password is set anew: a session carries it, so resetting a password ends the
+    #: account's sessions
+    stamp: str = ""
 
     def has(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
+
+
+def _stamp(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 def _now() -> dt.datetime:
@@ -138,9 +146,9 @@ def get(ws: Workspace, name: str) -> Account | None:
     if not _has_tables(store):
         return None
     with store.connect() as conn:
-        row = conn.execute("SELECT name, roles FROM desk_accounts WHERE name=? AND disabled=0",
+        row = conn.execute("SELECT name, roles, password_hash FROM desk_accounts WHERE name=? AND disabled=0",
                            (normalise_name(name),)).fetchone()
-    return Account(row["name"], tuple(json.loads(row["roles"]))) if row else None
+    return Account(row["name"], tuple(json.loads(row["roles"])), _stamp(row["password_hash"])) if row else None
 
 
 def listing(ws: Workspace) -> list[dict[str, Any]]:
@@ -188,13 +196,16 @@ def login(ws: Workspace, name: str, password: str, remote: str | None) -> Accoun
         conn.execute("INSERT INTO desk_logins (name, remote, ok, at) VALUES (?,?,?,?)", (clean, remote, int(ok), at))
         conn.execute("INSERT INTO events (at, kind, subject, detail) VALUES (?,?,?,?)",
                      (at, "desk.login", clean, json.dumps({"ok": ok, "remote": remote, "blocked": bool(blocked)})))
+        stamp = _stamp(row["password_hash"]) if ok else ""
         if ok and _hasher.check_needs_rehash(row["password_hash"]):
-            conn.execute("UPDATE desk_accounts SET password_hash=? WHERE name=?", (_hasher.hash(password), clean))
+            rehashed = _hasher.hash(password)
+            conn.execute("UPDATE desk_accounts SET password_hash=? WHERE name=?", (rehashed, clean))
+            stamp = _stamp(rehashed)
     if blocked:
         raise AccountError("登录失败次数过多，请 15 分钟后再试", "too_many_attempts")
     if not ok:
         raise AccountError("账户名或密码错误", "bad_login")
-    return Account(row["name"], tuple(json.loads(row["roles"])))
+    return Account(row["name"], tuple(json.loads(row["roles"])), stamp)
 
 
 _DUMMY = _hasher.hash("publisher-desk-no-such-account")

@@ -1,7 +1,6 @@
 """The review desk's pages: 登录, 数据报送, 数据完整性, 公报, 审核, 发布, 预警, 日志."""
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import unicodedata
@@ -229,7 +228,7 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
         from publisher.publishing.approval import history
 
         rows = history(_ws())
-        return render_template("bulletins.html", rows=list(reversed(rows)))
+        return render_template("bulletins.html", rows=list(reversed(rows)), title=_title)
 
     @app.route("/bulletins/<int:bulletin_id>")
     def bulletin(bulletin_id: int):
@@ -351,7 +350,7 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
             h["may_publish"] = account.has(*_publishers(h["kind"]))
         return render_template("publishing.html", rows=rows, done=list(reversed(done)),
                                portal=current_app.config["PORTAL"], flash=session.pop("flash", None),
-                               detail=json_detail)
+                               detail=json_detail, title=_title)
 
     @app.route("/publishing/<int:bulletin_id>", methods=["POST"])
     def publish(bulletin_id: int):
