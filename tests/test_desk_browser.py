@@ -126,6 +126,8 @@ def test_desk_end_to_end(tmp_path, browser, monkeypatch):
         # --- 分管局领导: the second step, then publication
         _sign_in(driver, base, dh.LEADER)
         driver.get(f"{base}/review")
+        item = driver.find_element(By.CSS_SELECTOR, "section.item").text
+        assert "截污纳管" in item and "保存说明" not in item   # the leader reads the explanations signed with it
         _shot(driver, shots, "05-review-leader")
         driver.find_element(By.CSS_SELECTOR, "form.decide button[value=approve]").click()
         assert "审核已完成" in _wait(driver, ".flash").text

@@ -304,7 +304,7 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
             first = st.steps and st.steps[0].step.id == step.step.id
             items.append({"row": row, "title": _title(row), "status": st, "step": step, "roles": mine,
                           "check": check, "notes": review_notes(row),
-                          "gate": explanations.gate(store, row) if first else []})
+                          "first": first, "gate": explanations.gate(store, row)})
         return render_template("review.html", items=items, flash=session.pop("flash", None))
 
     @app.route("/review/<int:bulletin_id>", methods=["POST"])
