@@ -165,3 +165,21 @@ def test_demo_prints_a_desk_account_per_role_that_signs_in(built, tmp_path, caps
         found = re.search(rf"{role}\s+账户 {name}  密码 (\S+)", out)
         assert found, (name, out)
         assert dh.login(app.test_client(), name, found.group(1)).status_code == 302
+
+
+def test_the_alerts_page_lists_the_alerts_of_the_ingest(built):
+    """预警: the alerts the ingest raised (publisher.operations.alerts.listing), open ones by default."""
+    from publisher.desk import create_app
+    from publisher.operations import alerts
+
+    rows = alerts.listing(built, open_only=True)
+    assert rows, "the sample sections that miss their targets raise alerts at ingest"
+    client = create_app(built).test_client()
+    assert dh.login(client, dh.REVIEWER).status_code == 302
+    page = client.get("/alerts")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and ">预警</a>" in html
+    assert html.count("<tr class=\"open\">") == len(rows)
+    for row in rows[:5]:
+        assert str(row["station_name"]) in html
+    assert client.get("/alerts?all=1").status_code == 200
