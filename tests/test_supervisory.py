@@ -350,8 +350,16 @@ def test_quarterly_bulletin_through_the_cli(ws):
     assert [b["kind"] for b in Store(ws).bulletins()] == ["supervisory"]
     again = runner.invoke(cli, ["build", "--home", str(ws.home), "--period", "2026-Q3", "--kind", "supervisory"])
     assert "第1版" in again.output
-    approved = runner.invoke(cli, ["approve", "--home", str(ws.home), "--kind", "supervisory", "--period", "2026-Q3",
-                                   "--by", "审核人甲", "--role", "保密审查员"])
+    base = ["--home", str(ws.home), "--kind", "supervisory", "--period", "2026-Q3"]
+    held = runner.invoke(cli, ["approve", *base, "--by", "审核人甲", "--role", "保密审查员"])
+    assert held.exit_code == 1 and "[unexplained_exceedance]" in held.output   # the explanation gate
+    doc = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
+    for item in doc["exceedances"]:
+        explained = runner.invoke(cli, ["explain", *base, "--key", item["key"], "--cause", "处理设施运行异常",
+                                        "--measures", "已责令限期整改并复测", "--no-build"])
+        assert explained.exit_code == 0, explained.output
+    assert runner.invoke(cli, ["build", *base[:2], "--period", "2026-Q3", "--kind", "supervisory"]).exit_code == 0
+    approved = runner.invoke(cli, ["approve", *base, "--by", "审核人甲", "--role", "保密审查员"])
     assert approved.exit_code == 0, approved.output
     history = runner.invoke(cli, ["history", "--home", str(ws.home), "--kind", "supervisory", "--json"])
     assert json.loads(history.output)["revisions"][0]["kind"] == "supervisory"

@@ -86,6 +86,9 @@ class Bulletin:
         explained before the first review step.
     public_url : the bulletin's address on the public site (``site.yaml``), printed as a QR code on
         the page and the PDF's first page.
+    explanations : the explanations in force for those exceedances (key, subject, detail, cause,
+        measures), printed under 超标情况说明; set by the build from the ledger
+        (:mod:`publisher.publishing.explanations`).
     """
 
     kind: str
@@ -102,6 +105,7 @@ class Bulletin:
     review: list[ReviewNote] = field(default_factory=list)
     exceedances: list[Exceedance] = field(default_factory=list)
     public_url: str | None = None     # the page's address on the public site (its QR code); set by build
+    explanations: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def slug(self) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from publisher import __version__, render, standards
-from publisher.publishing import integrity
+from publisher.publishing import explanations, integrity, revisions
 from publisher.store import output
 from publisher import registry as registry_mod
 from publisher.bulletins import module
@@ -76,6 +76,7 @@ def render_bulletin(bulletin: Bulletin, out: Path) -> dict[str, str]:
         "standards": used,
         "review": [note.as_dict() for note in bulletin.review],
         "exceedances": [item.as_dict() for item in bulletin.exceedances],
+        "explanations": bulletin.explanations,
         "generator": f"publisher {__version__}",
     }
     page = {
@@ -87,6 +88,7 @@ def render_bulletin(bulletin: Bulletin, out: Path) -> dict[str, str]:
         "standards_used": used,
         "charts": {p.stem: f"charts/{p.name}" for p in chart_paths},
         "qr": None,
+        "explanations": bulletin.explanations,
     }
     if bulletin.public_url:
         from publisher.publishing.site import hooks as site_hooks
@@ -118,6 +120,7 @@ def input_key(bulletin: Bulletin, templates: dict[str, str]) -> str:
             "review": [note.as_dict() for note in bulletin.review],
             "exceedances": [item.as_dict() for item in bulletin.exceedances],
             "public_url": bulletin.public_url,
+            "explanations": bulletin.explanations,
             "standards": _standards_used(bulletin.standards), "templates": templates,
             "charts": [[spec.name, charts.spec_key(spec)] for spec in bulletin.charts],
             "generator": f"publisher {__version__}"}
@@ -150,6 +153,7 @@ def source_key(job: Job, templates: dict[str, str]) -> str:
     head = {"kind": job.kind, "period": job.period.label, "area": job.area, "registry": job.registry.fingerprint,
             "store": Store(job.workspace).state_key(),
             "dust": _sha256(dust) if dust.is_file() else None,
+            "explanations": explanations.digest(job.workspace, job.kind, job.period.label, job.area),
             "templates": templates, "program": _program_key(), "public_url": _public_url(job)}
     return hashlib.sha256(json.dumps(head, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -257,6 +261,7 @@ def _build_locked(kind: str, period: Period, workspace: Workspace, area: str | N
         by = "figures"
         bulletin = module(kind).assemble(job)
         bulletin.public_url = _public_url(job)
+        bulletin.explanations = explanations.printed(workspace, kind, period.label, area, bulletin.exceedances)
         if f"{kind}/{bulletin.slug}" != name:
             raise BuildError(f"{kind} 公报不按地区“{area}”编制（编制出的是 {kind}/{bulletin.slug}），未写入任何文件"
                              if area else f"公报 {name} 编制出的是 {kind}/{bulletin.slug}，未写入任何文件", "bad_area")
@@ -266,6 +271,7 @@ def _build_locked(kind: str, period: Period, workspace: Workspace, area: str | N
         content = kept["content_sha256"]
         _note_sources(workspace, final, sources, content)
         revision, changed = _record(workspace, kind, period.label, area, content, final, kept.get("inputs"))
+        revisions.keep(workspace, kind, period.label, area, revision, final)
         log.info("bulletin.unchanged kind=%s period=%s area=%s revision=%s by=%s", kind, period.label, area,
                  revision, by)
         return Built(kind, period.label, area, final, content, revision, changed)
@@ -295,6 +301,7 @@ def _build_locked(kind: str, period: Period, workspace: Workspace, area: str | N
     _require_complete(final, name, content, files, bulletin, hashes=False)
     _note_sources(workspace, final, sources, content)
     revision, changed = _record(workspace, kind, period.label, area, content, final, bulletin.inputs)
+    revisions.keep(workspace, kind, period.label, area, revision, final)
     log.info("bulletin.built kind=%s period=%s area=%s revision=%s changed=%s",
              kind, period.label, area, revision, changed)
     return Built(kind, period.label, area, final, content, revision, changed, rendered=True)

@@ -71,6 +71,11 @@ def _register() -> None:
     for command in (site_cmd.site, site_cmd.withdraw):
         cli.add_command(command)
 
+    from publisher.cli import desk_cmd
+
+    cli.add_command(desk_cmd.explain)
+    cli.add_command(desk_cmd.desk)
+
 
 _register()
 

@@ -57,6 +57,8 @@ def _how(decision: dict) -> str:
     """How a decision was given: （命令行，系统用户 alice） for ``publisher approve``."""
     if decision.get("via") == "cli":
         return f"（命令行，系统用户 {decision.get('os_user') or '未知'}）"
+    if decision.get("via") == "desk":
+        return "（审核台账户）"
     if decision.get("via"):
         return f"（{decision['via']}）"
     return ""

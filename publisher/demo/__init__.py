@@ -81,6 +81,7 @@ def run(ws: Workspace) -> None:
     click.echo(f"   publisher portal serve --root {ws.home / 'portal'} --port 8080 --trusted-key "
                f"{ws.home / 'publisher.pub'} --insecure-no-token &    # 参考门户，仅限本机试用（正式使用须设上传令牌）")
     click.echo(f"   {home} publisher publish --kind air-monthly --period 2026-05 --portal http://127.0.0.1:8080")
+    _desk(ws, home)
 
 
 def _disclosure_report(ws: Workspace) -> list[tuple[str, str]]:
@@ -101,3 +102,25 @@ def _disclosure_report(ws: Workspace) -> list[tuple[str, str]]:
     except Exception as exc:  # noqa: BLE001 - reported like a bulletin that failed
         click.echo(f"   ✘ {'disclosure-report':22} {year:10} 未能生成：{exc}", err=True)
         return [("disclosure-report", year)]
+
+
+#: the demo's desk accounts, one per role (their passwords are made anew by each demo run)
+DEMO_ACCOUNTS = (("报送员甲", "数据报送员"), ("审核人甲", "保密审查员"), ("审核人乙", "分管局领导"), ("管理员甲", "管理员"))
+
+
+def _desk(ws: Workspace, home: str) -> None:
+    """Open one desk account per role in the demo workspace and print how to start the desk. The
+    passwords are random, made for this workspace by this run, and printed because it is the demo's."""
+    import secrets
+
+    from publisher.desk import accounts
+
+    click.echo("6. 审核台（网页）：数据报送、审核（含超标情况说明）、发布都可在浏览器中完成")
+    output = f" PUBLISHER_OUTPUT={ws.output}" if ws.output_dir else ""
+    click.echo(f"   {home}{output} publisher desk serve --port 8000 --portal http://127.0.0.1:8080")
+    click.echo("   然后在浏览器打开 http://127.0.0.1:8000/ ，演示账户（仅本演示工作目录，密码每次运行 make demo 重新生成）：")
+    for name, role in DEMO_ACCOUNTS:
+        password = secrets.token_urlsafe(9)
+        accounts.add_user(ws, name, [role], password, created_by="demo", replace=True)
+        click.echo(f"     {role:8} 账户 {name}  密码 {password}")
+    click.echo("   例如 water-sections 2026-10 报告了未达标断面：以审核人甲登录“审核”，逐项填写超标原因和采取措施后方可通过。")

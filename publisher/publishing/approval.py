@@ -16,7 +16,9 @@ Rules, for one revision and one workflow (its ordered steps):
 * with ``distinct_people``, one person cannot sign two steps of the same revision; names are compared
   and stored normalised (:func:`normalise_name`: NFKC, invisible and format characters removed,
   spaces trimmed and collapsed; compared case-insensitively), so ``甲`` and ``甲\u200b`` are one person;
-* a new revision (a rebuild whose content changed) starts with no decisions at all.
+* a new revision (a rebuild whose content changed) starts with no decisions at all;
+* the first step cannot be approved while an exceedance the revision reports has no explanation
+  printed in it (:mod:`publisher.publishing.explanations`: ``unexplained_exceedance``).
 
 Decisions go to the ledger's ``approvals`` table (``role`` is the role signed as, which names the
 step; ``via`` is ``cli`` for ``publisher approve``, with the operating-system account in ``os_user`` and
@@ -377,6 +379,10 @@ def decide(ws: Workspace, kind: str, period: str, *, by: str, role: str, area: s
             d = before.steps[position].decision or {}
             return Decision(row, step, APPROVED, False, d.get("id"), before,
                             f"{name} 的“{step.name}”已于 {d.get('at')} 通过，无需重复 (already_approved)")
+        if position == 0:   # the exceedance-explanation gate (publisher.publishing.explanations)
+            from publisher.publishing import explanations
+
+            explanations.require(store, row)
         if policy.distinct_people:
             signed = [s for s in before.steps if s.state == APPROVED and s.decision
                       and same_name(s.decision["approved_by"], by) and s.step.id != step.id]

@@ -21,6 +21,7 @@ import polars as pl
 
 from publisher import standards
 from publisher.bulletins.air import common as ac
+from publisher.bulletins import exceedances as exceeding
 from publisher.bulletins.base import Bulletin, Job, ReviewNote, jsonable
 from publisher.errors import PublisherError
 from publisher.evaluate import air
@@ -519,6 +520,7 @@ def assemble(job: Job) -> Bulletin:
         kind=KIND, period=period, title=f"{region}{period.label_zh}{TITLE_ZH}", template=TEMPLATE,
         context=jsonable(context), tables=tables, charts=charts,
         inputs=ac.inputs_of(ac.read_provenance(store, first, period.end, station_ids), store), standards=ids, issued=issue_date(period), review=review,
+        exceedances=exceeding.air_monthly(jsonable(context)),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from publisher.bulletins.water import common as wc
+from publisher.bulletins import exceedances as exceeding
 from publisher.bulletins.base import Bulletin, Job, ReviewNote
 from publisher.errors import PublisherError
 from publisher.evaluate import water
@@ -139,7 +140,7 @@ def assemble(job: Job) -> Bulletin:
     return Bulletin(kind=KIND, period=period, title=title, template=TEMPLATE, context=context, tables=tables,
                     charts=specs, inputs=inputs,
                     standards=wc.standards_used(day, ["gb3838", "water_eval", "water_assessment"]), issued=head["issued"],
-                    review=review)
+                    review=review, exceedances=exceeding.water_sections(context))
 
 
 def _multiple_texts(snap: dict[str, Any]) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from publisher.bulletins.water import common as wc
+from publisher.bulletins import exceedances as exceeding
 from publisher.bulletins.base import Bulletin, Job, ReviewNote
 from publisher.errors import PublisherError
 from publisher.evaluate import water
@@ -176,6 +177,7 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
         kind=scope.kind, period=period, title=title, template=scope.template, context=context,
         tables=tables, charts=specs, inputs=inputs + intake_inputs,
         standards=wc.standards_used(day, families), issued=head["issued"], review=review,
+        exceedances=exceeding.water_sources(context),
     )
 
 
