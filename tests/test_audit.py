@@ -98,3 +98,31 @@ def test_cli_table_json_and_page(published, monkeypatch):
     assert json.loads((published.output / "audit" / "2026" / "audit.json").read_text(encoding="utf-8"))["year"] == 2026
     bad = runner.invoke(cli, ["audit", "--year", "1800"])
     assert bad.exit_code == 1 and "bad_year" in bad.output
+
+
+def test_an_explanation_counts_only_for_its_own_bulletin(tmp_path):
+    """The same source exceeding in May and June needs two explanations: May's does not explain June."""
+    from publisher.paths import Workspace
+    from publisher.publishing import explanations
+    from publisher.store import Store
+
+    ws = Workspace(tmp_path / "home")
+    store = Store(ws)
+    with store.connect(write=True) as conn:
+        for statement in explanations.TABLE_SQL.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("INSERT INTO explanations (kind, period, area, key, subject, detail, cause, measures, entered_by,"
+                     " via, at) VALUES ('water-sources', '2026-05', NULL, 'source:s1:mn', '北庙水库', '锰 0.2', '原因',"
+                     " '措施', '甲', 'cli', '2026-06-01T00:00:00+00:00')")
+    for period in ("2026-05", "2026-06"):
+        folder = ws.output / "water-sources" / period
+        folder.mkdir(parents=True)
+        (folder / "bulletin.json").write_text(json.dumps({"exceedances": [
+            {"key": "source:s1:mn", "subject": "北庙水库", "detail": "锰 0.2"}]}), encoding="utf-8")
+    explained = audit._explained_keys(store)
+    rows = {period: audit._bulletin_exceedances(
+        store, {"kind": "water-sources", "period": period, "area": None,
+                "output_dir": f"water-sources/{period}"}, explained) for period in ("2026-05", "2026-06")}
+    assert rows["2026-05"] == []
+    assert [r["key"] for r in rows["2026-06"]] == ["source:s1:mn"]

@@ -193,7 +193,10 @@ def _withdrawals(ws: Workspace, store: Store, year: int, today: dt.date) -> list
     return out
 
 
-def _explained_keys(store: Store) -> set[str]:
+def _explained_keys(store: Store) -> set[tuple[Any, ...]]:
+    """What the ledger's ``explanations`` (publishing/explanations.py) explain: ``(kind, period, area, key)`` of a
+    bulletin's exceedance (an explanation belongs to one bulletin: the same source exceeding in two months needs
+    two), and ``("alert", key)`` for an explanation recorded against an alert."""
     if not store.exists():
         return set()
     with store.connect() as conn:
@@ -202,10 +205,13 @@ def _explained_keys(store: Store) -> set[str]:
         columns = {r[1] for r in conn.execute("PRAGMA table_info(explanations)")}
         if "key" not in columns:
             return set()
-        return {str(r[0]) for r in conn.execute("SELECT key FROM explanations")}
+        if {"kind", "period", "area"} <= columns:
+            rows = conn.execute("SELECT kind, period, area, key FROM explanations").fetchall()
+            return {(r[0], r[1], r[2], str(r[3])) for r in rows} | {("alert", str(r[3])) for r in rows}
+        return {("alert", str(r[0])) for r in conn.execute("SELECT key FROM explanations")}
 
 
-def _bulletin_exceedances(store: Store, latest: dict[str, Any], explained: set[str]) -> list[dict[str, Any]]:
+def _bulletin_exceedances(store: Store, latest: dict[str, Any], explained: set[tuple[Any, ...]]) -> list[dict[str, Any]]:
     path = store.output_folder(latest) / "bulletin.json"
     try:
         listed = json.loads(path.read_text(encoding="utf-8")).get("exceedances") or []
@@ -213,10 +219,11 @@ def _bulletin_exceedances(store: Store, latest: dict[str, Any], explained: set[s
         return []
     return [{"source": "bulletin", "kind": latest["kind"], "period": latest["period"], "key": item.get("key"),
              "subject": item.get("subject"), "detail": item.get("detail")}
-            for item in listed if isinstance(item, dict) and item.get("key") not in explained]
+            for item in listed if isinstance(item, dict)
+            and (latest["kind"], latest["period"], latest.get("area"), str(item.get("key"))) not in explained]
 
 
-def _alert_exceedances(ws: Workspace, year: int, explained: set[str]) -> list[dict[str, Any]]:
+def _alert_exceedances(ws: Workspace, year: int, explained: set[tuple[Any, ...]]) -> list[dict[str, Any]]:
     from publisher.operations import alerts
 
     out = []
@@ -224,7 +231,7 @@ def _alert_exceedances(ws: Workspace, year: int, explained: set[str]) -> list[di
         if row["rule"] not in ("source_exceedance", "section_below_target") or not row["time"].startswith(str(year)):
             continue
         key = f"alert:{row['id']}"
-        if key in explained or row["state"] == "closed":
+        if ("alert", key) in explained or row["state"] == "closed":
             continue
         out.append({"source": "alert", "kind": row["rule"], "period": row["time"], "key": key,
                     "subject": row["station_name"], "detail": row["message_zh"]})
