@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from publisher.periods import as_date
+
 #: 重点排污单位名录 list types (环境监管重点单位名录: 水环境、大气环境、土壤环境、声环境、其他)
 LIST_TYPES = ("水", "气", "土壤", "声", "其他")
 OUTLET_TYPES = {"wastewater": "废水", "flue_gas": "废气"}
@@ -165,12 +167,6 @@ class PollutingUnit:
 
 
 # --------------------------------------------------------------------------------------------- loading
-def _date(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
 def _strings(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -260,7 +256,7 @@ def parse_units(doc: dict[str, Any], root: yaml.Node | None, path: Path, area_na
         dates: dict[str, dt.date | None] = {}
         for key in ("active_from", "active_to"):
             try:
-                dates[key] = _date(raw.get(key))
+                dates[key] = as_date(raw.get(key))
             except ValueError:
                 problems.append(f"{at(key)}: {key} must be a date YYYY-MM-DD, not {raw.get(key)!r}")
                 dates[key] = None
@@ -315,7 +311,7 @@ def parse_units(doc: dict[str, Any], root: yaml.Node | None, path: Path, area_na
                 if value is not None and _number(value) is None:
                     problems.append(f"{o_at(key)}: {key} must be a number, not {value!r}")
             try:
-                built_on = _date(o_raw.get("built_on"))
+                built_on = as_date(o_raw.get("built_on"))
             except ValueError:
                 problems.append(f"{o_at('built_on')}: built_on must be a date YYYY-MM-DD")
                 built_on = None
@@ -338,8 +334,8 @@ def parse_units(doc: dict[str, Any], root: yaml.Node | None, path: Path, area_na
                     problems.append(f"{path}:{a_keys.get(extra, a_line)}: unit {uid} outlet {oid}: "
                                     f"unknown field {extra!r} in a standard assignment")
                 try:
-                    start, end = _date(a_raw.get("from")), _date(a_raw.get("to"))
-                    special_from = _date(a_raw.get("special_from"))
+                    start, end = as_date(a_raw.get("from")), as_date(a_raw.get("to"))
+                    special_from = as_date(a_raw.get("special_from"))
                 except ValueError:
                     problems.append(f"{where}: from, to and special_from must be dates YYYY-MM-DD")
                     continue

@@ -21,6 +21,7 @@ from publisher.errors import RegistryError
 from publisher.paths import DEFAULT_STATIONS
 from publisher import vocabulary
 from publisher.vocabulary import water as vocabulary_water
+from publisher.periods import as_date
 
 KINDS = vocabulary.STATION_KINDS
 WATER_KINDS = vocabulary.WATER_KINDS
@@ -256,12 +257,6 @@ def _line_numbers(node: yaml.Node | None, section: str) -> list[tuple[int, dict[
     return []
 
 
-def _date(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
 def _strings(value: Any) -> tuple[str, ...]:
     """A YAML list (or one scalar) of names as a tuple of strings."""
     if value is None:
@@ -403,7 +398,7 @@ def load(path: str | Path | None = None) -> Registry:
         dates: dict[str, dt.date | None] = {}
         for key in ("active_from", "active_to"):
             try:
-                dates[key] = _date(raw.get(key))
+                dates[key] = as_date(raw.get(key))
             except ValueError:
                 problems.append(f"{at(key)}: {key} must be a date YYYY-MM-DD, not {raw.get(key)!r}")
                 dates[key] = None

@@ -24,6 +24,7 @@ import unicodedata
 import polars as pl
 
 from publisher.ingest import aliases, values
+from publisher.ingest import tables
 from publisher.ingest.findings import Findings
 from publisher.ingest.readers import HEAD_ROWS, WholeSheet as Sheet
 from publisher import vocabulary
@@ -101,12 +102,8 @@ def parse_sheet(sheet: Sheet, header: tuple[int, dict[str, list[tuple[str, str |
                 registry=None, now: dt.datetime | None = None) -> pl.DataFrame | None:
     """The intake frame of one sheet (:data:`INTAKE_SCHEMA`), every problem recorded in `findings`."""
     index, roles = header
-    name = sheet.name
-    rows = sheet.rows
-    cols = [c for c in rows.columns if c != "_row"]
-    head = [None if v is None else str(v).strip() for v in rows.select(cols).row(index)]
-    label = dict(zip(cols, [h or f"第{j + 1}列" for j, h in enumerate(head)]))
-    header_row = int(rows.get_column("_row")[index])
+    h = tables.head(sheet, index)
+    name, cols, head, label, header_row = h.name, h.cols, h.texts, h.label, h.row
     station_col = roles["station"][0][0]
     volume_col, volume_unit = roles["volume"][0]
     periods = [(role, col) for role in ("month", "quarter") for col, _ in roles.get(role, [])]
@@ -125,13 +122,7 @@ def parse_sheet(sheet: Sheet, header: tuple[int, dict[str, list[tuple[str, str |
             role = aliases.lookup(head[cols.index(column)]).role
             if role not in ("ignore", "empty"):
                 findings.add("ignored_column", sheet=name, column=label[column], value=label[column])
-    data = rows.slice(index + 1)
-    data = data.filter(~pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cols]))
-    for column in (station_col, period_col, volume_col):
-        for row in data.filter(pl.col(column).str.strip_chars().str.contains(r"^[=+\-@]")
-                               & ~pl.col(column).str.strip_chars().str.contains(rf"^{values.NUMBER}$")) \
-                .select("_row", column).rows():
-            findings.add("formula_cell", sheet=name, row=row[0], column=label[column], value=row[1])
+    data = tables.data_rows(h, (station_col, period_col, volume_col), findings)
     out = []
     seen: dict[tuple[str, dt.datetime], tuple[int, float]] = {}
     now = now or values.beijing_now()
@@ -143,15 +134,9 @@ def parse_sheet(sheet: Sheet, header: tuple[int, dict[str, list[tuple[str, str |
             continue
         station_id = station_raw
         if registry is not None:
-            station = registry.resolve(station_raw)
+            station = tables.station(registry, station_raw, SOURCE_KINDS, "只有饮用水水源报送取水量", findings, h,
+                                     number, station_col)
             if station is None:
-                hint = registry.suggest(station_raw)
-                findings.add("unknown_station", sheet=name, row=number, column=label[station_col], value=station_raw,
-                             detail=f"，是否应为“{hint}”？" if hint else "")
-                continue
-            if station.kind not in SOURCE_KINDS:
-                findings.add("wrong_station_kind", sheet=name, row=number, column=label[station_col],
-                             value=station_raw, detail=f"{station.kind_zh}（{station.id}），只有饮用水水源报送取水量")
                 continue
             station_id = station.id
         start = parse_period(period_raw, unit)

@@ -30,6 +30,7 @@ import polars as pl
 
 from publisher import vocabulary
 from publisher.ingest import aliases, values
+from publisher.ingest import tables
 from publisher.ingest.findings import Findings
 from publisher.ingest.readers import HEAD_ROWS, WholeSheet as Sheet
 
@@ -133,12 +134,8 @@ def parse_sheet(sheet: Sheet, header: tuple[int, dict[str, list[tuple[str, str |
                 registry=None, now: dt.datetime | None = None) -> pl.DataFrame | None:
     """The noise frame of one sheet (:data:`NOISE_SCHEMA`), every problem recorded in `findings`."""
     index, roles = header
-    name = sheet.name
-    rows = sheet.rows
-    cols = [c for c in rows.columns if c != "_row"]
-    head = [None if v is None else str(v).strip() for v in rows.select(cols).row(index)]
-    label = dict(zip(cols, [h or f"第{j + 1}列" for j, h in enumerate(head)]))
-    header_row = int(rows.get_column("_row")[index])
+    h = tables.head(sheet, index)
+    name, cols, head, label, header_row = h.name, h.cols, h.texts, h.label, h.row
     for role in ("ld", "ln", "lmax"):
         for column, unit in roles.get(role, []):
             if unit is not None and re.sub(r"[\s（）()]", "", unit).lower() not in UNITS:
@@ -159,13 +156,7 @@ def parse_sheet(sheet: Sheet, header: tuple[int, dict[str, list[tuple[str, str |
             role = aliases.lookup(head[cols.index(column)]).role
             if role not in ("ignore", "empty"):
                 findings.add("ignored_column", sheet=name, column=label[column], value=label[column])
-    data = rows.slice(index + 1)
-    data = data.filter(~pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cols]))
-    for column in sorted(used):
-        for row in data.filter(pl.col(column).str.strip_chars().str.contains(r"^[=+\-@]")
-                               & ~pl.col(column).str.strip_chars().str.contains(rf"^{values.NUMBER}$")) \
-                .select("_row", column).rows():
-            findings.add("formula_cell", sheet=name, row=row[0], column=label[column], value=row[1])
+    data = tables.data_rows(h, sorted(used), findings)
     out = []
     seen: dict[tuple[str, dt.datetime], tuple[int, tuple]] = {}
     now = now or values.beijing_now()
@@ -180,15 +171,9 @@ def parse_sheet(sheet: Sheet, header: tuple[int, dict[str, list[tuple[str, str |
             continue
         station_id, kind = station_raw, None
         if registry is not None:
-            station = registry.resolve(station_raw)
+            station = tables.station(registry, station_raw, POINT_KINDS, "只有噪声监测点位报送等效声级", findings, h,
+                                     number, station_col)
             if station is None:
-                hint = registry.suggest(station_raw)
-                findings.add("unknown_station", sheet=name, row=number, column=label[station_col], value=station_raw,
-                             detail=f"，是否应为“{hint}”？" if hint else "")
-                continue
-            if station.kind not in POINT_KINDS:
-                findings.add("wrong_station_kind", sheet=name, row=number, column=label[station_col],
-                             value=station_raw, detail=f"{station.kind_zh}（{station.id}），只有噪声监测点位报送等效声级")
                 continue
             station_id, kind = station.id, station.kind
         day = _date(cells[date_col])

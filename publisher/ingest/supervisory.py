@@ -34,6 +34,7 @@ from typing import Any
 import polars as pl
 
 from publisher.ingest import aliases, values
+from publisher.ingest import tables
 from publisher.ingest.findings import Findings
 from publisher.ingest.readers import HEAD_ROWS, WholeSheet as Sheet
 from publisher.store.supervisory import SUPERVISORY_PART_SCHEMA
@@ -123,12 +124,8 @@ def parse_sheet(sheet: Sheet, header: tuple[int, dict[str, tuple[str, str | None
     from publisher.evaluate import discharge
 
     index, roles = header
-    name = sheet.name
-    rows = sheet.rows
-    cols = [c for c in rows.columns if c != "_row"]
-    head = [None if v is None else str(v).strip() for v in rows.select(cols).row(index)]
-    label = dict(zip(cols, [h or f"第{j + 1}列" for j, h in enumerate(head)]))
-    header_row = int(rows.get_column("_row")[index])
+    h = tables.head(sheet, index)
+    name, cols, head, label, header_row = h.name, h.cols, h.texts, h.label, h.row
     if registry is None or not getattr(registry, "units", None):
         findings.add("unknown_unit", sheet=name, row=header_row, column=label[roles["unit"][0]], value="",
                      detail="（站点名录中没有登记任何重点排污单位）")
@@ -138,13 +135,7 @@ def parse_sheet(sheet: Sheet, header: tuple[int, dict[str, tuple[str, str | None
         text = head[cols.index(column)]
         if column not in used and text and aliases.norm(text) not in ("备注", "说明", "序号", "note", "remark"):
             findings.add("ignored_column", sheet=name, column=label[column], value=label[column])
-    data = rows.slice(index + 1)
-    data = data.filter(~pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cols]))
-    for column in used:
-        for row in data.filter(pl.col(column).str.strip_chars().str.contains(r"^[=+\-@]")
-                               & ~pl.col(column).str.strip_chars().str.contains(rf"^{values.NUMBER}$")) \
-                .select("_row", column).rows():
-            findings.add("formula_cell", sheet=name, row=row[0], column=label[column], value=row[1])
+    data = tables.data_rows(h, used, findings)
     date_col, value_col = roles["date"][0], roles["value"][0]
     data = data.with_columns(values.parse_times(pl.col(date_col)).alias("_time"),
                              values.parse_values(pl.col(value_col)).alias("_value"))
