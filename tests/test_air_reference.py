@@ -1,4 +1,5 @@
-"""Reproduce the official AQI figures of the three reference air files (../shared/reference-data).
+"""Reproduce the official AQI figures of the three reference air files (copies in tests/data/reference and
+sample/, sources in tests/data/README.md).
 
 Expected values are the platforms' own published outputs, read from the files; nothing here is
 computed by the code under test.
@@ -13,9 +14,11 @@ import pytest
 from publisher import standards
 from publisher.evaluate import air
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-REF = SHARED / "reference-data"
-pytestmark = pytest.mark.skipif(not REF.is_dir(), reason=f"shared reference data not found at {REF}")
+from publisher.paths import PROJECT_DIR
+
+REF = Path(__file__).resolve().parent / "data" / "reference"
+# the seed feed is the repository's own demo copy (byte-identical to the reference file)
+SEED_FEED = PROJECT_DIR / "sample" / "air_cnemc_seed_cities_2026.csv.gz"
 
 P = ["so2", "no2", "co", "o3", "pm10", "pm2_5"]
 
@@ -48,7 +51,7 @@ def _ours_primary(row: dict, aqi: int) -> frozenset[str]:
 
 @pytest.fixture(scope="module")
 def seed() -> pl.DataFrame:
-    raw = pl.read_csv(REF / "air_cnemc_seed_cities_2026.csv.gz", infer_schema_length=0)
+    raw = pl.read_csv(SEED_FEED, infer_schema_length=0)
     not_monitored = pl.concat_str([pl.when(pl.col(p) == "/").then(pl.lit(p)) for p in P], separator=",",
                                   ignore_nulls=True)
     frame = raw.with_columns(
@@ -110,7 +113,7 @@ def test_seed_feed_missing_pollutant_rule(seed):
 
 
 def test_snapshot_2017_every_row():
-    raw = pl.read_csv(REF / "air_cnemc_station_snapshot_20170707T16_HJ633-2012.csv", infer_schema_length=0)
+    raw = pl.read_csv(REF / "air_cnemc_station_snapshot_20170707T16_HJ633-2012.csv.gz", infer_schema_length=0)
     cols = {"so2": "so2", "no2": "no2", "co": "co", "o3": "o3_24h", "pm10": "pm10", "pm2_5": "pm2_5"}
     frame = raw.with_columns(
         pl.col("timepoint").str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S").alias("time"),
@@ -135,7 +138,7 @@ def test_snapshot_2017_every_row():
 
 
 def test_zhejiang_2026_aqi_levels_and_pollutant_levels():
-    raw = pl.read_csv(REF / "air_zjemc_site_hourly_selected_hours_2026_HJ633-2026.csv", infer_schema_length=0)
+    raw = pl.read_csv(REF / "air_zjemc_site_hourly_selected_hours_2026_HJ633-2026.csv.gz", infer_schema_length=0)
     src = {"so2": "SO2", "no2": "NO2", "co": "CO", "o3": "O3", "pm10": "PM10", "pm2_5": "PM25"}
     num = lambda c: pl.col(c).replace("--", None).cast(pl.Float64)  # noqa: E731
     frame = raw.with_columns(

