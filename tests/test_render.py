@@ -6,7 +6,7 @@ import json
 import logging
 import shutil
 import subprocess
-import time
+import zipfile
 
 import openpyxl
 import polars as pl
@@ -148,9 +148,16 @@ def test_xlsx_bytes_are_identical_and_readable(tmp_path):
         "空气": pl.DataFrame({"地区": ["隆阳区"], "AQI": [42]}),
     }
     a = render.write_xlsx(frames, tmp_path / "a.xlsx", title="样例")
-    time.sleep(1.1)  # a clock inside the file would now differ
     b = render.write_xlsx(frames, tmp_path / "b.xlsx", title="样例")
     assert a.read_bytes() == b.read_bytes()
+    # no clock inside the file: every zip member carries the zip format's fixed first date, and the
+    # created and modified properties are the fixed epoch
+    with zipfile.ZipFile(a) as z:
+        stamps = {info.date_time for info in z.infolist()}
+        core = z.read("docProps/core.xml").decode("utf-8")
+    assert stamps == {(1980, 1, 1, 0, 0, 0)}
+    epoch = render.XLSX_EPOCH.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f">{epoch}</dcterms:created>" in core and f">{epoch}</dcterms:modified>" in core
     book = openpyxl.load_workbook(a)
     assert book.sheetnames == ["水质", "空气"]
     assert [c.value for c in book["水质"][3]][:1] == ["大沙坝"]

@@ -3,16 +3,17 @@ ledger tables, and a real SIGKILL during a large ingest."""
 from __future__ import annotations
 
 import datetime as dt
-import random
+import os
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from publisher import faults
 from publisher.ingest.pipeline import ingest
 from publisher.paths import PROJECT_DIR
 from publisher.store import Store
@@ -24,10 +25,7 @@ FEED = PROJECT_DIR / "sample" / "air_cnemc_seed_cities_2026.csv.gz"  # the repos
 
 def test_real_feed_ingest_and_month_reads(tmp_path):
     ws = make_ws(tmp_path)
-    started = time.perf_counter()
     [result] = ingest([FEED], ws, reg())
-    seconds = time.perf_counter() - started
-    print(f"ingest of the real feed: {result.rows} rows in {seconds:.2f} s")
     assert result.status == "accepted" and result.rows == 133_444
     assert FEED.exists()  # outside the inbox: copied, not moved
     store = Store(ws)
@@ -41,7 +39,6 @@ def test_real_feed_ingest_and_month_reads(tmp_path):
     tables = {r[0] for r in sqlite3.connect(ws.store / "ledger.sqlite").execute(
         "SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"files", "ingests", "parts", "bulletins", "approvals", "publications", "events"} <= tables
-    assert seconds < 15
 
 
 def test_duplicate_drop_is_a_no_op(tmp_path):
@@ -109,7 +106,16 @@ def _big_air_file(path: Path, hours: int, stations: int) -> None:
     frame.write_csv(path)
 
 
-def test_sigkill_during_large_ingest_leaves_the_store_as_it_was(tmp_path):
+KILL_POINTS = {
+    # killed before the ledger commits: the store must be exactly as it was
+    "ingest-part-written": False, "ingest-parts-written": False, "ingest-parts-renamed": False,
+    # killed after the commit: the ingest is whole
+    "ingest-committed": True,
+}
+
+
+@pytest.mark.parametrize("point", list(KILL_POINTS))
+def test_sigkill_during_large_ingest_leaves_the_store_as_it_was(tmp_path, point):
     ws = make_ws(tmp_path)
     (ws.inbox / "base.csv").write_text(HEAD + "air-2594A,2022-01-01 01:00,1,1,0.1,1,1,1\n")
     ingest(None, ws, reg())
@@ -120,27 +126,20 @@ def test_sigkill_during_large_ingest_leaves_the_store_as_it_was(tmp_path):
     code = ("import sys; from publisher.ingest.pipeline import ingest; from publisher.paths import Workspace;"
             "from publisher import registry; ingest([sys.argv[1]], Workspace(__import__('pathlib').Path(sys.argv[2])),"
             " registry.load())")
-    # how long a full ingest takes, measured on a throwaway workspace
-    probe = make_ws(tmp_path / "probe")
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, str(big), str(probe.home)], check=True)
-    full = time.perf_counter() - t0
-    rng = random.Random(20260501)
-    for attempt in range(3):
-        proc = subprocess.Popen([sys.executable, "-c", code, str(big), str(ws.home)])
-        time.sleep(rng.uniform(0.3 * full, 0.98 * full))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        store = Store(ws)
-        after = store.air_hourly("2021-12-01", "2026-12-31")
-        if store.ingests().height == 2:  # the kill came after the commit: the ingest is whole
-            assert after.height == 175_200
-            break
-        assert after.equals(seen_before)  # readers see exactly what they saw before
-        store.recover()
-        assert tree_hash(ws.store) == before  # and the folder is byte-for-byte as it was
+    env = {**os.environ, faults.FAULT_ENV: point}
+    killed = subprocess.run([sys.executable, "-c", code, str(big), str(ws.home)], env=env)
+    assert killed.returncode == -signal.SIGKILL  # it did stop at the point
+    store = Store(ws)
+    after = store.air_hourly("2021-12-01", "2026-12-31")
+    if KILL_POINTS[point]:
+        assert store.ingests().height == 2 and after.height == 175_200
+        return
+    assert store.ingests().height == 1
+    assert after.equals(seen_before)  # readers see exactly what they saw before
+    store.recover()
+    assert tree_hash(ws.store) == before  # and the folder is byte-for-byte as it was
     [done] = ingest([big], ws, reg())
-    assert done.status in ("accepted", "duplicate")
+    assert done.status == "accepted"
     assert Store(ws).air_hourly("2021-12-01", "2026-12-31").height == 175_200
 
 

@@ -305,6 +305,7 @@ def _upload(session: requests.Session, target: str, parts: list, token: str | No
                 return {"ok": False, "error": "portal_refused", "attempts": tries,
                         "message": f"门户拒绝了上传（HTTP {response.status_code}，{code}）：{text}"}
         if n < attempts:
+            tries[-1]["wait"] = min(wait, 60.0)  # recorded with the attempt: the ledger shows the backoff
             time.sleep(min(wait, 60.0))
     return {"ok": False, "error": error, "attempts": tries,
             "message": f"{message}（共尝试 {attempts} 次）"}

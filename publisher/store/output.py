@@ -18,7 +18,7 @@
 Names starting with ``.`` are never part of a bulletin (:mod:`publisher.publishing.integrity` ignores them) and
 are never published.
 
-For the tests only, ``PUBLISHER_BUILD_FAULT`` (comma-separated) kills the build with SIGKILL at a
+For the tests only, ``PUBLISHER_FAULT`` (comma-separated, `publisher.faults`) kills the build with SIGKILL at a
 named point (``kill-before-swap``, ``kill-mid-swap``, ``kill-after-swap``) or makes it use the
 two-rename swap (``no-exchange``). Nothing else reads it.
 """
@@ -35,7 +35,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import sys
 import time
@@ -43,10 +42,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from publisher.errors import BuildError
+from publisher.faults import FAULT_ENV, fault
+from publisher.faults import active as _faults
 
 log = logging.getLogger(__name__)
 
-FAULT_ENV = "PUBLISHER_BUILD_FAULT"
 #: how long a build waits for another build of the same bulletin by default (seconds)
 DEFAULT_WAIT = 300.0
 #: the files every bulletin has; data.csv and data.xlsx when it has tables; charts/… its page shows
@@ -62,14 +62,6 @@ def new_run() -> str:
     return secrets.token_hex(6)
 
 
-def _faults() -> set[str]:
-    return {f.strip() for f in os.environ.get(FAULT_ENV, "").split(",") if f.strip()}
-
-
-def fault(point: str) -> None:
-    """Kill this process at `point` when ``PUBLISHER_BUILD_FAULT`` names it (the tests' crash points)."""
-    if point in _faults():
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 # --------------------------------------------------------------------------- the lock

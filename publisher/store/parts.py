@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable
 
 import polars as pl
 
+from publisher import faults
 from publisher.errors import StoreError
 from publisher.store import supervisory as _supervisory
 from publisher.store.ledger import _now
@@ -108,6 +109,12 @@ class Parts:
                             committed |= {r[0] for r in conn.execute("SELECT path FROM station_days")}
                 finally:
                     conn.close()
+                # the read above rolled back a hot journal; one still there is a killed writer's journal
+                # that never became hot (nothing of it reached the ledger): with the lock held, remove it
+                stale = self.ledger_path.with_name(self.ledger_path.name + "-journal")
+                if stale.exists():
+                    stale.unlink()
+                    removed.append(stale)
             for kind in (*SCHEMAS, DAYS_FOLDER):
                 base = self.root / kind
                 if not base.exists():
@@ -178,6 +185,8 @@ class Parts:
                         os.fsync(handle.fileno())
                     written.append((tmp, final, int(year), int(month), part.height))
                     del part
+                    faults.fault("ingest-part-written")
+                faults.fault("ingest-parts-written")
                 # the station-days of the months this ingest touched, recorded in the same transaction
                 days = self._days_for_ingest(conn, ingest_id, written) if kind == "air" else []
                 written += days
@@ -207,12 +216,14 @@ class Parts:
                     os.fsync(dir_fd)
                 finally:
                     os.close(dir_fd)
+                faults.fault("ingest-parts-renamed")
             except BaseException:
                 for tmp, final, *_ in written:
                     for path in (tmp, final):
                         with contextlib.suppress(FileNotFoundError):
                             path.unlink()
                 raise
+        faults.fault("ingest-committed")
         for path in spent:   # station-day files the new ones replaced (recover() would remove them too)
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
