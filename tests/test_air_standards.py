@@ -15,6 +15,7 @@ import pytest
 
 from publisher import standards
 from publisher.evaluate import air
+from tests.clauses import clause_id
 
 LEVELS = [0, 50, 100, 150, 200, 300, 400, 500]
 COMMON = {
@@ -83,7 +84,7 @@ def test_tables_load_and_do_not_overlap():
             assert set(meta["sources"]) <= known, table.id
 
 
-@pytest.mark.parametrize("table_id", sorted(PRINTED))
+@pytest.mark.parametrize("table_id", sorted(PRINTED), ids=lambda t: clause_id(t, "breakpoints"))
 def test_breakpoints_equal_the_printed_tables(table_id):
     table = standards.get(table_id)
     assert table["iaqi_levels"]["values"] == LEVELS
@@ -91,7 +92,7 @@ def test_breakpoints_equal_the_printed_tables(table_id):
     assert bps == PRINTED[table_id]
 
 
-@pytest.mark.parametrize("table_id", sorted(PRINTED))
+@pytest.mark.parametrize("table_id", sorted(PRINTED), ids=lambda t: clause_id(t, "breakpoints"))
 def test_every_breakpoint_and_both_sides(table_id):
     """At each breakpoint IAQI equals its level; 0.001 below and 1 unit below/above are checked
     against the exact formula (CO in 0.001 and 0.1 mg/m³ steps)."""
@@ -111,7 +112,7 @@ def test_every_breakpoint_and_both_sides(table_id):
         assert ours(values, table_id, indicator) == expected, indicator
 
 
-@pytest.mark.parametrize("table_id", sorted(PRINTED))
+@pytest.mark.parametrize("table_id", sorted(PRINTED), ids=lambda t: clause_id(t, "breakpoints"))
 def test_above_the_top_breakpoint_is_500(table_id):
     for indicator in ("so2_24h", "no2_24h", "no2_1h", "co_24h", "co_1h", "o3_1h", "pm10_24h", "pm2_5_24h"):
         top = PRINTED[table_id][indicator][-1]
@@ -129,7 +130,9 @@ def test_above_800_rules():
     assert repl == [200, 150, 300]
 
 
-@pytest.mark.parametrize("table_id,gb_id", [("HJ633-2012", "GB3095-2012"), ("HJ633-2026", "GB3095-2026")])
+@pytest.mark.parametrize("table_id,gb_id", [
+    pytest.param(t, g, id=f"{clause_id(t, 'breakpoints')}={clause_id(g, 'phases', 0)}")
+    for t, g in [("HJ633-2012", "GB3095-2012"), ("HJ633-2026", "GB3095-2026")]])
 def test_iaqi_100_equals_class2_limits(table_id, gb_id):
     table, gb = standards.get(table_id), standards.get(gb_id)
     limits = gb["phases"][0]["class2"]

@@ -400,11 +400,14 @@ BOILER_COAL_NEW = {"outlet_id": "b1", "standard": "GB 13271-2014", "fuel": "coal
 BOILER_GAS_SPECIAL = {"outlet_id": "b2", "standard": "GB13271", "fuel": "gas", "special": True}
 POWER_COAL_NEW = {"outlet_id": "p1", "standard": "GB 13223-2011", "fuel": "coal", "equipment": "boiler",
                   "period": "new"}
+# the table whose limit each outlet above is judged against (ids of the cases below)
+OUTLET_CLAUSE = {"b1": "GB13271-2014-表2-燃煤", "b2": "GB13271-2014-表3-燃气", "p1": "GB13223-2011-表1-燃煤锅炉",
+                 "p2": "GB13223-2011-表1-燃气轮机"}
 TURBINE_NG = {"outlet_id": "p2", "standard": "gb13223", "fuel": "gas", "gas_kind": "natural_gas",
               "equipment": "gas_turbine", "built_on": dt.date(2016, 1, 1)}
 
 
-@pytest.mark.parametrize("outlet, item, measured, o2, converted, limit, status, multiple", [
+OXYGEN_CASES = [
     # GB 13271-2014 coal boiler, 基准氧含量 9%: 150 × (21 − 9)/(21 − 12) = 150 × 12/9 = 200; 表2 SO2 300
     (BOILER_COAL_NEW, "so2", 150, 12, 200.0, 300, "compliant", None),
     # 240 × 12/7.5 = 384 > 300: (384 − 300)/300 = 0.28
@@ -427,7 +430,12 @@ TURBINE_NG = {"outlet_id": "p2", "standard": "gb13223", "fuel": "gas", "gas_kind
     (TURBINE_NG, "nox", 20, 18, 40.0, 50, "compliant", None),
     (TURBINE_NG, "nox", 30, 18, 60.0, 50, "exceeding", 0.2),
     (TURBINE_NG, "nox", 30, 15, 30.0, 50, "compliant", None),
-])
+]
+
+
+@pytest.mark.parametrize("outlet, item, measured, o2, converted, limit, status, multiple", OXYGEN_CASES, ids=[
+    f"{OUTLET_CLAUSE[c[0]['outlet_id']]}-{c[1]}-{c[2]}@O2={c[3]}%-{ {'compliant': '达标', 'exceeding': '超标'}[c[6]]}"
+    for c in OXYGEN_CASES])
 def test_oxygen_conversion_against_hand_worked_numbers(outlet, item, measured, o2, converted, limit, status, multiple):
     record = _one(outlet, item, measured, o2)
     assert record["converts"] is True
@@ -631,7 +639,7 @@ def test_ph_is_a_range_and_opacity_a_grade_without_multiples():
     ({"outlet_id": "a", "standard": "GB 13223-2011", "fuel": "coal", "period": "new"}, "nox", "EQUIPMENT_UNKNOWN"),
     ({"outlet_id": "a", "standard": "GB 13223-2011", "fuel": "coal", "equipment": "boiler", "period": "new"},
      "opacity", "ITEM_NOT_IN_STANDARD"),                            # 烟气黑度 not in any retrieved source
-])
+], ids=lambda v: (v.get("standard", "").replace(" ", "") if isinstance(v, dict) else v))
 def test_reasons_for_not_judging(outlet, item, reason):
     record = _one(outlet, item, 10.0, o2=9)
     assert (record["status"], record["reason"], record["status_zh"]) == ("not_judged", reason, "未判定")

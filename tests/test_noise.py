@@ -15,6 +15,7 @@ import pytest
 from publisher import standards
 from publisher.errors import StandardNotFound
 from publisher.evaluate import noise
+from tests.clauses import clause_id
 
 DAY = dt.date(2025, 6, 15)
 
@@ -48,7 +49,7 @@ def test_table1_is_the_printed_table():
     assert table["periods"]["night"] == {"from": "22:00", "to": "06:00"}
 
 
-@pytest.mark.parametrize("zone", sorted(TABLE1))
+@pytest.mark.parametrize("zone", sorted(TABLE1), ids=lambda z: clause_id("GB3096-2008", "limits", detail=(f"{z}类",)))
 def test_every_limit_on_both_sides(zone):
     day_limit, night_limit = TABLE1[zone]
     assert noise.limits(zone, DAY) == {"day": day_limit, "night": night_limit}
@@ -82,7 +83,7 @@ def test_a_class_that_is_not_in_the_standard_is_refused(bad):
         noise.point_compliance(frame)
 
 
-@pytest.mark.parametrize("kind, period", sorted(UPPER))
+@pytest.mark.parametrize("kind, period", sorted(UPPER), ids=[clause_id("HJ640-2012", k, detail=(p,)) for k, p in sorted(UPPER)])
 def test_every_grade_boundary_on_both_sides(kind, period):
     for level, upper in enumerate(UPPER[(kind, period)], start=1):
         at = noise.grade(upper, kind, period, DAY)

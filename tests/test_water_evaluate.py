@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from publisher.evaluate import water
+from tests.clauses import document_id
 
 T = dt.datetime(2026, 3, 10, 9)
 
@@ -93,7 +94,8 @@ def test_multiple_just_above_the_limit_never_prints_zero():
     (1.3, "1.3"), (0.75, "0.8"), (0.45, "0.4"), (0.051, "0.1"),   # the usual 1 decimal, half-even
     (0.05, "0.05"), (0.04, "0.04"), (0.015, "0.02"),              # would be 0.0: 2 decimals
     (0.005, "<0.01"), (0.0001, "<0.01"),                          # would be 0.00: below the smallest step
-])
+], ids=lambda v: None if isinstance(v, str) else document_id(
+    "HBH-2011-22", "超标倍数", "decimals" if v >= 0.05 else "small_decimals" if v >= 0.01 else "small_below", v))
 def test_format_multiple(multiple, text):
     assert water.format_multiple(multiple) == text
 
@@ -251,7 +253,9 @@ def test_river_5_sections_uses_proportions():
     ([0.3] * 5 + [1.2] * 4 + [3.0], "轻度污染"),  # 50%, 劣Ⅴ 10% < 20%
     ([0.3] * 4 + [1.2] * 3 + [3.0] * 3, "中度污染"),  # 40%, 劣Ⅴ 30%
     ([0.3] * 5 + [3.0] * 5, "重度污染"),   # 50%, 劣Ⅴ 50% >= 40%
-])
+], ids=[document_id("HBH-2011-22", "河流断面比例", f"Ⅰ~Ⅲ{good}%-劣Ⅴ{bad}%-{status}")
+         for good, bad, status in [(90, 0, "优"), (80, 0, "良好"), (70, 0, "轻度污染"), (50, 10, "轻度污染"),
+                                   (40, 30, "中度污染"), (50, 50, "重度污染")]])
 def test_river_proportion_rows(nh3, status):
     values, meta = _river(nh3)
     assert water.river_summary(values, meta).row(0, named=True)["status"] == status
@@ -296,7 +300,8 @@ def test_tli_worked_example_eutrophic_and_classes():
 
 @pytest.mark.parametrize("tli, state", [(29.9, "贫营养"), (30.0, "中营养"), (50.0, "中营养"), (50.1, "轻度富营养"),
                                         (60.0, "轻度富营养"), (60.1, "中度富营养"), (70.0, "中度富营养"),
-                                        (70.1, "重度富营养")])
+                                        (70.1, "重度富营养")],
+                         ids=lambda v: f"总站生字〔2001〕090号-TLI={v}" if not isinstance(v, str) else v)
 def test_tli_class_boundaries(tli, state):
     # choose chla alone so TLI(chla) = tli, with the other items giving the same index: solve C = exp((t/10 − a)/b)
     import math
@@ -325,7 +330,7 @@ def test_lake_summary_spatial_mean_and_tn_separately():
     ("良好", "中度污染", "明显变差"),       # Ⅲ -> Ⅴ: two levels
     ("重度污染", "轻度污染", "明显好转"),
     ("轻度污染", "良好", "有所好转"),
-])
+], ids=lambda v: document_id("HBH-2011-22", "变化趋势", v) if v in ("无明显变化", "有所变差", "明显变差", "明显好转", "有所好转") else v)
 def test_status_change(before, after, wording):
     assert water.status_change(before, after) == wording
 
@@ -336,7 +341,7 @@ def test_status_change(before, after, wording):
     (80, 5, 70, 15, -20.0, "有所变差"),     # −10 − 10 = −20
     (50, 10, 80, 0, 40.0, "明显好转"),      # 30 − (−10) = 40
     (90, 0, 66.7, 4.2, -27.5, "明显变差"),  # −23.3 − 4.2 = −27.5
-])
+], ids=lambda v: document_id("HBH-2011-22", "比例变化", v) if isinstance(v, str) else str(v))
 def test_proportion_change(g1, d1, g2, d2, delta, wording):
     r = water.proportion_change(g1, d1, g2, d2)
     assert (r["delta"], r["wording"]) == (delta, wording)

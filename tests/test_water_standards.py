@@ -15,6 +15,7 @@ import yaml
 
 from publisher import standards
 from publisher.evaluate import water
+from tests.clauses import clause_id
 
 DIGEST = Path(__file__).resolve().parent / "data" / "standards"  # the digest's second transcription, copied
 T = dt.datetime(2026, 2, 4, 11)
@@ -44,6 +45,7 @@ MAX_ITEMS = {
 TP = {"river": [0.02, 0.1, 0.2, 0.3, 0.4], "lake": [0.01, 0.025, 0.05, 0.1, 0.2]}
 TN_LAKE = [0.2, 0.5, 1.0, 1.5, 2.0]
 DO = [7.5, 6, 5, 3, 2]
+WB_ZH = {"river": "河流", "lake": "湖库"}
 
 
 def _classes(rows: list[tuple[str, float, str]]) -> list[int | None]:
@@ -74,15 +76,16 @@ def _boundary_cases(limits: list[float], direction: str) -> list[tuple[float, in
     return cases
 
 
-@pytest.mark.parametrize("item", sorted(MAX_ITEMS))
-@pytest.mark.parametrize("wb", ["river", "lake"])
+@pytest.mark.parametrize("item, wb", [
+    pytest.param(item, wb, id=clause_id("GB3838-2002", "table1", detail=(water.item_name(item), WB_ZH[wb])))
+    for item in sorted(MAX_ITEMS) for wb in ("river", "lake")])
 def test_table1_max_item_boundaries(item, wb):
     cases = _boundary_cases(MAX_ITEMS[item], "max")
     got = _classes([(item, v, wb) for v, _ in cases])
     assert got == [c for _, c in cases]
 
 
-@pytest.mark.parametrize("wb", ["river", "lake"])
+@pytest.mark.parametrize("wb", ["river", "lake"], ids=lambda wb: clause_id("GB3838-2002", "table1", detail=("总磷", WB_ZH[wb])))
 def test_tp_boundaries_river_and_lake(wb):
     cases = _boundary_cases(TP[wb], "max")
     assert _classes([("tp", v, wb) for v, _ in cases]) == [c for _, c in cases]
@@ -99,7 +102,7 @@ def test_tn_lake_only():
     assert _classes([("tn", 0.3, "river")]) == [None]  # rivers: no TN class (河流总氮除外)
 
 
-@pytest.mark.parametrize("wb", ["river", "lake"])
+@pytest.mark.parametrize("wb", ["river", "lake"], ids=lambda wb: clause_id("GB3838-2002", "table1", detail=("溶解氧", WB_ZH[wb])))
 def test_do_minimum_boundaries(wb):
     cases = _boundary_cases(DO, "min")
     assert _classes([("do", v, wb) for v, _ in cases]) == [c for _, c in cases]
@@ -107,7 +110,7 @@ def test_do_minimum_boundaries(wb):
     assert _classes([("do", 7.5, wb), ("do", 7.49, wb), ("do", 1.99, wb)]) == [1, 2, 6]
 
 
-@pytest.mark.parametrize("wb", ["river", "lake"])
+@pytest.mark.parametrize("wb", ["river", "lake"], ids=lambda wb: clause_id("GB3838-2002", "table1", detail=("pH值", WB_ZH[wb])))
 def test_ph_range(wb):
     values = [6.0, 9.0, 7.0, 5.99, 9.01, 4.0, 10.5]
     assert _classes([("ph", v, wb) for v in values]) == [1, 1, 1, 6, 6, 6, 6]
