@@ -1,0 +1,154 @@
+"""The layout's rules (docs/architecture.md, "Import rules"), checked on the source: module size, import
+layers, no cycles, function-level imports only at the edge, rules looked up by date, the library apart from
+the demo and the bench, and tests that need nothing outside the repository.
+
+Each rule starts with an allowlist of what the code does today; splitting a module or fixing an import
+removes its entry. An entry that no longer applies is reported as a warning, so it can be deleted."""
+from __future__ import annotations
+
+import re
+import warnings
+
+import pytest
+
+from publisher.paths import PROJECT_DIR
+from tests import architecture as arch
+
+MAX_LINES = 600
+
+# ----------------------------------------------------------------------------------------- allowlists
+#: modules over MAX_LINES until they are split (the bench is exempt)
+LONG_MODULES = {
+    "publisher.evaluate.water", "publisher.render.charts", "publisher.evaluate.air",
+    "publisher.bulletins.air.monthly", "publisher.render", "publisher.publishing.portal_server", "publisher.store",
+    "publisher.demo.sample", "publisher.bulletins.water.common", "publisher.bulletins.water.sources",
+    "publisher.bulletins.water.sections", "publisher.evaluate.discharge",
+}
+#: imports from a higher layer: (importer, imported)
+LAYER_EXCEPTIONS = {
+    # the manifest check of a bulletin folder sits in publishing/ but is used by the store and the build
+    ("publisher.bulletins.build", "publisher.publishing"), ("publisher.bulletins.build", "publisher.publishing.integrity"),
+    ("publisher.store", "publisher.publishing"), ("publisher.store", "publisher.publishing.integrity"),
+}
+#: import cycles (sorted members), counting imports inside functions
+CYCLES = [
+    ["publisher.ingest", "publisher.ingest.forecast", "publisher.ingest.intake", "publisher.ingest.layout",
+     "publisher.ingest.readers"],
+    ["publisher.render", "publisher.render.charts"],
+]
+#: library modules that import the demo or the bench
+IMPORTS_OF_OUTSIDE = {("publisher.bulletins.water.common", "publisher.demo.sample")}
+#: modules that take a standards table by its position in versions(...) instead of by date
+POSITIONAL_VERSIONS = {
+    "publisher.bench.baseline", "publisher.bulletins.air.common", "publisher.bulletins.air.monthly",
+    "publisher.evaluate.air", "publisher.evaluate.water", "publisher.ingest.forecast",
+}
+#: where an import inside a function is the design: the scheduler's pass loads the build and the ingest
+#: only when it acts, so `schedule plan` starts without weasyprint and matplotlib
+LAZY_BY_DESIGN = {"publisher.operations.scheduler"}
+#: modules with imports inside functions, to be moved to module level (cli/, demo/ and bench/ aside)
+LAZY_IMPORTS = {
+    "publisher.bulletins", "publisher.bulletins.air.common", "publisher.bulletins.base", "publisher.bulletins.build",
+    "publisher.bulletins.water.common", "publisher.bulletins.water.sections", "publisher.bulletins.water.sources",
+    "publisher.evaluate.air", "publisher.ingest", "publisher.ingest.excel_worker", "publisher.ingest.forecast",
+    "publisher.ingest.pipeline", "publisher.ingest.readers", "publisher.operations.status",
+    "publisher.publishing.approval", "publisher.publishing.portal", "publisher.publishing.portal_server",
+    "publisher.render", "publisher.render.charts", "publisher.render.fonts",
+}
+
+
+def _stale(name: str, entries, still) -> None:
+    gone = sorted(set(map(str, entries)) - set(map(str, still)))
+    if gone:
+        warnings.warn(f"{name}: no longer needed, delete from tests/test_architecture.py: {gone}", stacklevel=2)
+
+
+# ---------------------------------------------------------------------------------------------- rules
+def test_the_analysis_sees_the_package():
+    mods = arch.modules()
+    assert "publisher.cli" in mods and "publisher.bulletins.build" in mods
+    build = mods["publisher.bulletins.build"]
+    assert "publisher.store.output" in build.imports  # a known module-level import is found
+
+
+def test_the_analysis_finds_each_kind_of_breach(tmp_path):
+    """A made-up package with one breach of each rule: every one is found, nothing else is."""
+    pkg = tmp_path / "publisher"
+    files = {
+        "__init__.py": "",
+        "errors.py": "from publisher.store import Store\n",                 # foundation importing inputs
+        "store/__init__.py": "class Store: ...\n",
+        "evaluate/__init__.py": "from publisher.evaluate import a\n",
+        "evaluate/a.py": "def f():\n    from publisher.evaluate import b\n",  # lazy import, and a cycle a → b → a
+        "evaluate/b.py": ("from publisher.evaluate import a\nfrom publisher import standards\n"
+                          "T = standards.versions('hj663')[-1]\n"),
+        "standards/__init__.py": "def versions(f): ...\n",
+        "bulletins/__init__.py": "from publisher.demo import sample\n",      # library importing the demo
+        "demo/__init__.py": "", "demo/sample.py": "from publisher import bulletins\n",
+        "cli/__init__.py": "def main():\n    from publisher import demo\n",  # the edge may do both
+        "desk/__init__.py": "from publisher import cli\n",                   # a new application: edge
+    }
+    for name, text in files.items():
+        (pkg / name).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / name).write_text(text)
+    mods = arch.modules(pkg)
+    assert arch.layer_violations(pkg) == {("publisher.errors", "publisher.store")}
+    assert arch.library_imports_of_outside(pkg) == {("publisher.bulletins", "publisher.demo"),
+                                                    ("publisher.bulletins", "publisher.demo.sample")}
+    assert ["publisher.evaluate.a", "publisher.evaluate.b"] in arch.cycles(pkg)
+    assert {m.name for m in mods.values() if m.positional_versions} == {"publisher.evaluate.b"}
+    lazy = {m.name for m in mods.values() if m.lazy_statements and arch.is_library(m)}
+    assert lazy == {"publisher.evaluate.a"}  # cli's lazy import is allowed: not library
+    assert not arch.is_library(mods["publisher.desk"]) and not arch.is_library(mods["publisher.demo"])
+
+
+def test_no_module_is_over_600_lines():
+    long = {m.name for m in arch.modules().values() if m.lines > MAX_LINES and m.top != "bench"}
+    assert long <= LONG_MODULES, f"over {MAX_LINES} lines (split by concept): {sorted(long - LONG_MODULES)}"
+    _stale("LONG_MODULES", LONG_MODULES, long)
+
+
+def test_imports_follow_the_layers():
+    bad = arch.layer_violations()
+    assert bad <= LAYER_EXCEPTIONS, f"imports from a higher layer: {sorted(bad - LAYER_EXCEPTIONS)}"
+    _stale("LAYER_EXCEPTIONS", LAYER_EXCEPTIONS, bad)
+
+
+def test_no_import_cycles():
+    found = arch.cycles()
+    new = [c for c in found if c not in CYCLES]
+    assert not new, f"import cycles: {new}"
+    _stale("CYCLES", CYCLES, found)
+
+
+def test_the_library_does_not_import_the_demo_or_the_bench():
+    found = arch.library_imports_of_outside()
+    assert found <= IMPORTS_OF_OUTSIDE, f"library modules importing demo/ or bench/: {sorted(found - IMPORTS_OF_OUTSIDE)}"
+    _stale("IMPORTS_OF_OUTSIDE", IMPORTS_OF_OUTSIDE, found)
+
+
+def test_standards_are_looked_up_by_date_not_by_position():
+    found = {m.name for m in arch.modules().values() if m.positional_versions}
+    where = {m.name: m.positional_versions for m in arch.modules().values() if m.name in found - POSITIONAL_VERSIONS}
+    assert not where, f"versions(...)[...] (use standards.in_force(family, day)): {where}"
+    _stale("POSITIONAL_VERSIONS", POSITIONAL_VERSIONS, found)
+
+
+def test_imports_inside_functions_only_at_the_edge():
+    found = {m.name for m in arch.modules().values()
+             if m.lazy_statements and arch.is_library(m) and m.name not in LAZY_BY_DESIGN}
+    assert found <= LAZY_IMPORTS, f"imports inside functions (move them to the top): {sorted(found - LAZY_IMPORTS)}"
+    _stale("LAZY_IMPORTS", LAZY_IMPORTS, found)
+
+
+# a path that leaves the repository: the parent of the checkout, or the share beside it
+_OUTSIDE_PATH = re.compile(r"parents\[[2-9]\]|PROJECT_DIR\.parent|\.\./" + "shared" + r"|/\s*\"" + "shared" + r"\"")
+
+
+@pytest.mark.parametrize("path", sorted((PROJECT_DIR / "tests").glob("*.py")), ids=lambda p: p.name)
+def test_tests_read_nothing_outside_the_repository(path):
+    if path.name == "test_architecture.py":
+        return
+    hits = [f"{path.name}:{n}: {line.strip()}" for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if _OUTSIDE_PATH.search(line)]
+    assert not hits, "tests read from outside the repository (copy the file into tests/data/): " + "; ".join(hits)
