@@ -9,9 +9,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: the checkout's root (in an installed wheel: site-packages, where none of the checkout's files are)
 PROJECT_DIR = PACKAGE_DIR.parent
-TEMPLATES_DIR = PROJECT_DIR / "templates"
-DEFAULT_STATIONS = PROJECT_DIR / "stations.yaml"
+
+
+def _shipped(installed: Path, checkout: Path) -> Path:
+    """A resource the wheel carries inside the package (`installed`) and a checkout keeps at its root."""
+    return installed if installed.exists() else checkout
+
+
+#: the bulletin pages (top-level templates/ in a checkout, publisher/templates/ in a wheel)
+TEMPLATES_DIR = _shipped(PACKAGE_DIR / "templates", PROJECT_DIR / "templates")
+#: the region's station registry shipped as the default (stations.yaml at the root of a checkout)
+DEFAULT_STATIONS = _shipped(PACKAGE_DIR / "stations" / "stations.yaml", PROJECT_DIR / "stations.yaml")
+#: the bureau's settings shipped as defaults (approval.yaml, air.yaml, bulletins.yaml), each overridable by
+#: the same file in the workspace
+DEFAULTS_DIR = PACKAGE_DIR / "defaults"
+#: the real air feeds the demo ingests: in a checkout only (demo data are not library data)
+SAMPLE_FEEDS = PROJECT_DIR / "sample"
 
 
 @dataclass(frozen=True)

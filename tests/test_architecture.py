@@ -7,6 +7,7 @@ removes its entry. An entry that no longer applies is reported as a warning, so 
 from __future__ import annotations
 
 import re
+import tomllib
 import warnings
 
 import pytest
@@ -153,3 +154,17 @@ def test_tests_read_nothing_outside_the_repository(path):
     hits = [f"{path.name}:{n}: {line.strip()}" for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
             if _OUTSIDE_PATH.search(line)]
     assert not hits, "tests read from outside the repository (copy the file into tests/data/): " + "; ".join(hits)
+
+
+def test_the_wheel_lists_every_package():
+    """pyproject.toml names its packages (two are mapped from the checkout's root): every package of
+    publisher/ must be there, or the wheel would silently leave it out."""
+    config = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    listed = set(config["packages"])
+    on_disk = {".".join(p.parent.relative_to(PROJECT_DIR).parts) for p in (PROJECT_DIR / "publisher").rglob("__init__.py")}
+    data = {"publisher.defaults", "publisher.standards.data"}      # data folders inside the package
+    mapped = set(config["package-dir"])                              # templates/ and stations.yaml
+    assert mapped == {"publisher.templates", "publisher.stations"}
+    assert listed == on_disk | data | mapped, (sorted(on_disk | data | mapped - listed), sorted(listed - on_disk - data - mapped))
+    for name in data:
+        assert (PROJECT_DIR / name.replace(".", "/")).is_dir(), name

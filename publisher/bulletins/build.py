@@ -131,13 +131,21 @@ def input_key(bulletin: Bulletin, templates: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
+#: package folders that are not the library a bulletin is built by: the demo and the bench, and the
+#: templates and registry a wheel carries (both enter the source key through their own hashes)
+_NOT_PROGRAM = ("demo", "bench", "templates", "stations")
+
+
 @functools.lru_cache(maxsize=1)
 def _program_key() -> str:
     """A hash of the program: its version, every source file and every standards table it ships."""
     digest = hashlib.sha256(__version__.encode())
     for path in sorted(PACKAGE_DIR.rglob("*")):
+        rel = path.relative_to(PACKAGE_DIR)
+        if rel.parts[0] in _NOT_PROGRAM or "__pycache__" in rel.parts:
+            continue
         if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".csv", ".json"):
-            digest.update(str(path.relative_to(PACKAGE_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

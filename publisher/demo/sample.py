@@ -53,7 +53,7 @@ import yaml
 
 from publisher import registry as registry_mod
 from publisher.errors import InputError
-from publisher.paths import PACKAGE_DIR, PROJECT_DIR
+from publisher.paths import PACKAGE_DIR, SAMPLE_FEEDS
 from publisher import vocabulary
 
 WINDOW = ("2025-01", "2026-10")
@@ -62,9 +62,9 @@ EARLY = ("2025-01", "2025-07")
 SEED = 20250801
 LABEL = vocabulary.SAMPLE_LABEL
 PREFIX = vocabulary.SAMPLE_PREFIX
-REAL_AIR = PROJECT_DIR / "sample" / "air_cnemc_seed_cities_2026.csv.gz"
+REAL_AIR = SAMPLE_FEEDS / "air_cnemc_seed_cities_2026.csv.gz"
 #: The same feed for the 43 national stations of the 16 州（市） of 云南省 (保山's ranking group).
-REAL_AIR_YUNNAN = PROJECT_DIR / "sample" / "air_cnemc_yunnan_2026.csv.gz"
+REAL_AIR_YUNNAN = SAMPLE_FEEDS / "air_cnemc_yunnan_2026.csv.gz"
 #: The real feeds copied next to the sample files, with their row counts.
 REAL_AIR_FILES = ((REAL_AIR, 133444), (REAL_AIR_YUNNAN, 150817))
 ITEMS_FILE = PACKAGE_DIR / "standards" / "data" / "water-items.yaml"
@@ -485,6 +485,10 @@ def generate(out: str | Path, start: str = WINDOW[0], end: str = WINDOW[1], *,
     start, end = _check_month(start), _check_month(end)
     if not (WINDOW[0] <= start <= end <= WINDOW[1]):
         raise InputError(f"sample months must lie in {WINDOW[0]}..{WINDOW[1]} (got {start}..{end})")
+    missing = [real for real, _ in REAL_AIR_FILES if with_real_air and not real.is_file()]
+    if missing:
+        raise InputError(f"未找到样例数据 {missing[0]}：真实空气数据只随源码目录提供，安装包不含"
+                         f"（在源码目录中运行，或加 --no-real-air） (sample_feed_missing)")
     reg = registry or registry_mod.load()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -585,10 +589,9 @@ def generate(out: str | Path, start: str = WINDOW[0], end: str = WINDOW[1], *,
     written += _write_forecasts(reg, out, [m for m in wanted if m >= later[0]])
     written += _write_noise(reg, out, wanted)
     for real, rows in REAL_AIR_FILES if with_real_air else ():
-        if real.exists():
-            target = out / real.name
-            shutil.copyfile(real, target)
-            written.append(Written(target, rows, "real air (CNEMC feed copy)"))
+        target = out / real.name
+        shutil.copyfile(real, target)
+        written.append(Written(target, rows, "real air (CNEMC feed copy)"))
     return written
 
 

@@ -1,6 +1,6 @@
 """Approval of built bulletins before they go out: the review steps, the decisions, the state.
 
-The steps and who may sign them are data (``publisher/approval.yaml``, or ``<home>/approval.yaml``):
+The steps and who may sign them are data (``publisher/defaults/approval.yaml``, or ``<home>/approval.yaml``):
 by default 保密审查 (the confidentiality review of the office that owns the data) then 审批 (the
 leader in charge). A decision always concerns the LATEST revision of a bulletin in the ledger, and an
 approval is only recorded after the bulletin's folder has been checked against the manifest recorded
@@ -38,11 +38,11 @@ from publisher.publishing import integrity
 from publisher.store import output
 from publisher import safeparse
 from publisher.errors import PublisherError
-from publisher.paths import PACKAGE_DIR, Workspace
+from publisher.paths import DEFAULTS_DIR, Workspace
 from publisher.periods import Period
 from publisher.store import Store
 
-DEFAULT_CONFIG = PACKAGE_DIR / "approval.yaml"
+DEFAULT_CONFIG = DEFAULTS_DIR / "approval.yaml"
 APPROVED, REJECTED = "approved", "rejected"
 
 

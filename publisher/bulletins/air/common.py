@@ -19,6 +19,7 @@ from publisher import standards
 from publisher.periods import as_date
 from publisher.evaluate import air
 from publisher.evaluate.air import station_days
+from publisher.paths import DEFAULTS_DIR
 from publisher.registry import Registry
 from publisher import vocabulary
 from publisher.vocabulary import air as vocabulary_air
@@ -42,10 +43,10 @@ MISSING = "NA"
 
 
 # --------------------------------------------------------------------------------------------------
-# the bureau's settings of the air bulletins: <home>/air.yaml, else publisher/air.yaml
+# the bureau's settings of the air bulletins: <home>/air.yaml, else publisher/defaults/air.yaml
 # --------------------------------------------------------------------------------------------------
 SETTINGS_FILE = "air.yaml"
-DEFAULT_SETTINGS = Path(__file__).resolve().parents[2] / SETTINGS_FILE
+DEFAULT_SETTINGS = DEFAULTS_DIR / SETTINGS_FILE
 #: a settings file is a few lines; anything larger is refused before it is parsed
 MAX_SETTINGS_BYTES = 64 * 1024
 

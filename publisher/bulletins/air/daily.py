@@ -312,7 +312,7 @@ def _review(station_notes: list[str], table: standards.Standard, forecast: dict[
         notes.append(ReviewNote("provenance", f"空气质量预报取自{what}，{forecast['issued_zh']}发布。"))
     else:
         notes.append(ReviewNote("provenance", "没有当日或之前发布的空气质量预报，预报栏为“暂无预报”。"))
-    where = "工作目录的 air.yaml" if conf.path.parent == job.workspace.home else "程序自带的默认设置 publisher/air.yaml"
+    where = "工作目录的 air.yaml" if conf.path.parent == job.workspace.home else "程序自带的默认设置 publisher/defaults/air.yaml"
     notes.append(ReviewNote("configuration", f"发布时间（次日{conf.release_hour}时）取自{where}。"))
     return notes
 

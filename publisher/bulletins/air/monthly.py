@@ -822,7 +822,7 @@ def _review_notes(areas: list[dict[str, Any]], comparison: list[dict[str, Any]],
     pending = ac.statistics_note(period.end)
     if pending:
         notes.append(ReviewNote("method", pending))
-    where = "工作目录的 air.yaml" if conf.path.parent == job.workspace.home else "程序自带的默认设置 publisher/air.yaml"
+    where = "工作目录的 air.yaml" if conf.path.parent == job.workspace.home else "程序自带的默认设置 publisher/defaults/air.yaml"
     notes.append(ReviewNote("configuration", f"排名范围“{conf.ranking_name}”（{len(conf.ranking_areas)}个城市）取自{where}。"))
     flagged = "、".join(f"{a}{len(d)}天" for a, d in dust_days.items()) or "本月无标记"
     notes.append(ReviewNote("provenance", f"沙尘天气影响日取自{ac.DUST_FILE}（上游认定，本系统不识别沙尘天气）：{flagged}。"
