@@ -26,9 +26,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from publisher.bulletins import catalogue
+
 STAGES = ("ingest", "air", "water", "bulletins", "baseline", "decade")
 BULLETIN_PERIOD = "2026-05"
-BULLETIN_KINDS = ("water-sources", "water-sections", "air-monthly")
+#: the monthly bulletins a province builds, as the catalogue lists them
+BULLETIN_KINDS = catalogue.default_kinds("month")
 CHART_SAMPLE = 80  # charts rendered per throughput run (the first ones of the province's bulletins)
 
 

@@ -1,9 +1,12 @@
 """The bulletins: one module per kind, each assembling its figures from the store.
 
-A bulletin module exposes ``KIND`` (the id used on the command line and in output paths),
-``TITLE_ZH``, ``CADENCE`` (``daily | monthly | quarterly | yearly``), ``TEMPLATE`` (a file in templates/),
-and ``assemble(job: Job) -> Bulletin``; optionally ``render_extra(bulletin, folder)``, which writes files of its
-own beside the usual ones (the annual bulletin's DOCX). ``publisher.bulletins.build.build()`` renders a Bulletin into
+A kind is one entry in :data:`KINDS` (kind → module). Its module exposes ``KIND`` (the id used on the
+command line and in output paths), ``TEMPLATE`` (a file in templates/) and
+``assemble(job: Job) -> Bulletin``. What the bureau promises about it — the title its page prints, the
+cadence, the station kinds it waits for, the issue date and the deadline — is the catalogue
+(:mod:`publisher.bulletins.catalogue`, ``publisher/defaults/bulletins.yaml``); a kind not listed there yet
+gives ``TITLE_ZH`` and ``CADENCE`` in its module. Optionally ``render_extra(bulletin, folder)`` writes files
+of its own beside the usual ones (the annual bulletin's DOCX). ``publisher.bulletins.build.build()`` renders a Bulletin into
 ``output/<kind>/<period>/``: index.html with its charts, bulletin.pdf, data.csv (UTF-8 with BOM),
 data.xlsx, bulletin.json (every figure, with the source files and standards behind it) and
 manifest.json.

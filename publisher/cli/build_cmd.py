@@ -3,17 +3,12 @@ from __future__ import annotations
 
 import click
 
-from publisher.bulletins import KINDS, module
+from publisher.bulletins import KINDS, catalogue
 from publisher.periods import Period
 from publisher.paths import workspace
 
-#: which kinds a period of each unit builds when --kind is not given
-DEFAULT_KINDS = {
-    "month": ("water-sources", "water-sections", "air-monthly"),
-    "quarter": ("water-sources-county", "supervisory"),
-    "day": ("air-daily",),
-    "year": ("annual",),
-}
+#: an example period of each unit, for the usage message
+EXAMPLE = {"day": "2026-05-01", "month": "2026-05", "quarter": "2026-Q2", "year": "2025"}
 
 
 @click.command()
@@ -43,16 +38,15 @@ def build(period_text: str, kinds: tuple[str, ...], area: str | None, home: str 
     from publisher.bulletins.build import build as build_one
 
     period = Period.parse(period_text)
-    chosen = kinds or DEFAULT_KINDS.get(period.unit, ())
+    ws = workspace(home)
+    kinds_of = catalogue.catalogue(ws.home)
+    chosen = kinds or catalogue.default_kinds(period.unit, ws.home)
     if not chosen:
         raise click.UsageError(f"no bulletin kind is built for a period like {period_text!r}")
-    ws = workspace(home)
     for kind in chosen:
-        cadence = module(kind).CADENCE
-        expected = {"daily": "day", "monthly": "month", "quarterly": "quarter", "yearly": "year"}[cadence]
-        if period.unit != expected:
-            raise click.UsageError(f"{kind} is {cadence}: give a period like "
-                                   f"{ {'day': '2026-05-01', 'month': '2026-05', 'quarter': '2026-Q2', 'year': '2025'}[expected] }")
+        entry = kinds_of[kind]
+        if period.unit != entry.unit:
+            raise click.UsageError(f"{kind} is {entry.cadence}: give a period like {EXAMPLE[entry.unit]}")
     if len(chosen) > 1 and workers != 1:
         # several bulletins at once (publisher/bulletins/batch.py); each is reported in order, and the
         # first that failed is raised once the others are built

@@ -12,6 +12,7 @@ import time
 import click
 
 from publisher import registry as registry_mod
+from publisher.bulletins import catalogue
 from publisher.paths import Workspace
 
 #: What the demo builds: the latest complete periods of the sample data, and the real air months.
@@ -63,10 +64,11 @@ def run(ws: Workspace) -> None:
 
     failed = []
     click.echo("4. 编制公报：")
+    titles = {kind: entry.title_zh for kind, entry in catalogue.catalogue(ws.home).items()}
     for kind, period in DEMO_BUILDS:
         try:
             built = build(kind, period, ws, registry=reg)
-            click.echo(f"   ✔ {kind:22} {period:10} → {built.path}")
+            click.echo(f"   ✔ {kind:22} {period:10} {titles[kind]} → {built.path}")
         except Exception as exc:  # noqa: BLE001 - report every bulletin, then fail
             failed.append((kind, period))
             click.echo(f"   ✘ {kind:22} {period:10} 未能编制：{exc}", err=True)

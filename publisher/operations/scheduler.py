@@ -41,13 +41,11 @@ from publisher import safeparse
 from publisher.display import shown
 from publisher.paths import Workspace
 from publisher.periods import Period
-from publisher.operations.status import BULLETINS, deadline, status, workdays_between
+from publisher.bulletins import KINDS, catalogue
+from publisher.operations.status import deadline, status, workdays_between
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
-
-#: the period a bulletin kind is due for, relative to the run's date
-CADENCE_PERIOD = {"daily": "day", "monthly": "month", "quarterly": "quarter", "yearly": "year"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,7 @@ class Policy:
     #: minutes between passes of `serve`
     interval_minutes: int = 10
     #: bulletin kinds the scheduler looks after
-    kinds: tuple[str, ...] = tuple(BULLETINS)
+    kinds: tuple[str, ...] = tuple(KINDS)
     #: after a downtime, the periods that fell due in at most this many days before are caught up
     catch_up_days: int = 31
 
@@ -89,8 +87,8 @@ class Policy:
             if name in raw and (not isinstance(raw[name], int) or isinstance(raw[name], bool) or raw[name] < 0):
                 raise bad(f"{name} 应为非负整数")
         if "kinds" in raw:
-            if not isinstance(raw["kinds"], list) or not all(k in BULLETINS for k in raw["kinds"]):
-                raise bad(f"kinds 应为公报类型列表（{', '.join(BULLETINS)}）")
+            if not isinstance(raw["kinds"], list) or not all(k in KINDS for k in raw["kinds"]):
+                raise bad(f"kinds 应为公报类型列表（{', '.join(KINDS)}）")
             raw["kinds"] = tuple(raw["kinds"])
         return cls(**raw)
 
@@ -106,9 +104,11 @@ class Action:
     detail: dict[str, Any] | None = None
 
 
-def due_period(kind: str, today: dt.date) -> Period:
-    """The period of `kind` that is due on `today`: yesterday, last month or last quarter."""
-    unit = CADENCE_PERIOD[BULLETINS[kind][1]]
+def due_period(kind: str, today: dt.date, home=None) -> Period:
+    """The period of `kind` that is due on `today`: yesterday, last month, last quarter or last year."""
+    unit = catalogue.get(kind, home).unit
+    if unit == "year":
+        return Period.parse(str(today.year - 1))
     if unit == "day":
         day = today - dt.timedelta(days=1)
         return Period(day, day, "day")
@@ -231,8 +231,8 @@ def _units(registry, waiting: list[dict[str, Any]]) -> dict[str, list[dict[str, 
 
 
 def _reminder_text(unit: str, kind: str, period: str, deadline_day: str, items: list[dict[str, Any]],
-                   today: dt.date) -> str:
-    title = BULLETINS[kind][2]
+                   today: dt.date, home=None) -> str:
+    title = catalogue.get(kind, home).title_zh  # the title the bulletin's page prints
     lines = [f"{unit}：", "",
              f"{title}（{period}）尚缺以下数据，公报截止日期为 {deadline_day}。请尽快将数据文件报送至收件箱：", ""]
     lines += [f"  {shown(w['station_id'])}  {shown(w['name'])}：{w['missing']}" for w in items]
@@ -316,11 +316,12 @@ def run_once(ws: Workspace, now: dt.datetime, policy: Policy | None = None, regi
                 sent = True
                 path = ws.home / "outbox" / "reminders" / today.isoformat() / f"{_safe(unit)}.txt"
                 path.parent.mkdir(parents=True, exist_ok=True)
-                text = _reminder_text(unit, action.bulletin, action.period, action.detail["deadline"], items, today)
+                text = _reminder_text(unit, action.bulletin, action.period, action.detail["deadline"], items, today,
+                                      ws.home)
                 with path.open("a", encoding="utf-8") as fh:
                     fh.write(text)
                 _record_reminder(ws, store, f"{subject}/{unit}", unit, today, path, items, text,
-                                 f"【数据催报】{BULLETINS[action.bulletin][2]}（{action.period}）：{unit}")
+                                 f"【数据催报】{catalogue.get(action.bulletin, ws.home).title_zh}（{action.period}）：{unit}")
             if sent:
                 done.append(action)
         elif action.kind == "build":

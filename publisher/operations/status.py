@@ -14,6 +14,7 @@ from the AQI we compute (``publisher.evaluate.air.hourly_aqi``).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -22,22 +23,12 @@ import polars as pl
 
 from publisher import registry as registry_mod, standards
 from publisher.display import shown
+from publisher.bulletins import catalogue
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
 from publisher.periods import Period
 from publisher.store import Store
 
-#: bulletin kind -> (station kinds it needs, cadence, Chinese name)
-BULLETINS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "water-sources": (("city_source",), "monthly", "城市集中式饮用水水源水质月报"),
-    "water-sources-county": (("county_source",), "quarterly", "县级集中式饮用水水源水质季报"),
-    "water-sections": (("national_section", "provincial_section", "lake_point"), "monthly", "地表水断面水质月报"),
-    "air-monthly": (("air_station",), "monthly", "环境空气质量月报"),
-    "air-daily": (("air_station",), "daily", "环境空气质量日报"),
-    "annual": (("national_section", "provincial_section", "lake_point", "city_source", "county_source",
-                "air_station", "noise_zone_point", "noise_road_point", "noise_grid_point"), "yearly",
-               "环境状况公报（环境质量部分）"),
-}
 
 
 def beijing_today() -> dt.date:
@@ -64,18 +55,16 @@ def next_workday(day: dt.date) -> tuple[dt.date, bool]:
         day += dt.timedelta(days=1)
 
 
-def deadline(kind: str, period: Period) -> tuple[dt.date, bool]:
-    """The publication deadline of `kind` for `period`, and whether it is provisional."""
-    cadence = BULLETINS[kind][1]
-    if cadence == "yearly":   # 5 June of the next year, a fixed day (世界环境日), not moved to a working day
-        from publisher.bulletins.annual import due_date
-
-        return due_date(period.start.year), False
-    if cadence == "daily":
-        nominal = period.end + dt.timedelta(days=1)
-    else:
-        after = period.end + dt.timedelta(days=1)
-        nominal = after.replace(day=10)
+def deadline(kind: str, period: Period, home: str | os.PathLike[str] | None = None) -> tuple[dt.date, bool]:
+    """The publication deadline of `kind` for `period` (the catalogue's rule; a deadline that falls on a rest
+    day moves to the next working day unless the rule names a fixed day, like the annual bulletin's 5 June),
+    and whether it is provisional."""
+    rule = catalogue.get(kind, home).deadline
+    if rule is None:
+        raise PublisherError(f"公报类型 {kind} 未设定截止日期 (no_deadline)")
+    nominal = rule.on(period)
+    if not rule.moves:
+        return nominal, False
     return next_workday(nominal)
 
 
@@ -184,9 +173,10 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
             built_by_kind.setdefault((b["kind"], b["period"]), []).append(b)
     bulletins = []
     month_days = period.days
-    for kind, (kinds, cadence, title) in BULLETINS.items():
-        needed = [st for st in stations if st.kind in kinds]
-        if not needed:
+    for kind, entry in catalogue.catalogue(ws.home).items():
+        cadence, title = entry.cadence, entry.title_zh
+        needed = [st for st in stations if st.kind in entry.station_kinds]
+        if not needed or entry.deadline is None:
             continue
         if cadence == "yearly":
             # the annual bulletin of the previous year is prepared from January to its deadline (5 June)
@@ -216,7 +206,7 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
             target = quarter if cadence == "quarterly" else period
             waiting = [{"station_id": st.station_id, "name": st.name,
                         "missing": f"缺 {st.missing} 次采样（{st.window}）"} for st in needed if st.missing > 0]
-        due, provisional = deadline(kind, target)
+        due, provisional = deadline(kind, target, ws.home)
         built = [b for b in built_by_kind.get((kind, target.label), [])]
         bulletins.append({"kind": kind, "title": title, "period": target.label, "stations": len(needed),
                           "ready": not waiting, "waiting_for": waiting, "deadline": due.isoformat(),

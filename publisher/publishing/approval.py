@@ -32,17 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from publisher.publishing import integrity
 from publisher.store import output
-from publisher import safeparse
 from publisher.errors import PublisherError
-from publisher.paths import DEFAULTS_DIR, Workspace
+from publisher import config
+from publisher.paths import Workspace
 from publisher.periods import Period
 from publisher.store import Store
 
-DEFAULT_CONFIG = DEFAULTS_DIR / "approval.yaml"
+DEFAULT_CONFIG = config.default_path("approval.yaml")
 APPROVED, REJECTED = "approved", "rejected"
 
 
@@ -156,18 +155,16 @@ class Policy:
 
 def config_path(ws: Workspace | None = None) -> Path:
     """``<home>/approval.yaml`` when the workspace has one, else the shipped default."""
-    if ws is not None and (ws.home / "approval.yaml").is_file():
-        return ws.home / "approval.yaml"
-    return DEFAULT_CONFIG
+    return config.path_of("approval.yaml", ws.home if ws is not None else None)
 
 
 def load_policy(path: str | os.PathLike[str] | None = None, ws: Workspace | None = None) -> Policy:
     """Read and validate a workflow file; every problem is reported at once (``bad_approval_config``)."""
     path = Path(path) if path is not None else config_path(ws)
     try:
-        data = safeparse.load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ApprovalError(f"审核流程配置 {path} 无法读取：{exc}", "bad_approval_config") from exc
+        data = config.read(path, what_zh="审核流程配置", code="bad_approval_config")
+    except config.ConfigError as exc:
+        raise ApprovalError(exc.reason, exc.code) from exc
     problems: list[str] = []
     steps: dict[str, Step] = {}
     role_owner: dict[str, str] = {}

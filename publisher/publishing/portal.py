@@ -43,6 +43,7 @@ from typing import Any
 import requests
 
 from publisher import __version__
+from publisher.bulletins import KINDS, catalogue
 from publisher.publishing import signing
 from publisher.publishing.approval import (ApprovalError, Policy, latest_revision, load_policy, require_files, status,
                                 subject)
@@ -139,13 +140,11 @@ def encode_name(path: str) -> str:
     return urllib.parse.quote(path, safe="")
 
 
-def _kind_name(kind: str) -> str:
-    try:
-        from publisher.bulletins import module
-
-        return str(module(kind).TITLE_ZH)
-    except Exception:  # noqa: BLE001 - a kind unknown to this version still publishes under its id
+def _kind_name(kind: str, home=None) -> str:
+    """The title the bulletin's page prints (the catalogue's), or the kind's id when unknown here."""
+    if kind not in KINDS:  # a kind unknown to this version still publishes under its id
         return kind
+    return catalogue.get(kind, home).title_zh
 
 
 def _title(contents: dict[str, bytes], fallback: str) -> str:
@@ -202,7 +201,7 @@ def publish(ws: Workspace, kind: str, period: str, area: str | None = None, port
                if b.get("area") == area and b["revision"] < row["revision"]
                and any(p["target"] == target and p["status"] == "ok" for p in store.publications(int(b["id"])))]
     corrects = earlier[-1]["revision"] if earlier else None
-    kind_name = _kind_name(kind)
+    kind_name = _kind_name(kind, ws.home)
     metadata = {
         "protocol": PROTOCOL,
         "kind": kind, "kind_name": kind_name, "title": _title(check.contents, kind_name),

@@ -59,6 +59,7 @@ from typing import Any, BinaryIO
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from python_multipart.exceptions import FormParserError
 
+from publisher.bulletins import KINDS
 from publisher.publishing import integrity, signing
 from publisher import safeparse
 from publisher.errors import PublisherError
@@ -164,11 +165,7 @@ class PortalStore:
         groups: dict[tuple, list[dict[str, Any]]] = {}
         for rec in self.records():
             groups.setdefault((rec["kind"], rec["period"], rec.get("area") or ""), []).append(rec)
-        try:
-            from publisher.bulletins import KINDS
-            order = {k: i for i, k in enumerate(KINDS)}
-        except ImportError:  # pragma: no cover - the portal can run without the bulletin modules
-            order = {}
+        order = {k: i for i, k in enumerate(KINDS)}  # the catalogue's order (no bulletin module is loaded)
         keys = sorted(groups, key=lambda k: (order.get(k[0], len(order)), k[0], _neg(k[1]), k[2]))
         out = []
         for key in keys:

@@ -15,11 +15,11 @@ from typing import Any
 
 import polars as pl
 
-from publisher import standards
+from publisher import config, standards
+from publisher.errors import InputError
 from publisher.periods import as_date
 from publisher.evaluate import air
 from publisher.evaluate.air import station_days
-from publisher.paths import DEFAULTS_DIR
 from publisher.registry import Registry
 from publisher import vocabulary
 from publisher.vocabulary import air as vocabulary_air
@@ -46,9 +46,9 @@ MISSING = "NA"
 # the bureau's settings of the air bulletins: <home>/air.yaml, else publisher/defaults/air.yaml
 # --------------------------------------------------------------------------------------------------
 SETTINGS_FILE = "air.yaml"
-DEFAULT_SETTINGS = DEFAULTS_DIR / SETTINGS_FILE
+DEFAULT_SETTINGS = config.default_path(SETTINGS_FILE)
 #: a settings file is a few lines; anything larger is refused before it is parsed
-MAX_SETTINGS_BYTES = 64 * 1024
+MAX_SETTINGS_BYTES = config.MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -67,24 +67,13 @@ class Settings:
 
 def settings_path(home: str | Path | None) -> Path:
     """``<home>/air.yaml`` when the workspace has one, else the shipped default."""
-    if home is not None and (Path(home) / SETTINGS_FILE).is_file():
-        return Path(home) / SETTINGS_FILE
-    return DEFAULT_SETTINGS
+    return config.path_of(SETTINGS_FILE, home)
 
 
 def settings(home: str | Path | None, registry: Registry) -> Settings:
     """Read and check the air settings; every problem is reported at once (``bad_air_config``)."""
-    import yaml
-
-    from publisher.errors import InputError
-
     path = settings_path(home)
-    try:
-        if path.stat().st_size > MAX_SETTINGS_BYTES:
-            raise InputError(f"空气公报设置 {path} 过大（超过 {MAX_SETTINGS_BYTES // 1024} KB） (bad_air_config)")
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"空气公报设置 {path} 无法读取：{exc} (bad_air_config)") from exc
+    raw = config.read(path, what_zh="空气公报设置", code="bad_air_config")
     problems: list[str] = []
     if not isinstance(raw, dict):
         raise InputError(f"空气公报设置 {path} 应为键值表（ranking、daily） (bad_air_config)")

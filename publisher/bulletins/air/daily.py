@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from publisher import standards
+from publisher.bulletins import catalogue
 from publisher.bulletins.air import common as ac
 from publisher.bulletins.base import Bulletin, Job, ReviewNote, jsonable
 from publisher.errors import PublisherError
@@ -24,8 +25,6 @@ from publisher.periods import Period
 from publisher.vocabulary import air as vocabulary_air
 
 KIND = "air-daily"
-TITLE_ZH = "环境空气质量日报"
-CADENCE = "daily"
 TEMPLATE = "air_daily.html"
 
 #: Forecast days shown (HJ 633-2026 5.2.3: a forecast covers at least the next 3 days).
@@ -34,11 +33,6 @@ FORECAST_DAYS = 3
 ORDER = ("so2", "no2", "co", "o3_8h", "o3_1h", "pm10", "pm2_5")
 HEAD_ZH = {code: (vocabulary_air.NAME_ZH[code], vocabulary_air.SYMBOL[code], vocabulary_air.INDICATOR_AVERAGING_ZH[code])
            for code in ORDER}
-
-
-def issue_date(period: Period) -> dt.date:
-    """The daily report on day D is issued on D+1."""
-    return period.end + dt.timedelta(days=1)
 
 
 def indicators_of(day: dt.date) -> list[str]:
@@ -199,7 +193,8 @@ def assemble(job: Job) -> Bulletin:
     table = standards.in_force("hj633", day)
     advice = _advice(sections, day)
     forecast = _forecast(job, areas, day)
-    issued = issue_date(period)
+    listed = catalogue.get(KIND, job.workspace.home)
+    issued = listed.issue_date(period)  # the catalogue's rule: the day after the reported day
     context = {
         "region": region,
         "bureau": f"{region}生态环境局",
@@ -228,7 +223,7 @@ def assemble(job: Job) -> Bulletin:
                                             for r in forecast["inputs"]]
     context["forecast"] = {k: v for k, v in forecast.items() if k != "inputs"}
     return Bulletin(
-        kind=KIND, period=period, title=f"{region}{TITLE_ZH}", template=TEMPLATE,
+        kind=KIND, period=period, title=f"{region}{listed.title_zh}", template=TEMPLATE,
         context=jsonable(context), tables=_tables(sections, forecast, day), charts=[],
         inputs=inputs, standards=ids, issued=issued, review=review,
     )

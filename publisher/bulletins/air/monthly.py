@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 
 from publisher import standards
+from publisher.bulletins import catalogue
 from publisher.bulletins.air import common as ac
 from publisher.bulletins import exceedances as exceeding
 from publisher.bulletins.base import Bulletin, Job, ReviewNote, jsonable
@@ -28,8 +29,6 @@ from publisher.evaluate import air
 from publisher.periods import Period
 
 KIND = "air-monthly"
-TITLE_ZH = "环境空气质量月报"
-CADENCE = "monthly"
 TEMPLATE = "air_monthly.html"
 
 #: The statistic of each period figure as the tables print it.
@@ -43,16 +42,6 @@ STAT_INDICATOR = {"so2": "so2", "no2": "no2", "pm10": "pm10", "pm2_5": "pm2_5", 
 #: Chart labels of the statistics (short).
 STAT_SHORT_ZH = {"so2": "月均值", "no2": "月均值", "pm10": "月均值", "pm2_5": "月均值",
                  "co_p95": "第95百分位数", "o3_8h_p90": "第90百分位数"}
-
-#: The monthly report is dated the 5th of the following month (a date derived from the period only,
-#: so that rebuilding unchanged data gives identical files).
-ISSUE_DAY = 5
-
-
-def issue_date(period: Period) -> dt.date:
-    nxt = period.end + dt.timedelta(days=1)
-    return nxt.replace(day=ISSUE_DAY)
-
 
 def ytd_label(period: Period) -> str:
     return f"{period.start.year}-01~{period.start.month:02d}"
@@ -369,6 +358,10 @@ def assemble(job: Job) -> Bulletin:
     if period.unit != "month":
         raise PublisherError(f"环境空气质量月报的期间应为月份（如2026-05），而不是 {period.label} (bad_period)")
     reg = job.registry
+    listed = catalogue.get(KIND, job.workspace.home)
+    # the date printed: the catalogue's issue rule on the period only, so rebuilding unchanged data gives
+    # identical files
+    issued = listed.issue_date(period)
     conf = ac.settings(job.workspace.home, reg)
     region = ac.region_name(reg)
     counties = ac.region_counties(reg)
@@ -493,7 +486,7 @@ def assemble(job: Job) -> Bulletin:
                    "end": period.end.isoformat(), "days": period.days, "month": period.start.month,
                    "year": period.start.year, "ytd_label": ytd, "last_year_label_zh": last_year.label_zh},
         "data_label": ac.DATA_LABEL,
-        "issued": issue_date(period).isoformat(),
+        "issued": issued.isoformat(),
         "ranking": {"name": conf.ranking_name, "areas": list(conf.ranking_areas), "ranked": len(ranked),
                     "unranked": [c["name"] for c in comparison if c["rank_value"] is None and c["row"]],
                     "ties": sorted({c["rank"] for c in ranked if "并列" in str(c["rank"])})},
@@ -517,9 +510,9 @@ def assemble(job: Job) -> Bulletin:
     }
     tables = _tables(areas_out, comparison, period, conf)
     return Bulletin(
-        kind=KIND, period=period, title=f"{region}{period.label_zh}{TITLE_ZH}", template=TEMPLATE,
+        kind=KIND, period=period, title=f"{region}{period.label_zh}{listed.title_zh}", template=TEMPLATE,
         context=jsonable(context), tables=tables, charts=charts,
-        inputs=ac.inputs_of(ac.read_provenance(store, first, period.end, station_ids), store), standards=ids, issued=issue_date(period), review=review,
+        inputs=ac.inputs_of(ac.read_provenance(store, first, period.end, station_ids), store), standards=ids, issued=issued, review=review,
         exceedances=exceeding.air_monthly(jsonable(context)),
     )
 

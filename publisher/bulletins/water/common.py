@@ -16,6 +16,7 @@ import polars as pl
 
 from publisher import rounding, standards
 from publisher.bulletins.base import ReviewNote
+from publisher.bulletins.catalogue import Kind
 from publisher.bulletins.base import jsonable as base_jsonable
 from publisher.errors import StandardNotFound
 from publisher.evaluate import water
@@ -34,22 +35,14 @@ LEVEL_ZH = vocabulary_water.SECTION_LEVEL_ZH
 NO_DATA_REASON = "本期未收到该站点的监测数据"
 #: Label of a station without data in the tables.
 NOT_MONITORED = "未监测"
-#: The day of the month following the period on which a bulletin is dated.
-ISSUE_DAY = 10
 
 
 # --------------------------------------------------------------------------------------------- periods
-def issue_date(period: Period) -> dt.date:
-    """The issue date printed on the bulletin: the 10th of the month after the period (never the clock)."""
-    year, month = period.end.year, period.end.month + 1
-    if month == 13:
-        year, month = year + 1, 1
-    return dt.date(year, month, ISSUE_DAY)
-
-
-def page_head(region: str, period: Period, title_zh: str) -> dict[str, Any]:
-    """The masthead fields every water bulletin prints: title, period, issuer and issue date."""
-    issued = issue_date(period)
+def page_head(region: str, period: Period, entry: Kind) -> dict[str, Any]:
+    """The masthead fields every water bulletin prints: title, period, issuer and the issue date of the
+    catalogue's rule (a date derived from the period, never the clock)."""
+    title_zh = entry.title_zh
+    issued = entry.issue_date(period)
     return {
         "title": f"{region}{period.label_zh}{title_zh}",
         "title_lines": [f"{region}{period.label_zh}", title_zh],

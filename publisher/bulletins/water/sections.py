@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from publisher.bulletins import catalogue
 from publisher.bulletins.water import common as wc
 from publisher.bulletins import exceedances as exceeding
 from publisher.bulletins.base import Bulletin, Job, ReviewNote
@@ -21,8 +22,6 @@ from publisher.evaluate import water
 from publisher.periods import Period
 
 KIND = "water-sections"
-TITLE_ZH = "主要河流（湖库）国控、省控断面水质状况"
-CADENCE = "monthly"
 TEMPLATE = "water_sections.html"
 
 SECTION_KINDS = ("national_section", "provincial_section")
@@ -35,8 +34,9 @@ SCOPE = "_scope"        # the column grouping every section into one (the whole 
 
 def assemble(job: Job) -> Bulletin:
     period = job.period
+    entry = catalogue.get(KIND, job.workspace.home)
     if period.unit != "month":
-        raise PublisherError(f"{TITLE_ZH}按月编制（如 2026-09），期间 {period.label} 不适用 (bad_period)")
+        raise PublisherError(f"{entry.title_zh}按月编制（如 2026-09），期间 {period.label} 不适用 (bad_period)")
     registry = job.registry
     region = registry.region.get("name", "")
     day = period.end
@@ -105,7 +105,7 @@ def assemble(job: Job) -> Bulletin:
     if sample:
         review.append(ReviewNote("data", sample))
     review.extend(wc.review_provenance(inputs, period, "本月"))
-    head = wc.page_head(region, period, TITLE_ZH)
+    head = wc.page_head(region, period, entry)
     title = head["title"]
     context = wc.jsonable({
         "kind": KIND,

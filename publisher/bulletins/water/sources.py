@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from publisher.bulletins import catalogue
 from publisher.bulletins.water import common as wc
 from publisher.bulletins import exceedances as exceeding
 from publisher.bulletins.base import Bulletin, Job, ReviewNote
@@ -23,8 +24,6 @@ from publisher.periods import Period
 from publisher.vocabulary import water as vocabulary_water
 
 KIND = "water-sources"
-TITLE_ZH = "城市集中式生活饮用水水源水质状况"
-CADENCE = "monthly"
 TEMPLATE = "water_sources.html"
 
 #: How many items the trend charts follow.
@@ -36,7 +35,6 @@ class Scope:
     """What differs between the city (monthly) and county (quarterly) source bulletins."""
 
     kind: str
-    title_zh: str
     template: str
     station_kinds: tuple[str, ...]
     unit: str                # month | quarter (the Period unit and the period_values period)
@@ -48,7 +46,7 @@ class Scope:
     volume_sentence: str = "{this}取水总量{total}万吨，达标水量{ok}万吨，水量达标率为{rate}。"
 
 
-CITY = Scope(kind=KIND, title_zh=TITLE_ZH, template=TEMPLATE, station_kinds=("city_source",), unit="month",
+CITY = Scope(kind=KIND, template=TEMPLATE, station_kinds=("city_source",), unit="month",
              scope_zh="中心城市", this_zh="本月", prev_zh="上月", history=13)
 
 #: 取水量 from the water suppliers (the period's actual intake) or, failing that, the registry's value
@@ -62,9 +60,10 @@ def assemble(job: Job) -> Bulletin:
 # --------------------------------------------------------------------------------------------- assembly
 def assemble_sources(job: Job, scope: Scope) -> Bulletin:
     period = job.period
+    entry = catalogue.get(scope.kind, job.workspace.home)
     if period.unit != scope.unit:
         word = {"month": "月（如 2026-09）", "quarter": "季度（如 2026-Q3）"}[scope.unit]
-        raise PublisherError(f"{scope.title_zh}按{word}编制，期间 {period.label} 不适用 (bad_period)")
+        raise PublisherError(f"{entry.title_zh}按{word}编制，期间 {period.label} 不适用 (bad_period)")
     registry = job.registry
     region = registry.region.get("name", "")
     day = period.end
@@ -140,7 +139,7 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
     remarks = [wc.tidy(str(rules["definition_zh"]).strip()), wc.tidy(str(rules["raw_water_zh"]).strip()),
                wc.tidy(str(rules["intake_zh"]).strip())]
     families = ["gb3838", "water_eval", "water_assessment"] + (["gb14848"] if has_ground else [])
-    head = wc.page_head(region, period, scope.title_zh)
+    head = wc.page_head(region, period, entry)
     title = head["title"]
     context = wc.jsonable({
         "kind": scope.kind,

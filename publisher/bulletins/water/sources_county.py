@@ -12,11 +12,9 @@ from publisher.bulletins.base import Bulletin, Job
 from publisher.bulletins.water.sources import Scope, assemble_sources
 
 KIND = "water-sources-county"
-TITLE_ZH = "县级集中式生活饮用水水源水质状况"
-CADENCE = "quarterly"
 TEMPLATE = "water_sources_county.html"
 
-COUNTY = Scope(kind=KIND, title_zh=TITLE_ZH, template=TEMPLATE, station_kinds=("county_source",),
+COUNTY = Scope(kind=KIND, template=TEMPLATE, station_kinds=("county_source",),
                unit="quarter", scope_zh="县级", this_zh="本季度", prev_zh="上季度", history=5)
 
 
