@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from publisher.errors import BuildError
-from publisher.faults import FAULT_ENV, fault
+from publisher.faults import FAULT_ENV, fault  # noqa: F401 - FAULT_ENV: the tests name the variable here
 from publisher.faults import active as _faults
 
 log = logging.getLogger(__name__)
