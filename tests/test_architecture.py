@@ -21,7 +21,7 @@ MAX_LINES = 600
 #: modules over MAX_LINES until they are split (the bench is exempt)
 LONG_MODULES = {
     "publisher.evaluate.water", "publisher.render.charts", "publisher.evaluate.air",
-    "publisher.bulletins.air.monthly", "publisher.render", "publisher.publishing.portal_server", "publisher.store",
+    "publisher.bulletins.air.monthly", "publisher.publishing.portal_server", "publisher.store",
     "publisher.demo.sample", "publisher.bulletins.water.common", "publisher.bulletins.water.sources",
     "publisher.bulletins.water.sections", "publisher.evaluate.discharge",
 }
@@ -35,7 +35,6 @@ LAYER_EXCEPTIONS = {
 CYCLES = [
     ["publisher.ingest", "publisher.ingest.forecast", "publisher.ingest.intake", "publisher.ingest.layout",
      "publisher.ingest.readers"],
-    ["publisher.render", "publisher.render.charts"],
 ]
 #: library modules that import the demo or the bench
 IMPORTS_OF_OUTSIDE = {("publisher.bulletins.water.common", "publisher.demo.sample")}
@@ -53,8 +52,8 @@ LAZY_IMPORTS = {
     "publisher.bulletins.water.common", "publisher.bulletins.water.sections", "publisher.bulletins.water.sources",
     "publisher.evaluate.air", "publisher.ingest", "publisher.ingest.excel_worker", "publisher.ingest.forecast",
     "publisher.ingest.pipeline", "publisher.ingest.readers", "publisher.operations.status",
-    "publisher.publishing.approval", "publisher.publishing.portal", "publisher.publishing.portal_server",
-    "publisher.render", "publisher.render.charts", "publisher.render.fonts",
+    "publisher.publishing.approval", "publisher.publishing.portal_server",
+    "publisher.render.charts", "publisher.render.fonts",
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from publisher import __version__, render, standards
 from publisher.publishing import explanations, integrity, revisions
+from publisher.render import charts
 from publisher.store import output
 from publisher import registry as registry_mod
 from publisher.bulletins import module
@@ -63,7 +64,7 @@ def _standards_used(ids: list[str]) -> list[dict[str, str]]:
 def render_bulletin(bulletin: Bulletin, out: Path) -> dict[str, str]:
     """Write every file of `bulletin` into the folder `out` (created); return {file: sha256}."""
     out.mkdir(parents=True, exist_ok=True)
-    chart_paths = render.render_charts(bulletin.charts, out / "charts") if bulletin.charts else []
+    chart_paths = charts.render_charts(bulletin.charts, out / "charts", workers=render.CHART_WORKERS) if bulletin.charts else []
     used = _standards_used(bulletin.standards)
     document = {
         "kind": bulletin.kind,
@@ -110,8 +111,6 @@ def render_bulletin(bulletin: Bulletin, out: Path) -> dict[str, str]:
 def input_key(bulletin: Bulletin, templates: dict[str, str]) -> str:
     """A hash of everything rendering reads: figures, tables, chart specs, inputs, standards,
     templates and the program's version. Equal keys render equal files."""
-    from publisher.render import charts
-
     digest = hashlib.sha256()
     head = {"kind": bulletin.kind, "period": bulletin.period.label, "area": bulletin.area,
             "title": bulletin.title, "template": bulletin.template,

@@ -57,7 +57,7 @@ from matplotlib.transforms import Bbox
 from publisher.evaluate.air import ranking
 from publisher.vocabulary import air as vocabulary_air
 from publisher.render import fonts
-from publisher.render import WATER_CLASSES, fmt_num, water_class_label
+from publisher.render.filters import WATER_CLASSES, fmt_num, water_class_label
 
 log = logging.getLogger(__name__)
 
