@@ -239,7 +239,7 @@ def test_png_bytes_are_the_pixels_matplotlib_draws():
     assert png.mode == "RGB" and round(png.info["dpi"][0]) == charts.DPI
     raw = io.BytesIO()
     fig = charts.water_trend(**kwargs)
-    with charts._style():
+    with charts.bulletin_style():
         fig.savefig(raw, format="rgba", dpi=charts.DPI)
     width, height = (round(v * charts.DPI) for v in fig.get_size_inches())
     drawn = np.frombuffer(raw.getvalue(), np.uint8).reshape(height, width, 4)[:, :, :3]
@@ -262,7 +262,7 @@ def test_axes_are_placed_as_constrained_layout_places_them(kind):
     charts.to_bytes(ours, "png")
     theirs = charts.CHARTS[kind](**kwargs)
     theirs.set_layout_engine(ConstrainedLayoutEngine(rect=ours.get_layout_engine().rect, h_pad=0.06, w_pad=0.06))
-    with charts._style():
+    with charts.bulletin_style():
         FigureCanvasAgg(theirs).draw()
     pixels = np.tile(ours.get_size_inches() * charts.DPI, 2)
     for a, b in zip(ours.axes, theirs.axes, strict=True):

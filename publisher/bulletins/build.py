@@ -61,10 +61,12 @@ def _standards_used(ids: list[str]) -> list[dict[str, str]]:
     return rows
 
 
-def render_bulletin(bulletin: Bulletin, out: Path) -> dict[str, str]:
-    """Write every file of `bulletin` into the folder `out` (created); return {file: sha256}."""
+def render_bulletin(bulletin: Bulletin, out: Path, chart_cache: Path | None = None) -> dict[str, str]:
+    """Write every file of `bulletin` into the folder `out` (created); return {file: sha256}. Charts are
+    reused from `chart_cache` (the workspace's ``cache/charts``) when their key is there."""
     out.mkdir(parents=True, exist_ok=True)
-    chart_paths = charts.render_charts(bulletin.charts, out / "charts", workers=render.CHART_WORKERS) if bulletin.charts else []
+    chart_paths = (charts.render_charts(bulletin.charts, out / "charts", workers=render.CHART_WORKERS,
+                                        cache_dir=chart_cache) if bulletin.charts else [])
     used = _standards_used(bulletin.standards)
     document = {
         "kind": bulletin.kind,
@@ -111,6 +113,7 @@ def render_bulletin(bulletin: Bulletin, out: Path) -> dict[str, str]:
 def input_key(bulletin: Bulletin, templates: dict[str, str]) -> str:
     """A hash of everything rendering reads: figures, tables, chart specs, inputs, standards,
     templates and the program's version. Equal keys render equal files."""
+    basis = charts.key_basis()  # the charts' code, fonts and libraries: a change re-renders
     digest = hashlib.sha256()
     head = {"kind": bulletin.kind, "period": bulletin.period.label, "area": bulletin.area,
             "title": bulletin.title, "template": bulletin.template,
@@ -121,7 +124,7 @@ def input_key(bulletin: Bulletin, templates: dict[str, str]) -> str:
             "public_url": bulletin.public_url,
             "explanations": bulletin.explanations,
             "standards": _standards_used(bulletin.standards), "templates": templates,
-            "charts": [[spec.name, charts.spec_key(spec)] for spec in bulletin.charts],
+            "charts": [[spec.name, charts.spec_key(spec, basis)] for spec in bulletin.charts],
             "generator": f"publisher {__version__}"}
     digest.update(json.dumps(head, sort_keys=True, ensure_ascii=False, default=str).encode())
     for name, frame in bulletin.tables.items():
@@ -285,7 +288,7 @@ def _build_locked(kind: str, period: Period, workspace: Workspace, area: str | N
     run = output.new_run()
     staging = output.staging_path(final, run)
     try:
-        files = render_bulletin(bulletin, staging)
+        files = render_bulletin(bulletin, staging, charts.default_cache_dir(workspace.home))
         manifest = {
             "bulletin": name,
             "files": files,

@@ -23,6 +23,8 @@ from publisher.evaluate.air import station_days
 from publisher.registry import Registry
 from publisher import vocabulary
 from publisher.vocabulary import air as vocabulary_air
+from publisher.render.charts.spec import ChartSpec
+from publisher.render.style import text_colour
 from publisher.store.dust import DUST_FILE, read_dust, workspace_dust  # noqa: F401  (the workspace's flags)
 
 #: Shown on every air bulletin: the national feed publishes real-time, unaudited values.
@@ -119,9 +121,7 @@ def settings(home: str | Path | None, registry: Registry) -> Settings:
 
 
 def chart(name: str, kind: str, data: dict[str, Any]) -> Any:
-    """A :class:`publisher.render.charts.ChartSpec` (imported when a bulletin is assembled)."""
-    from publisher.render.charts import ChartSpec
-
+    """A :class:`publisher.render.charts.spec.ChartSpec` (a description: nothing is drawn here)."""
     return ChartSpec(name, kind, data)
 
 
@@ -129,8 +129,6 @@ def ink(background: str | None) -> str:
     """Readable text colour on an AQI level colour."""
     if not background:
         return "#1a1a1a"
-    from publisher.render.charts import text_colour
-
     return text_colour(background)
 
 

@@ -24,6 +24,8 @@ from publisher.periods import Period
 from publisher.registry import Registry, Station
 from publisher import vocabulary
 from publisher.vocabulary import water as vocabulary_water
+from publisher.render.charts.spec import ChartSpec
+from publisher.render.style import WATER_CLASS_COLOURS, text_colour
 
 #: Printed in a table cell that has nothing to show (no exceedance, no data).
 DASH = "—"
@@ -59,8 +61,6 @@ def page_head(region: str, period: Period, entry: Kind) -> dict[str, Any]:
 def class_shares_chart(summary: dict[str, Any], title: str, noun: str) -> tuple[Any, dict[str, Any]]:
     """The class-shares chart spec and its page entry for the monitored stations of `summary`
     (`noun`: 断面, 水源 …); stations not monitored are said in the caption."""
-    from publisher.render.charts import ChartSpec
-
     spec = ChartSpec("class_shares", "water_class_shares", {"counts": summary["class_counts"], "unit": "个"})
     missing = f"；{summary['n_missing']}个未监测的{noun}不计入" if summary["n_missing"] else ""
     entry = {"name": "class_shares", "title": title,
@@ -169,15 +169,11 @@ def sample_banner(stations: Sequence[Station], inputs: list[dict[str, Any]]) -> 
 
 def class_colours() -> dict[str, str]:
     """Display colours of the classes, as the charts draw them (one source for page and charts)."""
-    from publisher.render.charts import WATER_CLASS_COLOURS
-
     return dict(WATER_CLASS_COLOURS)
 
 
 def class_ink() -> dict[str, str]:
     """A readable text colour on each class colour (as the charts choose it)."""
-    from publisher.render.charts import text_colour
-
     return {label: text_colour(colour) for label, colour in class_colours().items()}
 
 

@@ -20,6 +20,7 @@ from publisher.bulletins.base import Bulletin, Job, ReviewNote
 from publisher.errors import PublisherError
 from publisher.evaluate import water
 from publisher.periods import Period
+from publisher.render.charts.spec import ChartSpec
 
 KIND = "water-sections"
 TEMPLATE = "water_sections.html"
@@ -602,8 +603,6 @@ def _monitoring(period: Period, sections: list, lakes: list, cur_samples: pl.Dat
 def _charts(period: Period, sections: list, lakes: list, values: pl.DataFrame, evaluated: pl.DataFrame,
             cur: dict[str, Any], day: dt.date) -> tuple[list[dict[str, Any]], list[Any]]:
     """Chart specs and captions; the charts carry no title of their own (the page prints number and title)."""
-    from publisher.render.charts import ChartSpec
-
     entries: list[dict[str, Any]] = []
     specs: list[Any] = []
     s = cur["summary"]

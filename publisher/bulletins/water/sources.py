@@ -22,6 +22,7 @@ from publisher.errors import PublisherError
 from publisher.evaluate import water
 from publisher.periods import Period
 from publisher.vocabulary import water as vocabulary_water
+from publisher.render.charts.spec import ChartSpec
 
 KIND = "water-sources"
 TEMPLATE = "water_sources.html"
@@ -622,8 +623,6 @@ def _charts(job: Job, scope: Scope, period: Period, stations: list, meta: pl.Dat
 
     The charts carry no title of their own: the page prints each one's number and title under it.
     """
-    from publisher.render.charts import ChartSpec
-
     entries: list[dict[str, Any]] = []
     specs: list[Any] = []
     notes: list[str] = []
