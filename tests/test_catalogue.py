@@ -112,3 +112,15 @@ def test_build_refuses_a_period_of_another_cadence_and_says_which(tmp_path):
     result = CliRunner().invoke(cli, ["build", "--period", "2026-05", "--kind", "air-daily", "--home", str(tmp_path)])
     assert result.exit_code == 2
     assert "air-daily is daily: give a period like 2026-05-01" in result.output
+
+
+def test_the_readme_lists_the_catalogue():
+    """The README's table of bulletins is the catalogue's: the same kinds, titles and cadences."""
+    import re
+
+    from publisher.paths import PROJECT_DIR
+
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\S+) \(.*?\) \| (\w+) \| `([a-z-]+)` \|$", readme, re.M)
+    assert [(kind, title, cadence) for title, cadence, kind in rows] == [
+        (k.kind, k.title_zh, k.cadence) for k in catalogue.catalogue().values()]
