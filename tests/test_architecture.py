@@ -48,12 +48,9 @@ POSITIONAL_VERSIONS = {
 LAZY_BY_DESIGN = {"publisher.operations.scheduler"}
 #: modules with imports inside functions, to be moved to module level (cli/, demo/ and bench/ aside)
 LAZY_IMPORTS = {
-    "publisher.bulletins", "publisher.bulletins.air.common", "publisher.bulletins.base", "publisher.bulletins.build",
-    "publisher.bulletins.water.common", "publisher.bulletins.water.sections",
     "publisher.evaluate.air", "publisher.ingest", "publisher.ingest.excel_worker", "publisher.ingest.forecast",
-    "publisher.ingest.pipeline", "publisher.ingest.readers", "publisher.operations.status",
-    "publisher.publishing.approval", "publisher.publishing.portal_server",
-    "publisher.render.fonts",
+    "publisher.ingest.pipeline", "publisher.ingest.readers", "publisher.publishing.approval",
+    "publisher.publishing.portal_server", "publisher.render.fonts",
 }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from publisher.errors import PublisherError
 
 #: kind -> module, in the order bulletins are listed and built.
 KINDS: dict[str, str] = {
@@ -30,8 +31,6 @@ KINDS: dict[str, str] = {
 
 def module(kind: str) -> ModuleType:
     """The module that assembles bulletins of `kind`."""
-    from publisher.errors import PublisherError
-
     if kind not in KINDS:
         raise PublisherError(f"未知的公报类型 {kind!r} (unknown_kind)；可选：{', '.join(KINDS)}")
     return importlib.import_module(KINDS[kind])

@@ -10,6 +10,7 @@ import polars as pl
 from publisher.paths import Workspace
 from publisher.periods import Period
 from publisher.registry import Registry
+from publisher.store import Store
 
 
 @dataclass(frozen=True)
@@ -23,9 +24,7 @@ class Job:
     area: str | None = None
 
     @property
-    def store(self):  # a property so that assembling needs no open store until it reads
-        from publisher.store import Store
-
+    def store(self) -> Store:  # a property so that assembling needs no open store until it reads
         return Store(self.workspace)
 
 
@@ -82,6 +81,7 @@ class Bulletin:
         so rebuilding unchanged inputs gives identical files).
     review : notes for the reviewers (:class:`ReviewNote`), in ``bulletin.json`` and shown before
         approval, never on the public page or in the data files.
+    rules : standard facts the page's fixed text states, from the tables used (``rules`` in templates).
     exceedances : what the bulletin reports as exceeding (:class:`Exceedance`), each to be
         explained before the first review step.
     public_url : the bulletin's address on the public site (``site.yaml``), printed as a QR code on
@@ -106,6 +106,10 @@ class Bulletin:
     exceedances: list[Exceedance] = field(default_factory=list)
     public_url: str | None = None     # the page's address on the public site (its QR code); set by build
     explanations: list[dict[str, str]] = field(default_factory=list)
+    #: standard facts the page's fixed text states (a threshold in a note, a date a table applies
+    #: from), read from the standards tables the bulletin used; given to the template as ``rules``,
+    #: not written to ``bulletin.json`` (they are the tables' content, which bulletin.json names)
+    rules: dict[str, Any] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:

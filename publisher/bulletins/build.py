@@ -29,6 +29,8 @@ from publisher.bulletins.base import Bulletin, Job, slug
 from publisher.errors import BuildError
 from publisher.paths import PACKAGE_DIR, TEMPLATES_DIR, Workspace
 from publisher.periods import Period
+from publisher.bulletins.air.common import DUST_FILE
+from publisher.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,7 @@ def render_bulletin(bulletin: Bulletin, out: Path, chart_cache: Path | None = No
         "charts": {p.stem: f"charts/{p.name}" for p in chart_paths},
         "qr": None,
         "explanations": bulletin.explanations,
+        "rules": bulletin.rules,
     }
     if bulletin.public_url:
         from publisher.publishing.site import hooks as site_hooks
@@ -116,7 +119,7 @@ def input_key(bulletin: Bulletin, templates: dict[str, str]) -> str:
     basis = charts.key_basis()  # the charts' code, fonts and libraries: a change re-renders
     digest = hashlib.sha256()
     head = {"kind": bulletin.kind, "period": bulletin.period.label, "area": bulletin.area,
-            "title": bulletin.title, "template": bulletin.template,
+            "title": bulletin.title, "template": bulletin.template, "rules": bulletin.rules,
             "issued": bulletin.issued.isoformat() if bulletin.issued else None,
             "context": bulletin.context, "inputs": bulletin.inputs,
             "review": [note.as_dict() for note in bulletin.review],
@@ -156,9 +159,6 @@ def source_key(job: Job, templates: dict[str, str]) -> str:
     ledger (files, ingests, parts), the workspace's sand-dust flags, the templates and the program.
     Equal keys assemble equal bulletins, so a bulletin built from this key (as noted in the
     workspace's cache) whose files are intact need not be assembled again."""
-    from publisher.bulletins.air.common import DUST_FILE
-    from publisher.store import Store
-
     dust = job.workspace.home / DUST_FILE
     head = {"kind": job.kind, "period": job.period.label, "area": job.area, "registry": job.registry.fingerprint,
             "store": Store(job.workspace).state_key(),
@@ -338,7 +338,5 @@ def _record(workspace: Workspace, kind: str, period: str, area: str | None, cont
             path: Path, inputs: Any) -> tuple[int, bool]:
     """Record the build in the ledger (the folder relative to the output root): a new revision only
     when the content changed."""
-    from publisher.store import Store
-
     row, changed = Store(workspace).record_build(kind, period, area, path, content, inputs=inputs)
     return int(row["revision"]), changed

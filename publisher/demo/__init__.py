@@ -14,6 +14,11 @@ import click
 from publisher import registry as registry_mod
 from publisher.bulletins import catalogue
 from publisher.paths import Workspace
+from publisher.bulletins.build import build
+from publisher.demo import sample
+from publisher.ingest.pipeline import ingest
+from publisher.operations.status import render_text, status
+from publisher.periods import Period
 
 #: What the demo builds: the latest complete periods of the sample data, and the real air months.
 DEMO_BUILDS: tuple[tuple[str, str], ...] = (
@@ -33,12 +38,6 @@ DISCLOSURE_FORM = ("2025", "disclosure-report-2025.yaml")
 
 
 def run(ws: Workspace) -> None:
-    from publisher.demo import sample
-    from publisher.bulletins.build import build
-    from publisher.ingest.pipeline import ingest
-    from publisher.periods import Period
-    from publisher.operations.status import render_text, status
-
     reg = registry_mod.load(ws.stations)
     click.echo(f"工作目录 {ws.home}；站点名录 {len(reg.stations)} 个站点（{reg.path.name}）")
 

@@ -39,6 +39,8 @@ import yaml
 from publisher import registry as registry_mod
 from publisher import safeparse
 from publisher.display import shown
+from publisher.errors import InputError
+from publisher.publishing import approval
 from publisher.paths import Workspace
 from publisher.periods import Period
 from publisher.bulletins import KINDS, catalogue
@@ -68,7 +70,6 @@ class Policy:
         path = ws.home / "schedule.yaml"
         if not path.exists():
             return cls()
-        from publisher.errors import InputError
 
         def bad(reason: str) -> InputError:
             return InputError(f"{path}：{reason} (bad_schedule_config)")
@@ -152,8 +153,6 @@ def _settled(ws: Workspace, store: Store, kind: str, period: str) -> str | None:
     A revision that has passed every review step of ``approval.yaml`` is what the leaders signed:
     the scheduler does not replace it with a rebuild; late data then wait for a person's decision.
     """
-    from publisher.publishing import approval
-
     rows = store.bulletins(kind=kind, period=period)
     if not rows:
         return None

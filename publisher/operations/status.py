@@ -19,12 +19,14 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+import chinese_calendar
 import polars as pl
 
 from publisher import registry as registry_mod, standards
 from publisher.display import shown
 from publisher.bulletins import catalogue
 from publisher.errors import PublisherError
+from publisher.evaluate.air import hourly_aqi
 from publisher.paths import Workspace
 from publisher.periods import Period
 from publisher.store import Store
@@ -38,10 +40,8 @@ def beijing_today() -> dt.date:
 def is_workday(day: dt.date) -> tuple[bool, bool]:
     """(working day?, provisional?) — provisional when the official schedule of that year is unknown."""
     try:
-        import chinese_calendar
-
         return bool(chinese_calendar.is_workday(day)), False
-    except (ImportError, NotImplementedError):
+    except NotImplementedError:  # a year whose official schedule is not published yet
         return day.weekday() < 5, True
 
 
@@ -229,10 +229,6 @@ def aqi_differences(air: pl.DataFrame, limit: int = 50) -> dict[str, Any]:
     """Hours where the stored platform AQI differs from our hourly AQI (first `limit` listed)."""
     if air.height == 0 or "platform_aqi" not in air.columns:
         return {"checked": 0, "differ": 0, "hours": []}
-    try:
-        from publisher.evaluate.air import hourly_aqi
-    except ImportError:
-        return {"checked": 0, "differ": 0, "hours": [], "note": "hourly AQI not available"}
     subset = air.filter(pl.col("platform_aqi").is_not_null())
     if subset.height == 0:
         return {"checked": 0, "differ": 0, "hours": []}

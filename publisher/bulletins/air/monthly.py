@@ -514,6 +514,7 @@ def assemble(job: Job) -> Bulletin:
         context=jsonable(context), tables=tables, charts=charts,
         inputs=ac.inputs_of(ac.read_provenance(store, first, period.end, station_ids), store), standards=ids, issued=issued, review=review,
         exceedances=exceeding.air_monthly(jsonable(context)),
+        rules=_page_rules(period),
     )
 
 
@@ -807,6 +808,15 @@ def _validity_notes(areas: list[dict[str, Any]], period: Period) -> list[str]:
     if not notes:
         notes.append("本月各地区各项污染物有效日均值均满足数据有效性要求。")
     return notes
+
+
+def _page_rules(period: Period) -> dict[str, Any]:
+    """The standard facts the page's fixed text states, from the HJ 633 table in force at the period's end:
+    the AQI above which a day has a primary pollutant, and the day that table applies from."""
+    table = standards.in_force("hj633", period.end)
+    start = table.effective_from
+    return {"primary_aqi_above": table["primary_pollutant"]["aqi_above"],
+            "hj633_from_zh": f"{start.year}年{start.month}月{start.day}日"}
 
 
 def _review_notes(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], conf: ac.Settings,

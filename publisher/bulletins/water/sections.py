@@ -16,6 +16,7 @@ import polars as pl
 from publisher.bulletins import catalogue
 from publisher.bulletins.water import common as wc
 from publisher.bulletins import exceedances as exceeding
+from publisher.bulletins.water import sources
 from publisher.bulletins.base import Bulletin, Job, ReviewNote
 from publisher.errors import PublisherError
 from publisher.evaluate import water
@@ -141,7 +142,8 @@ def assemble(job: Job) -> Bulletin:
     return Bulletin(kind=KIND, period=period, title=title, template=TEMPLATE, context=context, tables=tables,
                     charts=specs, inputs=inputs,
                     standards=wc.standards_used(day, ["gb3838", "water_eval", "water_assessment"]), issued=head["issued"],
-                    review=review, exceedances=exceeding.water_sections(context))
+                    review=review, exceedances=exceeding.water_sections(context),
+                    rules=wc.page_rules(day))
 
 
 def _multiple_texts(snap: dict[str, Any]) -> list[str]:
@@ -559,9 +561,8 @@ def _lakes_table(cur: dict[str, Any]) -> pl.DataFrame:
 
 
 def _results_table(values: pl.DataFrame, stations: list, day: dt.date) -> pl.DataFrame:
-    from publisher.bulletins.water.sources import _results_table as results
-
-    return results(values.drop("x_items", strict=False), stations, day).rename({"水源名称": "断面（点位）名称"})
+    """The sources' results table (one layout for both), its name column named for sections and lakes."""
+    return sources.results_table(values.drop("x_items", strict=False), stations, day).rename({"水源名称": "断面（点位）名称"})
 
 
 # --------------------------------------------------------------------------------------------- 监测情况

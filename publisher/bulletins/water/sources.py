@@ -104,7 +104,7 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
     findings = _findings(scope, period, region, current, changes, stations, day)
     rows = current["rows"]
     table = _main_table(rows, scope.volume_zh)
-    results = _results_table(values.filter(pl.col("sampled_at") == wc.period_start(period)), stations, day)
+    results = results_table(values.filter(pl.col("sampled_at") == wc.period_start(period)), stations, day)
 
     monitored = _monitored_items(stations, cur_samples, day)
     has_ground = any(s.waterbody_type == "groundwater" for s in stations)
@@ -178,6 +178,7 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
         tables=tables, charts=specs, inputs=inputs + intake_inputs,
         standards=wc.standards_used(day, families), issued=head["issued"], review=review,
         exceedances=exceeding.water_sources(context),
+        rules=wc.page_rules(day),
     )
 
 
@@ -587,7 +588,7 @@ def _main_table(rows: list[dict[str, Any]], volume_zh: str) -> pl.DataFrame:
     return pl.DataFrame(data, schema=schema, orient="row")
 
 
-def _results_table(values: pl.DataFrame, stations: list, day: dt.date) -> pl.DataFrame:
+def results_table(values: pl.DataFrame, stations: list, day: dt.date) -> pl.DataFrame:
     """Every item of every source in the period: value as printed (``0.01L`` below DL), unit, class; groundwater
     indices by their GB/T 14848 names."""
     schema = {"水源名称": pl.String, "监测项目": pl.String, "单位": pl.String, "监测值": pl.String,
