@@ -27,7 +27,6 @@ def test_the_air_page_reads_the_primary_pollutant_threshold_and_the_tables_start
     rules = _page_rules(Period.parse("2026-05"))
     table = standards.in_force("hj633", dt.date(2026, 5, 31))
     assert rules == {"primary_aqi_above": table["primary_pollutant"]["aqi_above"], "hj633_from_zh": "2026年3月1日"}
-    assert _page_rules(Period.parse("2025-05"))["hj633_from_zh"] == "2013年1月1日" or \\
-        _page_rules(Period.parse("2025-05"))["hj633_from_zh"].endswith("日")
+    assert _page_rules(Period.parse("2025-05"))["hj633_from_zh"] == "2016年1月1日"   # HJ 633-2012 in force then
     text = (TEMPLATES_DIR / "air_monthly.html").read_text(encoding="utf-8")
     assert "AQI≤{{ rules.primary_aqi_above }}" in text and "AQI≤50" not in text and "2026年3月1日" not in text
