@@ -339,11 +339,17 @@ def test_deeply_nested_metadata_and_manifest_answer_400(ws, portal):
 
 
 def test_deeply_nested_approval_yaml_is_a_clean_error(ws):
+    # a huge document is refused unread (publisher.config's size bound) ...
     (ws.home / "approval.yaml").write_text("[" * DEEP + "]" * DEEP, encoding="utf-8")
     with pytest.raises(ApprovalError) as excinfo:
         load_policy(ws=ws)
+    assert excinfo.value.code == "bad_approval_config" and "过大" in str(excinfo.value)
+    # ... and a small one nested too deep before it is built, in flow and in block style
+    (ws.home / "approval.yaml").write_text("[" * 1000 + "]" * 1000, encoding="utf-8")
+    with pytest.raises(ApprovalError) as excinfo:
+        load_policy(ws=ws)
     assert excinfo.value.code == "bad_approval_config" and "嵌套超过 64 层" in str(excinfo.value)
-    (ws.home / "approval.yaml").write_text("steps:\n" + "".join("  " * i + "- \n" for i in range(1, 3000)),
+    (ws.home / "approval.yaml").write_text("steps:\n" + "".join("  " * i + "- \n" for i in range(1, 200)),
                                            encoding="utf-8")
     with pytest.raises(ApprovalError, match="嵌套超过"):
         load_policy(ws=ws)
