@@ -17,7 +17,7 @@ PACKAGE = PROJECT_DIR / "publisher"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("__init__", "errors", "faults", "paths", "periods", "safeparse", "display", "rounding",
                     "config", "vocabulary", "standards")),
-    ("inputs", ("registry", "ingest", "store")),
+    ("inputs", ("registry", "polluters", "ingest", "store")),
     ("method", ("evaluate",)),
     ("output", ("render",)),
     ("bulletins", ("bulletins",)),

@@ -23,8 +23,11 @@ def test_every_registered_kind_is_in_the_catalogue_in_order():
         assert entry.kind == kind and entry.module == KINDS[kind] and entry.title_zh
         assert entry.unit in ("day", "month", "quarter", "year")
     assert catalogue.default_kinds("month") == ("water-sources", "water-sections", "air-monthly")
-    assert catalogue.default_kinds("quarter") == ("water-sources-county",)
+    assert catalogue.default_kinds("quarter") == ("water-sources-county", "supervisory")
     assert catalogue.default_kinds("day") == ("air-daily",)
+    assert catalogue.default_kinds("year") == ("annual",)
+    # the annual bulletin is due on 5 June of the next year, a fixed day
+    assert deadline("annual", Period.parse("2025")) == (dt.date(2026, 6, 5), False)
 
 
 @pytest.mark.parametrize("kind, period, issued, due", [

@@ -150,8 +150,8 @@ def ledger_facts(ws, year: int) -> dict[str, Any]:
     """What the ledger knows of `year`'s proactive disclosure of monitoring information: per bulletin kind, the
     bulletins published (first publication in the year), on time or late by their deadline, corrections (a
     later revision published) and withdrawals."""
-    from publisher.bulletins import KINDS, module
-    from publisher.operations.status import BULLETINS, deadline
+    from publisher.bulletins import KINDS, catalogue
+    from publisher.operations.status import deadline
     from publisher.periods import Period
     from publisher.store import Store
 
@@ -166,7 +166,7 @@ def ledger_facts(ws, year: int) -> dict[str, Any]:
             if first.year != year:
                 continue
             kind = b["kind"]
-            entry = rows.setdefault(kind, {"kind": kind, "title": getattr(module(kind), "TITLE_ZH", kind)
+            entry = rows.setdefault(kind, {"kind": kind, "title": catalogue.get(kind, ws.home).title_zh
                                            if kind in KINDS else kind,
                                            "published": 0, "on_time": 0, "late": 0, "corrections": 0,
                                            "withdrawals": 0})
@@ -175,7 +175,7 @@ def ledger_facts(ws, year: int) -> dict[str, Any]:
             else:
                 entry["published"] += 1
                 try:
-                    due, _ = deadline(kind, Period.parse(b["period"])) if kind in BULLETINS else (None, False)
+                    due, _ = deadline(kind, Period.parse(b["period"]), ws.home) if kind in KINDS else (None, False)
                 except Exception:  # noqa: BLE001 - a period the calendar cannot judge is counted, not timed
                     due = None
                 if due is not None and first <= due:
