@@ -16,7 +16,7 @@ import polars as pl
 from publisher import standards
 from publisher.bulletins.base import Bulletin, Exceedance, Job, ReviewNote
 from publisher.bulletins.supervisory import results as sv
-from publisher.bulletins import catalogue
+from publisher.bulletins import catalogue as bulletin_catalogue
 from publisher.bulletins.water import common as wc
 from publisher.errors import PublisherError
 from publisher.evaluate import discharge
@@ -37,7 +37,7 @@ def assemble(job: Job) -> Bulletin:
         raise PublisherError(f"{TITLE_ZH}按季度（如 2026-Q3）编制，期间 {period.label} 不适用 (bad_period)")
     registry = job.registry
     region = registry.region.get("name", "")
-    head = wc.page_head(region, period, catalogue.get(KIND, job.workspace.home))
+    head = wc.page_head(region, period, bulletin_catalogue.get(KIND, job.workspace.home))
     stored = job.store.supervisory(period.start, period.end) if job.store.exists() else None
     if stored is None:
         from publisher.store.supervisory import SUPERVISORY_PART_SCHEMA
