@@ -22,14 +22,18 @@ MAX_LINES = 600
 LONG_MODULES = {
     "publisher.bulletins.air.monthly", "publisher.bulletins.water.common", "publisher.bulletins.water.sections",
     "publisher.bulletins.water.sources", "publisher.demo.sample", "publisher.evaluate.air",
-    "publisher.evaluate.discharge", "publisher.evaluate.water", "publisher.publishing.portal_server",
-    "publisher.store",
+    "publisher.evaluate.discharge", "publisher.evaluate.water", "publisher.operations.alerts",
+    "publisher.publishing.portal_server",
 }
 #: imports from a higher layer: (importer, imported)
 LAYER_EXCEPTIONS = {
     # the manifest check of a bulletin folder sits in publishing/ but is used by the store and the build
     ("publisher.bulletins.build", "publisher.publishing"), ("publisher.bulletins.build", "publisher.publishing.integrity"),
-    ("publisher.store", "publisher.publishing"), ("publisher.store", "publisher.publishing.integrity"),
+    ("publisher.store.ledger", "publisher.publishing"), ("publisher.store.ledger", "publisher.publishing.integrity"),
+    # the store keeps station-day aggregates computed by the air method
+    ("publisher.store.days", "publisher.evaluate.air"), ("publisher.store.days", "publisher.evaluate.air.station_days"),
+    # the ingest records exceedance alerts in its transaction
+    ("publisher.ingest.pipeline", "publisher.operations"), ("publisher.ingest.pipeline", "publisher.operations.alerts"),
     # the public site's hook in the build (QR code), status read by the site and the disclosure report
     ("publisher.bulletins.build", "publisher.publishing.site"), ("publisher.bulletins.build", "publisher.publishing.site.hooks"),
     ("publisher.publishing.disclosure_report", "publisher.operations.status"),
@@ -41,11 +45,15 @@ LAYER_EXCEPTIONS = {
 }
 #: import cycles (sorted members), counting imports inside functions
 CYCLES = [
+    ["publisher.bench.__main__", "publisher.bench.decade"],
     ["publisher.demo", "publisher.demo.sample"],
     ["publisher.ingest", "publisher.ingest.forecast", "publisher.ingest.intake", "publisher.ingest.layout",
      "publisher.ingest.noise", "publisher.ingest.readers", "publisher.ingest.supervisory"],
+    ["publisher.ingest.pipeline", "publisher.operations.alerts", "publisher.operations.notify",
+     "publisher.operations.scheduler"],
     ["publisher.publishing.portal", "publisher.publishing.site.hooks", "publisher.publishing.site.model",
      "publisher.publishing.site.withdrawal"],
+    ["publisher.store", "publisher.store.days", "publisher.store.ledger", "publisher.store.parts"],
 ]
 #: library modules that import the demo or the bench
 IMPORTS_OF_OUTSIDE = {("publisher.bulletins.supervisory", "publisher.demo.sample")}
@@ -60,13 +68,14 @@ LAZY_BY_DESIGN = {"publisher.operations.scheduler"}
 #: modules with imports inside functions, to be moved to module level (cli/, demo/ and bench/ aside)
 LAZY_IMPORTS = {
     "publisher.bulletins.annual", "publisher.bulletins.annual.noise", "publisher.bulletins.annual.readiness",
-    "publisher.bulletins.annual.water", "publisher.bulletins.build", "publisher.bulletins.supervisory",
-    "publisher.evaluate.air", "publisher.ingest", "publisher.ingest.excel_worker", "publisher.ingest.forecast",
-    "publisher.ingest.pipeline", "publisher.ingest.readers", "publisher.ingest.supervisory",
+    "publisher.bulletins.annual.water", "publisher.bulletins.batch", "publisher.bulletins.build",
+    "publisher.bulletins.supervisory", "publisher.evaluate.air", "publisher.ingest", "publisher.ingest.excel_worker",
+    "publisher.ingest.forecast", "publisher.ingest.pipeline", "publisher.ingest.readers", "publisher.ingest.supervisory",
+    "publisher.operations.alerts", "publisher.operations.audit", "publisher.operations.notify",
     "publisher.operations.status", "publisher.polluters", "publisher.publishing.approval",
     "publisher.publishing.disclosure_report", "publisher.publishing.portal", "publisher.publishing.portal_server",
     "publisher.publishing.site.config", "publisher.publishing.site.hooks", "publisher.publishing.site.model",
-    "publisher.publishing.site.withdrawal", "publisher.registry", "publisher.render.fonts",
+    "publisher.publishing.site.withdrawal", "publisher.registry", "publisher.render.fonts", "publisher.render.printing",
 }
 
 

@@ -88,13 +88,13 @@ def test_cli_table_json_and_page(published, monkeypatch):
     runner = CliRunner()
     table = runner.invoke(cli, ["audit", "--year", "2026", "--today", "2026-12-31"])
     assert table.exit_code == 0, table.output
-    assert "城市集中式饮用水水源水质月报（water-sources）：应发布 11" in table.output
+    assert "城市集中式生活饮用水水源水质状况（water-sources）：应发布 11" in table.output   # the page title (catalogue)
     assert "更正：water-sources 2026-08 第 2 版" in table.output
     assert "撤回：water-sources 2026-08（数据有误）" in table.output and "3 个工作日内完成" in table.output
     data = json.loads(runner.invoke(cli, ["audit", "--year", "2026", "--today", "2026-12-31", "--json"]).stdout)
     assert data["year"] == 2026 and data["page"].endswith("audit/2026/index.html")
     page = (published.output / "audit" / "2026" / "index.html").read_text(encoding="utf-8")
-    assert "2026年政府信息公开（环境监测信息）自查表" in page and "城市集中式饮用水水源水质月报" in page
+    assert "2026年政府信息公开（环境监测信息）自查表" in page and "城市集中式生活饮用水水源水质状况" in page
     assert json.loads((published.output / "audit" / "2026" / "audit.json").read_text(encoding="utf-8"))["year"] == 2026
     bad = runner.invoke(cli, ["audit", "--year", "1800"])
     assert bad.exit_code == 1 and "bad_year" in bad.output

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher import registry as registry_mod
+from publisher.bulletins import catalogue
 from publisher.display import shown
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
@@ -47,9 +48,7 @@ def _beijing(utc_text: str | None) -> dt.datetime | None:
 
 
 def periods_of(kind: str, year: int) -> list[Period]:
-    from publisher.operations.status import BULLETINS
-
-    cadence = BULLETINS[kind][1]
+    cadence = catalogue.get(kind).cadence
     if cadence == "daily":
         day, out = dt.date(year, 1, 1), []
         while day.year == year:
@@ -66,7 +65,7 @@ def periods_of(kind: str, year: int) -> list[Period]:
 def audit(ws: Workspace, year: int, today: dt.date | None = None, registry=None) -> dict[str, Any]:
     """The self-check of `year` as of `today` (Beijing date), JSON-ready."""
     from publisher.operations.scheduler import Policy
-    from publisher.operations.status import BULLETINS, beijing_today, deadline, workdays_between
+    from publisher.operations.status import beijing_today, deadline, workdays_between
     from publisher.publishing import approval
 
     if not 2000 <= year <= 2100:
@@ -75,6 +74,7 @@ def audit(ws: Workspace, year: int, today: dt.date | None = None, registry=None)
     registry = registry or registry_mod.load(ws.stations)
     store = Store(ws)
     kinds = list(Policy.load(ws).kinds)
+    listed = catalogue.catalogue(ws.home)
     policy = approval.load_policy(ws=ws)
     rows_all = store.bulletins() if store.exists() else []
     pubs_all = store.publications() if store.exists() else []
@@ -93,11 +93,11 @@ def audit(ws: Workspace, year: int, today: dt.date | None = None, registry=None)
     explained_keys = _explained_keys(store)
     for kind in kinds:
         for period in periods_of(kind, year):
-            if period.start > today and BULLETINS[kind][1] != "yearly":
+            if period.start > today and listed[kind].cadence != "yearly":
                 break
-            due, provisional = deadline(kind, period)
+            due, provisional = deadline(kind, period, ws.home)
             revisions = by_subject.get((kind, period.label), [])
-            entry: dict[str, Any] = {"kind": kind, "kind_zh": BULLETINS[kind][2], "period": period.label,
+            entry: dict[str, Any] = {"kind": kind, "kind_zh": listed[kind].title_zh, "period": period.label,
                                      "deadline": due.isoformat(), "provisional": provisional,
                                      "built": None, "revisions": len(revisions), "approved": None,
                                      "published": None, "state": "", "late_workdays": 0}
@@ -297,12 +297,11 @@ def _never_reported(store: Store, registry, year: int, today: dt.date) -> list[d
 
 # ------------------------------------------------------------------------------------------- output
 def render_text(report: dict[str, Any]) -> str:
-    from publisher.operations.status import BULLETINS
-
+    names = {kind: entry.title_zh for kind, entry in catalogue.catalogue().items()}
     lines = [f"{report['year']} 年信息公开自查（截至 {report['today']}）", "",
              "一、应发布的公报"]
     for kind, t in report["totals"].items():
-        lines.append(f"  {BULLETINS[kind][2]}（{kind}）：应发布 {t['owed']}，已编制 {t['built']}，已审批 {t['approved']}，"
+        lines.append(f"  {names.get(kind, kind)}（{kind}）：应发布 {t['owed']}，已编制 {t['built']}，已审批 {t['approved']}，"
                      f"已发布 {t['published']}（按时 {t['on_time']}，逾期 {t['late']}），未发布 {t['missing']}")
     lines.append("")
     lines.append(f"  {'公报':22}{'期次':12}{'截止日':12}{'编制':12}{'审批':12}{'发布':12}情况")
@@ -346,7 +345,6 @@ def write_page(ws: Workspace, report: dict[str, Any]) -> Path:
     """``output/audit/<year>/index.html`` and ``audit.json`` (written whole, then moved into place)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from publisher.operations.status import BULLETINS
     from publisher.paths import TEMPLATES_DIR
 
     folder = ws.output / "audit" / str(report["year"])
@@ -355,7 +353,7 @@ def write_page(ws: Workspace, report: dict[str, Any]) -> Path:
 
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]))
     env.globals["font_sans"] = fonts.css_stack("sans")
-    page = env.get_template("audit.html").render(r=report, names={k: v[2] for k, v in BULLETINS.items()},
+    page = env.get_template("audit.html").render(r=report, names={k: v.title_zh for k, v in catalogue.catalogue(ws.home).items()},
                                                  stale_days=STALE_DAYS)
     for name, text in (("index.html", page),
                        ("audit.json", json.dumps(report, ensure_ascii=False, indent=2, default=str))):
