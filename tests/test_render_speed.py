@@ -19,6 +19,7 @@ from publisher.demo import sample as sample_data
 from publisher.ingest import pipeline
 from publisher.paths import Workspace
 from publisher.render import printing
+from tests import render_sample
 from tests.publishing_helpers import files_of
 
 PUBLISHER = Path(sys.executable).with_name("publisher")
@@ -46,7 +47,7 @@ def test_only_plain_8_bit_png_data_is_taken_as_it_is():
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     out = tmp_path_factory.mktemp("speed")
-    render.build_sample(out, look=False)
+    render_sample.build_sample(out, look=False)
     return out
 
 
@@ -59,9 +60,9 @@ def test_the_pdf_draws_the_same_pages_as_weasyprint_alone(page, tmp_path):
     render.write_pdf(page / "index.html", tmp_path / "again.pdf")   # fonts and sheet reused
     assert (tmp_path / "again.pdf").read_bytes() == ours.read_bytes()
     plain = tmp_path / "plain.pdf"
-    code = ("import sys, weasyprint; from pathlib import Path; from publisher import render;"
-            "p = Path(sys.argv[1]); weasyprint.HTML(string=p.read_text(encoding='utf-8'), base_url=render.PAGE_ROOT,"
-            " url_fetcher=render._page_fetcher(p.parent)).write_pdf(sys.argv[2], pdf_identifier=b'publisher-bulletin')")
+    code = ("import sys, weasyprint; from pathlib import Path; from publisher.render import pdf;"
+            "p = Path(sys.argv[1]); weasyprint.HTML(string=p.read_text(encoding='utf-8'), base_url=pdf.PAGE_ROOT,"
+            " url_fetcher=pdf._page_fetcher(p.parent)).write_pdf(sys.argv[2], pdf_identifier=b'publisher-bulletin')")
     subprocess.run([sys.executable, "-c", code, str(page / "index.html"), str(plain)], check=True, timeout=300)
     pages = {}
     for name, pdf in (("ours", ours), ("plain", plain)):
