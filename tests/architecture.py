@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("bulletins", ("bulletins",)),
     ("publishing", ("publishing",)),
     ("operations", ("operations",)),
-    ("edge", ("cli",)),
+    ("edge", ("cli", "desk")),
 ]
 #: outside the library: no library module imports them (they import the library)
 OUTSIDE = ("demo", "bench")

@@ -21,8 +21,7 @@ MAX_LINES = 600
 #: modules over MAX_LINES until they are split (the bench is exempt)
 LONG_MODULES = {
     "publisher.bulletins.air.monthly", "publisher.bulletins.water.common", "publisher.bulletins.water.sections",
-    "publisher.bulletins.water.sources", "publisher.demo.sample", "publisher.evaluate.air",
-    "publisher.evaluate.discharge", "publisher.evaluate.water", "publisher.operations.alerts",
+    "publisher.bulletins.water.sources", "publisher.demo.sample", "publisher.operations.alerts",
     "publisher.publishing.portal_server",
 }
 #: imports from a higher layer: (importer, imported)
@@ -30,6 +29,9 @@ LAYER_EXCEPTIONS = {
     # the manifest check of a bulletin folder sits in publishing/ but is used by the store and the build
     ("publisher.bulletins.build", "publisher.publishing"), ("publisher.bulletins.build", "publisher.publishing.integrity"),
     ("publisher.store.ledger", "publisher.publishing"), ("publisher.store.ledger", "publisher.publishing.integrity"),
+    # the build prints the exceedance explanations and keeps each revision's copy (publishing/)
+    ("publisher.bulletins.build", "publisher.publishing.explanations"),
+    ("publisher.bulletins.build", "publisher.publishing.revisions"),
     # the store keeps station-day aggregates computed by the air method
     ("publisher.store.days", "publisher.evaluate.air"), ("publisher.store.days", "publisher.evaluate.air.station_days"),
     # the ingest records exceedance alerts in its transaction
@@ -46,22 +48,22 @@ LAYER_EXCEPTIONS = {
 #: import cycles (sorted members), counting imports inside functions
 CYCLES = [
     ["publisher.bench.__main__", "publisher.bench.decade"],
+    ["publisher.bulletins.build", "publisher.publishing.approval", "publisher.publishing.explanations",
+     "publisher.publishing.portal", "publisher.publishing.site.hooks", "publisher.publishing.site.model",
+     "publisher.publishing.site.withdrawal"],
     ["publisher.demo", "publisher.demo.sample"],
+    ["publisher.desk", "publisher.desk.views"],
+    ["publisher.evaluate.air", "publisher.evaluate.air.statistics"],
     ["publisher.ingest", "publisher.ingest.forecast", "publisher.ingest.intake", "publisher.ingest.layout",
      "publisher.ingest.noise", "publisher.ingest.readers", "publisher.ingest.supervisory"],
     ["publisher.ingest.pipeline", "publisher.operations.alerts", "publisher.operations.notify",
      "publisher.operations.scheduler"],
-    ["publisher.publishing.portal", "publisher.publishing.site.hooks", "publisher.publishing.site.model",
-     "publisher.publishing.site.withdrawal"],
     ["publisher.store", "publisher.store.days", "publisher.store.ledger", "publisher.store.parts"],
 ]
 #: library modules that import the demo or the bench
 IMPORTS_OF_OUTSIDE = {("publisher.bulletins.supervisory", "publisher.demo.sample")}
 #: modules that take a standards table by its position in versions(...) instead of by date
-POSITIONAL_VERSIONS = {
-    "publisher.bench.baseline", "publisher.bulletins.air.common", "publisher.bulletins.air.monthly",
-    "publisher.evaluate.air", "publisher.evaluate.water", "publisher.ingest.forecast",
-}
+POSITIONAL_VERSIONS: set[str] = set()
 #: where an import inside a function is the design: the scheduler's pass loads the build and the ingest
 #: only when it acts, so `schedule plan` starts without weasyprint and matplotlib
 LAZY_BY_DESIGN = {"publisher.operations.scheduler"}
@@ -69,13 +71,14 @@ LAZY_BY_DESIGN = {"publisher.operations.scheduler"}
 LAZY_IMPORTS = {
     "publisher.bulletins.annual", "publisher.bulletins.annual.noise", "publisher.bulletins.annual.readiness",
     "publisher.bulletins.annual.water", "publisher.bulletins.batch", "publisher.bulletins.build",
-    "publisher.bulletins.supervisory", "publisher.evaluate.air", "publisher.ingest", "publisher.ingest.excel_worker",
-    "publisher.ingest.forecast", "publisher.ingest.pipeline", "publisher.ingest.readers", "publisher.ingest.supervisory",
-    "publisher.operations.alerts", "publisher.operations.audit", "publisher.operations.notify",
-    "publisher.operations.status", "publisher.polluters", "publisher.publishing.approval",
-    "publisher.publishing.disclosure_report", "publisher.publishing.portal", "publisher.publishing.portal_server",
-    "publisher.publishing.site.config", "publisher.publishing.site.hooks", "publisher.publishing.site.model",
-    "publisher.publishing.site.withdrawal", "publisher.registry", "publisher.render.fonts", "publisher.render.printing",
+    "publisher.bulletins.exceedances", "publisher.bulletins.supervisory", "publisher.evaluate.air._kernels",
+    "publisher.ingest", "publisher.ingest.excel_worker", "publisher.ingest.forecast", "publisher.ingest.pipeline",
+    "publisher.ingest.readers", "publisher.ingest.supervisory", "publisher.operations.alerts",
+    "publisher.operations.audit", "publisher.operations.notify", "publisher.operations.status", "publisher.polluters",
+    "publisher.publishing.approval", "publisher.publishing.disclosure_report", "publisher.publishing.explanations",
+    "publisher.publishing.portal", "publisher.publishing.portal_server", "publisher.publishing.site.config",
+    "publisher.publishing.site.hooks", "publisher.publishing.site.model", "publisher.publishing.site.withdrawal",
+    "publisher.registry", "publisher.render.fonts", "publisher.render.printing",
 }
 
 
@@ -151,7 +154,8 @@ def test_the_library_does_not_import_the_demo_or_the_bench():
 
 
 def test_standards_are_looked_up_by_date_not_by_position():
-    found = {m.name for m in arch.modules().values() if m.positional_versions}
+    # the standards loader itself keeps the versions in date order and may index them
+    found = {m.name for m in arch.modules().values() if m.positional_versions and m.name != "publisher.standards"}
     where = {m.name: m.positional_versions for m in arch.modules().values() if m.name in found - POSITIONAL_VERSIONS}
     assert not where, f"versions(...)[...] (use standards.in_force(family, day)): {where}"
     _stale("POSITIONAL_VERSIONS", POSITIONAL_VERSIONS, found)

@@ -59,8 +59,7 @@ def _rc() -> dict[str, Any]:
             "savefig.facecolor": "white",
             "svg.hashsalt": "publisher-charts",
             # every text is data or plain Unicode: a "$" in a station name is drawn, not parsed as math.
-            # A chart without a pair of "$" looks exactly as before, so STYLE_VERSION stays (bumping it
-            # would give every bulletin a new revision on upgrade)
+            # (a chart without a pair of "$" looks exactly as before)
             "text.parse_math": False,
             "axes.formatter.use_mathtext": False,
             "path.simplify": True,
