@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -24,8 +25,13 @@ BUILD = ["build", "--period", "2026-05", "--kind", "water-sources"]
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    """The wheel built from a copy of the checkout without build leftovers (a stale ``build/`` folder
+    would otherwise put modules that no longer exist into the wheel)."""
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(PROJECT_DIR), "--no-deps", "-q", "-w", str(out)],
+    source = tmp_path_factory.mktemp("source") / "publisher-src"
+    shutil.copytree(PROJECT_DIR, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "output", "var", ".pytest_cache"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(out)],
                    check=True, cwd=out)
     [built] = out.glob("publisher-*.whl")
     return built
