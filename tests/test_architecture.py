@@ -55,7 +55,7 @@ CYCLES = [
     ["publisher.desk", "publisher.desk.views"],
     ["publisher.evaluate.air", "publisher.evaluate.air.statistics"],
     ["publisher.ingest", "publisher.ingest.forecast", "publisher.ingest.intake", "publisher.ingest.layout",
-     "publisher.ingest.noise", "publisher.ingest.readers", "publisher.ingest.supervisory"],
+     "publisher.ingest.noise", "publisher.ingest.readers", "publisher.ingest.supervisory", "publisher.ingest.tables"],
     ["publisher.ingest.pipeline", "publisher.operations.alerts", "publisher.operations.notify",
      "publisher.operations.scheduler"],
     ["publisher.store", "publisher.store.days", "publisher.store.ledger", "publisher.store.parts"],
