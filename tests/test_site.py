@@ -281,8 +281,19 @@ def test_changed_figures_are_named_with_old_and_new_values():
                        "monitoring": [{"label": "采样日期", "text": "8月5日、8月20日"}]}}
     changes, total = changed_figures(old, new)
     assert total == 4
-    assert changes == [{"what": "北庙水库 · nh3_n", "old": "0.2", "new": "1.6"},
-                       {"what": "北庙水库 · class", "old": "Ⅱ类", "new": "Ⅴ类"},
-                       {"what": "summary · count_rate", "old": "100", "new": "66.7"},
+    assert changes == [{"what": "北庙水库 · 氨氮", "old": "0.2", "new": "1.6"},
+                       {"what": "北庙水库 · 水质类别", "old": "Ⅱ类", "new": "Ⅴ类"},
+                       {"what": "达标率（按个数）", "old": "100", "new": "66.7"},
                        {"what": "采样日期", "old": "8月5日", "new": "8月5日、8月20日"}]
     assert changed_figures(old, old) == ([], 0)
+
+
+def test_a_changed_figure_is_named_in_words_not_codes():
+    from publisher.publishing.site.corrections import label
+
+    assert label(("rows", "北庙水库", "so2_change")) == "北庙水库 · SO₂变化"       # air code + change
+    assert label(("rows", "龙王塘", "codmn")) == "龙王塘 · 高锰酸盐指数"             # water item catalogue
+    assert label(("summary", "volume_rate")) == "达标率（按水量）"                   # a container dropped
+    assert label(("rows", "龙王塘", "unheard_of")) == "龙王塘 · unheard_of"          # no name: the code kept
+    assert label(("monitoring", "采样日期", "text")) == "采样日期"                   # a generic leaf dropped
+    assert label(("meta", "seq")) == "meta · seq"                                    # nothing to name
