@@ -168,6 +168,7 @@ GB13271_PERIOD = {"table1": "in_use", "table2": "new", "table3": None}
 
 # GB 13223-2011: only the rows retrieved sources give (gb13223-2011.yaml header).
 COAL = {"fuel": "coal", "equipment": "boiler"}
+GB13223_NOTE1 = ("广西壮族自治区", "重庆市", "四川省", "贵州省")
 GB13223 = [
     ("table1", "particulate", COAL, 30), ("table1", "so2", {**COAL, "period": "new"}, 100),
     ("table1", "so2", {**COAL, "period": "existing"}, 200), ("table1", "nox", COAL, 100),
@@ -180,6 +181,26 @@ GB13223 = [
     ("table1", "nox", {"fuel": "gas", "gas_kind": "natural_gas", "equipment": "gas_turbine"}, 50),
     ("table1", "nox", {"fuel": "gas", "gas_kind": "other", "equipment": "gas_turbine"}, 120),
     ("table2", "particulate", COAL, 20), ("table2", "so2", COAL, 50), ("table2", "nox", COAL, 100),
+    # memory_only rows (the yaml header says why): 汞, note (1), 序号2 oil, other-gas 烟尘, 烟气黑度, 表2 oil/gas
+    ("table1", "so2", {**COAL, "period": "new", "provinces": GB13223_NOTE1}, 200),
+    ("table1", "so2", {**COAL, "period": "existing", "provinces": GB13223_NOTE1}, 400),
+    ("table1", "mercury_air", COAL, 0.03),
+    ("table1", "particulate", {"fuel": "oil"}, 30),
+    ("table1", "so2", {"fuel": "oil", "period": "new"}, 100),
+    ("table1", "so2", {"fuel": "oil", "period": "existing"}, 200),
+    ("table1", "nox", {"fuel": "oil", "equipment": "boiler", "period": "new"}, 100),
+    ("table1", "nox", {"fuel": "oil", "equipment": "boiler", "period": "existing"}, 200),
+    ("table1", "nox", {"fuel": "oil", "equipment": "gas_turbine"}, 120),
+    ("table1", "particulate", {"fuel": "gas", "gas_kind": "other"}, 10),
+    ("table1", "opacity", {}, ("grade", 1)),
+    ("table2", "mercury_air", COAL, 0.03),
+    ("table2", "particulate", {"fuel": "oil"}, 20), ("table2", "so2", {"fuel": "oil"}, 50),
+    ("table2", "nox", {"fuel": "oil", "equipment": "boiler"}, 100),
+    ("table2", "nox", {"fuel": "oil", "equipment": "gas_turbine"}, 120),
+    ("table2", "particulate", {"fuel": "gas"}, 5), ("table2", "so2", {"fuel": "gas"}, 35),
+    ("table2", "nox", {"fuel": "gas", "equipment": "boiler"}, 100),
+    ("table2", "nox", {"fuel": "gas", "equipment": "gas_turbine"}, 50),
+    ("table2", "opacity", {}, ("grade", 1)),
 ]
 
 # GB 16297-1996 最高允许排放浓度: (seq, item, scopes, 表1 existing, 表2 new).
@@ -268,7 +289,7 @@ def test_every_encoded_row_equals_the_transcription_and_none_is_missing():
     missing = set(expected) - set(encoded)
     extra = set(encoded) - set(expected)
     assert not missing and not extra, (sorted(missing, key=repr)[:5], sorted(extra, key=repr)[:5])
-    assert len(encoded) == len(expected) == 432
+    assert len(encoded) == len(expected) == 453
 
 
 def test_tables_are_consistent_dated_and_sourced():
@@ -294,9 +315,15 @@ def test_tables_are_consistent_dated_and_sourced():
                 assert 0 <= entry["percent"] < 21
                 assert set(entry.get("sources", [])) <= known_sources
     # the shipped confidence of the GB 13223 rows says which were confirmed twice
-    gb13223 = {(r.table, r.item, r.limit): r.confidence for r in d.limit_rows(standards.get("GB13223-2011"))}
-    assert gb13223[("table2", "so2", 50.0)] == "confirmed_2plus"
-    assert gb13223[("table1", "so2", 200.0)] == "single_source"
+    gb13223 = {(r.table, r.item, r.condition("fuel"), r.limit): r
+               for r in d.limit_rows(standards.get("GB13223-2011")) if not r.provinces}
+    assert gb13223[("table2", "so2", "coal", 50.0)].confidence == "confirmed_2plus"
+    assert gb13223[("table1", "so2", "coal", 200.0)].confidence == "single_source"
+    # rows no retrieved source gives are memory_only and cite the recall entry, never a transcription
+    for key in [("table1", "mercury_air", "coal", 0.03), ("table1", "so2", "oil", 100.0),
+                ("table2", "so2", "oil", 50.0), ("table1", "opacity", None, 1.0), ("table2", "nox", "gas", 50.0)]:
+        assert gb13223[key].confidence == "memory_only"
+        assert gb13223[key].sources == ("SRC_RECALL_GB13223_2011",)
 
 
 def test_limits_frame_has_one_line_per_row():
@@ -405,6 +432,14 @@ OUTLET_CLAUSE = {"b1": "GB13271-2014-表2-燃煤", "b2": "GB13271-2014-表3-燃�
                  "p2": "GB13223-2011-表1-燃气轮机"}
 TURBINE_NG = {"outlet_id": "p2", "standard": "gb13223", "fuel": "gas", "gas_kind": "natural_gas",
               "equipment": "gas_turbine", "built_on": dt.date(2016, 1, 1)}
+POWER_OIL_NEW = {"outlet_id": "p3", "standard": "GB 13223-2011", "fuel": "oil", "equipment": "boiler", "period": "new"}
+TURBINE_OIL = {"outlet_id": "p4", "standard": "GB 13223-2011", "fuel": "oil", "equipment": "gas_turbine",
+               "period": "existing"}
+POWER_GAS_OTHER = {"outlet_id": "p5", "standard": "GB 13223-2011", "fuel": "gas", "gas_kind": "other",
+                   "equipment": "boiler", "period": "new"}
+POWER_COAL_SPECIAL = {**POWER_COAL_NEW, "outlet_id": "p6", "special": True}
+OUTLET_CLAUSE.update({"p3": "GB13223-2011-表1-燃油锅炉", "p4": "GB13223-2011-表1-燃油燃气轮机",
+                      "p5": "GB13223-2011-表1-其他气体锅炉", "p6": "GB13223-2011-表2-燃煤锅炉"})
 
 
 OXYGEN_CASES = [
@@ -430,6 +465,26 @@ OXYGEN_CASES = [
     (TURBINE_NG, "nox", 20, 18, 40.0, 50, "compliant", None),
     (TURBINE_NG, "nox", 30, 18, 60.0, 50, "exceeding", 0.2),
     (TURBINE_NG, "nox", 30, 15, 30.0, 50, "compliant", None),
+    # oil-fired boiler, 3% (memory_only): 75 × 18/13.5 = 100 = 表1 新建燃油锅炉 NOx 100; 90 × 18/13.5 = 120 → 0.2
+    (POWER_OIL_NEW, "nox", 75, 7.5, 100.0, 100, "compliant", None),
+    (POWER_OIL_NEW, "nox", 90, 7.5, 120.0, 100, "exceeding", 0.2),
+    # 烟尘 30: 20 × 18/12 = 30 at the limit; SO2 新建 100: 70 × 18/12 = 105 → 0.05
+    (POWER_OIL_NEW, "particulate", 20, 9, 30.0, 30, "compliant", None),
+    (POWER_OIL_NEW, "so2", 70, 9, 105.0, 100, "exceeding", 0.05),
+    # oil-fired turbine, 15%: 80 × 6/4 = 120 = NOx 120; 90 × 6/4 = 135 → 135/120 − 1 = 0.125;
+    # 现有 SO2 200: 120 × 6/4 = 180
+    (TURBINE_OIL, "nox", 80, 17, 120.0, 120, "compliant", None),
+    (TURBINE_OIL, "nox", 90, 17, 135.0, 120, "exceeding", 0.125),
+    (TURBINE_OIL, "so2", 120, 17, 180.0, 200, "compliant", None),
+    # other gas fuel boiler, 3%: 烟尘 10: 7.5 × 18/13.5 = 10; 9 × 18/13.5 = 12 → 0.2
+    (POWER_GAS_OTHER, "particulate", 7.5, 7.5, 10.0, 10, "compliant", None),
+    (POWER_GAS_OTHER, "particulate", 9, 7.5, 12.0, 10, "exceeding", 0.2),
+    # coal boiler mercury 0.03 (from 2015-01-01), 6%: 0.024 × 15/12 = 0.03; 0.028 × 15/12 = 0.035 → 1/6
+    (POWER_COAL_NEW, "mercury_air", 0.024, 9, 0.03, 0.03, "compliant", None),
+    (POWER_COAL_NEW, "mercury_air", 0.028, 9, 0.035, 0.03, "exceeding", 0.035 / 0.03 - 1),
+    # 表2 special limits, coal: SO2 50: 40 × 15/12 = 50; 44 × 1.25 = 55 → 0.1
+    (POWER_COAL_SPECIAL, "so2", 40, 9, 50.0, 50, "compliant", None),
+    (POWER_COAL_SPECIAL, "so2", 44, 9, 55.0, 50, "exceeding", 0.1),
 ]
 
 
@@ -458,6 +513,11 @@ def test_reference_oxygen_by_equipment_with_its_confidence():
     assert (gas_boiler.percent, gas_boiler.confidence) == (3.0, "memory_only")
     # 烟气黑度 is a grade, never converted; GB 16297 sets no reference oxygen at all
     assert d.oxygen_reference(d.Outlet.from_mapping(BOILER_COAL_NEW), gb13271, "opacity").converts is False
+    oil_boiler = d.oxygen_reference(d.Outlet.from_mapping(POWER_OIL_NEW), gb13223, "so2")
+    assert (oil_boiler.percent, oil_boiler.confidence) == (3.0, "memory_only")
+    assert d.oxygen_reference(d.Outlet.from_mapping(TURBINE_OIL), gb13223, "nox").percent == 15.0
+    assert d.oxygen_reference(d.Outlet.from_mapping(POWER_COAL_NEW), gb13223, "mercury_air").percent == 6.0
+    assert d.oxygen_reference(d.Outlet.from_mapping(POWER_COAL_NEW), gb13223, "opacity").converts is False
     assert d.oxygen_reference(d.Outlet.from_mapping({"outlet_id": "x", "standard": "GB 16297-1996"}),
                               standards.get("GB16297-1996"), "so2").converts is False
 
@@ -632,13 +692,13 @@ def test_ph_is_a_range_and_opacity_a_grade_without_multiples():
     ({"outlet_id": "a", "standard": "GB 13271-2014", "fuel": "coal"}, "so2", "PERIOD_UNKNOWN"),
     ({"outlet_id": "a", "standard": "GB 13271-2014", "fuel": "oil", "built_on": dt.date(2016, 1, 1)},
      "mercury_air", "NO_LIMIT_FOR_COLUMN"),
-    ({"outlet_id": "a", "standard": "GB 13223-2011", "fuel": "oil", "equipment": "boiler", "period": "new"},
-     "so2", "NO_MATCHING_LIMIT"),                                   # 表1 序号2 not encoded
+    ({"outlet_id": "a", "standard": "GB 13223-2011", "fuel": "gas", "gas_kind": "natural_gas",
+      "equipment": "gas_turbine", "period": "new"}, "mercury_air", "NO_MATCHING_LIMIT"),   # 汞: coal boilers only
     ({"outlet_id": "a", "standard": "GB 13223-2011", "fuel": "gas", "equipment": "gas_turbine"}, "nox",
      "GAS_KIND_UNKNOWN"),
     ({"outlet_id": "a", "standard": "GB 13223-2011", "fuel": "coal", "period": "new"}, "nox", "EQUIPMENT_UNKNOWN"),
     ({"outlet_id": "a", "standard": "GB 13223-2011", "fuel": "coal", "equipment": "boiler", "period": "new"},
-     "opacity", "ITEM_NOT_IN_STANDARD"),                            # 烟气黑度 not in any retrieved source
+     "hcl", "ITEM_NOT_IN_STANDARD"),
 ], ids=lambda v: (v.get("standard", "").replace(" ", "") if isinstance(v, dict) else v))
 def test_reasons_for_not_judging(outlet, item, reason):
     record = _one(outlet, item, 10.0, o2=9)
@@ -673,3 +733,19 @@ def test_samples_keep_their_order_and_columns_and_dates_may_be_plain_days():
     assert result["extra"].to_list() == ["a", "b", "c"]
     assert result["status"].to_list() == ["exceeding", "compliant", "compliant"]
     assert result["exceed_multiple"][0] == pytest.approx(0.1)
+
+
+def test_gb13223_mercury_applies_from_2015_and_opacity_is_judged_as_a_grade():
+    """4.3: coal boilers follow the 汞 limit from 2015-01-01; 烟气黑度 is judged as measured, never converted."""
+    before = _one(POWER_COAL_NEW, "mercury_air", 0.05, o2=6, day=dt.datetime(2014, 12, 31, 10))
+    assert (before["status"], before["reason"]) == ("not_judged", "LIMIT_NOT_YET_APPLICABLE")
+    first_day = _one(POWER_COAL_NEW, "mercury_air", 0.05, o2=6, day=dt.datetime(2015, 1, 1, 10))
+    assert (first_day["status"], first_day["limit"]) == ("exceeding", 0.03)
+    for outlet in (POWER_COAL_NEW, POWER_OIL_NEW, TURBINE_NG):
+        at, above = _one(outlet, "opacity", 1, o2=15), _one(outlet, "opacity", 2, o2=15)
+        assert (at["status"], at["converts"], at["converted"]) == ("compliant", False, 1.0)
+        assert (above["status"], above["exceed_multiple"]) == ("exceeding", None)
+    # 注(1): a coal unit in 四川省 follows SO2 400 (existing) instead of 200
+    sichuan = {**POWER_COAL_NEW, "period": "existing", "province": "四川省"}
+    assert _one(sichuan, "so2", 320, o2=6)["limit"] == 400 and _one(sichuan, "so2", 320, o2=6)["status"] == "compliant"
+    assert _one({**sichuan, "province": "云南省"}, "so2", 320, o2=6)["status"] == "exceeding"
