@@ -29,12 +29,20 @@ DEFAULTS_DIR = PACKAGE_DIR / "defaults"
 SAMPLE_FEEDS = PROJECT_DIR / "sample"
 
 
+#: the home of the workspace this process last opened (see :func:`active_home`)
+_ACTIVE: dict[str, Path] = {}
+
+
 @dataclass(frozen=True)
 class Workspace:
-    """The folders of one deployment. Nothing here is created until it is needed."""
+    """The folders of one deployment. Nothing here is created until it is needed. Opening one makes it the
+    process's active workspace (:func:`active_home`)."""
 
     home: Path
     output_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        _ACTIVE["home"] = Path(self.home)
 
     @property
     def inbox(self) -> Path:
@@ -71,3 +79,12 @@ def workspace(home: str | os.PathLike[str] | None = None,
     chosen = home or os.environ.get("PUBLISHER_HOME") or os.getcwd()
     out = output or os.environ.get("PUBLISHER_OUTPUT")
     return Workspace(Path(chosen).resolve(), Path(out).resolve() if out else None)
+
+
+def active_home() -> Path:
+    """The home of the workspace the process works in: the last :class:`Workspace` opened (by a command's
+    ``--home``, the scheduler, a test), else $PUBLISHER_HOME, else the current directory. The standards loader
+    reads the workspace's local discharge standards (``<home>/standards/``) from here."""
+    if "home" in _ACTIVE:
+        return _ACTIVE["home"]
+    return Path(os.environ.get("PUBLISHER_HOME") or os.getcwd())

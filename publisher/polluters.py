@@ -24,9 +24,6 @@ from publisher.periods import as_date
 #: 重点排污单位名录 list types (环境监管重点单位名录: 水环境、大气环境、土壤环境、声环境、其他)
 LIST_TYPES = ("水", "气", "土壤", "声", "其他")
 OUTLET_TYPES = {"wastewater": "废水", "flue_gas": "废气"}
-#: the medium each discharge standard family judges
-FAMILY_MEDIUM = {"gb18918": "wastewater", "gb8978": "wastewater", "gb13223": "flue_gas", "gb13271": "flue_gas",
-                 "gb16297": "flue_gas"}
 
 UNIT_FIELDS = {"id", "name", "credit_code", "industry", "city", "county", "lists", "lon", "lat", "monitor",
                "active_from", "active_to", "sample", "sample_fields", "note", "outlets"}
@@ -347,11 +344,11 @@ def parse_units(doc: dict[str, Any], root: yaml.Node | None, path: Path, area_na
                 try:
                     family = discharge.family_of(standard)
                 except StandardNotFound:
-                    problems.append(f"{where}: unknown discharge standard {standard!r} "
-                                    f"(one of {', '.join(discharge.FAMILIES)})")
+                    problems.append(f"{where}: unknown discharge standard {standard!r} (one of "
+                                    f"{', '.join(discharge.FAMILIES + discharge.local_families())})")
                     family = None
-                if family and otype in OUTLET_TYPES and FAMILY_MEDIUM[family] != otype:
-                    problems.append(f"{where}: {standard} judges {OUTLET_TYPES[FAMILY_MEDIUM[family]]}, "
+                if family and otype in OUTLET_TYPES and discharge.medium_of(family) != otype:
+                    problems.append(f"{where}: {standard} judges {OUTLET_TYPES[discharge.medium_of(family)]}, "
                                     f"but the outlet is {OUTLET_TYPES[otype]}")
                 if family:
                     try:

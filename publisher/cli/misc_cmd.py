@@ -46,6 +46,8 @@ def check(stations: str | None) -> None:
         click.echo(f"standards: {issue}", err=True)
     click.echo(f"registry: {len(reg.stations)} stations in {len(reg.areas)} areas ({reg.path})")
     click.echo(f"standards: {len(std.all_tables())} tables")
+    for table in std.local_tables():
+        click.echo(f"standards: local {table.citation} from {table.effective_from} ({table.path})")
     try:
         conf = air_common.settings(ws.home, reg)
         click.echo(f"air: ranking group {conf.ranking_name} ({len(conf.ranking_areas)} cities), daily report "

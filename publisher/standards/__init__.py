@@ -20,6 +20,10 @@ for per-row date expressions and listings, never to pick "the" table by position
 A folder named by ``PUBLISHER_STANDARDS_EXTRA`` is read after ``data/``: a file whose ``meta.id`` is a
 shipped table's replaces it, any other adds a version (``problems()`` checks the family's dates as
 usual). ``reload()`` reads the tables again and clears every cache registered with ``on_reload``.
+
+The active workspace's ``<home>/standards/`` folder (``paths.active_home()``) holds the
+bureau's local discharge standards as data, in the schema of the shipped discharge tables: each file is checked
+on load (:mod:`publisher.standards.local`) and may add a table, never replace a shipped one.
 """
 from __future__ import annotations
 
@@ -34,7 +38,9 @@ from typing import Any, Callable, TypeVar
 import yaml
 
 from publisher.errors import StandardNotFound
+from publisher.paths import active_home
 from publisher.periods import as_date
+from publisher.standards import local
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 #: Environment variable naming a folder of extra or replacing tables (see the module docstring).
@@ -80,9 +86,11 @@ def _as_date(value: Any, where: str) -> dt.date | None:
         raise StandardNotFound(f"{where}: bad date {value!r}") from exc
 
 
-def _load_file(path: Path) -> Standard:
-    raw = path.read_bytes()
-    data = yaml.safe_load(raw)
+def _load_file(path: Path, raw: bytes | None = None, data: dict[str, Any] | None = None) -> Standard:
+    if raw is None:
+        raw = path.read_bytes()
+        data = yaml.safe_load(raw)
+    assert data is not None
     meta = data["meta"]
     return Standard(
         id=str(meta["id"]),
@@ -117,20 +125,44 @@ def extra_dir() -> Path | None:
     return folder
 
 
-@lru_cache(maxsize=1)
 def all_tables() -> tuple[Standard, ...]:
-    """Every table of ``data/`` (files with a ``meta`` block) and of the overlay folder, ordered by family
-    and date; an overlay table with a shipped id replaces the shipped one."""
+    """Every table of ``data/`` (files with a ``meta`` block), of the workspace's ``standards/`` folder (local
+    discharge standards, checked) and of the overlay folder, ordered by family and date; an overlay table with a
+    shipped id replaces the shipped one."""
+    return _tables(str(active_home()), os.environ.get(EXTRA_ENV, "").strip())
+
+
+@lru_cache(maxsize=4)
+def _tables(home: str, extra_value: str) -> tuple[Standard, ...]:
     by_id: dict[str, Standard] = {}
     for path in _table_files(DATA_DIR):
         table = _load_file(path)
         by_id[table.id] = table
+    workspace_dir = local.folder(home)
+    if workspace_dir is not None:
+        shipped_ids, shipped_families = set(by_id), {t.family for t in by_id.values()}
+        items = _catalogue_cached("discharge-items")
+        for path in sorted(workspace_dir.glob("*.yaml")):
+            raw, data = local.load(path, shipped_ids, shipped_families, items)
+            table = _load_file(path, raw, data)
+            if table.id in by_id:
+                raise local.LocalStandardError(path, "meta.id", f"与 {by_id[table.id].path} 的编号重复",
+                                               "local_standard_duplicate_id")
+            by_id[table.id] = table
     extra = extra_dir()
     if extra is not None:
         for path in _table_files(extra):
             table = _load_file(path)
             by_id[table.id] = table
     return tuple(sorted(by_id.values(), key=lambda s: (s.family, s.effective_from)))
+
+
+def local_tables() -> tuple[Standard, ...]:
+    """The tables read from the workspace's ``standards/`` folder (local discharge standards)."""
+    folder = local.folder(active_home())
+    if folder is None:
+        return ()
+    return tuple(t for t in all_tables() if t.path.parent == folder)
 
 
 _RELOAD_HOOKS: list[Callable[[], Any]] = []
@@ -147,7 +179,7 @@ def on_reload(cached: _F) -> _F:
 def reload() -> None:
     """Read the tables again (e.g. after ``PUBLISHER_STANDARDS_EXTRA`` changed) and clear every cache
     registered with :func:`on_reload`."""
-    all_tables.cache_clear()
+    _tables.cache_clear()
     _catalogue_cached.cache_clear()
     for clear in _RELOAD_HOOKS:
         clear()

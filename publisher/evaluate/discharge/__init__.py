@@ -33,6 +33,7 @@ from __future__ import annotations
 from publisher.evaluate.discharge.limits import (
     CONDITION_DIMENSIONS,
     FAMILIES,
+    FAMILY_MEDIUM,
     LimitRow,
     Outlet,
     Pick,
@@ -43,6 +44,8 @@ from publisher.evaluate.discharge.limits import (
     item_name,
     limit_rows,
     limits_frame,
+    local_families,
+    medium_of,
     outlet_period,
     pick_limit,
 )
@@ -62,8 +65,8 @@ from publisher.evaluate.discharge.judge import (
 )
 
 __all__ = [
-    "CONDITION_DIMENSIONS", "FAMILIES", "LimitRow", "Outlet", "OxygenReference", "Pick", "REASONS",
-    "SAMPLE_SCHEMA", "STATUS_ZH", "boiler_size", "catalogue", "evaluate", "family_of", "format_limit",
+    "CONDITION_DIMENSIONS", "FAMILIES", "FAMILY_MEDIUM", "LimitRow", "Outlet", "OxygenReference", "Pick", "REASONS",
+    "SAMPLE_SCHEMA", "STATUS_ZH", "boiler_size", "catalogue", "evaluate", "family_of", "format_limit", "local_families", "medium_of",
     "item_name", "limit_rows", "limits_for", "limits_frame", "outlet_period", "outlets_from_frame",
     "oxygen_reference", "pick_limit", "reference_o2_concentration", "reference_o2_expr",
 ]

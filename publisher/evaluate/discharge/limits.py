@@ -58,17 +58,55 @@ def item_name(code: str) -> str:
 
 # --------------------------------------------------------------------------------------------- standards
 _NUMBER = re.compile(r"^GB(?:/T)?(\d+)(?:[-—–]\d{2,4})?$")
+_YEAR = re.compile(r"[-—–]\d{2,4}$")
+#: the medium each shipped discharge family judges (a local standard states its own ``medium``)
+FAMILY_MEDIUM = {"gb18918": "wastewater", "gb8978": "wastewater", "gb13223": "flue_gas", "gb13271": "flue_gas",
+                 "gb16297": "flue_gas"}
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", "", str(text or "")).replace("／", "/").replace("－", "-").upper()
+
+
+@lru_cache(maxsize=4)
+def _local_index(tables: tuple[standards.Standard, ...]) -> dict[str, str]:
+    """Normalised names (family, number, number without its year) -> family, for the local discharge tables."""
+    index: dict[str, str] = {}
+    for table in tables:
+        if table.family in FAMILIES or table.get("medium") not in ("wastewater", "flue_gas"):
+            continue
+        number = _normal(table["meta"].get("number", table.id))
+        for key in (table.family.upper(), number, _YEAR.sub("", number), _normal(table.id)):
+            index.setdefault(key, table.family)
+    return index
+
+
+def local_families() -> tuple[str, ...]:
+    """The families of the local discharge standards the workspace holds (``<home>/standards/``)."""
+    return tuple(sorted(set(_local_index(standards.local_tables()).values())))
 
 
 def family_of(standard: str) -> str:
-    """``GB 18918-2002`` / ``GB18918`` / ``gb18918`` -> ``gb18918``; StandardNotFound for anything else."""
-    text = re.sub(r"\s+", "", str(standard or "")).upper()
+    """``GB 18918-2002`` / ``GB18918`` / ``gb18918`` -> ``gb18918``; a local standard by its number (``DB53/T
+    1234-2023``, with or without the year) or family; StandardNotFound for anything else."""
+    text = _normal(standard)
     if text.lower() in FAMILIES:
         return text.lower()
     match = _NUMBER.match(text)
     if match and f"gb{match.group(1)}" in FAMILIES:
         return f"gb{match.group(1)}"
-    raise StandardNotFound(f"not a discharge standard publisher knows: {standard!r} (known: {', '.join(FAMILIES)})")
+    found = _local_index(standards.local_tables()).get(text)
+    if found:
+        return found
+    known = ", ".join(FAMILIES + local_families())
+    raise StandardNotFound(f"not a discharge standard publisher knows: {standard!r} (known: {known})")
+
+
+def medium_of(family: str) -> str:
+    """``wastewater`` or ``flue_gas``: what a discharge family judges."""
+    if family in FAMILY_MEDIUM:
+        return FAMILY_MEDIUM[family]
+    return str(standards.versions(family)[0]["medium"])
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,181 @@
+"""A local discharge standard kept as data in the workspace (``<home>/standards/``): it judges a unit's results
+through the ordinary registry, ingest and quarterly bulletin, the bulletin cites it, and a malformed file is
+refused with the file, the key, the reason and a stable code. The standard below is a test fixture (its number
+and values are made up for the test), not a real provincial standard."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from publisher import paths, registry as registry_mod, standards
+from publisher.cli import cli
+from publisher.evaluate import discharge
+from publisher.ingest.pipeline import ingest
+from publisher.paths import DEFAULT_STATIONS, Workspace
+from publisher.standards.local import LocalStandardError
+
+LOCAL = """\
+meta:
+  id: DB53-T0001-2026
+  family: db53-t0001
+  number: DB53/T 0001-2026
+  title_zh: 某行业水污染物排放标准（测试样例）
+  effective_from: 2026-01-01
+  effective_to: null
+  sources: []
+  confidence: confirmed_2plus
+medium: wastewater
+dimensions:
+  class: [直接排放, 间接排放]
+tables:
+  - id: table1
+    clause: DB53/T 0001-2026 表1 水污染物排放限值
+    columns: {dimension: class, values: [直接排放, 间接排放]}
+    rows:
+      - {seq: 1, item: ph, kind: range, range: [6, 9]}
+      - {seq: 2, item: cod, limits: [60, 300]}
+      - {seq: 3, item: nh3_n, limits: [8, 25]}
+      - {seq: 4, item: tp, limits: [1, null]}
+"""
+
+UNIT = """\
+  - id: dairy-test
+    name: 保山市某乳业有限公司（测试）
+    credit_code: "91530500000000001E"
+    industry: 乳制品制造
+    city: 保山市
+    county: 隆阳区
+    lists: [水]
+    outlets:
+      - {id: DW001, name: 废水总排放口, type: wastewater,
+         standards: [{standard: DB53/T 0001-2026, class: 直接排放, from: 2026-01-01}]}
+"""
+
+HEADER = "单位名称,排放口,监测日期,项目,实测浓度,含氧量,流量,单位,水温\n"
+RESULTS = HEADER + "\n".join([
+    "保山市某乳业有限公司（测试）,DW001,2026-08-11,pH值,7.2,,800,无量纲,",
+    "保山市某乳业有限公司（测试）,DW001,2026-08-11,化学需氧量,60,,800,mg/L,",       # = 60: compliant
+    "保山市某乳业有限公司（测试）,DW001,2026-08-11,氨氮,9.2,,800,mg/L,",            # 9.2 / 8 − 1 = 0.15
+]) + "\n"
+
+
+@pytest.fixture()
+def home(tmp_path) -> Path:
+    """A workspace with the local standard, a registry naming it, and an inbox."""
+    home = tmp_path / "home"
+    (home / "standards").mkdir(parents=True)
+    (home / "inbox").mkdir()
+    (home / "standards" / "db53-t0001-2026.yaml").write_text(LOCAL, encoding="utf-8")
+    text = DEFAULT_STATIONS.read_text(encoding="utf-8")
+    (home / "stations.yaml").write_text(text[:text.index("\nunits:")] + "\nunits:\n" + UNIT, encoding="utf-8")
+    yield home
+    paths._ACTIVE.pop("home", None)     # later tests open their own workspaces
+    standards.reload()
+
+
+def test_the_local_table_is_found_by_its_number_and_judges_at_its_limits(home):
+    Workspace(home)
+    standards.reload()
+    (table,) = standards.local_tables()
+    assert (table.id, table.family, table.citation) == (
+        "DB53-T0001-2026", "db53-t0001", "DB53/T 0001-2026《某行业水污染物排放标准（测试样例）》")
+    for name in ("DB53/T 0001-2026", "DB53/T0001-2026", "db53/t 0001", "DB53／T 0001-2026", "db53-t0001"):
+        assert discharge.family_of(name) == "db53-t0001", name
+    assert discharge.medium_of("db53-t0001") == "wastewater"
+    outlet = {"outlet_id": "o", "standard": "DB53/T 0001-2026", "class": "直接排放"}
+    samples = pl.DataFrame([
+        {"outlet_id": "o", "sampled_at": dt.datetime(2026, 8, 11, 10), "item": item, "value": value}
+        for item, value in [("cod", 60.0), ("cod", 60.1), ("nh3_n", 8.0), ("nh3_n", 9.2), ("ph", 9.0), ("ph", 9.1),
+                            ("tp", 1.0)]])
+    judged = discharge.evaluate(samples, [outlet])
+    assert judged["status"].to_list() == ["compliant", "exceeding", "compliant", "exceeding", "compliant",
+                                          "exceeding", "compliant"]
+    assert judged["exceed_multiple"][3] == pytest.approx(0.15)
+    assert judged["clause"][0] == "DB53/T 0001-2026 表1 水污染物排放限值 序号2"
+    assert judged["standard_number"][0] == "DB53/T 0001-2026"
+    # 间接排放 sets no TP limit ("null"): not judged, as a "—" in a shipped table
+    indirect = discharge.evaluate(samples.tail(1), [{**outlet, "class": "间接排放"}])
+    assert indirect["reason"].to_list() == ["NO_LIMIT_FOR_COLUMN"]
+    # before the table's effective date there is no version to judge by
+    early = discharge.evaluate(samples.head(1).with_columns(pl.lit(dt.datetime(2025, 12, 31)).alias("sampled_at")),
+                               [outlet])
+    assert early["reason"].to_list() == ["STANDARD_NOT_IN_FORCE"]
+
+
+def test_a_unit_on_a_local_standard_through_ingest_and_the_quarterly_bulletin(home):
+    (home / "inbox" / "监督性监测_2026Q3.csv").write_text(RESULTS, encoding="utf-8")
+    ws = Workspace(home)
+    standards.reload()
+    reg = registry_mod.load(ws.stations)
+    [result] = ingest(None, ws, reg)
+    assert result.status == "accepted", result.errors
+    runner = CliRunner()
+    built = runner.invoke(cli, ["build", "--home", str(home), "--period", "2026-Q3", "--kind", "supervisory",
+                                "--workers", "1"])
+    assert built.exit_code == 0, built.output
+    folder = home / "output" / "supervisory" / "2026-Q3"
+    doc = json.loads((folder / "bulletin.json").read_text(encoding="utf-8"))
+    assert [e["key"] for e in doc["exceedances"]] == ["supervisory:dairy-test:DW001:nh3_n:2026-08-11"]
+    assert "DB53/T 0001-2026" in doc["exceedances"][0]["detail"] and "超标0.15倍" in doc["exceedances"][0]["detail"]
+    rows = pl.read_csv(folder / "data.csv", infer_schema=False)
+    cod = rows.filter(pl.col("项目") == "化学需氧量").row(0, named=True)
+    assert (cod["标准限值"], cod["达标情况"], cod["执行标准"]) == ("60", "达标", "DB53/T 0001-2026")
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "DB53/T 0001-2026《某行业水污染物排放标准（测试样例）》" in text     # the bulletin cites it
+    checked = runner.invoke(cli, ["check"], env={"PUBLISHER_HOME": str(home)})
+    assert "standards: local DB53/T 0001-2026《某行业水污染物排放标准（测试样例）》" in checked.output
+
+
+BAD = [
+    ("replace: {a: [1, 2}", "", "local_standard_unreadable"),
+    (LOCAL.replace("  number: DB53/T 0001-2026\n", ""), "meta.number", "local_standard_missing_key"),
+    (LOCAL.replace("  id: DB53-T0001-2026", "  id: GB13271-2014"), "meta.id", "local_standard_replaces_shipped"),
+    (LOCAL.replace("  family: db53-t0001", "  family: gb18918"), "meta.family", "local_standard_replaces_shipped"),
+    (LOCAL.replace("item: nh3_n", "item: ammonia"), "tables[0].rows[2].item", "local_standard_unknown_item"),
+    (LOCAL.replace("item: nh3_n", "item: so2"), "tables[0].rows[2].item", "local_standard_unknown_item"),
+    (LOCAL.replace("limits: [60, 300]", "limits: [六十, 300]"), "tables[0].rows[1].limit", "local_standard_bad_value"),
+    (LOCAL.replace("limits: [60, 300]", "limits: [60]"), "tables[0].rows[1].limits", "local_standard_bad_value"),
+    (LOCAL.replace("range: [6, 9]", "range: [9, 6]"), "tables[0].rows[0].range", "local_standard_bad_value"),
+    (LOCAL.replace("{seq: 2,", "{seq: 2, colour: red,"), "tables[0].rows[1].colour", "local_standard_unknown_key"),
+    (LOCAL.replace("effective_from: 2026-01-01", "effective_from: 下月"), "meta.effective_from",
+     "local_standard_bad_value"),
+    (LOCAL.replace("medium: wastewater", "medium: noise"), "medium", "local_standard_bad_value"),
+]
+
+
+@pytest.mark.parametrize("text,key,code", BAD, ids=[b[2] + ":" + (b[1] or "yaml") for b in BAD])
+def test_a_malformed_local_standard_is_refused_naming_file_key_and_code(home, text, key, code):
+    path = home / "standards" / "db53-t0001-2026.yaml"
+    path.write_text(text, encoding="utf-8")
+    Workspace(home)
+    standards.reload()
+    with pytest.raises(LocalStandardError) as caught:
+        standards.all_tables()
+    error = caught.value
+    assert (error.path, error.key, error.code) == (path, key, code)
+    assert str(path) in str(error) and f"({code})" in str(error) and "本地排放标准" in str(error)
+    assert re.search(r"[\u4e00-\u9fff]", error.reason)          # the reason is in Chinese
+    if key != "meta.id":
+        return
+    # the command line refuses it in one line, exit status 1, and builds nothing
+    result = CliRunner().invoke(cli, ["build", "--home", str(home), "--period", "2026-Q3", "--kind", "supervisory",
+                                      "--workers", "1"])
+    assert result.exit_code == 1 and f"({code})" in result.output and str(path) in result.output
+    assert not (home / "output" / "supervisory" / "2026-Q3" / "bulletin.json").exists()
+
+
+def test_an_oversized_local_standard_is_refused_unread(home):
+    path = home / "standards" / "big.yaml"
+    path.write_text("# " + "x" * (300 * 1024) + "\n" + LOCAL, encoding="utf-8")
+    Workspace(home)
+    standards.reload()
+    with pytest.raises(LocalStandardError) as caught:
+        standards.all_tables()
+    assert caught.value.code == "local_standard_unreadable" and "过大" in caught.value.reason
