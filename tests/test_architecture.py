@@ -61,7 +61,7 @@ CYCLES = [
     ["publisher.store", "publisher.store.days", "publisher.store.ledger", "publisher.store.parts"],
 ]
 #: library modules that import the demo or the bench
-IMPORTS_OF_OUTSIDE = {("publisher.bulletins.supervisory", "publisher.demo.sample")}
+IMPORTS_OF_OUTSIDE: set[tuple[str, str]] = set()
 #: modules that take a standards table by its position in versions(...) instead of by date
 POSITIONAL_VERSIONS: set[str] = set()
 #: where an import inside a function is the design: the scheduler's pass loads the build and the ingest
@@ -71,9 +71,9 @@ LAZY_BY_DESIGN = {"publisher.operations.scheduler"}
 LAZY_IMPORTS = {
     "publisher.bulletins.annual", "publisher.bulletins.annual.noise", "publisher.bulletins.annual.readiness",
     "publisher.bulletins.annual.water", "publisher.bulletins.batch", "publisher.bulletins.build",
-    "publisher.bulletins.exceedances", "publisher.bulletins.supervisory", "publisher.evaluate.air._kernels",
+    "publisher.bulletins.exceedances", "publisher.evaluate.air._kernels",
     "publisher.ingest", "publisher.ingest.excel_worker", "publisher.ingest.forecast", "publisher.ingest.pipeline",
-    "publisher.ingest.readers", "publisher.ingest.supervisory", "publisher.operations.alerts",
+    "publisher.ingest.readers", "publisher.operations.alerts",
     "publisher.operations.audit", "publisher.operations.notify", "publisher.operations.status", "publisher.polluters",
     "publisher.publishing.approval", "publisher.publishing.disclosure_report", "publisher.publishing.explanations",
     "publisher.publishing.portal", "publisher.publishing.portal_server", "publisher.publishing.site.config",

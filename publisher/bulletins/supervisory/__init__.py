@@ -13,13 +13,14 @@ from typing import Any
 
 import polars as pl
 
-from publisher import standards
+from publisher import standards, vocabulary
 from publisher.bulletins.base import Bulletin, Exceedance, Job, ReviewNote
 from publisher.bulletins.supervisory import results as sv
 from publisher.bulletins import catalogue as bulletin_catalogue
 from publisher.bulletins.water import common as wc
 from publisher.errors import PublisherError
 from publisher.evaluate import discharge
+from publisher.store.supervisory import SUPERVISORY_PART_SCHEMA
 
 KIND = "supervisory"
 TITLE_ZH = "重点排污单位监督性监测结果"
@@ -40,7 +41,6 @@ def assemble(job: Job) -> Bulletin:
     head = wc.page_head(region, period, bulletin_catalogue.get(KIND, job.workspace.home))
     stored = job.store.supervisory(period.start, period.end) if job.store.exists() else None
     if stored is None:
-        from publisher.store.supervisory import SUPERVISORY_PART_SCHEMA
         stored = pl.DataFrame(schema=SUPERVISORY_PART_SCHEMA)
     catalogue = discharge.catalogue()
     order = {code: i for i, code in enumerate(catalogue)}   # items in the catalogue's (the standards') order
@@ -269,9 +269,9 @@ def _notes(summary: dict[str, Any], units: list[dict[str, Any]], not_judged: lis
 
 
 def _banner(invented: list[Any], inputs: list[dict[str, Any]]) -> str | None:
-    from publisher.demo.sample import PREFIX
-
-    files = any(str(i.get("file", "")).startswith(PREFIX) for i in inputs)
+    """The warning at the top when the inputs are sample files (named with ``vocabulary.SAMPLE_PREFIX``, as the
+    other kinds detect them) or units are sample, else None."""
+    files = any(str(i.get("file", "")).startswith(vocabulary.SAMPLE_PREFIX) for i in inputs)
     if files:
         return "注意：本期使用的监测数据为样例数据（非实测），所列重点排污单位及排放口为样例设定，仅用于演示，不代表任何企业的实际排放状况。"
     if invented:

@@ -106,7 +106,10 @@ def medium_of(family: str) -> str:
     """``wastewater`` or ``flue_gas``: what a discharge family judges."""
     if family in FAMILY_MEDIUM:
         return FAMILY_MEDIUM[family]
-    return str(standards.versions(family)[0]["medium"])
+    media = {str(t.get("medium")) for t in standards.versions(family)}     # every version judges one medium
+    if len(media) != 1:
+        raise StandardNotFound(f"the versions of {family} judge different media: {', '.join(sorted(media))}")
+    return media.pop()
 
 
 @dataclass(frozen=True)
