@@ -179,3 +179,47 @@ def test_an_oversized_local_standard_is_refused_unread(home):
     with pytest.raises(LocalStandardError) as caught:
         standards.all_tables()
     assert caught.value.code == "local_standard_unreadable" and "过大" in caught.value.reason
+
+
+# --------------------------------------------------------------------------------------------- status, schedule
+DEMO_Q3 = HEADER + "\n".join([
+    "保山市中心城区污水处理厂（样例）,DW001,2026-08-05,化学需氧量,30,,21000,mg/L,23",
+    "91530500000000004P,DA001,2026-08-13,二氧化硫,80,9.0,412000,mg/m3,",
+]) + "\n"
+
+
+def test_status_and_the_schedule_plan_the_quarter_of_the_registry_units(tmp_path, monkeypatch):
+    home = tmp_path / "ws"
+    (home / "inbox").mkdir(parents=True)
+    (home / "schedule.yaml").write_text("kinds: [supervisory]\n", encoding="utf-8")
+    (home / "inbox" / "监督性监测_2026Q3.csv").write_text(DEMO_Q3, encoding="utf-8")
+    monkeypatch.setenv("PUBLISHER_HOME", str(home))
+    runner = CliRunner()
+    try:
+        # before the ingest the plan lists the quarterly job: ingest, then remind the monitoring stations
+        planned = runner.invoke(cli, ["schedule", "plan", "--now", "2026-10-09 10:00", "--json"])
+        assert planned.exit_code == 0, planned.output
+        actions = json.loads(planned.stdout)
+        assert [(a["kind"], a.get("bulletin"), a.get("period")) for a in actions] == [
+            ("ingest", None, None), ("remind", "supervisory", "2026-Q3"), ("build", "supervisory", "2026-Q3")]
+        assert "7 个排放口缺数据" in actions[1]["reason"]
+        assert runner.invoke(cli, ["ingest"]).exit_code == 0
+        shown = runner.invoke(cli, ["status", "--period", "2026-Q3", "--json"])
+        assert shown.exit_code == 0, shown.output
+        report = json.loads(shown.stdout)
+        entry = next(b for b in report["bulletins"] if b["kind"] == "supervisory")
+        # the deadline is the catalogue's (next_month_day: 10 → 2026-10-10, a Saturday that is a working day)
+        assert (entry["period"], entry["deadline"], entry["stations"], entry["ready"]) == ("2026-Q3", "2026-10-10", 7, False)
+        assert sorted(w["station_id"] for w in entry["waiting_for"]) == sorted([
+            "wwtp-tengchong/DW001", "mine-longling/DW001", "chem-shidian/DA001", "chem-shidian/DW001",
+            "food-longyang/DA001"])
+        assert {k: report["supervisory"][k] for k in ("units", "outlets", "units_monitored", "outlets_monitored")} \
+            == {"units": 6, "outlets": 7, "units_monitored": 2, "outlets_monitored": 2}
+        text = runner.invoke(cli, ["status", "--period", "2026-Q3"]).output
+        assert "等待 5 个排放口" in text and "名录 6 家 7 个排放口，已有结果 2 家 2 个排放口" in text
+        # a month of the quarter shows the same quarter's supervisory plan
+        monthly = json.loads(runner.invoke(cli, ["status", "--period", "2026-08", "--json"]).stdout)
+        assert next(b for b in monthly["bulletins"] if b["kind"] == "supervisory")["period"] == "2026-Q3"
+    finally:
+        paths._ACTIVE.pop("home", None)
+        standards.reload()

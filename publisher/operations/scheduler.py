@@ -203,7 +203,7 @@ def plan(ws: Workspace, now: dt.datetime, policy: Policy | None = None, registry
             continue
         units = _units(registry, waiting)
         if not catching_up:  # a period a downtime skipped is built as it is, nobody is reminded of it
-            actions.append(Action("remind", kind, period.label, f"{len(waiting)} 个站点缺数据",
+            actions.append(Action("remind", kind, period.label, f"{len(waiting)} 个{entry.get('counted', '站点')}缺数据",
                                   detail={"deadline": due.isoformat(), "units": units}))
         if kind == "air-daily":
             if now.hour >= policy.daily_build_hour or catching_up:
@@ -224,7 +224,8 @@ def _units(registry, waiting: list[dict[str, Any]]) -> dict[str, list[dict[str, 
     units: dict[str, list[dict[str, Any]]] = {}
     for w in waiting:
         station = by_id.get(w["station_id"])
-        unit = (station.unit if station and station.unit else "（未指定责任单位）")
+        # a supervisory outlet names the unit that monitors it (the registry unit's `monitor`)
+        unit = w.get("responsible") or (station.unit if station and station.unit else "（未指定责任单位）")
         units.setdefault(unit, []).append(w)
     return units
 

@@ -25,6 +25,7 @@ import polars as pl
 from publisher import registry as registry_mod, standards
 from publisher.display import shown
 from publisher.bulletins import catalogue
+from publisher.bulletins.supervisory import KIND as SUPERVISORY, results as supervisory_results
 from publisher.errors import PublisherError
 from publisher.evaluate.air import hourly_aqi
 from publisher.paths import Workspace
@@ -173,12 +174,24 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
             built_by_kind.setdefault((b["kind"], b["period"]), []).append(b)
     bulletins = []
     month_days = period.days
+    supervisory = None
     for kind, entry in catalogue.catalogue(ws.home).items():
         cadence, title = entry.cadence, entry.title_zh
         needed = [st for st in stations if st.kind in entry.station_kinds]
-        if not needed or entry.deadline is None:
+        if kind == SUPERVISORY and entry.deadline is not None and getattr(registry, "units", None):
+            # the key polluting units' outlets of the registry, not stations, are what it waits for
+            found = store.supervisory(quarter.start, quarter.end) if store.exists() else pl.DataFrame(
+                schema={"outlet_id": pl.String})
+            supervisory = {"period": quarter.label, **supervisory_results.expected(
+                found, registry, quarter.start, quarter.end)}
+            needed = supervisory["waiting"] if quarter.start <= today else []
+        elif not needed or entry.deadline is None:
             continue
-        if cadence == "yearly":
+        if kind == SUPERVISORY:
+            target = quarter
+            waiting = needed
+            needed = [None] * supervisory["outlets"]
+        elif cadence == "yearly":
             # the annual bulletin of the previous year is prepared from January to its deadline (5 June)
             if period.start.month > 6:
                 continue
@@ -209,6 +222,7 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
         due, provisional = deadline(kind, target, ws.home)
         built = [b for b in built_by_kind.get((kind, target.label), [])]
         bulletins.append({"kind": kind, "title": title, "period": target.label, "stations": len(needed),
+                          "counted": "排放口" if kind == SUPERVISORY else "站点",
                           "ready": not waiting, "waiting_for": waiting, "deadline": due.isoformat(),
                           "deadline_provisional": provisional, "workdays_left": workdays_between(today, due),
                           "built": len(built),
@@ -220,6 +234,8 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
         "missing_stations": [st.station_id for st in stations if st.expected > 0 and st.received == 0],
         "bulletins": bulletins,
     }
+    if supervisory is not None:
+        result["supervisory"] = supervisory
     if aqi_check:
         result["aqi_check"] = aqi_differences(air)
     return result
@@ -282,14 +298,18 @@ def render_text(report: dict[str, Any]) -> str:
     lines += ["", f"无数据站点（{len(missing)}）：{'、'.join(shown(m) for m in missing) if missing else '无'}", "",
               "公报："]
     for b in report["bulletins"]:
-        state = "可编制" if b["ready"] else f"等待 {len(b['waiting_for'])} 个站点"
+        state = "可编制" if b["ready"] else f"等待 {len(b['waiting_for'])} 个{b.get('counted', '站点')}"
         if b.get("built"):
             state += f"，已编制（{b['built']} 版）"
         lines.append("  " + _pad(b["kind"], 22) + _pad(b["period"], 12) + _pad(state, 26) + _deadline_text(b))
         for w in b["waiting_for"][:8]:
             lines.append(f"      {shown(w['station_id'])} {shown(w['name'])}：{w['missing']}")
         if len(b["waiting_for"]) > 8:
-            lines.append(f"      ……另有 {len(b['waiting_for']) - 8} 个站点")
+            lines.append(f"      ……另有 {len(b['waiting_for']) - 8} 个{b.get('counted', '站点')}")
+    sv = report.get("supervisory")
+    if sv:
+        lines += ["", f"重点排污单位监督性监测（{sv['period']}）：名录 {sv['units']} 家 {sv['outlets']} 个排放口，"
+                      f"已有结果 {sv['units_monitored']} 家 {sv['outlets_monitored']} 个排放口"]
     check = report.get("aqi_check")
     if check:
         lines += ["", f"平台 AQI 核对：{check['checked']} 小时，其中 {check['differ']} 小时与本系统计算不同"]

@@ -124,3 +124,19 @@ def converted_text(converted: float | None, raw: str | None, limit: float | None
         places += 1
         text = f"{half_even(converted, places):.{places}f}"
     return text
+
+
+def expected(results: pl.DataFrame, registry: Any, start: Any, end: Any) -> dict[str, Any]:
+    """What the quarter `start`..`end` expects of the registry's units: every outlet of a unit active in the
+    quarter is expected to have a supervisory result; ``waiting`` lists the outlets with none in `results` (the
+    store's supervisory frame of the quarter), each with the unit that monitors it (``responsible``: the unit's
+    ``monitor``) for the reminders. Counts: ``units``, ``outlets``, ``units_monitored``, ``outlets_monitored``."""
+    have = set(results["outlet_id"].to_list()) if results.height else set()
+    units = [u for u in registry.units if u.active_on(start) or u.active_on(end)]
+    waiting = [{"station_id": outlet.key, "name": f"{unit.name} {outlet.name}",
+                "missing": "本季度尚无监督性监测结果", "responsible": unit.monitor or None}
+               for unit in units for outlet in unit.outlets if outlet.key not in have]
+    outlets = [o for u in units for o in u.outlets]
+    return {"units": len(units), "outlets": len(outlets),
+            "units_monitored": sum(1 for u in units if any(o.key in have for o in u.outlets)),
+            "outlets_monitored": sum(1 for o in outlets if o.key in have), "waiting": waiting}
