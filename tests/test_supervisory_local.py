@@ -223,3 +223,35 @@ def test_status_and_the_schedule_plan_the_quarter_of_the_registry_units(tmp_path
     finally:
         paths._ACTIVE.pop("home", None)
         standards.reload()
+
+
+# --------------------------------------------------------------------------------------------- alerts
+def test_supervisory_exceedances_raise_alerts_at_ingest_and_a_correction_closes_one(tmp_path):
+    from publisher.operations import alerts
+    from tests.test_supervisory import HEADER as SV_HEADER, Q3
+
+    ws = Workspace(tmp_path / "home")
+    ws.inbox.mkdir(parents=True)
+    try:
+        (ws.inbox / "q3.csv").write_text(Q3, encoding="utf-8")
+        [result] = ingest(None, ws, registry_mod.load())
+        assert result.status == "accepted"
+        rows = [r for r in alerts.listing(ws) if r["rule"] == "supervisory_exceedance"]
+        assert sorted((r["station_id"], r["time"], r["state"]) for r in rows) == [
+            ("mine-longling/DW001", "2026-08-12 00:00", "open"),
+            ("power-longyang/DA001", "2026-08-13 00:00", "open"),
+            ("wwtp-tengchong/DW001", "2026-08-07 00:00", "open")]
+        power = next(r for r in rows if r["station_id"] == "power-longyang/DA001")
+        # the alert says what the bulletin says: converted 225 against GB 13223-2011's 200, 0.12 times over
+        assert "二氧化硫折算浓度225，超过GB 13223-2011限值200，超标0.12倍" in power["message_zh"]
+        assert (power["value"], power["limit"]) == (225.0, 200.0)
+        # the same file again raises nothing new; a correction of the power unit's SO2 closes its alert
+        (ws.inbox / "更正.csv").write_text(
+            SV_HEADER + "91530500000000004P,DA001,2026-08-13,二氧化硫,150,9.0,412000,mg/m3,\n", encoding="utf-8")
+        [again] = ingest(None, ws, registry_mod.load())
+        assert again.status == "accepted"
+        after = {r["station_id"]: r["state"] for r in alerts.listing(ws) if r["rule"] == "supervisory_exceedance"}
+        assert after == {"mine-longling/DW001": "open", "power-longyang/DA001": "closed",
+                         "wwtp-tengchong/DW001": "open"}
+    finally:
+        paths._ACTIVE.pop("home", None)

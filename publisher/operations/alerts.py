@@ -28,6 +28,7 @@ import polars as pl
 import yaml
 
 from publisher import safeparse
+from publisher.bulletins.supervisory import results as supervisory_results
 from publisher.display import shown
 from publisher.errors import InputError
 from publisher.paths import PACKAGE_DIR, Workspace, workspace as default_workspace
@@ -46,6 +47,7 @@ RULES: dict[str, tuple[str, dict[str, type]]] = {
     "air_episode": ("重污染过程", {"aqi_above": int, "min_days": int}),
     "silent_hourly": ("站点数据中断", {"hours": int}),
     "silent_sampling": ("站点逾期未采样", {"due_day": int}),
+    "supervisory_exceedance": ("重点排污单位监督性监测超标", {}),
 }
 SOURCE_KINDS = ("city_source", "county_source")
 SECTION_KINDS = ("national_section", "provincial_section", "lake_point")
@@ -429,6 +431,39 @@ def _runs(dates: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return runs
 
 
+# ------------------------------------------------------------------------------------------- supervisory
+def _supervisory(frame: pl.DataFrame | pl.LazyFrame, registry, store) -> Outcome:
+    """Exceeding supervisory results, one alert per outlet and sampling time, judged as the quarterly bulletin
+    judges them, with the stored items of the same samples that the file does not restate."""
+    new = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    if new.height == 0:
+        return Outcome()
+    first, last = new["sampled_at"].min(), new["sampled_at"].max()
+    stored = store.supervisory(first, last) if store.exists() else new.clear()
+    same = stored.join(new.select("outlet_id", "sampled_at").unique(), on=["outlet_id", "sampled_at"], how="semi")
+    kept = same.join(new.select("outlet_id", "sampled_at", "item"), on=["outlet_id", "sampled_at", "item"], how="anti")
+    rows = pl.concat([new, kept.select(new.columns)], how="vertical_relaxed")
+    found, judged = supervisory_results.sample_exceedances(rows, registry)
+    out = Outcome(scope={("supervisory_exceedance", outlet, _minute(at)) for outlet, at in judged})
+    for entry in found:
+        when = _minute(entry["sampled_at"])
+        words = "，".join(
+            f"{i['name_zh']}{'折算' if i['converted'] else ''}浓度{_plain(i['value'])}，超过{i['standard']}限值"
+            f"{i['limit_text']}" + (f"，超标{i['multiple_text']}倍" if i["multiple_text"] else "")
+            for i in entry["items"])
+        message = (f"重点排污单位监督性监测超标：{entry['unit_name']}{entry['outlet_name']}（{entry['outlet_id']}）"
+                   f"{entry['sampled_at']:%Y-%m-%d} 监测，{words}。〔规则 supervisory_exceedance〕")
+        first_item = entry["items"][0]
+        out.raised.append(Finding("supervisory_exceedance", entry["outlet_id"],
+                                  f"{entry['unit_name']}{entry['outlet_name']}", when, first_item["value"],
+                                  first_item["limit"], message, {"items": entry["items"]}))
+    return out
+
+
+def _plain(value: float | None) -> str:
+    return "—" if value is None else (f"{value:.4f}".rstrip("0").rstrip(".") or "0")
+
+
 # ------------------------------------------------------------------------------------------- ingest
 def evaluate_ingest(ws: Workspace, registry, kind: str, frame: pl.DataFrame | pl.LazyFrame, store=None,
                     cfg: Config | None = None) -> Outcome:
@@ -443,6 +478,8 @@ def evaluate_ingest(ws: Workspace, registry, kind: str, frame: pl.DataFrame | pl
             return _water(frame, registry, store, cfg)
         if kind == "air":
             return _air(frame, registry, store, cfg)
+        if kind == "supervisory" and cfg.on("supervisory_exceedance"):
+            return _supervisory(frame, registry, store)
         return Outcome()
     except Exception as exc:  # noqa: BLE001 - an alert problem never costs the data
         log.error("alert evaluation failed: %s", shown(f"{type(exc).__name__}: {exc}"))

@@ -140,3 +140,30 @@ def expected(results: pl.DataFrame, registry: Any, start: Any, end: Any) -> dict
     return {"units": len(units), "outlets": len(outlets),
             "units_monitored": sum(1 for u in units if any(o.key in have for o in u.outlets)),
             "outlets_monitored": sum(1 for o in outlets if o.key in have), "waiting": waiting}
+
+
+def sample_exceedances(results: pl.DataFrame, registry: Any) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
+    """The samples of `results` (outlet and sampling time) with an exceeding item, judged as the bulletin judges
+    them, and every (outlet, time) judged. One entry per sample: ``outlet_id`` (the key), ``sampled_at``, the unit
+    and outlet names, and ``items`` (item, name, judged value and whether converted, limit, standard, multiple)
+    in the catalogue's order — what an exceedance alert at ingest says."""
+    if results.height == 0:
+        return [], []
+    judged = judge(results, registry)
+    judged_keys = sorted({(r["outlet_id"], r["sampled_at"]) for r in judged.iter_rows(named=True)},
+                         key=lambda k: (k[0], k[1]))
+    order = {code: i for i, code in enumerate(discharge.catalogue())}
+    found: dict[tuple[str, Any], dict[str, Any]] = {}
+    for r in judged.filter(pl.col("status") == "exceeding").iter_rows(named=True):
+        entry = found.setdefault((r["outlet_id"], r["sampled_at"]), {
+            "outlet_id": r["outlet_id"], "sampled_at": r["sampled_at"], "unit_name": r["unit_name"],
+            "outlet_name": r["outlet_name"], "items": []})
+        judged_value = r["converted"] if r["converted"] is not None else r["value"]
+        entry["items"].append({
+            "item": r["item"], "name_zh": discharge.item_name(r["item"]), "value": judged_value,
+            "converted": bool(r["converts"]), "limit": r["limit"], "limit_text": discharge.format_limit(r["limit_kind"], r["limit"], r["limit_low"], r["limit_high"]),
+            "standard": r["standard_number"], "multiple": r["exceed_multiple"],
+            "multiple_text": multiple_text(r["exceed_multiple"])})
+    for entry in found.values():
+        entry["items"].sort(key=lambda i: order.get(i["item"], len(order)))
+    return [found[k] for k in sorted(found, key=lambda k: (k[0], k[1]))], judged_keys
