@@ -255,3 +255,40 @@ def test_supervisory_exceedances_raise_alerts_at_ingest_and_a_correction_closes_
                          "wwtp-tengchong/DW001": "open"}
     finally:
         paths._ACTIVE.pop("home", None)
+
+
+# --------------------------------------------------------------------------------------------- the public site
+def test_the_published_supervisory_bulletin_appears_in_its_site_column(tmp_path, monkeypatch):
+    from publisher.publishing import signing
+    from tests.publishing_helpers import LEADER, LEADER_ROLE, REVIEW_ROLE, REVIEWER, TOKEN, running_portal
+
+    monkeypatch.setenv("PUBLISHER_PORTAL_TOKEN", TOKEN)
+    monkeypatch.delenv("PUBLISHER_PORTAL", raising=False)
+    monkeypatch.delenv("PUBLISHER_OUTPUT", raising=False)
+    ws = Workspace(tmp_path / "home")
+    ws.inbox.mkdir(parents=True)
+    try:
+        (ws.inbox / "q3.csv").write_text(DEMO_Q3, encoding="utf-8")
+        assert [r.status for r in ingest(None, ws, registry_mod.load())] == ["accepted"]
+        signing.instance_key(ws.home)
+
+        def run(*args: str) -> str:
+            result = CliRunner().invoke(cli, [*args, "--home", str(ws.home)], catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+            return result.output
+
+        base = ("--kind", "supervisory", "--period", "2026-Q3")
+        run("build", "--period", "2026-Q3", "--kind", "supervisory", "--workers", "1")
+        with running_portal(tmp_path / "portal", ws, site_root=ws.output / "site") as portal:
+            run("approve", *base, "--by", REVIEWER, "--role", REVIEW_ROLE)
+            run("approve", *base, "--by", LEADER, "--role", LEADER_ROLE)
+            assert "已发布" in run("publish", *base, "--portal", portal.url)
+            assert "未发现失效链接" in run("site", "build")
+        index = json.loads((ws.output / "site" / "index.json").read_text(encoding="utf-8"))
+        (item,) = index["items"]
+        assert (item["kind"], item["period"]) == ("supervisory", "2026-Q3")
+        assert item["disclosure"]["topic"] == "生态环境／污染源监管"
+        column = (ws.output / "site" / "pollution-sources" / "index.html").read_text(encoding="utf-8")
+        assert "监督性监测季报" in column and "重点排污单位监督性监测结果" in column
+    finally:
+        paths._ACTIVE.pop("home", None)
