@@ -243,7 +243,7 @@ def test_supervisory_exceedances_raise_alerts_at_ingest_and_a_correction_closes_
             ("wwtp-tengchong/DW001", "2026-08-07 00:00", "open")]
         power = next(r for r in rows if r["station_id"] == "power-longyang/DA001")
         # the alert says what the bulletin says: converted 225 against GB 13223-2011's 200, 0.12 times over
-        assert "二氧化硫折算浓度225，超过GB 13223-2011限值200，超标0.12倍" in power["message_zh"]
+        assert "二氧化硫折算浓度225mg/m³，超过GB 13223-2011限值200mg/m³，超标0.12倍" in power["message_zh"]
         assert (power["value"], power["limit"]) == (225.0, 200.0)
         # the same file again raises nothing new; a correction of the power unit's SO2 closes its alert
         (ws.inbox / "更正.csv").write_text(
@@ -292,3 +292,13 @@ def test_the_published_supervisory_bulletin_appears_in_its_site_column(tmp_path,
         assert "监督性监测季报" in column and "重点排污单位监督性监测结果" in column
     finally:
         paths._ACTIVE.pop("home", None)
+
+
+@pytest.mark.parametrize("raw,value,text", [("12000", 12.0, "12"), ("180", 180.0, "180"), ("0.05L", 0.05, "0.05L"),
+                                            ("<1", 1.0, "<1"), ("12.0", 12.0, "12.0"), ("", 0.5, "0.5"),
+                                            ("350", 0.35, "0.35")])
+def test_the_measured_value_prints_in_the_standards_unit(raw, value, text):
+    """A value the ingest converted (μg/m³ → mg/m³) prints in the unit of the limit beside it, never as written."""
+    from publisher.bulletins.supervisory import results as sv
+
+    assert sv.measured_text(raw, value) == text

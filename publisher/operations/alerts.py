@@ -448,8 +448,9 @@ def _supervisory(frame: pl.DataFrame | pl.LazyFrame, registry, store) -> Outcome
     for entry in found:
         when = _minute(entry["sampled_at"])
         words = "，".join(
-            f"{i['name_zh']}{'折算' if i['converted'] else ''}浓度{_plain(i['value'])}，超过{i['standard']}限值"
-            f"{i['limit_text']}" + (f"，超标{i['multiple_text']}倍" if i["multiple_text"] else "")
+            f"{i['name_zh']}{'折算' if i['converted'] else ''}浓度{i['value_text']}{i['unit_suffix']}，超过"
+            f"{i['standard']}限值{i['limit_text']}{i['unit_suffix'] if i['multiple_text'] else ''}"
+            + (f"，超标{i['multiple_text']}倍" if i["multiple_text"] else "")
             for i in entry["items"])
         message = (f"重点排污单位监督性监测超标：{entry['unit_name']}{entry['outlet_name']}（{entry['outlet_id']}）"
                    f"{entry['sampled_at']:%Y-%m-%d} 监测，{words}。〔规则 supervisory_exceedance〕")
@@ -458,10 +459,6 @@ def _supervisory(frame: pl.DataFrame | pl.LazyFrame, registry, store) -> Outcome
                                   f"{entry['unit_name']}{entry['outlet_name']}", when, first_item["value"],
                                   first_item["limit"], message, {"items": entry["items"]}))
     return out
-
-
-def _plain(value: float | None) -> str:
-    return "—" if value is None else (f"{value:.4f}".rstrip("0").rstrip(".") or "0")
 
 
 # ------------------------------------------------------------------------------------------- ingest

@@ -77,8 +77,8 @@ def assemble(job: Job) -> Bulletin:
             for position, r in enumerate(part.iter_rows(named=True)):
                 item = catalogue.get(r["item"], {})
                 limit_text = discharge.format_limit(r["limit_kind"], r["limit"], r["limit_low"], r["limit_high"])
-                shown_value = r["raw"] if r["raw"] else wc.num(r["value"], 2)
-                converted = (sv.converted_text(r["converted"], r["raw"], r["limit"])
+                shown_value = sv.measured_text(r["raw"], r["value"])     # in the standard's unit
+                converted = (sv.converted_text(r["converted"], shown_value, r["limit"])
                              if r["converts"] and r["converted"] is not None else None)
                 multiple = sv.multiple_text(r["exceed_multiple"])
                 day = r["sampled_at"].date()

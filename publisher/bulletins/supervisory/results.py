@@ -111,6 +111,32 @@ def decimals_of(raw: str | None) -> int:
     return len(text.partition(".")[2]) if "." in text else 0
 
 
+def measured_text(raw: str | None, value: float | None) -> str:
+    """The measured value as the page prints it: as the file wrote it, unless the ingest converted it to the
+    standard's unit (``12000`` μg/m³ → ``12`` mg/m³), then the stored value in that unit; ``—`` when none."""
+    text = (raw or "").strip()
+    if value is None:
+        return text or "—"
+    try:
+        written = float(text)
+    except ValueError:
+        return text or plain_number(value)      # 0.05L, <1: as written
+    if abs(written - value) <= 1e-9 * max(1.0, abs(value)):
+        return text
+    return plain_number(value)
+
+
+def unit_suffix(unit: str | None) -> str:
+    """The unit printed after a concentration (``mg/m³``); nothing for 无量纲 and grades (``≤1级`` says it)."""
+    return {"mg/m3": "mg/m³", "无量纲": "", "林格曼级": ""}.get(unit or "", unit or "")
+
+
+def plain_number(value: float) -> str:
+    """A number without binary noise or trailing zeros (12.0 → 12, 0.0123 → 0.0123)."""
+    text = f"{round(value, 9):.9f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
 def converted_text(converted: float | None, raw: str | None, limit: float | None) -> str | None:
     """A converted concentration printed with the decimals of the measured value; one more (up to 3 more) when
     the rounded figure would equal the limit though the unrounded one does not."""
@@ -161,6 +187,9 @@ def sample_exceedances(results: pl.DataFrame, registry: Any) -> tuple[list[dict[
         judged_value = r["converted"] if r["converted"] is not None else r["value"]
         entry["items"].append({
             "item": r["item"], "name_zh": discharge.item_name(r["item"]), "value": judged_value,
+            "value_text": (converted_text(judged_value, measured_text(r["raw"], r["value"]), r["limit"])
+                           if r["converts"] and r["converted"] is not None else measured_text(r["raw"], r["value"])),
+            "unit_suffix": unit_suffix(discharge.catalogue().get(r["item"], {}).get("unit")),
             "converted": bool(r["converts"]), "limit": r["limit"], "limit_text": discharge.format_limit(r["limit_kind"], r["limit"], r["limit_low"], r["limit_high"]),
             "standard": r["standard_number"], "multiple": r["exceed_multiple"],
             "multiple_text": multiple_text(r["exceed_multiple"])})
