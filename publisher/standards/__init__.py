@@ -132,23 +132,32 @@ def all_tables() -> tuple[Standard, ...]:
     return _tables(str(active_home()), os.environ.get(EXTRA_ENV, "").strip())
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _tables(home: str, extra_value: str) -> tuple[Standard, ...]:
+    base = _base_tables(extra_value)
+    workspace_dir = local.folder(home)
+    if workspace_dir is None:
+        return base
+    by_id = {t.id: t for t in base}
+    shipped_ids, shipped_families = set(by_id), {t.family for t in base}
+    items = _catalogue_cached("discharge-items")
+    for path in sorted(workspace_dir.glob("*.yaml")):
+        raw, data = local.load(path, shipped_ids, shipped_families, items)
+        table = _load_file(path, raw, data)
+        if table.id in by_id:
+            raise local.LocalStandardError(path, "meta.id", f"与 {by_id[table.id].path} 的编号重复",
+                                           "local_standard_duplicate_id")
+        by_id[table.id] = table
+    return tuple(sorted(by_id.values(), key=lambda s: (s.family, s.effective_from)))
+
+
+@lru_cache(maxsize=2)
+def _base_tables(extra_value: str) -> tuple[Standard, ...]:
+    """The shipped tables and the ``PUBLISHER_STANDARDS_EXTRA`` overlay (read once per overlay setting)."""
     by_id: dict[str, Standard] = {}
     for path in _table_files(DATA_DIR):
         table = _load_file(path)
         by_id[table.id] = table
-    workspace_dir = local.folder(home)
-    if workspace_dir is not None:
-        shipped_ids, shipped_families = set(by_id), {t.family for t in by_id.values()}
-        items = _catalogue_cached("discharge-items")
-        for path in sorted(workspace_dir.glob("*.yaml")):
-            raw, data = local.load(path, shipped_ids, shipped_families, items)
-            table = _load_file(path, raw, data)
-            if table.id in by_id:
-                raise local.LocalStandardError(path, "meta.id", f"与 {by_id[table.id].path} 的编号重复",
-                                               "local_standard_duplicate_id")
-            by_id[table.id] = table
     extra = extra_dir()
     if extra is not None:
         for path in _table_files(extra):
@@ -180,6 +189,7 @@ def reload() -> None:
     """Read the tables again (e.g. after ``PUBLISHER_STANDARDS_EXTRA`` changed) and clear every cache
     registered with :func:`on_reload`."""
     _tables.cache_clear()
+    _base_tables.cache_clear()
     _catalogue_cached.cache_clear()
     for clear in _RELOAD_HOOKS:
         clear()
