@@ -302,3 +302,26 @@ def test_the_measured_value_prints_in_the_standards_unit(raw, value, text):
     from publisher.bulletins.supervisory import results as sv
 
     assert sv.measured_text(raw, value) == text
+
+
+def test_the_demo_power_unit_reports_mercury_and_opacity_and_every_result_is_judged(tmp_path):
+    """The sample power unit's 汞 and 烟气黑度 are judged against GB 13223-2011 (no longer 未判定)."""
+    from publisher.bulletins.supervisory import results as sv
+    from publisher.demo import supervisory as demo_supervisory
+    from publisher.store import Store
+
+    reg = registry_mod.load()
+    ws = Workspace(tmp_path / "home")
+    ws.inbox.mkdir(parents=True)
+    try:
+        demo_supervisory.write(ws.inbox, reg, ["2026-08"], "样例_", "样例数据", 1)
+        assert [r.status for r in ingest(None, ws, reg)] == ["accepted"]
+        judged = sv.judge(Store(ws).supervisory("2026-07-01", "2026-09-30"), reg)
+        assert judged.filter(pl.col("status") == "not_judged").is_empty()
+        power = {r["item"]: r for r in judged.filter(pl.col("outlet_id") == "power-longyang/DA001").to_dicts()}
+        assert (power["mercury_air"]["converted"], power["mercury_air"]["limit"], power["mercury_air"]["status"]) == \
+            (pytest.approx(0.0042 * 15 / 12), 0.03, "compliant")
+        assert (power["opacity"]["limit_kind"], power["opacity"]["converts"], power["opacity"]["status"]) == \
+            ("grade", False, "compliant")
+    finally:
+        paths._ACTIVE.pop("home", None)

@@ -34,7 +34,8 @@ PLAN: dict[tuple[str, str], tuple[int, float | None, float, str, float | None, l
         ("总铅", 0.35, "mg/L", 3), ("总镉", 0.012, "mg/L", 3), ("总砷", 0.02, "mg/L", 3), ("总锌", 0.8, "mg/L", 2),
         ("硫化物", 0.1, "mg/L", 2)]),
     ("power-longyang", "DA001"): (13, 9.0, 412000, "m3/h", None, [
-        ("颗粒物", 12.0, "mg/m3", 1), ("二氧化硫", 118, "mg/m3", 0), ("氮氧化物", 70, "mg/m3", 0)]),
+        ("颗粒物", 12.0, "mg/m3", 1), ("二氧化硫", 118, "mg/m3", 0), ("氮氧化物", 70, "mg/m3", 0),
+        ("汞及其化合物", 0.0042, "mg/m3", 4), ("烟气黑度", 0, "级", 0)]),
     ("chem-shidian", "DA001"): (19, None, 26000, "m3/h", None, [
         ("颗粒物", 35, "mg/m3", 1), ("二氧化硫", 120, "mg/m3", 0), ("氮氧化物", 90, "mg/m3", 0),
         ("氯化氢", 12, "mg/m3", 1)]),
@@ -52,6 +53,9 @@ OVERRIDES = {
     ("2026-Q3", "mine-longling", "DW001", "总铅"): 1.32,        # GB 8978 表1 1.0 mg/L: 0.32倍
     ("2026-Q3", "wwtp-longyang", "DW001", "阴离子表面活性剂"): None,   # written "0.05L" (below the detection limit)
 }
+#: results written the same every quarter, drawing nothing from the generator (so that adding them moved no
+#: other sample value): the power unit's mercury (× 15/12 = 0.00525 against GB 13223-2011's 0.03) and opacity
+STEADY = {("power-longyang", "DA001", "汞及其化合物"): "0.0042", ("power-longyang", "DA001", "烟气黑度"): "<1"}
 HEADER = ["单位名称", "排放口", "监测日期", "项目", "实测浓度", "含氧量", "流量", "单位", "水温", "备注"]
 
 
@@ -86,7 +90,9 @@ def rows_for(quarter: str, month: str, registry: Any, label: str, seed: int) -> 
             temp_text = "" if temp is None else f"{temp + (-6 if mon in (2, 11) else 0) + rng.uniform(-1, 1):.1f}"
             for name, typical, unit_text, decimals in items:
                 key = (quarter, unit.id, outlet.id, name)
-                if key in OVERRIDES:
+                if (unit.id, outlet.id, name) in STEADY:
+                    text = STEADY[(unit.id, outlet.id, name)]
+                elif key in OVERRIDES:
                     value = OVERRIDES[key]
                     text = "0.05L" if value is None else f"{value:.{decimals}f}"
                 else:
