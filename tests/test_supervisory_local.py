@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from publisher import paths, registry as registry_mod, standards
 from publisher.cli import cli
+from publisher.errors import RegistryError
 from publisher.evaluate import discharge
 from publisher.ingest.pipeline import ingest
 from publisher.paths import DEFAULT_STATIONS, Workspace
@@ -325,3 +326,54 @@ def test_the_demo_power_unit_reports_mercury_and_opacity_and_every_result_is_jud
             ("grade", False, "compliant")
     finally:
         paths._ACTIVE.pop("home", None)
+
+
+LOCAL_AIR = """\
+meta:
+  id: DB53-T0002-2026
+  family: db53-t0002
+  number: DB53/T 0002-2026
+  title_zh: 某地锅炉大气污染物排放标准（测试样例）
+  effective_from: 2026-03-01
+  confidence: single_source
+medium: flue_gas
+dimensions:
+  fuel: [coal, gas]
+oxygen_reference:
+  clause: "DB53/T 0002-2026 5.2 基准含氧量"
+  items: [particulate, nox]
+  values:
+    - {fuel: gas, percent: 3.5}
+tables:
+  - id: table1
+    clause: DB53/T 0002-2026 表1 锅炉大气污染物排放浓度限值
+    columns: {dimension: fuel, values: [coal, gas]}
+    rows:
+      - {seq: 1, item: particulate, limits: [10, 5]}
+      - {seq: 2, item: nox, limits: [null, 50]}
+      - {seq: 3, item: opacity, kind: grade, limit: 1}
+"""
+
+
+def test_a_local_flue_gas_standard_converts_to_its_own_reference_oxygen(home):
+    (home / "standards" / "db53-t0002-2026.yaml").write_text(LOCAL_AIR, encoding="utf-8")
+    Workspace(home)
+    standards.reload()
+    assert discharge.medium_of(discharge.family_of("DB53/T 0002-2026")) == "flue_gas"
+    outlet = {"outlet_id": "b", "standard": "DB53/T 0002-2026", "fuel": "gas"}
+    samples = pl.DataFrame([
+        {"outlet_id": "b", "sampled_at": dt.datetime(2026, 8, 11, 10), "item": item, "value": value, "o2": o2}
+        for item, value, o2 in [("nox", 40.0, 7.0), ("nox", 41.0, 7.0), ("particulate", 4.0, 3.5), ("opacity", 2.0, 7.0)]])
+    judged = discharge.evaluate(samples, [outlet])
+    # 40 × (21 − 3.5)/(21 − 7) = 50 = the limit; 41 × 1.25 = 51.25 → 0.025; opacity is a grade, never converted
+    assert judged["converted"].to_list() == [pytest.approx(50.0), pytest.approx(51.25), pytest.approx(4.0), 2.0]
+    assert judged["status"].to_list() == ["compliant", "exceeding", "compliant", "exceeding"]
+    assert judged["exceed_multiple"][1] == pytest.approx(0.025)
+    assert judged["o2_reference"].to_list()[:3] == [3.5, 3.5, 3.5]
+    # a wastewater outlet may not be assigned a flue-gas standard
+    text = DEFAULT_STATIONS.read_text(encoding="utf-8")
+    bad = UNIT.replace("DB53/T 0001-2026, class: 直接排放", "DB53/T 0002-2026")
+    (home / "stations.yaml").write_text(text[:text.index("\nunits:")] + "\nunits:\n" + bad, encoding="utf-8")
+    with pytest.raises(RegistryError) as caught:
+        registry_mod.load(home / "stations.yaml")
+    assert "DB53/T 0002-2026 judges 废气, but the outlet is 废水" in str(caught.value)
