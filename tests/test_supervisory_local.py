@@ -377,3 +377,19 @@ def test_a_local_flue_gas_standard_converts_to_its_own_reference_oxygen(home):
     with pytest.raises(RegistryError) as caught:
         registry_mod.load(home / "stations.yaml")
     assert "DB53/T 0002-2026 judges 废气, but the outlet is 废水" in str(caught.value)
+
+
+def test_a_local_standard_that_expands_through_yaml_aliases_is_refused(home):
+    """A few kilobytes of aliases would otherwise stand for thousands of rows to check and to judge with."""
+    columns = "columns: {dimension: class, values: [直接排放, 间接排放]}"
+    first = f"  - {{id: t, clause: x, {columns}, rows: &r [" + ", ".join(["{item: cod, limits: [60, 300]}"] * 200) + "]}"
+    more = "\n".join(f"  - {{id: t{n}, clause: x, {columns}, rows: *r}}" for n in range(30))
+    path = home / "standards" / "db53-t0001-2026.yaml"
+    path.write_text(LOCAL[:LOCAL.index("tables:")] + "tables:\n" + first + "\n" + more + "\n", encoding="utf-8")
+    assert path.stat().st_size < 16 * 1024            # 31 tables of 200 rows: 6200 rows from 10 KB
+    Workspace(home)
+    standards.reload()
+    with pytest.raises(LocalStandardError) as caught:
+        standards.all_tables()
+    assert (caught.value.key, caught.value.code) == ("tables", "local_standard_too_large")
+    assert "6200 行" in caught.value.reason

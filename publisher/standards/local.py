@@ -25,6 +25,9 @@ from publisher.periods import as_date
 FOLDER = "standards"
 #: no discharge table is near this; a larger file is refused unread
 MAX_BYTES = 256 * 1024
+#: no discharge standard has more (GB 8978 has 4 tables and about 400 cells); YAML aliases could otherwise make a
+#: small file expand into millions of rows to check
+MAX_TABLES, MAX_ROWS, MAX_COLUMNS = 32, 4000, 16
 MEDIA = ("wastewater", "flue_gas")
 CONFIDENCES = ("confirmed_2plus", "single_source", "memory_only")
 DIMENSIONS = ("class", "fuel", "equipment", "gas_kind")
@@ -135,6 +138,10 @@ def validate(path: Path, data: Any, shipped_ids: set[str], shipped_families: set
     blocks = doc["tables"]
     if not isinstance(blocks, list):
         check.fail("tables", "应为表的列表")
+    rows_total = sum(len(b["rows"]) for b in blocks if isinstance(b, dict) and isinstance(b.get("rows"), list))
+    if len(blocks) > MAX_TABLES or rows_total > MAX_ROWS:
+        check.fail("tables", f"表或限值行过多（{len(blocks)} 个表、{rows_total} 行；上限 {MAX_TABLES} 个表、{MAX_ROWS} 行）",
+                   "local_standard_too_large")
     for b_index, block in enumerate(blocks):
         where = f"tables[{b_index}]"
         block = check.keys(block, BLOCK_KEYS, where, required=("id", "clause", "rows"))
@@ -148,6 +155,8 @@ def validate(path: Path, data: Any, shipped_ids: set[str], shipped_families: set
             if columns["dimension"] not in dims or not isinstance(columns["values"], list):
                 check.fail(f"{where}.columns", "dimension 应为 dimensions 中列出的维度，values 为其取值列表")
             width = len(columns["values"])
+            if not 1 <= width <= MAX_COLUMNS:
+                check.fail(f"{where}.columns.values", f"应有 1～{MAX_COLUMNS} 列", "local_standard_too_large")
         if not isinstance(block["rows"], list):
             check.fail(f"{where}.rows", "应为限值行的列表")
         for r_index, row in enumerate(block["rows"]):
