@@ -178,19 +178,19 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
     for kind, entry in catalogue.catalogue(ws.home).items():
         cadence, title = entry.cadence, entry.title_zh
         needed = [st for st in stations if st.kind in entry.station_kinds]
-        if kind == SUPERVISORY and entry.deadline is not None and getattr(registry, "units", None):
+        if kind == SUPERVISORY:
             # the key polluting units' outlets of the registry, not stations, are what it waits for
+            if entry.deadline is None or not getattr(registry, "units", None):
+                continue
             found = store.supervisory(quarter.start, quarter.end) if store.exists() else pl.DataFrame(
                 schema={"outlet_id": pl.String})
             supervisory = {"period": quarter.label, **supervisory_results.expected(
                 found, registry, quarter.start, quarter.end)}
-            needed = supervisory["waiting"] if quarter.start <= today else []
+            target = quarter
+            waiting = supervisory["waiting"] if quarter.start <= today else []
+            needed = [None] * supervisory["outlets"]
         elif not needed or entry.deadline is None:
             continue
-        if kind == SUPERVISORY:
-            target = quarter
-            waiting = needed
-            needed = [None] * supervisory["outlets"]
         elif cadence == "yearly":
             # the annual bulletin of the previous year is prepared from January to its deadline (5 June)
             if period.start.month > 6:

@@ -86,11 +86,13 @@ def _as_date(value: Any, where: str) -> dt.date | None:
         raise StandardNotFound(f"{where}: bad date {value!r}") from exc
 
 
-def _load_file(path: Path, raw: bytes | None = None, data: dict[str, Any] | None = None) -> Standard:
-    if raw is None:
-        raw = path.read_bytes()
-        data = yaml.safe_load(raw)
-    assert data is not None
+def _load_file(path: Path) -> Standard:
+    raw = path.read_bytes()
+    return _standard(path, raw, yaml.safe_load(raw))
+
+
+def _standard(path: Path, raw: bytes, data: dict[str, Any]) -> Standard:
+    """The table of one file's bytes and parsed document."""
     meta = data["meta"]
     return Standard(
         id=str(meta["id"]),
@@ -143,7 +145,7 @@ def _tables(home: str, extra_value: str) -> tuple[Standard, ...]:
     items = _catalogue_cached("discharge-items")
     for path in sorted(workspace_dir.glob("*.yaml")):
         raw, data = local.load(path, shipped_ids, shipped_families, items)
-        table = _load_file(path, raw, data)
+        table = _standard(path, raw, data)
         if table.id in by_id:
             raise local.LocalStandardError(path, "meta.id", f"与 {by_id[table.id].path} 的编号重复",
                                            "local_standard_duplicate_id")
