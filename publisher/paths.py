@@ -29,8 +29,8 @@ DEFAULTS_DIR = PACKAGE_DIR / "defaults"
 SAMPLE_FEEDS = PROJECT_DIR / "sample"
 
 
-#: the home of the workspace this process last opened (see :func:`active_home`)
-_ACTIVE: dict[str, Path] = {}
+#: the home of the workspace this process last opened (see :func:`active_home`), as text
+_ACTIVE: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Workspace:
     output_dir: Path | None = None
 
     def __post_init__(self) -> None:
-        _ACTIVE["home"] = Path(self.home)
+        _ACTIVE["home"] = str(self.home)
 
     @property
     def inbox(self) -> Path:
@@ -85,6 +85,9 @@ def active_home() -> Path:
     """The home of the workspace the process works in: the last :class:`Workspace` opened (by a command's
     ``--home``, the scheduler, a test), else $PUBLISHER_HOME, else the current directory. The standards loader
     reads the workspace's local discharge standards (``<home>/standards/``) from here."""
-    if "home" in _ACTIVE:
-        return _ACTIVE["home"]
-    return Path(os.environ.get("PUBLISHER_HOME") or os.getcwd())
+    return Path(active_home_text())
+
+
+def active_home_text() -> str:
+    """:func:`active_home` as text, cheap enough for every standards lookup."""
+    return _ACTIVE.get("home") or os.environ.get("PUBLISHER_HOME") or os.getcwd()

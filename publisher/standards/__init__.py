@@ -38,7 +38,7 @@ from typing import Any, Callable, TypeVar
 import yaml
 
 from publisher.errors import StandardNotFound
-from publisher.paths import active_home
+from publisher.paths import active_home, active_home_text
 from publisher.periods import as_date
 from publisher.standards import local
 
@@ -131,7 +131,14 @@ def all_tables() -> tuple[Standard, ...]:
     """Every table of ``data/`` (files with a ``meta`` block), of the workspace's ``standards/`` folder (local
     discharge standards, checked) and of the overlay folder, ordered by family and date; an overlay table with a
     shipped id replaces the shipped one."""
-    return _tables(str(active_home()), os.environ.get(EXTRA_ENV, "").strip())
+    extra = _EXTRA.get("value")
+    if extra is None:       # read once; reload() reads it again
+        extra = _EXTRA["value"] = os.environ.get(EXTRA_ENV, "").strip()
+    return _tables(active_home_text(), extra)
+
+
+#: the overlay setting the tables were read with (cleared by reload())
+_EXTRA: dict[str, str] = {}
 
 
 @lru_cache(maxsize=8)
@@ -190,6 +197,7 @@ def on_reload(cached: _F) -> _F:
 def reload() -> None:
     """Read the tables again (e.g. after ``PUBLISHER_STANDARDS_EXTRA`` changed) and clear every cache
     registered with :func:`on_reload`."""
+    _EXTRA.clear()
     _tables.cache_clear()
     _base_tables.cache_clear()
     _catalogue_cached.cache_clear()
