@@ -446,18 +446,11 @@ def _supervisory(frame: pl.DataFrame | pl.LazyFrame, registry, store) -> Outcome
     found, judged = supervisory_results.sample_exceedances(rows, registry)
     out = Outcome(scope={("supervisory_exceedance", outlet, _minute(at)) for outlet, at in judged})
     for entry in found:
-        when = _minute(entry["sampled_at"])
-        words = "，".join(
-            f"{i['name_zh']}{'折算' if i['converted'] else ''}浓度{i['value_text']}{i['unit_suffix']}，超过"
-            f"{i['standard']}限值{i['limit_text']}{i['unit_suffix'] if i['multiple_text'] else ''}"
-            + (f"，超标{i['multiple_text']}倍" if i["multiple_text"] else "")
-            for i in entry["items"])
-        message = (f"重点排污单位监督性监测超标：{entry['unit_name']}{entry['outlet_name']}（{entry['outlet_id']}）"
-                   f"{entry['sampled_at']:%Y-%m-%d} 监测，{words}。〔规则 supervisory_exceedance〕")
         first_item = entry["items"][0]
         out.raised.append(Finding("supervisory_exceedance", entry["outlet_id"],
-                                  f"{entry['unit_name']}{entry['outlet_name']}", when, first_item["value"],
-                                  first_item["limit"], message, {"items": entry["items"]}))
+                                  f"{entry['unit_name']}{entry['outlet_name']}", _minute(entry["sampled_at"]),
+                                  first_item["value"], first_item["limit"],
+                                  f"{entry['message_zh']}〔规则 supervisory_exceedance〕", {"items": entry["items"]}))
     return out
 
 

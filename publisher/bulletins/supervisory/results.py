@@ -172,7 +172,7 @@ def sample_exceedances(results: pl.DataFrame, registry: Any) -> tuple[list[dict[
     """The samples of `results` (outlet and sampling time) with an exceeding item, judged as the bulletin judges
     them, and every (outlet, time) judged. One entry per sample: ``outlet_id`` (the key), ``sampled_at``, the unit
     and outlet names, and ``items`` (item, name, judged value and whether converted, limit, standard, multiple)
-    in the catalogue's order — what an exceedance alert at ingest says."""
+    in the catalogue's order, and ``message_zh`` — what an exceedance alert at ingest says."""
     if results.height == 0:
         return [], []
     judged = judge(results, registry)
@@ -195,4 +195,10 @@ def sample_exceedances(results: pl.DataFrame, registry: Any) -> tuple[list[dict[
             "multiple_text": multiple_text(r["exceed_multiple"])})
     for entry in found.values():
         entry["items"].sort(key=lambda i: order.get(i["item"], len(order)))
+        words = "，".join(
+            f"{i['name_zh']}{'折算' if i['converted'] else ''}浓度{i['value_text']}{i['unit_suffix']}，超过"
+            f"{i['standard']}限值{i['limit_text']}{i['unit_suffix'] if i['multiple_text'] else ''}"
+            + (f"，超标{i['multiple_text']}倍" if i["multiple_text"] else "") for i in entry["items"])
+        entry["message_zh"] = (f"重点排污单位监督性监测超标：{entry['unit_name']}{entry['outlet_name']}"
+                               f"（{entry['outlet_id']}）{entry['sampled_at']:%Y-%m-%d} 监测，{words}。")
     return [found[k] for k in sorted(found, key=lambda k: (k[0], k[1]))], judged_keys
