@@ -1,9 +1,10 @@
 """What every bulletin module receives and returns."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 import polars as pl
 
@@ -44,6 +45,36 @@ class ReviewNote:
         return {"topic": self.topic, "text": self.text}
 
 
+class Record:
+    """Base of the typed pieces of a bulletin's context (dataclasses, frozen where the assembly allows).
+
+    The template reads their attributes (``b.areas``, ``c.rank``: jinja2 reads attributes and keys
+    alike); :func:`jsonable` writes one as the dict of its fields in declaration order, or as what its
+    ``as_json()`` returns, so that ``bulletin.json`` keeps the shape it has always had."""
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> "Record":
+        """The record of a dict with exactly its fields (a missing or unknown key is an error)."""
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Note(Record):
+    """A note as data until the page prints it: ``kind`` a stable English word, ``text`` the Chinese
+    sentence as printed (templates join the texts), ``data`` the figures it states. Its JSON form is
+    the text, as the notes have always been written to ``bulletin.json``."""
+
+    kind: str
+    text: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @dataclass(frozen=True)
 class Exceedance:
     """One exceedance a bulletin reports, which needs an explanation (超标原因、采取措施/整改情况)
@@ -71,7 +102,9 @@ class Bulletin:
     kind, period, title : what and when; title is the Chinese title printed on the page.
     template : the jinja2 template in templates/ (it extends base.html).
     context : every figure the page prints, JSON-serialisable (dates as ISO strings); written
-        as bulletin.json and passed to the template as ``b``.
+        as bulletin.json. A module may hand a typed context instead (a :class:`Record`): it is
+        kept as ``page`` and ``context`` becomes its JSON form.
+    page : the typed context the template reads as ``b`` (``context`` itself when none was given).
     tables : sheet name -> frame; data.xlsx holds them all, data.csv the first one.
     charts : chart specs for publisher.render.charts.render_charts; each spec's name is the file stem
         the template refers to (``charts/<name>.png``).
@@ -110,6 +143,14 @@ class Bulletin:
     #: from), read from the standards tables the bulletin used; given to the template as ``rules``,
     #: not written to ``bulletin.json`` (they are the tables' content, which bulletin.json names)
     rules: dict[str, Any] = field(default_factory=dict)
+    page: Any = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.context, Record):
+            self.page = self.context
+            self.context = jsonable(self.context)
+        elif self.page is None:
+            self.page = self.context
 
     @property
     def slug(self) -> str:
@@ -124,7 +165,12 @@ def slug(period: Period, area: str | None = None) -> str:
 
 def jsonable(value: Any, sep: str = "T") -> Any:
     """`value` made JSON-ready, recursively: dates as ISO strings (`sep` between date and time of
-    a datetime), NaN as None, tuples as lists, keys as strings."""
+    a datetime), NaN as None, tuples as lists, keys as strings, a :class:`Record` as its fields."""
+    if isinstance(value, Record):
+        as_json = getattr(value, "as_json", None)
+        if as_json is not None:
+            return jsonable(as_json(), sep)
+        return {f.name: jsonable(getattr(value, f.name), sep) for f in dataclasses.fields(value)}  # type: ignore[arg-type]
     if isinstance(value, dict):
         return {str(k): jsonable(v, sep) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -85,7 +85,7 @@ def render_bulletin(bulletin: Bulletin, out: Path, chart_cache: Path | None = No
         "generator": f"publisher {__version__}",
     }
     page = {
-        "b": bulletin.context,
+        "b": bulletin.page if bulletin.page is not None else bulletin.context,   # the typed context
         "title": bulletin.title,
         "period": bulletin.period,
         "issued": bulletin.issued,

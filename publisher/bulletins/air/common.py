@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from publisher import config, standards
+from publisher.bulletins.base import Note
 from publisher.errors import InputError
 from publisher.periods import as_date
 from publisher.evaluate import air
@@ -177,6 +178,23 @@ def note_zh(text: str) -> str:
     return vocabulary_air.ascii_to_symbol(text)
 
 
+def shortfall_note(shortfall: dict[str, Any]) -> Note:
+    """A validity shortfall of :func:`publisher.evaluate.air.period_stats` (``shortfalls``: month, code,
+    days, need) in the page's words: ``6月PM₁₀有效日均值23个，少于27个`` (a whole year: ``全年…``)."""
+    month = shortfall.get("month")
+    when = f"{int(month[5:7])}月" if month else "全年"
+    label = note_zh(vocabulary_air.ASCII.get(shortfall["code"], shortfall["code"]))
+    return Note("validity", f"{when}{label}有效日均值{shortfall['days']}个，少于{shortfall['need']}个", dict(shortfall))
+
+
+def invalid_indicators(day_row: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The indicators of a station-day without a valid daily value (its ``invalid``), each with what it
+    had: the valid 8-hour windows of O₃-8h, else the valid hours of its pollutant."""
+    codes = [c for c in (day_row.get("invalid") or "").split(",") if c]
+    return [(c, day_row.get("o3_8h_windows") if c == "o3_8h"
+             else day_row.get("hours_" + ("o3" if c.startswith("o3") else c))) for c in codes]
+
+
 def fmt(value: Any, decimals: int = 0) -> str:
     """A number as printed (GB/T 8170 rounding was done by the evaluation), "—" for none."""
     if value is None:
@@ -275,8 +293,9 @@ def read_provenance(store: Any, first: dt.date, last: dt.date, stations: Sequenc
 
 
 def stats(area_daily: pl.DataFrame, names: Iterable[str], period: str, label: str,
-          dust: pl.DataFrame | None = None) -> pl.DataFrame:
-    """``period_stats`` of the areas `names` (ranked among themselves), the row(s) of `label`."""
+          dust: pl.DataFrame | None = None, shortfalls: bool = False) -> pl.DataFrame:
+    """``period_stats`` of the areas `names` (ranked among themselves), the row(s) of `label`
+    (with `shortfalls`, the validity shortfalls as data in the column ``shortfalls``)."""
     names = list(names)
     if area_daily.height == 0:
         return pl.DataFrame()
@@ -285,7 +304,7 @@ def stats(area_daily: pl.DataFrame, names: Iterable[str], period: str, label: st
         return pl.DataFrame()
     if dust is not None:
         dust = dust.filter(pl.col("area").is_in(names))
-    out = air.period_stats(subset, period, dust=dust)
+    out = air.period_stats(subset, period, dust=dust, shortfalls=shortfalls)
     return out.filter(pl.col("period") == label)
 
 

@@ -12,6 +12,7 @@ the forecast came from) go to ``Bulletin.review``, never onto the page.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -19,9 +20,8 @@ import polars as pl
 from publisher import standards
 from publisher.bulletins import catalogue
 from publisher.bulletins.air import common as ac
-from publisher.bulletins.base import Bulletin, Job, ReviewNote, jsonable
+from publisher.bulletins.base import Bulletin, Job, Record, ReviewNote, jsonable
 from publisher.errors import PublisherError
-from publisher.periods import Period
 from publisher.vocabulary import air as vocabulary_air
 
 KIND = "air-daily"
@@ -33,6 +33,84 @@ FORECAST_DAYS = 3
 ORDER = ("so2", "no2", "co", "o3_8h", "o3_1h", "pm10", "pm2_5")
 HEAD_ZH = {code: (vocabulary_air.NAME_ZH[code], vocabulary_air.SYMBOL[code], vocabulary_air.INDICATOR_AVERAGING_ZH[code])
            for code in ORDER}
+
+
+# ------------------------------------------------------------------------------- the typed context
+@dataclass(frozen=True)
+class Indicator(Record):
+    """A column of HJ 633 表4: code, name, symbol, averaging time and unit as printed."""
+
+    code: str
+    name: str
+    symbol: str
+    averaging: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class DailyArea(Record):
+    """The region or a county on the day: its indicators (``cells``: value, IAQI, state), AQI, level,
+    category, colour and primary pollutant, and what is missing."""
+
+    name: str
+    is_region: bool
+    same_as_region: bool
+    sample: bool
+    stations: list[dict[str, Any]]
+    has_data: bool
+    aqi: int | None
+    level: str | None
+    level_number: int | None
+    category: str | None
+    color: str | None
+    ink: str
+    primary: str
+    cells: list[dict[str, Any]]
+    missing: str
+    not_monitored: list[str]
+
+
+@dataclass(frozen=True)
+class Advice(Record):
+    """The health effect and advice of a level reached today (HJ 633 表1), with the areas at that level."""
+
+    level: str
+    category: str
+    color: str
+    ink: str
+    areas: str
+    health_effect: str
+    advice: str
+
+
+@dataclass(frozen=True)
+class DayPeriod(Record):
+    label: str
+    label_zh: str
+    date: str
+
+
+@dataclass(frozen=True)
+class DailyContext(Record):
+    """What ``templates/air_daily.html`` reads as ``b`` (its JSON form is ``bulletin.json``'s figures)."""
+
+    region: str
+    bureau: str
+    period: DayPeriod
+    issued: str
+    published: str
+    data_label: str
+    standard: str
+    standard_id: str
+    has_o3_1h: bool
+    indicators: list[Indicator]
+    areas: list[DailyArea]
+    headline: str
+    advice: list[Advice]
+    forecast: dict[str, Any]       # rows/days/issued/sample: the empty forecast has fewer keys
+    notes: list[str]
+    source_notes: list[str]
+    sample_areas: list[str]
 
 
 def indicators_of(day: dt.date) -> list[str]:
@@ -75,15 +153,11 @@ def _station_notes(name: str, stations: list[dict[str, Any]], day_rows: dict[str
         if r is None:
             out.append(f"{name}：{_station_label(s)}当日无数据。")
             continue
-        bad = [c for c in (r.get("invalid") or "").split(",") if c]
+        bad = ac.invalid_indicators(r)
         if not bad:
             continue
-        parts = []
-        for c in bad:
-            if c == "o3_8h":
-                parts.append(f"O₃日最大8小时平均（有效8小时窗口{r.get('o3_8h_windows')}个）")
-            else:
-                parts.append(f"{ac.INDICATOR_ZH.get(c, c)}（有效小时{r.get('hours_' + ('o3' if c.startswith('o3') else c))}个）")
+        parts = [f"O₃日最大8小时平均（有效8小时窗口{n}个）" if c == "o3_8h" else f"{ac.INDICATOR_ZH.get(c, c)}（有效小时{n}个）"
+                 for c, n in bad]
         out.append(f"{name}：{_station_label(s)}有效数据不足：{'、'.join(parts)}。")
     return out
 
@@ -195,41 +269,40 @@ def assemble(job: Job) -> Bulletin:
     forecast = _forecast(job, areas, day)
     listed = catalogue.get(KIND, job.workspace.home)
     issued = listed.issue_date(period)  # the catalogue's rule: the day after the reported day
-    context = {
-        "region": region,
-        "bureau": f"{region}生态环境局",
-        "period": {"label": period.label, "label_zh": period.label_zh, "date": day.isoformat()},
-        "issued": issued.isoformat(),
-        "published": f"{issued.year}年{issued.month}月{issued.day}日{conf.release_hour}时",
-        "data_label": ac.DATA_LABEL,
-        "standard": table.citation,
-        "standard_id": table.id,
-        "has_o3_1h": "o3_1h" in indicators_of(day),
-        "indicators": [{"code": c, "name": HEAD_ZH[c][0], "symbol": HEAD_ZH[c][1], "averaging": HEAD_ZH[c][2],
-                        "unit": ac.unit_of(c)} for c in indicators_of(day)],
-        "areas": sections,
-        "headline": _headline(sections, day),
-        "advice": advice,
-        "forecast": forecast,
-        "notes": _notes(sections, day, table),
-        "source_notes": _source_notes(sections, region),
-        "sample_areas": [s["name"] for s in sections if s["sample"]],
-    }
     review = _review(station_notes, table, forecast, conf, job)
     ids = ac.standard_ids(day, day, statistics=True)
     names = ac.file_names(store) if forecast["inputs"] else {}
     inputs = ac.inputs_of(hourly, store) + [{"file": names.get(r["source_sha256"]), "sha256": r["source_sha256"],
                                              "ingest_id": r["ingest_id"], "rows": int(r["rows"]), "what": "forecast"}
                                             for r in forecast["inputs"]]
-    context["forecast"] = {k: v for k, v in forecast.items() if k != "inputs"}
+    context = DailyContext(
+        region=region,
+        bureau=f"{region}生态环境局",
+        period=DayPeriod(label=period.label, label_zh=period.label_zh, date=day.isoformat()),
+        issued=issued.isoformat(),
+        published=f"{issued.year}年{issued.month}月{issued.day}日{conf.release_hour}时",
+        data_label=ac.DATA_LABEL,
+        standard=table.citation,
+        standard_id=table.id,
+        has_o3_1h="o3_1h" in indicators_of(day),
+        indicators=[Indicator(code=c, name=HEAD_ZH[c][0], symbol=HEAD_ZH[c][1], averaging=HEAD_ZH[c][2],
+                              unit=ac.unit_of(c)) for c in indicators_of(day)],
+        areas=[DailyArea.of(jsonable(s)) for s in sections],
+        headline=_headline(sections, day),
+        advice=advice,
+        forecast=jsonable({k: v for k, v in forecast.items() if k != "inputs"}),
+        notes=_notes(sections, day, table),
+        source_notes=_source_notes(sections, region),
+        sample_areas=[s["name"] for s in sections if s["sample"]],
+    )
     return Bulletin(
         kind=KIND, period=period, title=f"{region}{listed.title_zh}", template=TEMPLATE,
-        context=jsonable(context), tables=_tables(sections, forecast, day), charts=[],
+        context=context, tables=_tables(sections, forecast, day), charts=[],
         inputs=inputs, standards=ids, issued=issued, review=review,
     )
 
 
-def _advice(sections: list[dict[str, Any]], day: dt.date) -> list[dict[str, Any]]:
+def _advice(sections: list[dict[str, Any]], day: dt.date) -> list[Advice]:
     """The health effect and advice of each level reached today (HJ 633 表1 of the day's version), with
     the areas at that level; real areas first named, sample areas marked."""
     out = []
@@ -237,9 +310,9 @@ def _advice(sections: list[dict[str, Any]], day: dt.date) -> list[dict[str, Any]
         names = [s["name"] + ("（样例）" if s["sample"] else "") for s in sections
                  if s["aqi"] is not None and s["level_number"] == item["level"]]
         if names:
-            out.append({"level": item["level_zh"], "category": item["category_zh"], "color": item["hex"],
-                        "ink": ac.ink(item["hex"]), "areas": "、".join(names),
-                        "health_effect": item["health_effect_zh"], "advice": item["advice_zh"]})
+            out.append(Advice(level=item["level_zh"], category=item["category_zh"], color=item["hex"],
+                              ink=ac.ink(item["hex"]), areas="、".join(names),
+                              health_effect=item["health_effect_zh"], advice=item["advice_zh"]))
     return out
 
 

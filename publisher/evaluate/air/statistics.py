@@ -97,7 +97,7 @@ def _percentile_numerator(length: pl.Expr, get: Any, p: int) -> pl.Expr:
 
 
 def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl.DataFrame | None = None,
-                 weighted: bool | None = None, standard: str = _AUTO) -> pl.DataFrame:
+                 weighted: bool | None = None, standard: str = _AUTO, shortfalls: bool = False) -> pl.DataFrame:
     """Period statistics, composite index and ranking of areas (HJ 663, GB 3095, ranking rules).
 
     Parameters
@@ -115,6 +115,10 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
         Use the unverified weighted 2026 composite index; default from the hj663 table (off).
     standard : {"auto", "2012", "2026"}
         Table choice for the composite-index denominators and limits.
+    shortfalls : bool
+        Add the column ``shortfalls``: the validity shortfalls of ``notes`` as data, a list of
+        ``{month, code, days, need}`` (``month`` ``YYYY-MM``, null for the whole year), so that a
+        page can word them without reading the text back.
 
     Returns
     -------
@@ -155,6 +159,7 @@ def period_stats(area_daily_frame: pl.DataFrame, period: str = "month", dust: pl
     parts = [_period_stats_under(rules, rows.drop("_hj663"), period, dust, weighted, standard)
              for rows, rules in _split_by_table(framed, "_hj663", "hj663")]
     out = parts[0] if len(parts) == 1 else pl.concat(parts)
+    out = out if shortfalls else out.drop("shortfalls")
     return out.sort("period", "rank_value", "area", nulls_last=True) if len(parts) > 1 else out
 
 
@@ -316,4 +321,4 @@ def _period_stats_under(rules: standards.Standard, df: pl.DataFrame, period: str
             *[f"days_{c}" for c in ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h")],
             *[f"over_{c}" for c in ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h")],
             *[f"compliant_{s}" for s in checks], "compliant", "complete", "rank_value"]
-    return out.select(first + rest).sort("period", "rank_value", "area", nulls_last=True)
+    return out.select(first + rest + [pl.col("_shortfalls").alias("shortfalls")]).sort("period", "rank_value", "area", nulls_last=True)

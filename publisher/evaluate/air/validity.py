@@ -9,10 +9,19 @@ from publisher.vocabulary import air as vocabulary_air
 
 
 _ZH = vocabulary_air.ASCII
+#: One validity shortfall as data (the notes' text says the same in words): the month ``YYYY-MM``
+#: (null for the whole year), the indicator code, its valid daily values and the count required.
+SHORTFALL = pl.Struct({"month": pl.String, "code": pl.String, "days": pl.Int64, "need": pl.Int64})
+
+
+def _shortfall() -> pl.Expr:
+    return pl.struct(pl.col("_ym").cast(pl.String).alias("month"), pl.col("_code").alias("code"),
+                     pl.col("_n").cast(pl.Int64).alias("days"), pl.col("_need").cast(pl.Int64).alias("need"))
 
 
 def _notes(df: pl.DataFrame, period: str, rules: standards.Standard) -> pl.DataFrame:
-    """Validity notes per area and period: months or years with too few valid daily values."""
+    """Validity notes per area and period: months or years with too few valid daily values, as text
+    (``_notes``) and as data (``_shortfalls``, a list of :data:`SHORTFALL`, in the same order)."""
     codes = ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h")
     monthly = (df.with_columns(pl.col("date").dt.strftime("%Y-%m").alias("_ym"),
                                pl.col("date").dt.month().alias("_mo"))
@@ -31,7 +40,8 @@ def _notes(df: pl.DataFrame, period: str, rules: standards.Standard) -> pl.DataF
                  .sort("_ym", "_code")
                  .with_columns(pl.format("{} {}有效日数{}，少于{}", pl.col("_ym"), pl.col("_zh"), pl.col("_n"),
                                          pl.col("_need")).alias("_t"))
-                 .group_by("area", "period").agg(pl.col("_t").str.join("；").alias("_month_notes")))
+                 .group_by("area", "period").agg(pl.col("_t").str.join("；").alias("_month_notes"),
+                                                 _shortfall().alias("_month_short")))
     base = df.select("area", "period").unique()
     out = base.join(per_month, on=["area", "period"], how="left")
     if period == "year":
@@ -44,11 +54,17 @@ def _notes(df: pl.DataFrame, period: str, rules: standards.Standard) -> pl.DataF
                   .filter(pl.col("_n") < pl.col("_need"))
                   .with_columns(pl.col("_code").replace_strict(_ZH, default=pl.col("_code")).alias("_zh"))
                   .sort("_code")
-                  .with_columns(pl.format("全年{}有效日数{}，少于{}", pl.col("_zh"), pl.col("_n"), pl.col("_need")).alias("_t"))
-                  .group_by("area", "period").agg(pl.col("_t").str.join("；").alias("_year_notes")))
+                  .with_columns(pl.format("全年{}有效日数{}，少于{}", pl.col("_zh"), pl.col("_n"), pl.col("_need")).alias("_t"),
+                                pl.lit(None, dtype=pl.String).alias("_ym"))
+                  .group_by("area", "period").agg(pl.col("_t").str.join("；").alias("_year_notes"),
+                                                  _shortfall().alias("_year_short")))
         out = out.join(yearly, on=["area", "period"], how="left")
     else:
-        out = out.with_columns(pl.lit(None, dtype=pl.String).alias("_year_notes"))
+        out = out.with_columns(pl.lit(None, dtype=pl.String).alias("_year_notes"),
+                               pl.lit(None, dtype=pl.List(SHORTFALL)).alias("_year_short"))
+    none = pl.lit([], dtype=pl.List(SHORTFALL))
     return out.select("area", "period",
                       pl.concat_str([pl.col("_year_notes"), pl.col("_month_notes")], separator="；",
-                                    ignore_nulls=True).replace("", None).alias("_notes"))
+                                    ignore_nulls=True).replace("", None).alias("_notes"),
+                      pl.concat_list([pl.col("_year_short").fill_null(none), pl.col("_month_short").fill_null(none)])
+                      .alias("_shortfalls"))

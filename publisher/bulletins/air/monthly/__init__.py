@@ -21,7 +21,8 @@ import polars as pl
 from publisher.bulletins import catalogue
 from publisher.bulletins.air import common as ac
 from publisher.bulletins import exceedances as exceeding
-from publisher.bulletins.base import Bulletin, Job, jsonable
+from publisher.bulletins.air.monthly.context import AreaMonth, DustSummary, MonthlyContext, MonthPeriod, Ranking
+from publisher.bulletins.base import Bulletin, Job, Note, jsonable
 from publisher.errors import PublisherError
 from publisher.bulletins.air.monthly.words import _levels_text, _span, ytd_label
 from publisher.bulletins.air.monthly.data import (
@@ -71,12 +72,14 @@ def assemble(job: Job) -> Bulletin:
     prev_month = period.previous()
     county_names = [c for c in counties if c not in group]
 
-    def rows_of(period_kind: str, period_label: str, dust_flags: pl.DataFrame | None = None) -> dict[str, dict[str, Any]]:
-        out = _group_stats(adaily, reg, group, period_kind, period_label, dust_flags)
-        out.update(_group_stats(adaily, reg, county_names, period_kind, period_label, dust_flags))
+    def rows_of(period_kind: str, period_label: str, dust_flags: pl.DataFrame | None = None,
+                shortfalls: dict[str, list[Note]] | None = None) -> dict[str, dict[str, Any]]:
+        out = _group_stats(adaily, reg, group, period_kind, period_label, dust_flags, shortfalls)
+        out.update(_group_stats(adaily, reg, county_names, period_kind, period_label, dust_flags, shortfalls))
         return out
 
-    month = rows_of("month", label)
+    month_shortfalls: dict[str, list[Note]] = {}   # each area's validity shortfalls of the month, as data
+    month = rows_of("month", label, shortfalls=month_shortfalls)
     ytd_rows = rows_of("ytd", ytd)
     ly_month = rows_of("month", last_year.label)
     ly_ytd_rows = rows_of("ytd", ly_ytd)
@@ -148,7 +151,7 @@ def assemble(job: Job) -> Bulletin:
         entry["summary"] = _area_summary(entry, period, conf)
         areas_out.append(entry)
 
-    comparison = _comparison(group, month, month_dust, yoy, ly_month, region, reg, period.end)
+    comparison = _comparison(group, month, month_dust, yoy, ly_month, region, reg, period.end, month_shortfalls)
     county_rows = _county_rows(counties, areas_out, month, ytd_rows, period)
     region_entry = areas_out[0]
 
@@ -165,40 +168,40 @@ def assemble(job: Job) -> Bulletin:
     used_days = sorted(set(adaily.get_column("date").to_list())) if adaily.height else []
     if used_days:
         ids = ac.standard_ids(used_days[0], used_days[-1])
-    ranked = [c for c in comparison if c["rank_value"] is not None]
-    context = {
-        "region": region,
-        "bureau": f"{region}生态环境局",
-        "period": {"label": period.label, "label_zh": period.label_zh, "start": period.start.isoformat(),
-                   "end": period.end.isoformat(), "days": period.days, "month": period.start.month,
-                   "year": period.start.year, "ytd_label": ytd, "last_year_label_zh": last_year.label_zh},
-        "data_label": ac.DATA_LABEL,
-        "issued": issued.isoformat(),
-        "ranking": {"name": conf.ranking_name, "areas": list(conf.ranking_areas), "ranked": len(ranked),
-                    "unranked": [c["name"] for c in comparison if c["rank_value"] is None and c["row"]],
-                    "ties": sorted({c["rank"] for c in ranked if "并列" in str(c["rank"])})},
-        "conclusions": _conclusions(areas_out, comparison, county_rows, period, region, conf),
-        "areas": areas_out,
-        "counties": county_rows,
-        "comparison": comparison,
-        "comparison_has_yoy": any(c["index_change"] != "—" for c in comparison),
-        "limits": {c: limits.get(c) for c in ac.PERIOD_STATS},
-        "levels": levels,
-        "dust": {"flagged": bool(dust_days), "label": "扣沙" if dust_days else "不扣沙",
-                 "note": _dust_note(dust_days, period.end), "days": dust_days},
-        "version_notes": version_notes,
-        "validity_notes": _validity_notes(areas_out, period),
-        "validity_basis": _validity_basis(period),
-        "limits_note": ac.limits_note(period.end),
-        "method_notes": _method_notes(period),
-        "source_notes": _source_notes(areas_out, conf, reg, group),
-        "sample_areas": [a["name"] for a in areas_out if a["sample"]],
-        "region_valid": region_entry["valid"],
-    }
+    ranked = [c for c in comparison if c.rank_value is not None]
+    context = MonthlyContext(
+        region=region,
+        bureau=f"{region}生态环境局",
+        period=MonthPeriod(label=period.label, label_zh=period.label_zh, start=period.start.isoformat(),
+                           end=period.end.isoformat(), days=period.days, month=period.start.month,
+                           year=period.start.year, ytd_label=ytd, last_year_label_zh=last_year.label_zh),
+        data_label=ac.DATA_LABEL,
+        issued=issued.isoformat(),
+        ranking=Ranking(name=conf.ranking_name, areas=list(conf.ranking_areas), ranked=len(ranked),
+                        unranked=[c.name for c in comparison if c.rank_value is None and c.row],
+                        ties=sorted({c.rank for c in ranked if "并列" in str(c.rank)})),
+        conclusions=_conclusions(areas_out, comparison, county_rows, period, region, conf),
+        areas=[AreaMonth.of(jsonable(a)) for a in areas_out],
+        counties=county_rows,
+        comparison=comparison,
+        comparison_has_yoy=any(c.index_change != "—" for c in comparison),
+        limits={c: limits.get(c) for c in ac.PERIOD_STATS},
+        levels=jsonable(levels),
+        dust=DustSummary(flagged=bool(dust_days), label="扣沙" if dust_days else "不扣沙",
+                         note=_dust_note(dust_days, period.end), days=dust_days),
+        version_notes=version_notes,
+        validity_notes=_validity_notes(areas_out, period),
+        validity_basis=_validity_basis(period),
+        limits_note=ac.limits_note(period.end),
+        method_notes=_method_notes(period),
+        source_notes=_source_notes(areas_out, conf, reg, group),
+        sample_areas=[a["name"] for a in areas_out if a["sample"]],
+        region_valid=region_entry["valid"],
+    )
     tables = _tables(areas_out, comparison, period, conf)
     return Bulletin(
         kind=KIND, period=period, title=f"{region}{period.label_zh}{listed.title_zh}", template=TEMPLATE,
-        context=jsonable(context), tables=tables, charts=charts,
+        context=context, tables=tables, charts=charts,
         inputs=ac.inputs_of(ac.read_provenance(store, first, period.end, station_ids), store), standards=ids, issued=issued, review=review,
         exceedances=exceeding.air_monthly(jsonable(context)),
         rules=_page_rules(period),

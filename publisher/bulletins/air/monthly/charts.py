@@ -53,8 +53,8 @@ def _region_charts(areas: list[dict[str, Any]], comparison: list[dict[str, Any]]
             charts.append(ac.chart("concentrations", "pollutant_concentrations", {
                 "frame": frame, "labels": (period.label_zh, last_year.label_zh),
                 "title": f"{region}{period.label_zh}各项污染物浓度与二级标准限值", "source": source}))
-    ranked = [{"area": c["name"], "index": c["row"]["composite_index"], "rank": c["rank"]} for c in comparison
-              if c["rank_value"] is not None]
+    ranked = [{"area": c.name, "index": c.row["composite_index"], "rank": c.rank} for c in comparison
+              if c.rank_value is not None]
     if ranked:
         charts.append(ac.chart("ranking", "composite_index_ranking", {
             "frame": pl.DataFrame(ranked, schema={"area": pl.String, "index": pl.Float64, "rank": pl.String}),

@@ -9,7 +9,8 @@ import polars as pl
 
 from publisher import standards
 from publisher.bulletins.air import common as ac
-from publisher.bulletins.base import Job
+from publisher.bulletins.air.monthly.context import ComparisonRow, CountyRow
+from publisher.bulletins.base import Job, Note
 from publisher.evaluate import air
 from publisher.periods import Period
 from publisher.bulletins.air.monthly.words import STAT_INDICATOR, STAT_LABEL_ZH, _change_text, _span
@@ -42,15 +43,20 @@ def _partitions(reg, names: list[str]) -> list[list[str]]:
 
 
 def _group_stats(adaily: pl.DataFrame, reg, names: list[str], period: str, label: str,
-                 dust: pl.DataFrame | None = None) -> dict[str, dict[str, Any]]:
+                 dust: pl.DataFrame | None = None,
+                 shortfalls: dict[str, list[Note]] | None = None) -> dict[str, dict[str, Any]]:
     """``period_stats`` rows of `names` by area, each area ranked among the areas of its own nature;
-    an area alone in its partition is not ranked (``alone``)."""
+    an area alone in its partition is not ranked (``alone``). With `shortfalls`, each area's validity
+    shortfalls are put there as notes (data), apart from its row."""
     out: dict[str, dict[str, Any]] = {}
     for part in _partitions(reg, names):
-        rows = ac.rows_by_area(ac.stats(adaily, part, period, label, dust=dust))
+        rows = ac.rows_by_area(ac.stats(adaily, part, period, label, dust=dust, shortfalls=shortfalls is not None))
         alone = len(rows) < 2
         for name, row in rows.items():
             row = dict(row)
+            short = row.pop("shortfalls", None)
+            if shortfalls is not None:
+                shortfalls[name] = [ac.shortfall_note(s) for s in short or []]
             row["alone"] = alone
             if alone:
                 row["rank"], row["rank_value"] = None, None
@@ -142,13 +148,10 @@ def _station_completeness(hourly: pl.DataFrame, daily: pl.DataFrame, stations: l
         invalid_days = []
         if sd.height:
             for r in sd.filter(~pl.col("valid")).sort("date").to_dicts():
-                codes = [c for c in (r.get("invalid") or "").split(",") if c]
-                parts = []
-                for c in codes:
-                    if c == "o3_8h":
-                        parts.append(f"O₃-8h（有效8小时窗口{r.get('o3_8h_windows')}个）")
-                    else:
-                        parts.append(f"{ac.SYMBOL.get(c, c)}（{r.get('hours_' + ('o3' if c.startswith('o3') else c))}小时）")
+                bad = ac.invalid_indicators(r)
+                codes = [c for c, _ in bad]
+                parts = [f"O₃-8h（有效8小时窗口{n}个）" if c == "o3_8h" else f"{ac.SYMBOL.get(c, c)}（{n}小时）"
+                         for c, n in bad]
                 invalid_days.append({"date": r["date"].isoformat(), "day": r["date"].day, "codes": codes,
                                      "text": "、".join(parts)})
         out.append({**s, "hours_expected": expected, "hours_received": int(received),
@@ -231,59 +234,46 @@ def _worst_days(days: list[dict[str, Any]], n: int = 3) -> list[dict[str, Any]]:
 
 
 def _comparison(group: list[str], month: dict, month_dust: dict, yoy: dict, ly_month: dict, region: str,
-                reg, day: dt.date) -> list[dict[str, Any]]:
+                reg, day: dt.date, shortfalls: dict[str, list[Note]]) -> list[ComparisonRow]:
     """The cities of the ranking group: ranked ones by rank, then those without a valid month (each with
-    what it lacks), then those without data."""
+    what it lacks: its validity shortfalls, as notes), then those without data."""
     out = []
     for name in group:
         row = month.get(name)
-        lacking = [n for n in ((row or {}).get("notes") or "").split("；") if "有效日数" in n]
-        out.append({
-            "name": name, "is_region": name == region, "row": row, "sample": _nature(reg, name) == "sample",
-            "cells": {c: ac.fmt((row or {}).get(c), ac.decimals_of(c, day)) for c in ac.PERIOD_STATS},
-            "composite_index": ac.fmt((row or {}).get("composite_index"), 2),
-            "composite_primary": ac.largest_index_zh((row or {}).get("composite_primary")),
-            "rank": (row or {}).get("rank") or "—", "rank_value": (row or {}).get("rank_value"),
-            "good_day_ratio": ac.fmt((row or {}).get("good_day_ratio"), 1),
-            "valid_days": (row or {}).get("valid_days", 0),
-            "index_change": ac.fmt((yoy.get(name) or {}).get("composite_index_change"), 1) if ly_month.get(name) else "—",
-            "dust_index": ac.fmt((month_dust.get(name) or {}).get("composite_index"), 2) if month_dust else None,
-            "lacking": [_note_words(n) for n in lacking],
-        })
-    out.sort(key=lambda c: (c["rank_value"] is None, c["row"] is None, c["rank_value"] or 0, group.index(c["name"])))
+        out.append(ComparisonRow(
+            name=name, is_region=name == region, row=row, sample=_nature(reg, name) == "sample",
+            cells={c: ac.fmt((row or {}).get(c), ac.decimals_of(c, day)) for c in ac.PERIOD_STATS},
+            composite_index=ac.fmt((row or {}).get("composite_index"), 2),
+            composite_primary=ac.largest_index_zh((row or {}).get("composite_primary")),
+            rank=(row or {}).get("rank") or "—", rank_value=(row or {}).get("rank_value"),
+            good_day_ratio=ac.fmt((row or {}).get("good_day_ratio"), 1),
+            valid_days=(row or {}).get("valid_days", 0),
+            index_change=ac.fmt((yoy.get(name) or {}).get("composite_index_change"), 1) if ly_month.get(name) else "—",
+            dust_index=ac.fmt((month_dust.get(name) or {}).get("composite_index"), 2) if month_dust else None,
+            lacking=shortfalls.get(name, []) if row else [],
+        ))
+    out.sort(key=lambda c: (c.rank_value is None, c.row is None, c.rank_value or 0, group.index(c.name)))
     return out
 
 
-def _note_words(note: str) -> str:
-    """A validity note of period_stats (``2026-06 PM10有效日数23，少于27``) in the page's words."""
-    head, _, rest = note.partition(" ")
-    try:
-        year, month = (int(x) for x in head.split("-"))
-        when = f"{month}月"
-    except ValueError:
-        when, rest = "", note
-    rest = ac.note_zh(rest).replace("有效日数", "有效日均值")
-    return f"{when}{rest.replace('，少于', '个，少于')}个"
-
-
 def _county_rows(counties: list[str], areas: list[dict[str, Any]], month: dict, ytd_rows: dict,
-                 period: Period) -> list[dict[str, Any]]:
+                 period: Period) -> list[CountyRow]:
     by_name = {a["name"]: a for a in areas}
     out = []
     for name in counties:
         a = by_name[name]
         row = month.get(name)
-        out.append({
-            "name": name, "row": row, "sample": a["sample"], "same_as_region": a["same_as_region"],
-            "cells": {c["code"]: c["text"] for c in a["concentrations"]},
-            "good_day_ratio": ac.fmt((row or {}).get("good_day_ratio"), 1),
-            "ytd_ratio": ac.fmt((ytd_rows.get(name) or {}).get("good_day_ratio"), 1),
-            "ytd_span": a["ytd_span"], "ytd_full": a["ytd_full"],
-            "valid_days": (row or {}).get("valid_days", 0),
-            "composite_index": a["composite_text"],
-            "composite_primary": a["composite_primary"] if a["valid"] else "—",
-            "rank": (row or {}).get("rank") or "—", "rank_value": (row or {}).get("rank_value"),
-            "alone": a["alone"], "valid": a["valid"], "shortfalls": a["shortfalls"],
-        })
-    out.sort(key=lambda c: (c["sample"], c["rank_value"] is None, c["rank_value"] or 0, counties.index(c["name"])))
+        out.append(CountyRow(
+            name=name, row=row, sample=a["sample"], same_as_region=a["same_as_region"],
+            cells={c["code"]: c["text"] for c in a["concentrations"]},
+            good_day_ratio=ac.fmt((row or {}).get("good_day_ratio"), 1),
+            ytd_ratio=ac.fmt((ytd_rows.get(name) or {}).get("good_day_ratio"), 1),
+            ytd_span=a["ytd_span"], ytd_full=a["ytd_full"],
+            valid_days=(row or {}).get("valid_days", 0),
+            composite_index=a["composite_text"],
+            composite_primary=a["composite_primary"] if a["valid"] else "—",
+            rank=(row or {}).get("rank") or "—", rank_value=(row or {}).get("rank_value"),
+            alone=a["alone"], valid=a["valid"], shortfalls=a["shortfalls"],
+        ))
+    out.sort(key=lambda c: (c.sample, c.rank_value is None, c.rank_value or 0, counties.index(c.name)))
     return out

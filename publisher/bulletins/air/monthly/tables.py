@@ -46,14 +46,14 @@ def _tables(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], perio
     summary = pl.DataFrame(rows, infer_schema_length=None)
     comp_rows = []
     for c in comparison:
-        r = c["row"] or {}
-        comp_rows.append({"排名": c["rank"] if c["rank_value"] is not None else None, "城市": c["name"],
-                          "环境空气质量综合指数": c["composite_index"] if r else None,
-                          "最大单项指数污染物": None if c["composite_primary"] == "—" else c["composite_primary"],
-                          "优良天数比例（%）": c["good_day_ratio"] if r else None, "有效监测天数": r.get("valid_days"),
-                          **{stat_cols[k]: (c["cells"][k] if r else None) for k in ac.PERIOD_STATS},
-                          "综合指数同比变化（%）": None if c["index_change"] == "—" else c["index_change"],
-                          "未参与排名原因": "；".join(c["lacking"]) or None})
+        r = c.row or {}
+        comp_rows.append({"排名": c.rank if c.rank_value is not None else None, "城市": c.name,
+                          "环境空气质量综合指数": c.composite_index if r else None,
+                          "最大单项指数污染物": None if c.composite_primary == "—" else c.composite_primary,
+                          "优良天数比例（%）": c.good_day_ratio if r else None, "有效监测天数": r.get("valid_days"),
+                          **{stat_cols[k]: (c.cells[k] if r else None) for k in ac.PERIOD_STATS},
+                          "综合指数同比变化（%）": None if c.index_change == "—" else c.index_change,
+                          "未参与排名原因": "；".join(n.text for n in c.lacking) or None})
     ranking = pl.DataFrame(comp_rows, infer_schema_length=None)
     daily_rows = []
     for a in areas:

@@ -139,46 +139,46 @@ def _conclusions(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], 
     if worst:
         w = "；".join(f"{m}月{d['day']}日AQI {d['aqi']}（{d['category']}，首要污染物{d['primary']}）" for d in worst)
         out.append(f"{region}AQI最高的日子为：{w}。")
-    me = next((c for c in comparison if c["is_region"]), None)
-    ranked = [c for c in comparison if c["rank_value"] is not None]
-    unranked = [c["name"] for c in comparison if c["rank_value"] is None and c["row"]]
-    if me and me["rank_value"] is not None:
-        tied = [c["name"] for c in ranked if c["rank_value"] == me["rank_value"] and not c["is_region"]]
-        text = f"{region}环境空气质量综合指数为{me['composite_index']}，在{conf.ranking_name}中"
-        text += (f"与{'、'.join(tied)}并列第{me['rank_value']}名" if tied else f"排第{me['rank_value']}名")
+    me = next((c for c in comparison if c.is_region), None)
+    ranked = [c for c in comparison if c.rank_value is not None]
+    unranked = [c.name for c in comparison if c.rank_value is None and c.row]
+    if me and me.rank_value is not None:
+        tied = [c.name for c in ranked if c.rank_value == me.rank_value and not c.is_region]
+        text = f"{region}环境空气质量综合指数为{me.composite_index}，在{conf.ranking_name}中"
+        text += (f"与{'、'.join(tied)}并列第{me.rank_value}名" if tied else f"排第{me.rank_value}名")
         text += f"（{len(ranked)}个州（市）数据满足统计有效性要求参与排名"
         others = [n for n in unranked if n != region]
         if others:
             text += f"，{'、'.join(others)}数据不足未参与排名"
         text += "；综合指数越小，空气质量越好）。"
         out.append(text)
-    elif me and me["row"]:
+    elif me and me.row:
         out.append(f"{region}本月数据不满足统计有效性要求，不参与{conf.ranking_name}排名（"
                    f"{'；'.join(reg['shortfalls'])}）；其余{len(ranked)}个州（市）的排名见第二部分。")
     # counties: real and sample areas in separate sentences, ranked only among their own kind
-    real = [c for c in counties if c["row"] and not c["sample"] and not c["same_as_region"]]
-    sample = [c for c in counties if c["row"] and c["sample"]]
+    real = [c for c in counties if c.row and not c.sample and not c.same_as_region]
+    sample = [c for c in counties if c.row and c.sample]
     for part, tag in ((real, ""), (sample, "（样例数据）")):
         if not part:
             continue
-        ratios = "、".join(f"{c['name']}{c['good_day_ratio']}%" if c["valid"] else f"{c['name']}（数据不足，不作评价）"
+        ratios = "、".join(f"{c.name}{c.good_day_ratio}%" if c.valid else f"{c.name}（数据不足，不作评价）"
                            for c in part)
         text = f"各县（市、区）{tag}本月优良天数比例：{ratios}。"
-        ranked_part = [c for c in part if c["rank_value"] is not None]
+        ranked_part = [c for c in part if c.rank_value is not None]
         if len(ranked_part) > 1:
-            best_v = min(c["rank_value"] for c in ranked_part)
-            worst_v = max(c["rank_value"] for c in ranked_part)
-            best = [c["name"] for c in ranked_part if c["rank_value"] == best_v]
-            worst_n = [c["name"] for c in ranked_part if c["rank_value"] == worst_v]
+            best_v = min(c.rank_value for c in ranked_part)
+            worst_v = max(c.rank_value for c in ranked_part)
+            best = [c.name for c in ranked_part if c.rank_value == best_v]
+            worst_n = [c.name for c in ranked_part if c.rank_value == worst_v]
             text += f"按综合指数，{'、'.join(best)}空气质量相对最好，{'、'.join(worst_n)}相对较差。"
         out.append(text)
-    same = [c["name"] for c in counties if c["same_as_region"]]
+    same = [c.name for c in counties if c.same_as_region]
     if same:
         out.append(f"{'、'.join(same)}为{region}中心城区，评价点位与{region}相同，各项结果同{region}，不另行排名。")
     if sample:
-        out.append(f"{'、'.join(c['name'] for c in sample)}的监测站点与数据为样例数据，仅供演示，不代表实际监测结果，"
+        out.append(f"{'、'.join(c.name for c in sample)}的监测站点与数据为样例数据，仅供演示，不代表实际监测结果，"
                    f"不与实测地区一同排名。")
-    no_data = [c["name"] for c in counties if not c["row"]]
+    no_data = [c.name for c in counties if not c.row]
     if no_data:
         out.append(f"{'、'.join(no_data)}本月无空气质量监测数据。")
     return out
@@ -276,7 +276,7 @@ def _review_notes(areas: list[dict[str, Any]], comparison: list[dict[str, Any]],
             notes.append(ReviewNote("data", f"{a['name']}1—{period.start.month}月累计只含入库数据的日子（{a['ytd_span']}），"
                                             f"此前没有该地区的数据。"))
     for c in comparison:
-        if c["row"] and c["rank_value"] is None and c["lacking"]:
-            notes.append(ReviewNote("data", f"{c['name']}未参与排名：{'；'.join(c['lacking'])}。"))
+        if c.row and c.rank_value is None and c.lacking:
+            notes.append(ReviewNote("data", f"{c.name}未参与排名：{'；'.join(n.text for n in c.lacking)}。"))
     notes += _completeness_notes(areas, period)
     return notes

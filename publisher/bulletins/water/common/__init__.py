@@ -16,7 +16,7 @@ from publisher.bulletins.water.common.wording import (
     exceedance_cell, times, exceedance_words, join_names, class_counts, class_breakdown,
 )
 from publisher.bulletins.water.common.pages import (
-    page_head, class_shares_chart, month_periods, period_start, date_zh, period_range_zh, QUARTERS_ZH,
+    page_head, class_shares_chart, class_charts, month_periods, period_start, date_zh, period_range_zh, QUARTERS_ZH,
     quarter_zh, tick_label, sample_note, sample_banner, class_colours, class_ink, jsonable, frame_rows,
 )
 from publisher.bulletins.water.common.stations import (

@@ -45,6 +45,18 @@ def class_shares_chart(summary: dict[str, Any], title: str, noun: str) -> tuple[
     return spec, entry
 
 
+def class_charts(summary: dict[str, Any], frame: list[dict[str, Any]], period_zh: str, noun: str, shares_title: str,
+                 target_caption: str) -> tuple[list[Any], list[dict[str, Any]]]:
+    """The two charts of this period's classes, specs and page entries: the class shares
+    (:func:`class_shares_chart`) and each station's class against its target (`frame`: section, class,
+    target); none when no station was monitored."""
+    if not summary["n_monitored"]:
+        return [], []
+    spec, entry = class_shares_chart(summary, shares_title, noun)
+    target = {"name": "vs_target", "title": f"{period_zh}各{noun}水质类别与水质目标", "caption": target_caption}
+    return [spec, ChartSpec("vs_target", "water_sections_vs_target", {"frame": frame})], [entry, target]
+
+
 def month_periods(first: dt.date, last: dt.date) -> list[Period]:
     """The months from the month of `first` to the month of `last`, in order."""
     months = []

@@ -14,6 +14,7 @@ import polars as pl
 
 from publisher.bulletins import catalogue
 from publisher.bulletins.water import common as wc
+from publisher.bulletins.water.sections.context import SectionsContext
 from publisher.bulletins import exceedances as exceeding
 from publisher.bulletins.base import Bulletin, Job, ReviewNote
 from publisher.errors import PublisherError
@@ -102,7 +103,7 @@ def assemble(job: Job) -> Bulletin:
     review.extend(wc.review_provenance(inputs, period, "本月"))
     head = wc.page_head(region, period, entry)
     title = head["title"]
-    context = wc.jsonable({
+    figures = wc.jsonable({
         "kind": KIND,
         **head,
         "findings": findings,
@@ -125,6 +126,7 @@ def assemble(job: Job) -> Bulletin:
         "class_ink": wc.class_ink(),
         "last_year_zh": last_year.label_zh,
     })
+    context = SectionsContext.of(figures)     # the typed page; bulletin.json is its JSON form, `figures`
     tables = {
         "断面水质": _sections_table(rows),
         "河流水质": _groups_table(cur["rivers"], "河流"),
@@ -135,5 +137,5 @@ def assemble(job: Job) -> Bulletin:
     return Bulletin(kind=KIND, period=period, title=title, template=TEMPLATE, context=context, tables=tables,
                     charts=specs, inputs=inputs,
                     standards=wc.standards_used(day, ["gb3838", "water_eval", "water_assessment"]), issued=head["issued"],
-                    review=review, exceedances=exceeding.water_sections(context),
+                    review=review, exceedances=exceeding.water_sections(figures),
                     rules=wc.page_rules(day))

@@ -17,20 +17,12 @@ from publisher.bulletins.water.sections.data import HISTORY, TREND_ITEMS, TREND_
 def _charts(period: Period, sections: list, lakes: list, values: pl.DataFrame, evaluated: pl.DataFrame,
             cur: dict[str, Any], day: dt.date) -> tuple[list[dict[str, Any]], list[Any]]:
     """Chart specs and captions; the charts carry no title of their own (the page prints number and title)."""
-    entries: list[dict[str, Any]] = []
-    specs: list[Any] = []
-    s = cur["summary"]
     by_id = cur["by_id"]
-    if s["n_monitored"]:
-        spec, entry = wc.class_shares_chart(s, f"{period.label_zh}河流断面水质类别构成", "断面")
-        specs.append(spec)
-        entries.append(entry)
-        frame = [{"section": x.name, "class": by_id[x.id]["water_class"], "target": x.target_class}
-                 for x in sections]
-        specs.append(ChartSpec("vs_target", "water_sections_vs_target", {"frame": frame}))
-        entries.append({"name": "vs_target", "title": f"{period.label_zh}各断面水质类别与水质目标",
-                        "caption": "色条为本月水质类别，黑色竖线为水质目标；劣于目标的断面标注“超标”，"
-                                   "未监测的断面标为“无数据”。"})
+    frame = [{"section": x.name, "class": by_id[x.id]["water_class"], "target": x.target_class} for x in sections]
+    specs, entries = wc.class_charts(cur["summary"], frame, period.label_zh, "断面",
+                                     f"{period.label_zh}河流断面水质类别构成",
+                                     "色条为本月水质类别，黑色竖线为水质目标；劣于目标的断面标注“超标”，"
+                                     "未监测的断面标为“无数据”。")
 
     year_start = dt.date(period.start.year, 1, 1)
     ytd = evaluated.filter(pl.col("sampled_at").dt.date().is_between(year_start, period.end)) \

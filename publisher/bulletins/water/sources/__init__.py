@@ -14,6 +14,7 @@ import polars as pl
 
 from publisher.bulletins import catalogue
 from publisher.bulletins.water import common as wc
+from publisher.bulletins.water.sources.context import SourcesContext
 from publisher.bulletins import exceedances as exceeding
 from publisher.bulletins.base import Bulletin, Job, ReviewNote
 from publisher.errors import PublisherError
@@ -114,7 +115,7 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
     families = ["gb3838", "water_eval", "water_assessment"] + (["gb14848"] if has_ground else [])
     head = wc.page_head(region, period, entry)
     title = head["title"]
-    context = wc.jsonable({
+    figures = wc.jsonable({
         "kind": scope.kind,
         **head,
         "scope_zh": scope.scope_zh,
@@ -144,11 +145,12 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
         "class_colours": wc.class_colours(),
         "class_ink": wc.class_ink(),
     })
+    context = SourcesContext.of(figures)     # the typed page; bulletin.json is its JSON form, `figures`
     tables = {"水源水质状况": table, "监测结果": results}
     return Bulletin(
         kind=scope.kind, period=period, title=title, template=scope.template, context=context,
         tables=tables, charts=specs, inputs=inputs + intake_inputs,
         standards=wc.standards_used(day, families), issued=head["issued"], review=review,
-        exceedances=exceeding.water_sources(context),
+        exceedances=exceeding.water_sources(figures),
         rules=wc.page_rules(day),
     )

@@ -22,19 +22,12 @@ def _charts(job: Job, scope: Scope, period: Period, stations: list, meta: pl.Dat
 
     The charts carry no title of their own: the page prints each one's number and title under it.
     """
-    entries: list[dict[str, Any]] = []
-    specs: list[Any] = []
     notes: list[str] = []
     rows = current["rows"]
     summary = current["summary"]
-    if summary["n_monitored"]:
-        spec, entry = wc.class_shares_chart(summary, f"{period.label_zh}水源水质类别构成", "水源")
-        specs.append(spec)
-        entries.append(entry)
-        frame = [{"section": r["name"], "class": r["water_class"], "target": r["target"]} for r in rows]
-        specs.append(ChartSpec("vs_target", "water_sections_vs_target", {"frame": frame}))
-        entries.append({"name": "vs_target", "title": f"{period.label_zh}各水源水质类别与水质目标",
-                        "caption": "色条为实测水质类别，黑色竖线为水质目标；未监测的水源标为“无数据”。"})
+    frame = [{"section": r["name"], "class": r["water_class"], "target": r["target"]} for r in rows]
+    specs, entries = wc.class_charts(summary, frame, period.label_zh, "水源", f"{period.label_zh}水源水质类别构成",
+                                     "色条为实测水质类别，黑色竖线为水质目标；未监测的水源标为“无数据”。")
 
     # the year so far, period by period (months for the city, quarters for the counties)
     year_start = dt.date(period.start.year, 1, 1)
