@@ -13,6 +13,7 @@ areas measured by sample stations are never ranked against real ones, and an are
 the validity counts of GB 3095 表4 is not ranked (its missing data are stated instead)."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -121,35 +122,35 @@ def assemble(job: Job) -> Bulletin:
                 "year": period.start.year, "month": period.start.month, "levels": levels,
                 "title": f"{name}{period.label_zh}逐日空气质量指数（AQI）", "source": source}))
         valid_days = row["valid_days"] if row else 0
-        entry = {
-            "name": name, "id": area.id, "level": area.level, "is_region": name == region, "region_name": region,
-            "sample": _nature(reg, name) == "sample", "stations": stations, "same_as_region": same,
-            "has_data": row is not None, "month": row, "ytd": y,
-            "last_year": ly_month.get(name), "previous_month": pm_rows.get(name),
-            "yoy": ch, "yoy_ytd": yoy_ytd.get(name) if ly_ytd_rows.get(name) else None,
-            "mom": mom.get(name) if pm_rows.get(name) else None,
-            "days": days, "days_without_valid_aqi": period.days - valid_days,
-            "no_aqi_text": _no_aqi_text(days),
-            "levels_text": _levels_text(row, period.end) if row else "无监测数据",
-            "primary": _primary_counts(days), "worst_days": _worst_days(days),
-            "valid": bool(row and not short), "shortfalls": [v["text"] for v in short.values()],
-            "concentrations": _concentration_rows(row, ch, limits, short, month_dust.get(name), day=period.end),
-            "composite_primary": ac.largest_index_zh((row or {}).get("composite_primary")),
-            "composite_primary_name": ac.largest_index_zh((row or {}).get("composite_primary"), names=True),
-            "composite_text": ("—" if not row or row.get("composite_index") is None
-                               else ("—" if short else ac.fmt(row["composite_index"], 2))),
-            "rank": (row or {}).get("rank"), "rank_value": (row or {}).get("rank_value"),
-            "alone": bool((row or {}).get("alone")),
-            "span": _span(period.start, period.end),
-            "ytd_span": _span(y_first, y_last) if y else "—", "ytd_first": y_first.isoformat() if y_first else None,
-            "ytd_full": bool(y_first == ytd_first and y_last == period.end),
-            "ytd_2012": _days_under(adaily, name, ytd_first, period.end, "HJ633-2012"),
-            "completeness": _station_completeness(hourly, daily, stations, period),
-            "dust_days": dust_days.get(name, []),
-            "chart": chart_name if row and not same else None,
-        }
-        entry["summary"] = _area_summary(entry, period, conf)
-        areas_out.append(entry)
+        entry = AreaMonth(
+            name=name, id=area.id, level=area.level, is_region=name == region, region_name=region,
+            sample=_nature(reg, name) == "sample", stations=stations, same_as_region=same,
+            has_data=row is not None, month=row, ytd=y,
+            last_year=ly_month.get(name), previous_month=pm_rows.get(name),
+            yoy=ch, yoy_ytd=yoy_ytd.get(name) if ly_ytd_rows.get(name) else None,
+            mom=mom.get(name) if pm_rows.get(name) else None,
+            days=days, days_without_valid_aqi=period.days - valid_days,
+            no_aqi_text=_no_aqi_text(days),
+            levels_text=_levels_text(row, period.end) if row else "无监测数据",
+            primary=_primary_counts(days), worst_days=_worst_days(days),
+            valid=bool(row and not short), shortfalls=[v["text"] for v in short.values()],
+            concentrations=_concentration_rows(row, ch, limits, short, month_dust.get(name), day=period.end),
+            composite_primary=ac.largest_index_zh((row or {}).get("composite_primary")),
+            composite_primary_name=ac.largest_index_zh((row or {}).get("composite_primary"), names=True),
+            composite_text=("—" if not row or row.get("composite_index") is None
+                            else ("—" if short else ac.fmt(row["composite_index"], 2))),
+            rank=(row or {}).get("rank"), rank_value=(row or {}).get("rank_value"),
+            alone=bool((row or {}).get("alone")),
+            span=_span(period.start, period.end),
+            ytd_span=_span(y_first, y_last) if y else "—", ytd_first=y_first.isoformat() if y_first else None,
+            ytd_full=bool(y_first == ytd_first and y_last == period.end),
+            ytd_2012=_days_under(adaily, name, ytd_first, period.end, "HJ633-2012"),
+            completeness=_station_completeness(hourly, daily, stations, period),
+            dust_days=dust_days.get(name, []),
+            chart=chart_name if row and not same else None,
+            summary="",
+        )
+        areas_out.append(dataclasses.replace(entry, summary=_area_summary(entry, period, conf)))
 
     comparison = _comparison(group, month, month_dust, yoy, ly_month, region, reg, period.end, month_shortfalls)
     county_rows = _county_rows(counties, areas_out, month, ytd_rows, period)
@@ -159,7 +160,7 @@ def assemble(job: Job) -> Bulletin:
 
     # notes: public (the evaluation basis, data source, validity) and for the reviewers
     version = ac.version_notes(period.start, period.end, "本月")
-    ytd_from = min((dt.date.fromisoformat(a["ytd_first"]) for a in areas_out if a["ytd_first"]), default=None)
+    ytd_from = min((dt.date.fromisoformat(a.ytd_first) for a in areas_out if a.ytd_first), default=None)
     ytd_version = ac.version_notes(ytd_from, period.end, f"1—{period.start.month}月累计") if ytd_from else []
     version_notes = list(dict.fromkeys(version + [n for n in ytd_version if n not in version]))
     review = _review_notes(areas_out, comparison, conf, dust, dust_days, period, job)
@@ -181,7 +182,7 @@ def assemble(job: Job) -> Bulletin:
                         unranked=[c.name for c in comparison if c.rank_value is None and c.row],
                         ties=sorted({c.rank for c in ranked if "并列" in str(c.rank)})),
         conclusions=_conclusions(areas_out, comparison, county_rows, period, region, conf),
-        areas=[AreaMonth.of(jsonable(a)) for a in areas_out],
+        areas=areas_out,
         counties=county_rows,
         comparison=comparison,
         comparison_has_yoy=any(c.index_change != "—" for c in comparison),
@@ -195,8 +196,8 @@ def assemble(job: Job) -> Bulletin:
         limits_note=ac.limits_note(period.end),
         method_notes=_method_notes(period),
         source_notes=_source_notes(areas_out, conf, reg, group),
-        sample_areas=[a["name"] for a in areas_out if a["sample"]],
-        region_valid=region_entry["valid"],
+        sample_areas=[a.name for a in areas_out if a.sample],
+        region_valid=region_entry.valid,
     )
     tables = _tables(areas_out, comparison, period, conf)
     return Bulletin(

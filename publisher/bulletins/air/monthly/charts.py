@@ -6,37 +6,38 @@ from typing import Any
 import polars as pl
 
 from publisher.bulletins.air import common as ac
+from publisher.bulletins.air.monthly.context import AreaMonth, ComparisonRow
 from publisher.periods import Period
 from publisher.bulletins.air.monthly.words import STAT_SHORT_ZH, _md
 
 
-def _region_charts(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], ly_month: dict, region: str,
+def _region_charts(areas: list[AreaMonth], comparison: list[ComparisonRow], ly_month: dict, region: str,
                    period: Period, last_year: Period, source: str, levels: list[dict[str, Any]]) -> list[Any]:
     charts = []
     # a bar of the year to date that starts after 1 January says from when (the rows cover different days)
-    ratio = pl.DataFrame([{"area": a["name"] if a["ytd_full"] or not a["ytd_first"] else
-                           f"{a['name']}\n（累计自{_md(a['ytd_first'])}起）",
-                           "month": (a["month"] or {}).get("good_day_ratio") if a["valid"] else None,
-                           "ytd": (a["ytd"] or {}).get("good_day_ratio")} for a in areas if not a["same_as_region"]],
+    ratio = pl.DataFrame([{"area": a.name if a.ytd_full or not a.ytd_first else
+                           f"{a.name}\n（累计自{_md(a.ytd_first)}起）",
+                           "month": (a.month or {}).get("good_day_ratio") if a.valid else None,
+                           "ytd": (a.ytd or {}).get("good_day_ratio")} for a in areas if not a.same_as_region],
                          schema={"area": pl.String, "month": pl.Float64, "ytd": pl.Float64})
     charts.append(ac.chart("good-day-ratio", "good_day_ratio", {
         "frame": ratio, "labels": (f"{period.start.month}月", f"1—{period.start.month}月累计"),
         "title": f"{region}及所辖县（市、区）优良天数比例", "source": source}))
     level_rows = []
     for a in areas:
-        if a["same_as_region"]:
+        if a.same_as_region:
             continue
-        r = a["month"] or {}
+        r = a.month or {}
         for k in range(1, 7):
-            level_rows.append({"area": a["name"], "level": k, "days": int(r.get(f"days_level{k}") or 0)})
-        level_rows.append({"area": a["name"], "level": 0, "days": a["days_without_valid_aqi"]})
+            level_rows.append({"area": a.name, "level": k, "days": int(r.get(f"days_level{k}") or 0)})
+        level_rows.append({"area": a.name, "level": 0, "days": a.days_without_valid_aqi})
     charts.append(ac.chart("level-days", "level_days_stacked", {
         "frame": pl.DataFrame(level_rows, schema={"area": pl.String, "level": pl.Int64, "days": pl.Int64}),
         "levels": levels, "title": f"{period.label_zh}各级别天数", "source": source}))
-    reg_row = areas[0]["month"]
+    reg_row = areas[0].month
     if reg_row:
         conc = []
-        for c in areas[0]["concentrations"]:
+        for c in areas[0].concentrations:
             if c["value"] is None:
                 continue  # a statistic without enough valid days is not drawn
             item = {"pollutant": c["code"].replace("_p95", "").replace("_p90", ""), "value": c["value"],

@@ -9,7 +9,7 @@ import polars as pl
 
 from publisher import standards
 from publisher.bulletins.air import common as ac
-from publisher.bulletins.air.monthly.context import ComparisonRow, CountyRow
+from publisher.bulletins.air.monthly.context import AreaMonth, ComparisonRow, CountyRow
 from publisher.bulletins.base import Job, Note
 from publisher.evaluate import air
 from publisher.periods import Period
@@ -256,24 +256,24 @@ def _comparison(group: list[str], month: dict, month_dust: dict, yoy: dict, ly_m
     return out
 
 
-def _county_rows(counties: list[str], areas: list[dict[str, Any]], month: dict, ytd_rows: dict,
+def _county_rows(counties: list[str], areas: list[AreaMonth], month: dict, ytd_rows: dict,
                  period: Period) -> list[CountyRow]:
-    by_name = {a["name"]: a for a in areas}
+    by_name = {a.name: a for a in areas}
     out = []
     for name in counties:
         a = by_name[name]
         row = month.get(name)
         out.append(CountyRow(
-            name=name, row=row, sample=a["sample"], same_as_region=a["same_as_region"],
-            cells={c["code"]: c["text"] for c in a["concentrations"]},
+            name=name, row=row, sample=a.sample, same_as_region=a.same_as_region,
+            cells={c["code"]: c["text"] for c in a.concentrations},
             good_day_ratio=ac.fmt((row or {}).get("good_day_ratio"), 1),
             ytd_ratio=ac.fmt((ytd_rows.get(name) or {}).get("good_day_ratio"), 1),
-            ytd_span=a["ytd_span"], ytd_full=a["ytd_full"],
+            ytd_span=a.ytd_span, ytd_full=a.ytd_full,
             valid_days=(row or {}).get("valid_days", 0),
-            composite_index=a["composite_text"],
-            composite_primary=a["composite_primary"] if a["valid"] else "—",
+            composite_index=a.composite_text,
+            composite_primary=a.composite_primary if a.valid else "—",
             rank=(row or {}).get("rank") or "—", rank_value=(row or {}).get("rank_value"),
-            alone=a["alone"], valid=a["valid"], shortfalls=a["shortfalls"],
+            alone=a.alone, valid=a.valid, shortfalls=a.shortfalls,
         ))
     out.sort(key=lambda c: (c.sample, c.rank_value is None, c.rank_value or 0, counties.index(c.name)))
     return out

@@ -9,6 +9,7 @@ import polars as pl
 
 from publisher import standards
 from publisher.bulletins.air import common as ac
+from publisher.bulletins.air.monthly.context import AreaMonth, ComparisonRow, CountyRow
 from publisher.bulletins.base import Job, ReviewNote
 from publisher.periods import Period
 from publisher.bulletins.air.monthly.words import _change_text
@@ -50,13 +51,13 @@ def _no_aqi_text(days: list[dict[str, Any]]) -> str:
     return text
 
 
-def _completeness_notes(areas: list[dict[str, Any]], period: Period) -> list[ReviewNote]:
+def _completeness_notes(areas: list[AreaMonth], period: Period) -> list[ReviewNote]:
     """One note per station (each station once, with the areas it counts in): missing hours and the
     days whose daily values are invalid."""
     seen: dict[str, dict[str, Any]] = {}
     for a in areas:
-        for s in a["completeness"]:
-            seen.setdefault(s["id"], {**s, "areas": []})["areas"].append(a["name"])
+        for s in a.completeness:
+            seen.setdefault(s["id"], {**s, "areas": []})["areas"].append(a.name)
     notes = []
     for s in seen.values():
         bits = [f"{period.label_zh}应有{s['hours_expected']}个小时，收到{s['hours_received']}个"]
@@ -71,71 +72,71 @@ def _completeness_notes(areas: list[dict[str, Any]], period: Period) -> list[Rev
     return notes
 
 
-def _area_summary(a: dict[str, Any], period: Period, conf: ac.Settings) -> str:
+def _area_summary(a: AreaMonth, period: Period, conf: ac.Settings) -> str:
     """One paragraph on an area, from its figures."""
-    name, row, y = a["name"], a["month"], a["ytd"]
+    name, row, y = a.name, a.month, a.ytd
     if not row:
         return f"{period.label_zh}{name}无空气质量监测数据。"
-    if a["same_as_region"]:
-        region = a["region_name"]
+    if a.same_as_region:
+        region = a.region_name
         return f"{name}为{region}中心城区，评价点位与{region}相同，各项统计结果同{region}。"
     text = f"{period.label_zh}，{name}有效监测{row['valid_days']}天"
-    if a["days_without_valid_aqi"]:
-        text += f"（另有{a['days_without_valid_aqi']}天无有效AQI）"
-    if a["valid"]:
-        text += f"，优良天数{row['good_days']}天，优良天数比例为{ac.fmt(row.get('good_day_ratio'), 1)}%（{a['levels_text']}）。"
+    if a.days_without_valid_aqi:
+        text += f"（另有{a.days_without_valid_aqi}天无有效AQI）"
+    if a.valid:
+        text += f"，优良天数{row['good_days']}天，优良天数比例为{ac.fmt(row.get('good_day_ratio'), 1)}%（{a.levels_text}）。"
     else:
-        text += (f"，其中{a['levels_text']}。本月{'；'.join(a['shortfalls'])}，不满足数据有效性要求，"
+        text += (f"，其中{a.levels_text}。本月{'；'.join(a.shortfalls)}，不满足数据有效性要求，"
                  f"月统计结果不作评价。")
-    if a["primary"]:
-        text += f"超过“优”的日子中，首要污染物为{'、'.join(x['name'] + str(x['days']) + '天' for x in a['primary'])}。"
+    if a.primary:
+        text += f"超过“优”的日子中，首要污染物为{'、'.join(x['name'] + str(x['days']) + '天' for x in a.primary)}。"
     elif row["valid_days"]:
         text += "各有效监测日空气质量均为优，无首要污染物。"
-    if a["valid"] and row.get("composite_index") is not None:
-        text += f"环境空气质量综合指数为{ac.fmt(row['composite_index'], 2)}，单项指数最大的是{a['composite_primary_name']}。"
-    if a["yoy"] is not None and a["valid"]:
-        ch = a["yoy"]
+    if a.valid and row.get("composite_index") is not None:
+        text += f"环境空气质量综合指数为{ac.fmt(row['composite_index'], 2)}，单项指数最大的是{a.composite_primary_name}。"
+    if a.yoy is not None and a.valid:
+        ch = a.yoy
         text += (f"与上年同期相比，优良天数比例{_change_text(ch.get('good_day_ratio_change'), '个百分点')}，"
                  f"综合指数{_change_text(ch.get('composite_index_change'))}。")
-    elif a["yoy"] is None:
+    elif a.yoy is None:
         text += f"无上年同期（{period.same_period_last_year().label_zh}）监测数据，不作同比。"
     if y and y.get("good_day_ratio") is not None:
-        text += (f"1—{period.start.month}月累计（{a['ytd_span']}）有效监测{y['valid_days']}天，"
+        text += (f"1—{period.start.month}月累计（{a.ytd_span}）有效监测{y['valid_days']}天，"
                  f"优良天数比例为{ac.fmt(y['good_day_ratio'], 1)}%。")
     return text
 
 
-def _conclusions(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], counties: list[dict[str, Any]],
+def _conclusions(areas: list[AreaMonth], comparison: list[ComparisonRow], counties: list[CountyRow],
                  period: Period, region: str, conf: ac.Settings) -> list[str]:
     out = []
     reg = areas[0]
-    row = reg["month"]
+    row = reg.month
     m = period.start.month
     if not row:
         return [f"{period.label_zh}{region}无空气质量监测数据。"]
-    if reg["valid"]:
+    if reg.valid:
         text = (f"{period.label_zh}，{region}（中心城区）环境空气质量优良天数比例为{ac.fmt(row['good_day_ratio'], 1)}%"
-                f"（有效监测{row['valid_days']}天，{reg['levels_text']}）")
-        if reg["yoy"] is not None:
-            text += f"，与上年同期相比{_change_text(reg['yoy'].get('good_day_ratio_change'), '个百分点')}"
+                f"（有效监测{row['valid_days']}天，{reg.levels_text}）")
+        if reg.yoy is not None:
+            text += f"，与上年同期相比{_change_text(reg.yoy.get('good_day_ratio_change'), '个百分点')}"
         else:
             text += f"；无{period.same_period_last_year().label_zh}同期监测数据，不作同比"
         text += "。"
     else:
-        text = (f"{period.label_zh}，{region}（中心城区）{'；'.join(reg['shortfalls'])}，不满足"
+        text = (f"{period.label_zh}，{region}（中心城区）{'；'.join(reg.shortfalls)}，不满足"
                 f"{_validity_basis(period)}的数据有效性要求，本月优良天数比例、月均浓度和综合指数不作评价，"
-                f"不参与{conf.ranking_name}排名。有效监测的{row['valid_days']}天中，{reg['levels_text']}")
-        if reg["days_without_valid_aqi"]:
-            text += f"；另有{reg['days_without_valid_aqi']}天无有效AQI（见第四部分）"
+                f"不参与{conf.ranking_name}排名。有效监测的{row['valid_days']}天中，{reg.levels_text}")
+        if reg.days_without_valid_aqi:
+            text += f"；另有{reg.days_without_valid_aqi}天无有效AQI（见第四部分）"
         text += "。"
-    y = reg["ytd"]
+    y = reg.ytd
     if y and y.get("good_day_ratio") is not None:
-        text += (f"1—{m}月累计优良天数比例为{ac.fmt(y['good_day_ratio'], 1)}%（统计日期{reg['ytd_span']}，"
+        text += (f"1—{m}月累计优良天数比例为{ac.fmt(y['good_day_ratio'], 1)}%（统计日期{reg.ytd_span}，"
                  f"有效监测{y['valid_days']}天）。")
     out.append(text)
-    if reg["primary"]:
-        out.append(f"{region}本月首要污染物为{'、'.join(x['name'] + '（' + str(x['days']) + '天）' for x in reg['primary'])}。")
-    worst = reg["worst_days"]
+    if reg.primary:
+        out.append(f"{region}本月首要污染物为{'、'.join(x['name'] + '（' + str(x['days']) + '天）' for x in reg.primary)}。")
+    worst = reg.worst_days
     if worst:
         w = "；".join(f"{m}月{d['day']}日AQI {d['aqi']}（{d['category']}，首要污染物{d['primary']}）" for d in worst)
         out.append(f"{region}AQI最高的日子为：{w}。")
@@ -154,7 +155,7 @@ def _conclusions(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], 
         out.append(text)
     elif me and me.row:
         out.append(f"{region}本月数据不满足统计有效性要求，不参与{conf.ranking_name}排名（"
-                   f"{'；'.join(reg['shortfalls'])}）；其余{len(ranked)}个州（市）的排名见第二部分。")
+                   f"{'；'.join(reg.shortfalls)}）；其余{len(ranked)}个州（市）的排名见第二部分。")
     # counties: real and sample areas in separate sentences, ranked only among their own kind
     real = [c for c in counties if c.row and not c.sample and not c.same_as_region]
     sample = [c for c in counties if c.row and c.sample]
@@ -209,17 +210,17 @@ def _method_notes(period: Period) -> list[str]:
     ]
 
 
-def _source_notes(areas: list[dict[str, Any]], conf: ac.Settings, reg, group: list[str]) -> list[str]:
+def _source_notes(areas: list[AreaMonth], conf: ac.Settings, reg, group: list[str]) -> list[str]:
     """Data source, monitoring units and the ranking group, in the bureau's words."""
     region = areas[0]
-    names = "、".join(f"{s['name']}（{s['code']}）" if s.get("code") else s["name"] for s in region["stations"])
-    units = list(dict.fromkeys(s["unit"] for s in region["stations"] if s.get("unit")))
-    out = [f"数据来源：{region['name']}为国家环境空气质量监测网城市评价点位{names}的自动监测实况数据（未经审核）"]
+    names = "、".join(f"{s['name']}（{s['code']}）" if s.get("code") else s["name"] for s in region.stations)
+    units = list(dict.fromkeys(s["unit"] for s in region.stations if s.get("unit")))
+    out = [f"数据来源：{region.name}为国家环境空气质量监测网城市评价点位{names}的自动监测实况数据（未经审核）"]
     county_units: list[str] = []
     for a in areas[1:]:
-        if a["same_as_region"] or not a["stations"]:
+        if a.same_as_region or not a.stations:
             continue
-        county_units += [s["unit"] for s in a["stations"] if s.get("unit")]
+        county_units += [s["unit"] for s in a.stations if s.get("unit")]
     if len(areas) > 1:
         out[0] += "；各县（市、区）为县城空气自动监测站点数据"
     out[0] += "。"
@@ -232,20 +233,20 @@ def _source_notes(areas: list[dict[str, Any]], conf: ac.Settings, reg, group: li
     return out
 
 
-def _validity_notes(areas: list[dict[str, Any]], period: Period) -> list[str]:
+def _validity_notes(areas: list[AreaMonth], period: Period) -> list[str]:
     """What each area's month lacks (public): indicators short of the validity counts, days without AQI."""
     notes = []
     for a in areas:
-        if not a["has_data"]:
-            notes.append(f"{a['name']}：{period.label_zh}无监测数据。")
+        if not a.has_data:
+            notes.append(f"{a.name}：{period.label_zh}无监测数据。")
             continue
-        if a["same_as_region"]:
+        if a.same_as_region:
             continue
-        bits = list(a["shortfalls"])
-        if a["days_without_valid_aqi"]:
-            bits.append(f"{a['days_without_valid_aqi']}天无有效AQI：{a['no_aqi_text']}")
+        bits = list(a.shortfalls)
+        if a.days_without_valid_aqi:
+            bits.append(f"{a.days_without_valid_aqi}天无有效AQI：{a.no_aqi_text}")
         if bits:
-            notes.append(f"{a['name']}：" + "；".join(bits) + "。")
+            notes.append(f"{a.name}：" + "；".join(bits) + "。")
     if not notes:
         notes.append("本月各地区各项污染物有效日均值均满足数据有效性要求。")
     return notes
@@ -260,7 +261,7 @@ def _page_rules(period: Period) -> dict[str, Any]:
             "hj633_from_zh": f"{start.year}年{start.month}月{start.day}日"}
 
 
-def _review_notes(areas: list[dict[str, Any]], comparison: list[dict[str, Any]], conf: ac.Settings,
+def _review_notes(areas: list[AreaMonth], comparison: list[ComparisonRow], conf: ac.Settings,
                   dust: pl.DataFrame | None, dust_days: dict[str, list[str]], period: Period, job: Job) -> list[ReviewNote]:
     notes: list[ReviewNote] = []
     pending = ac.statistics_note(period.end)
@@ -272,8 +273,8 @@ def _review_notes(areas: list[dict[str, Any]], comparison: list[dict[str, Any]],
     notes.append(ReviewNote("provenance", f"沙尘天气影响日取自{ac.DUST_FILE}（上游认定，本系统不识别沙尘天气）：{flagged}。"
                             if dust is not None else f"工作目录没有 {ac.DUST_FILE}，未标记沙尘天气影响日（不扣沙）。"))
     for a in areas:
-        if a["ytd"] and not a["ytd_full"] and not a["same_as_region"]:
-            notes.append(ReviewNote("data", f"{a['name']}1—{period.start.month}月累计只含入库数据的日子（{a['ytd_span']}），"
+        if a.ytd and not a.ytd_full and not a.same_as_region:
+            notes.append(ReviewNote("data", f"{a.name}1—{period.start.month}月累计只含入库数据的日子（{a.ytd_span}），"
                                             f"此前没有该地区的数据。"))
     for c in comparison:
         if c.row and c.rank_value is None and c.lacking:
