@@ -243,25 +243,26 @@ def assemble(job: Job) -> Bulletin:
     today = {r["area"]: r for r in adaily.filter(pl.col("date") == day).to_dicts()}
     station_today = {r["station_id"]: r for r in daily.filter(pl.col("date") == day).to_dicts()} if daily.height else {}
     region_ids = {s["id"] for s in ac.area_stations(reg, region)}
-    sections, station_notes = [], []
+    sections: list[DailyArea] = []
+    station_notes: list[str] = []
     for name in areas:
         row = today.get(name)
         stations = ac.area_stations(reg, name)
         aqi = row.get("aqi") if row else None
         level = ac.level_row(row.get("level"), day) if row and aqi is not None else None
-        sections.append({
-            "name": name, "is_region": name == region,
-            "same_as_region": name != region and {s["id"] for s in stations} == region_ids,
-            "sample": any(s["sample"] for s in stations), "stations": stations,
-            "has_data": row is not None, "aqi": aqi,
-            "level": level["level_zh"] if level else None, "level_number": level["level"] if level else None,
-            "category": level["category_zh"] if level else None,
-            "color": level["hex"] if level else None, "ink": ac.ink(level["hex"] if level else None),
-            "primary": ac.primary_zh(row.get("primary_pollutant")) if level else "—",
-            "cells": _cells(row, day), "missing": _missing_text(row, day),
-            "not_monitored": [ac.SYMBOL.get(c, c) for c in ((row or {}).get("not_monitored") or "").split(",") if c],
-        })
-        if not sections[-1]["same_as_region"]:
+        sections.append(DailyArea(
+            name=name, is_region=name == region,
+            same_as_region=name != region and {s["id"] for s in stations} == region_ids,
+            sample=any(s["sample"] for s in stations), stations=stations,
+            has_data=row is not None, aqi=aqi,
+            level=level["level_zh"] if level else None, level_number=level["level"] if level else None,
+            category=level["category_zh"] if level else None,
+            color=level["hex"] if level else None, ink=ac.ink(level["hex"] if level else None),
+            primary=ac.primary_zh(row.get("primary_pollutant")) if level else "—",
+            cells=_cells(row, day), missing=_missing_text(row, day),
+            not_monitored=[ac.SYMBOL.get(c, c) for c in ((row or {}).get("not_monitored") or "").split(",") if c],
+        ))
+        if not sections[-1].same_as_region:
             station_notes += _station_notes(name, stations, station_today)
 
     table = standards.in_force("hj633", day)
@@ -287,13 +288,13 @@ def assemble(job: Job) -> Bulletin:
         has_o3_1h="o3_1h" in indicators_of(day),
         indicators=[Indicator(code=c, name=HEAD_ZH[c][0], symbol=HEAD_ZH[c][1], averaging=HEAD_ZH[c][2],
                               unit=ac.unit_of(c)) for c in indicators_of(day)],
-        areas=[DailyArea.of(jsonable(s)) for s in sections],
+        areas=sections,
         headline=_headline(sections, day),
         advice=advice,
         forecast=jsonable({k: v for k, v in forecast.items() if k != "inputs"}),
         notes=_notes(sections, day, table),
         source_notes=_source_notes(sections, region),
-        sample_areas=[s["name"] for s in sections if s["sample"]],
+        sample_areas=[s.name for s in sections if s.sample],
     )
     return Bulletin(
         kind=KIND, period=period, title=f"{region}{listed.title_zh}", template=TEMPLATE,
@@ -302,13 +303,13 @@ def assemble(job: Job) -> Bulletin:
     )
 
 
-def _advice(sections: list[dict[str, Any]], day: dt.date) -> list[Advice]:
+def _advice(sections: list[DailyArea], day: dt.date) -> list[Advice]:
     """The health effect and advice of each level reached today (HJ 633 表1 of the day's version), with
     the areas at that level; real areas first named, sample areas marked."""
     out = []
     for item in ac.levels_table(day):
-        names = [s["name"] + ("（样例）" if s["sample"] else "") for s in sections
-                 if s["aqi"] is not None and s["level_number"] == item["level"]]
+        names = [s.name + ("（样例）" if s.sample else "") for s in sections
+                 if s.aqi is not None and s.level_number == item["level"]]
         if names:
             out.append(Advice(level=item["level_zh"], category=item["category_zh"], color=item["hex"],
                               ink=ac.ink(item["hex"]), areas="、".join(names),
@@ -316,53 +317,53 @@ def _advice(sections: list[dict[str, Any]], day: dt.date) -> list[Advice]:
     return out
 
 
-def _headline(sections: list[dict[str, Any]], day: dt.date) -> str:
+def _headline(sections: list[DailyArea], day: dt.date) -> str:
     """The city leads; counties follow only when the city has an AQI, real ones before sample ones. An
     area without data or without an AQI leads nothing."""
     when = f"{day.month}月{day.day}日"
     city = sections[0]
-    if city["aqi"] is None:
-        reason = city["missing"] or "有效数据不足"
-        return f"{when}，{city['name']}{reason}。各县（市、区）情况见下表。"
-    text = f"{when}，{city['name']}空气质量指数（AQI）为{city['aqi']}，{city['level']}，{city['category']}"
-    if city["primary"] != "—":
-        text += f"，首要污染物为{city['primary']}"
+    if city.aqi is None:
+        reason = city.missing or "有效数据不足"
+        return f"{when}，{city.name}{reason}。各县（市、区）情况见下表。"
+    text = f"{when}，{city.name}空气质量指数（AQI）为{city.aqi}，{city.level}，{city.category}"
+    if city.primary != "—":
+        text += f"，首要污染物为{city.primary}"
     text += "。"
     for sample in (False, True):
-        part = [s for s in sections[1:] if s["sample"] == sample and s["aqi"] is not None and not s["same_as_region"]]
+        part = [s for s in sections[1:] if s.sample == sample and s.aqi is not None and not s.same_as_region]
         if part:
             by_cat: dict[str, list[str]] = {}
             for s in part:
-                by_cat.setdefault(s["category"], []).append(s["name"])
+                by_cat.setdefault(s.category, []).append(s.name)
             text += ("样例数据县（市）" if sample else "各县（市、区）") + "：" + \
                 "；".join(f"{'、'.join(v)}为{k}" for k, v in by_cat.items()) + "。"
     return text
 
 
-def _notes(sections: list[dict[str, Any]], day: dt.date, table: standards.Standard) -> list[str]:
+def _notes(sections: list[DailyArea], day: dt.date, table: standards.Standard) -> list[str]:
     """Monitored and missing indicators (HJ 633-2026 5.1.1: 报告时说明监测指标和缺测指标), how the day is
     defined and judged."""
     codes = indicators_of(day)
     names = "、".join(f"{HEAD_ZH[c][1]} {HEAD_ZH[c][2]}" for c in codes)
     text = f"监测指标：{names}；日报时段为{day.month}月{day.day}日0时至24时（自然日）。"
-    missing = [f"{s['name']}{s['missing']}" for s in sections if s["missing"] and not s["same_as_region"]]
+    missing = [f"{s.name}{s.missing}" for s in sections if s.missing and not s.same_as_region]
     text += "缺测指标：" + ("；".join(missing) if missing else "无") + "。"
-    slash = [f"{s['name']}{'、'.join(s['not_monitored'])}" for s in sections if s["not_monitored"] and not s["same_as_region"]]
+    slash = [f"{s.name}{'、'.join(s.not_monitored)}" for s in sections if s.not_monitored and not s.same_as_region]
     if slash:
         text += "监测方案未开展的项目（“/”）：" + "；".join(slash) + "。"
     out = [text]
-    same = [s["name"] for s in sections if s["same_as_region"]]
+    same = [s.name for s in sections if s.same_as_region]
     method = (f"城市（区域）浓度为其评价点位日均浓度的算术平均，AQI按{table.citation}由区域浓度计算。")
     if same:
-        method += f"{'、'.join(same)}为{sections[0]['name']}中心城区，评价点位与{sections[0]['name']}相同。"
+        method += f"{'、'.join(same)}为{sections[0].name}中心城区，评价点位与{sections[0].name}相同。"
     out.append(method)
     return out
 
 
-def _source_notes(sections: list[dict[str, Any]], region: str) -> list[str]:
+def _source_notes(sections: list[DailyArea], region: str) -> list[str]:
     city = sections[0]
-    names = "、".join(_station_label(s) for s in city["stations"])
-    units = list(dict.fromkeys(s["unit"] for sec in sections for s in sec["stations"] if s.get("unit")))
+    names = "、".join(_station_label(s) for s in city.stations)
+    units = list(dict.fromkeys(s["unit"] for sec in sections for s in sec.stations if s.get("unit")))
     return [f"数据来源：{region}为国家环境空气质量监测网城市评价点位{names}的自动监测实况数据（未经审核），"
             f"各县（市、区）为县城空气自动监测站点数据。监测单位：{'、'.join(units)}。"]
 
@@ -385,22 +386,22 @@ def _review(station_notes: list[str], table: standards.Standard, forecast: dict[
     return notes
 
 
-def _tables(sections: list[dict[str, Any]], forecast: dict[str, Any], day: dt.date) -> dict[str, pl.DataFrame]:
+def _tables(sections: list[DailyArea], forecast: dict[str, Any], day: dt.date) -> dict[str, pl.DataFrame]:
     """The data files: 表4 of HJ 633-2026 with full column headers, values as printed."""
     rows = []
     date_zh = f"{day.year}年{day.month}月{day.day}日"
     for s in sections:
-        row: dict[str, Any] = {"日期": date_zh, "地区": s["name"], "数据性质": ac.DATA_LABEL,
-                               "样例数据": "是" if s["sample"] else "否"}
-        for c in s["cells"]:
+        row: dict[str, Any] = {"日期": date_zh, "地区": s.name, "数据性质": ac.DATA_LABEL,
+                               "样例数据": "是" if s.sample else "否"}
+        for c in s.cells:
             name, symbol, averaging = HEAD_ZH[c["code"]]
             row[f"{name}（{symbol}）{averaging}浓度（{ac.unit_of(c['code'])}）"] = c["text"]
             row[f"{name}（{symbol}）{averaging}分指数"] = c["iaqi_text"]
-        row["空气质量指数（AQI）"] = str(s["aqi"]) if s["aqi"] is not None else ac.MISSING
-        row["首要污染物"] = s["primary"]
-        row["空气质量指数级别"] = s["level"] or "—"
-        row["空气质量指数类别"] = s["category"] or "—"
-        row["缺测说明"] = s["missing"] or None
+        row["空气质量指数（AQI）"] = str(s.aqi) if s.aqi is not None else ac.MISSING
+        row["首要污染物"] = s.primary
+        row["空气质量指数级别"] = s.level or "—"
+        row["空气质量指数类别"] = s.category or "—"
+        row["缺测说明"] = s.missing or None
         rows.append(row)
     out = {"各地区日报": pl.DataFrame(rows, infer_schema_length=None)}
     f_rows = []
