@@ -3,6 +3,7 @@ days, validity shortfalls, station completeness, and the rows of the comparison 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -13,7 +14,7 @@ from publisher.bulletins.air.monthly.context import AreaMonth, ComparisonRow, Co
 from publisher.bulletins.base import Job, Note
 from publisher.evaluate import air
 from publisher.periods import Period
-from publisher.bulletins.air.monthly.words import STAT_INDICATOR, STAT_LABEL_ZH, _change_text, _span
+from publisher.bulletins.air.monthly.words import STAT_INDICATOR, STAT_LABEL_ZH, _change_text, _span, ytd_label
 
 
 def _dust(job: Job, first: dt.date, last: dt.date) -> pl.DataFrame | None:
@@ -62,6 +63,48 @@ def _group_stats(adaily: pl.DataFrame, reg, names: list[str], period: str, label
                 row["rank"], row["rank_value"] = None, None
             out[name] = row
     return out
+
+
+@dataclass(frozen=True)
+class MonthStats:
+    """The ``period_stats`` rows of every area the bulletin names, by area (the bureau's group and the
+    region's counties, each ranked among its own kind): the month, the year to date, the same month and
+    year to date last year, the previous month, the month with sand-dust days deducted (empty without
+    flags); the changes against last year and last month; the month's validity shortfalls as notes."""
+
+    month: dict[str, dict[str, Any]]
+    ytd: dict[str, dict[str, Any]]
+    last_year: dict[str, dict[str, Any]]
+    last_year_ytd: dict[str, dict[str, Any]]
+    previous: dict[str, dict[str, Any]]
+    dust: dict[str, dict[str, Any]]
+    yoy: dict[str, dict[str, Any]]
+    yoy_ytd: dict[str, dict[str, Any]]
+    mom: dict[str, dict[str, Any]]
+    shortfalls: dict[str, list[Note]]
+
+
+def _month_stats(adaily: pl.DataFrame, reg, group: list[str], counties: list[str], period: Period,
+                 dust: pl.DataFrame | None) -> MonthStats:
+    """:class:`MonthStats` of the group's areas and the `counties` outside it for the month `period`."""
+    last_year = period.same_period_last_year()
+
+    def rows_of(period_kind: str, period_label: str, dust_flags: pl.DataFrame | None = None,
+                shortfalls: dict[str, list[Note]] | None = None) -> dict[str, dict[str, Any]]:
+        out = _group_stats(adaily, reg, group, period_kind, period_label, dust_flags, shortfalls)
+        out.update(_group_stats(adaily, reg, counties, period_kind, period_label, dust_flags, shortfalls))
+        return out
+
+    shortfalls: dict[str, list[Note]] = {}
+    month = rows_of("month", period.label, shortfalls=shortfalls)
+    ytd = rows_of("ytd", ytd_label(period))
+    ly_month = rows_of("month", last_year.label)
+    ly_ytd = rows_of("ytd", f"{last_year.start.year}-01~{last_year.start.month:02d}")
+    previous = rows_of("month", period.previous().label)
+    return MonthStats(month=month, ytd=ytd, last_year=ly_month, last_year_ytd=ly_ytd, previous=previous,
+                      dust=rows_of("month", period.label, dust) if dust is not None else {},
+                      yoy=_changes(month, ly_month), yoy_ytd=_changes(ytd, ly_ytd), mom=_changes(month, previous),
+                      shortfalls=shortfalls)
 
 
 def _changes(current: dict[str, dict[str, Any]], previous: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
