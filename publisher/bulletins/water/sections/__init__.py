@@ -16,14 +16,14 @@ from publisher.bulletins import catalogue
 from publisher.bulletins.water import common as wc
 from publisher.bulletins.water.sections.context import SectionsContext
 from publisher.bulletins import exceedances as exceeding
-from publisher.bulletins.base import Bulletin, Job, ReviewNote
+from publisher.bulletins.base import Bulletin, Job
 from publisher.errors import PublisherError
 from publisher.evaluate import water
 from publisher.bulletins.water.sections.data import (
     HISTORY, KIND, LAKE_KINDS, SCOPE, SECTION_KINDS, TEMPLATE, _add_group_changes, _changes, _multiple_texts,
     _section_rows, _snapshot
 )
-from publisher.bulletins.water.sections.text import _findings, _monitoring, _x_items_text
+from publisher.bulletins.water.sections.text import _findings, _monitoring, _notes, _x_items_text
 from publisher.bulletins.water.sections.tables import _groups_table, _lakes_table, _results_table, _sections_table
 from publisher.bulletins.water.sections.charts import _charts
 
@@ -82,25 +82,7 @@ def assemble(job: Job) -> Bulletin:
 
     charts, specs = _charts(period, sections, lakes, values, evaluated, cur, day)
     inputs = wc.provenance(samples, job.store)
-    notes = [wc.data_source_note(stations)]
-    points = cur["lake_points"]
-    if points and not any(r["missing"] for r in rows + points):
-        notes.append(f"数据完整性：本月应监测断面{len(rows)}个、湖库点位{len(points)}个，均有监测数据。")
-    else:
-        notes.append(wc.completeness_note(rows, "断面", "本月"))
-        if points:
-            notes.append(wc.completeness_note(points, "湖库点位", "本月", left_out="不参与湖库平均"))
-    for row in rows:
-        if row["missing"] and row["reason"] != wc.NO_DATA_REASON:
-            notes.append(f"{row['name']}断面本月未评价：{row['reason']}，不参与本月统计。")
-    review = []
-    for group in cur["rivers"] + cur["basins"]:
-        if group.get("notes"):   # a caveat on the method's wording: for the reviewers, the status stands as printed
-            review.append(ReviewNote("method", f"{group['name']}：{group['notes']}。"))
-    sample = wc.sample_note(stations)
-    if sample:
-        review.append(ReviewNote("data", sample))
-    review.extend(wc.review_provenance(inputs, period, "本月"))
+    notes, review = _notes(period, stations, rows, cur, inputs)
     head = wc.page_head(region, period, entry)
     title = head["title"]
     figures = wc.jsonable({

@@ -6,6 +6,7 @@ from typing import Any
 
 import polars as pl
 
+from publisher.bulletins.base import ReviewNote
 from publisher.bulletins.water import common as wc
 from publisher.evaluate import water
 from publisher.periods import Period
@@ -196,3 +197,29 @@ def _monitoring(period: Period, sections: list, lakes: list, cur_samples: pl.Dat
               else f"{period.label_zh}，{n}个断面（点位）上报了监测数据，{wc.join_names(absent)}未上报本月监测数据。")
     out.append({"label": "数据上报情况", "text": report})
     return out
+
+
+def _notes(period: Period, stations: list, rows: list[dict[str, Any]], cur: dict[str, Any],
+           inputs: list[dict[str, Any]]) -> tuple[list[str], list[ReviewNote]]:
+    """说明 (data source, completeness of sections and lake points, sections not evaluated) and the notes for
+    the reviewers (caveats on the rivers' and basins' wording, sample registry entries, provenance)."""
+    notes = [wc.data_source_note(stations)]
+    points = cur["lake_points"]
+    if points and not any(r["missing"] for r in rows + points):
+        notes.append(f"数据完整性：本月应监测断面{len(rows)}个、湖库点位{len(points)}个，均有监测数据。")
+    else:
+        notes.append(wc.completeness_note(rows, "断面", "本月"))
+        if points:
+            notes.append(wc.completeness_note(points, "湖库点位", "本月", left_out="不参与湖库平均"))
+    for row in rows:
+        if row["missing"] and row["reason"] != wc.NO_DATA_REASON:
+            notes.append(f"{row['name']}断面本月未评价：{row['reason']}，不参与本月统计。")
+    review = []
+    for group in cur["rivers"] + cur["basins"]:
+        if group.get("notes"):   # a caveat on the method's wording: for the reviewers, the status stands as printed
+            review.append(ReviewNote("method", f"{group['name']}：{group['notes']}。"))
+    sample = wc.sample_note(stations)
+    if sample:
+        review.append(ReviewNote("data", sample))
+    review.extend(wc.review_provenance(inputs, period, "本月"))
+    return notes, review

@@ -16,13 +16,13 @@ from publisher.bulletins import catalogue
 from publisher.bulletins.water import common as wc
 from publisher.bulletins.water.sources.context import SourcesContext
 from publisher.bulletins import exceedances as exceeding
-from publisher.bulletins.base import Bulletin, Job, ReviewNote
+from publisher.bulletins.base import Bulletin, Job
 from publisher.errors import PublisherError
 from publisher.evaluate import water
 from publisher.periods import Period
-from publisher.bulletins.water.sources.scope import CITY, KIND, REGISTRY, REPORTED, TEMPLATE, Scope
+from publisher.bulletins.water.sources.scope import CITY, KIND, TEMPLATE, Scope  # noqa: F401  (KIND, TEMPLATE: the kind's interface)
 from publisher.bulletins.water.sources.data import _changes, _snapshot, _tables_measured, _volumes
-from publisher.bulletins.water.sources.text import _findings, _monitored_items, _monitoring
+from publisher.bulletins.water.sources.text import _findings, _monitored_items, _monitoring, _notes
 from publisher.bulletins.water.sources.tables import _main_table, results_table
 from publisher.bulletins.water.sources.charts import _charts
 
@@ -90,25 +90,7 @@ def assemble_sources(job: Job, scope: Scope) -> Bulletin:
     inputs = wc.provenance(samples, job.store)
     intake_inputs = wc.provenance(intake.filter(pl.col("period_start").dt.date().is_between(period.start, period.end)),
                                   job.store, time="period_start")
-    reported = any(r["volume_source"] == REPORTED for r in rows)
-    notes = [wc.data_source_note(stations, intake=reported), wc.completeness_note(rows, "水源", scope.this_zh)]
-    for row in rows:
-        if row["missing"] and row["reason"] != wc.NO_DATA_REASON:
-            notes.append(f"{row['name']}{scope.this_zh}未评价：{row['reason']}，不参与达标率统计。")
-    fallback = [r for r in rows if r["volume_source"] == REGISTRY and r["volume"] is not None]
-    if fallback:
-        per = "月" if scope.unit == "month" else "季度（按名录登记的月取水量计3个月）"
-        notes.append(f"{wc.join_names([r['name'] for r in fallback])}的供水单位未报送{period.label_zh}实际取水量，"
-                     f"水量达标率中其取水量按站点名录登记值计（每{per}），表中注明。")
-    notes.extend(chart_notes)
-    review = []
-    sample = wc.sample_note(stations)
-    if sample:
-        review.append(ReviewNote("data", sample))
-    if fallback:
-        review.append(ReviewNote("data", "未收到供水单位报送的实际取水量：" + "、".join(
-            f"{r['name']}（按名录{wc.num(r['volume'], 1)}万吨计）" for r in fallback) + "。"))
-    review.extend(wc.review_provenance(inputs + intake_inputs, period, scope.this_zh))
+    notes, review = _notes(scope, period, stations, rows, chart_notes, inputs + intake_inputs)
     rules = wc.eval_rules(day)["drinking_source"]
     remarks = [wc.tidy(str(rules["definition_zh"]).strip()), wc.tidy(str(rules["raw_water_zh"]).strip()),
                wc.tidy(str(rules["intake_zh"]).strip())]

@@ -6,11 +6,12 @@ from typing import Any
 
 import polars as pl
 
+from publisher.bulletins.base import ReviewNote
 from publisher.bulletins.water import common as wc
 from publisher.evaluate import water
 from publisher.periods import Period
 from publisher.vocabulary import water as vocabulary_water
-from publisher.bulletins.water.sources.scope import REGISTRY, Scope
+from publisher.bulletins.water.sources.scope import REGISTRY, REPORTED, Scope
 
 
 # --------------------------------------------------------------------------------------------- 监测情况
@@ -256,3 +257,30 @@ def _rate_move(rate: dict[str, Any]) -> str:
     if rate["points"] == 0:
         return f"持平（{wc.pct(rate['after'])}）"
     return f"由{wc.pct(rate['before'])}{wc.points_change(rate['points'])}至{wc.pct(rate['after'])}"
+
+
+def _notes(scope: Scope, period: Period, stations: list, rows: list[dict[str, Any]], chart_notes: list[str],
+           inputs: list[dict[str, Any]]) -> tuple[list[str], list[ReviewNote]]:
+    """说明 (data source, completeness, sources not evaluated, intake volumes taken from the registry, the
+    charts' notes) and the notes for the reviewers (sample registry entries, missing intake reports,
+    provenance)."""
+    reported = any(r["volume_source"] == REPORTED for r in rows)
+    notes = [wc.data_source_note(stations, intake=reported), wc.completeness_note(rows, "水源", scope.this_zh)]
+    for row in rows:
+        if row["missing"] and row["reason"] != wc.NO_DATA_REASON:
+            notes.append(f"{row['name']}{scope.this_zh}未评价：{row['reason']}，不参与达标率统计。")
+    fallback = [r for r in rows if r["volume_source"] == REGISTRY and r["volume"] is not None]
+    if fallback:
+        per = "月" if scope.unit == "month" else "季度（按名录登记的月取水量计3个月）"
+        notes.append(f"{wc.join_names([r['name'] for r in fallback])}的供水单位未报送{period.label_zh}实际取水量，"
+                     f"水量达标率中其取水量按站点名录登记值计（每{per}），表中注明。")
+    notes.extend(chart_notes)
+    review = []
+    sample = wc.sample_note(stations)
+    if sample:
+        review.append(ReviewNote("data", sample))
+    if fallback:
+        review.append(ReviewNote("data", "未收到供水单位报送的实际取水量：" + "、".join(
+            f"{r['name']}（按名录{wc.num(r['volume'], 1)}万吨计）" for r in fallback) + "。"))
+    review.extend(wc.review_provenance(inputs, period, scope.this_zh))
+    return notes, review
