@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Self
 
 import polars as pl
 
@@ -53,7 +53,7 @@ class Record:
     ``as_json()`` returns, so that ``bulletin.json`` keeps the shape it has always had."""
 
     @classmethod
-    def of(cls, values: Mapping[str, Any]) -> "Record":
+    def of(cls, values: Mapping[str, Any]) -> Self:
         """The record of a dict with exactly its fields (a missing or unknown key is an error)."""
         return cls(**values)
 

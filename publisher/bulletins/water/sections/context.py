@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping, Self
 
 from publisher.bulletins.water.common.context import WaterPage
 from publisher.bulletins.base import Record
@@ -63,5 +63,5 @@ class SectionsContext(WaterPage):
     last_year_zh: str
 
     @classmethod
-    def of(cls, values: dict[str, Any]) -> "SectionsContext":
+    def of(cls, values: Mapping[str, Any]) -> Self:
         return cls(**{**values, "rows": [SectionRow.of(r) for r in values["rows"]]})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping, Self
 
 from publisher.bulletins.water.common.context import WaterPage
 from publisher.bulletins.base import Record
@@ -69,6 +69,6 @@ class SourcesContext(WaterPage):
     class_ink: dict[str, str]
 
     @classmethod
-    def of(cls, values: dict[str, Any]) -> "SourcesContext":
+    def of(cls, values: Mapping[str, Any]) -> Self:
         return cls(**{**values, "rows": [SourceRow.of(r) for r in values["rows"]],
                       "trophic": [SourceRow.of(r) for r in values["trophic"]]})
