@@ -15,6 +15,7 @@ from publisher.bulletins.air.monthly.data import (
 )
 from publisher.bulletins.air.monthly.text import _area_summary, _no_aqi_text
 from publisher.bulletins.air.monthly.words import _levels_text, _span
+from publisher.bulletins.base import Note
 from publisher.periods import Period
 
 
@@ -54,7 +55,8 @@ def _area_month(name: str, period: Period, reg, region: str, region_ids: set[str
         no_aqi_text=_no_aqi_text(days),
         levels_text=_levels_text(row, period.end) if row else "无监测数据",
         primary=_primary_counts(days), worst_days=_worst_days(days),
-        valid=bool(row and not short), shortfalls=[v["text"] for v in short.values()],
+        valid=bool(row and not short), shortfalls=[Note("validity", v["text"], {"code": c, "days": v["days"], "need": v["need"]})
+                    for c, v in short.items()],
         concentrations=_concentration_rows(row, ch, limits, short, stats.dust.get(name), day=period.end),
         composite_primary=ac.largest_index_zh((row or {}).get("composite_primary")),
         composite_primary_name=ac.largest_index_zh((row or {}).get("composite_primary"), names=True),

@@ -75,7 +75,7 @@ class CountyRow(Record):
     rank_value: int | None
     alone: bool
     valid: bool
-    shortfalls: list[str]
+    shortfalls: list[Note]     # validity shortfalls (code, days, need); printed as their texts
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ class AreaMonth(Record):
     primary: list[dict[str, Any]]
     worst_days: list[dict[str, Any]]
     valid: bool
-    shortfalls: list[str]
+    shortfalls: list[Note]     # validity shortfalls (code, days, need); printed as their texts
     concentrations: list[dict[str, Any]]
     composite_primary: str
     composite_primary_name: str

@@ -42,7 +42,7 @@ def _tables(areas: list[AreaMonth], comparison: list[ComparisonRow], period: Per
         row["优良天数比例同比变化（百分点）"] = ac.fmt(ch.get("good_day_ratio_change"), 1) if ch else None
         row["综合指数同比变化（%）"] = ac.fmt(ch.get("composite_index_change"), 1) if ch else None
         row["沙尘"] = r.get("dust")
-        row["数据有效性"] = "；".join(a.shortfalls) or ("满足" if a.has_data else "无监测数据")
+        row["数据有效性"] = "；".join(n.text for n in a.shortfalls) or ("满足" if a.has_data else "无监测数据")
         rows.append(row)
     summary = pl.DataFrame(rows, infer_schema_length=None)
     comp_rows = []

@@ -86,7 +86,7 @@ def _area_summary(a: AreaMonth, period: Period, conf: ac.Settings) -> str:
     if a.valid:
         text += f"，优良天数{row['good_days']}天，优良天数比例为{ac.fmt(row.get('good_day_ratio'), 1)}%（{a.levels_text}）。"
     else:
-        text += (f"，其中{a.levels_text}。本月{'；'.join(a.shortfalls)}，不满足数据有效性要求，"
+        text += (f"，其中{a.levels_text}。本月{'；'.join(n.text for n in a.shortfalls)}，不满足数据有效性要求，"
                  f"月统计结果不作评价。")
     if a.primary:
         text += f"超过“优”的日子中，首要污染物为{'、'.join(x['name'] + str(x['days']) + '天' for x in a.primary)}。"
@@ -123,7 +123,7 @@ def _conclusions(areas: list[AreaMonth], comparison: list[ComparisonRow], counti
             text += f"；无{period.same_period_last_year().label_zh}同期监测数据，不作同比"
         text += "。"
     else:
-        text = (f"{period.label_zh}，{region}（中心城区）{'；'.join(reg.shortfalls)}，不满足"
+        text = (f"{period.label_zh}，{region}（中心城区）{'；'.join(n.text for n in reg.shortfalls)}，不满足"
                 f"{_validity_basis(period)}的数据有效性要求，本月优良天数比例、月均浓度和综合指数不作评价，"
                 f"不参与{conf.ranking_name}排名。有效监测的{row['valid_days']}天中，{reg.levels_text}")
         if reg.days_without_valid_aqi:
@@ -155,7 +155,7 @@ def _conclusions(areas: list[AreaMonth], comparison: list[ComparisonRow], counti
         out.append(text)
     elif me and me.row:
         out.append(f"{region}本月数据不满足统计有效性要求，不参与{conf.ranking_name}排名（"
-                   f"{'；'.join(reg.shortfalls)}）；其余{len(ranked)}个州（市）的排名见第二部分。")
+                   f"{'；'.join(n.text for n in reg.shortfalls)}）；其余{len(ranked)}个州（市）的排名见第二部分。")
     # counties: real and sample areas in separate sentences, ranked only among their own kind
     real = [c for c in counties if c.row and not c.sample and not c.same_as_region]
     sample = [c for c in counties if c.row and c.sample]
@@ -242,7 +242,7 @@ def _validity_notes(areas: list[AreaMonth], period: Period) -> list[str]:
             continue
         if a.same_as_region:
             continue
-        bits = list(a.shortfalls)
+        bits = [n.text for n in a.shortfalls]
         if a.days_without_valid_aqi:
             bits.append(f"{a.days_without_valid_aqi}天无有效AQI：{a.no_aqi_text}")
         if bits:
