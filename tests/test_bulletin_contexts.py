@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 
 from publisher.bulletins.air import common as ac
-from publisher.bulletins.air.daily import Advice, DailyContext
-from publisher.bulletins.air.monthly.context import ComparisonRow, MonthlyContext
+from publisher.bulletins.air.daily import Advice, DailyArea, DailyContext, Indicator
+from publisher.bulletins.air.monthly.context import AreaMonth, ComparisonRow, CountyRow, MonthlyContext
 from publisher.bulletins.base import Bulletin, Note, Record, jsonable
 from publisher.bulletins.water.sections.context import SectionRow, SectionsContext
 from publisher.bulletins.water.sources.context import SourceRow, SourcesContext
@@ -67,8 +67,9 @@ def test_a_note_is_data_until_printed_and_text_in_json():
     assert html == "6月PM₁₀有效日均值23个，少于27个；全年CO有效日均值300个，少于324个"
 
 
-@pytest.mark.parametrize("record", [MonthlyContext, ComparisonRow, DailyContext, Advice, SourcesContext, SourceRow,
-                                    SectionsContext, SectionRow])
+@pytest.mark.parametrize("record", [MonthlyContext, AreaMonth, ComparisonRow, CountyRow, DailyContext, DailyArea,
+                                    Indicator, Advice, ac.AirStation, SourcesContext, SourceRow, SectionsContext,
+                                    SectionRow], ids=lambda r: r.__name__)
 def test_context_records_are_frozen_dataclasses(record):
     assert issubclass(record, Record) and dataclasses.is_dataclass(record)
     assert record.__dataclass_params__.frozen

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from publisher import config, standards
-from publisher.bulletins.base import Note
+from publisher.bulletins.base import Note, Record
 from publisher.errors import InputError
 from publisher.periods import as_date
 from publisher.evaluate import air
@@ -230,14 +230,26 @@ def region_counties(registry: Registry) -> list[str]:
     return [a.name for a in registry.areas if a.level == "county" and a.city == region and a.name in mapped]
 
 
-def area_stations(registry: Registry, area: str) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class AirStation(Record):
+    """An air station whose figures count in an area, as the bulletins name it: id, code (the national
+    network's point code), name, monitoring unit, whether it is a sample station, the registry's note."""
+
+    id: str
+    code: str | None
+    name: str
+    unit: str | None
+    sample: bool
+    note: str | None
+
+
+def area_stations(registry: Registry, area: str) -> list[AirStation]:
     """The air stations whose figures count in `area`."""
     link = registry.air_areas().filter(pl.col("area") == area).get_column("station_id").to_list()
     rows = []
     for sid in link:
         s = registry.get(sid)
-        rows.append({"id": s.id, "code": s.code, "name": s.name, "unit": s.unit, "sample": s.is_sample(),
-                     "note": s.note})
+        rows.append(AirStation(id=s.id, code=s.code, name=s.name, unit=s.unit, sample=s.is_sample(), note=s.note))
     return rows
 
 

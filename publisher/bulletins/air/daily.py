@@ -56,7 +56,7 @@ class DailyArea(Record):
     is_region: bool
     same_as_region: bool
     sample: bool
-    stations: list[dict[str, Any]]
+    stations: list[ac.AirStation]
     has_data: bool
     aqi: int | None
     level: str | None
@@ -141,15 +141,15 @@ def _cells(row: dict[str, Any] | None, day: dt.date) -> list[dict[str, Any]]:
     return cells
 
 
-def _station_label(s: dict[str, Any]) -> str:
-    return f"{s['name']}（{s['code']}）" if s.get("code") else str(s["name"])
+def _station_label(s: ac.AirStation) -> str:
+    return f"{s.name}（{s.code}）" if s.code else str(s.name)
 
 
-def _station_notes(name: str, stations: list[dict[str, Any]], day_rows: dict[str, dict[str, Any]]) -> list[str]:
+def _station_notes(name: str, stations: list[ac.AirStation], day_rows: dict[str, dict[str, Any]]) -> list[str]:
     """For the reviewers: per station, the indicators whose daily value is invalid and the hours behind."""
     out = []
     for s in stations:
-        r = day_rows.get(s["id"])
+        r = day_rows.get(s.id)
         if r is None:
             out.append(f"{name}：{_station_label(s)}当日无数据。")
             continue
@@ -242,7 +242,7 @@ def assemble(job: Job) -> Bulletin:
 
     today = {r["area"]: r for r in adaily.filter(pl.col("date") == day).to_dicts()}
     station_today = {r["station_id"]: r for r in daily.filter(pl.col("date") == day).to_dicts()} if daily.height else {}
-    region_ids = {s["id"] for s in ac.area_stations(reg, region)}
+    region_ids = {s.id for s in ac.area_stations(reg, region)}
     sections: list[DailyArea] = []
     station_notes: list[str] = []
     for name in areas:
@@ -252,8 +252,8 @@ def assemble(job: Job) -> Bulletin:
         level = ac.level_row(row.get("level"), day) if row and aqi is not None else None
         sections.append(DailyArea(
             name=name, is_region=name == region,
-            same_as_region=name != region and {s["id"] for s in stations} == region_ids,
-            sample=any(s["sample"] for s in stations), stations=stations,
+            same_as_region=name != region and {s.id for s in stations} == region_ids,
+            sample=any(s.sample for s in stations), stations=stations,
             has_data=row is not None, aqi=aqi,
             level=level["level_zh"] if level else None, level_number=level["level"] if level else None,
             category=level["category_zh"] if level else None,
@@ -363,7 +363,7 @@ def _notes(sections: list[DailyArea], day: dt.date, table: standards.Standard) -
 def _source_notes(sections: list[DailyArea], region: str) -> list[str]:
     city = sections[0]
     names = "、".join(_station_label(s) for s in city.stations)
-    units = list(dict.fromkeys(s["unit"] for sec in sections for s in sec.stations if s.get("unit")))
+    units = list(dict.fromkeys(s.unit for sec in sections for s in sec.stations if s.unit))
     return [f"数据来源：{region}为国家环境空气质量监测网城市评价点位{names}的自动监测实况数据（未经审核），"
             f"各县（市、区）为县城空气自动监测站点数据。监测单位：{'、'.join(units)}。"]
 

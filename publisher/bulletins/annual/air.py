@@ -105,7 +105,7 @@ def chapter(doc: Document, job: Job, number: str) -> dict[str, Any]:
     validity = _validity(adaily, year)
     chap = doc.chapter(f"{number}、环境空气质量")
     levels = ac.levels_table(last)
-    sample_areas = [n for n in names if any(s["sample"] for s in ac.area_stations(reg, n))]
+    sample_areas = [n for n in names if any(s.sample for s in ac.area_stations(reg, n))]
     missing = [n for n in names if n not in now]
 
     # --- words

@@ -86,7 +86,7 @@ def assemble(job: Job) -> Bulletin:
 
     levels = ac.levels_table(period.end)
     source = f"数据来源：空气质量自动监测{ac.DATA_LABEL}"
-    region_ids = {s["id"] for s in ac.area_stations(reg, region)}
+    region_ids = {s.id for s in ac.area_stations(reg, region)}
     areas_out: list[AreaMonth] = []
     charts: list[Any] = []
     for name in region_areas:

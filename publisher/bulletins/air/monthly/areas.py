@@ -30,7 +30,7 @@ def _area_month(name: str, period: Period, reg, region: str, region_ids: set[str
     row = stats.month.get(name)
     area = reg.area(name)
     stations = ac.area_stations(reg, name)
-    same = name != region and {s["id"] for s in stations} == region_ids
+    same = name != region and {s.id for s in stations} == region_ids
     days = _area_days(adaily, name, period)
     short = _shortfalls(row, period)
     y = stats.ytd.get(name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from publisher.bulletins.air.common import AirStation
 from publisher.bulletins.base import Note, Record
 
 
@@ -88,7 +89,7 @@ class AreaMonth(Record):
     is_region: bool
     region_name: str
     sample: bool
-    stations: list[dict[str, Any]]
+    stations: list[AirStation]
     same_as_region: bool
     has_data: bool
     month: dict[str, Any] | None

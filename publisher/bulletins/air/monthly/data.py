@@ -11,7 +11,7 @@ import polars as pl
 from publisher import standards
 from publisher.bulletins.air import common as ac
 from publisher.bulletins.air.monthly.context import AreaMonth, ComparisonRow, CountyRow
-from publisher.bulletins.base import Job, Note
+from publisher.bulletins.base import Job, Note, jsonable
 from publisher.evaluate import air
 from publisher.periods import Period
 from publisher.bulletins.air.monthly.words import STAT_INDICATOR, STAT_LABEL_ZH, _change_text, _span, ytd_label
@@ -33,7 +33,7 @@ def _dust(job: Job, first: dt.date, last: dt.date) -> pl.DataFrame | None:
 # --------------------------------------------------------------------------------------------------
 def _nature(reg, name: str) -> str:
     """``sample`` when any station of the area is a sample station, else ``real``."""
-    return "sample" if any(s["sample"] for s in ac.area_stations(reg, name)) else "real"
+    return "sample" if any(s.sample for s in ac.area_stations(reg, name)) else "real"
 
 
 def _partitions(reg, names: list[str]) -> list[list[str]]:
@@ -167,7 +167,7 @@ def _area_days(adaily: pl.DataFrame, area: str, period: Period) -> list[dict[str
 # --------------------------------------------------------------------------------------------------
 # station completeness: for the reviewers only
 # --------------------------------------------------------------------------------------------------
-def _station_completeness(hourly: pl.DataFrame, daily: pl.DataFrame, stations: list[dict[str, Any]],
+def _station_completeness(hourly: pl.DataFrame, daily: pl.DataFrame, stations: list[ac.AirStation],
                           period: Period) -> list[dict[str, Any]]:
     """Per station: hours received of the month, hours missing per pollutant, pollutants not measured,
     days whose daily values are invalid (and why)."""
@@ -177,8 +177,8 @@ def _station_completeness(hourly: pl.DataFrame, daily: pl.DataFrame, stations: l
     d = daily.filter(pl.col("date").is_between(period.start, period.end)) if daily.height else daily
     out = []
     for s in stations:
-        sh = h.filter(pl.col("station_id") == s["id"]) if h.height else h
-        sd = d.filter(pl.col("station_id") == s["id"]) if d.height else d
+        sh = h.filter(pl.col("station_id") == s.id) if h.height else h
+        sd = d.filter(pl.col("station_id") == s.id) if d.height else d
         received = sh.select(pl.col("time").n_unique()).item() if sh.height else 0
         not_monitored = sorted({c for v in (sd.get_column("not_monitored").to_list() if sd.height else [])
                                 for c in (v or "").split(",") if c})
@@ -197,7 +197,7 @@ def _station_completeness(hourly: pl.DataFrame, daily: pl.DataFrame, stations: l
                          for c, n in bad]
                 invalid_days.append({"date": r["date"].isoformat(), "day": r["date"].day, "codes": codes,
                                      "text": "、".join(parts)})
-        out.append({**s, "hours_expected": expected, "hours_received": int(received),
+        out.append({**jsonable(s), "hours_expected": expected, "hours_received": int(received),
                     "missing_text": "、".join(f"{ac.SYMBOL[p]} {n}小时" for p, n in missing.items() if n) or "无",
                     "not_monitored": [ac.SYMBOL.get(c, c) for c in not_monitored],
                     "invalid_days": invalid_days})

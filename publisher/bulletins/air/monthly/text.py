@@ -213,14 +213,14 @@ def _method_notes(period: Period) -> list[str]:
 def _source_notes(areas: list[AreaMonth], conf: ac.Settings, reg, group: list[str]) -> list[str]:
     """Data source, monitoring units and the ranking group, in the bureau's words."""
     region = areas[0]
-    names = "、".join(f"{s['name']}（{s['code']}）" if s.get("code") else s["name"] for s in region.stations)
-    units = list(dict.fromkeys(s["unit"] for s in region.stations if s.get("unit")))
+    names = "、".join(f"{s.name}（{s.code}）" if s.code else s.name for s in region.stations)
+    units = list(dict.fromkeys(s.unit for s in region.stations if s.unit))
     out = [f"数据来源：{region.name}为国家环境空气质量监测网城市评价点位{names}的自动监测实况数据（未经审核）"]
     county_units: list[str] = []
     for a in areas[1:]:
         if a.same_as_region or not a.stations:
             continue
-        county_units += [s["unit"] for s in a.stations if s.get("unit")]
+        county_units += [s.unit for s in a.stations if s.unit]
     if len(areas) > 1:
         out[0] += "；各县（市、区）为县城空气自动监测站点数据"
     out[0] += "。"
