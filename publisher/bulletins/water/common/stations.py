@@ -101,16 +101,16 @@ def provenance(samples: pl.DataFrame, store: Any = None, time: str = "sampled_at
     return out
 
 
-def completeness_note(rows: Sequence[dict[str, Any]], what: str, this: str, left_out: str | None = None) -> str:
-    """数据完整性: how many of the registered stations reported in the period, naming those that did not.
+def completeness_note(total: int, missing: Sequence[str], what: str, this: str, left_out: str | None = None) -> str:
+    """数据完整性: how many of the `total` registered stations reported in the period, naming those that did
+    not (`missing`).
 
     `left_out` says what a station without data is left out of (default: ``不参与本月评价和统计``).
     """
-    missing = [r["name"] for r in rows if r["missing"]]
     if not missing:
-        return f"数据完整性：{this}应监测{what}{len(rows)}个，均有监测数据。"
+        return f"数据完整性：{this}应监测{what}{total}个，均有监测数据。"
     left_out = left_out or f"不参与{this}评价和统计"
-    return (f"数据完整性：{this}应监测{what}{len(rows)}个，有监测数据的{len(rows) - len(missing)}个；"
+    return (f"数据完整性：{this}应监测{what}{total}个，有监测数据的{total - len(missing)}个；"
             f"{'、'.join(missing)}{this}未监测（{NO_DATA_REASON}），{left_out}，在表中标为“{NOT_MONITORED}”。")
 
 

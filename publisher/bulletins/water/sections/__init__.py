@@ -108,7 +108,7 @@ def assemble(job: Job) -> Bulletin:
         "class_ink": wc.class_ink(),
         "last_year_zh": last_year.label_zh,
     })
-    context = SectionsContext.of(figures)     # the typed page; bulletin.json is its JSON form, `figures`
+    context = SectionsContext.of({**figures, "rows": rows})     # the typed page; bulletin.json is its JSON form, `figures`
     tables = {
         "断面水质": _sections_table(rows),
         "河流水质": _groups_table(cur["rivers"], "河流"),

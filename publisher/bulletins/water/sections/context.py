@@ -64,4 +64,4 @@ class SectionsContext(WaterPage):
 
     @classmethod
     def of(cls, values: Mapping[str, Any]) -> Self:
-        return cls(**{**values, "rows": [SectionRow.of(r) for r in values["rows"]]})
+        return cls(**{**values, "rows": [r if isinstance(r, SectionRow) else SectionRow.of(r) for r in values["rows"]]})

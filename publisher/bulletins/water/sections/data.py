@@ -8,6 +8,7 @@ from typing import Any
 import polars as pl
 
 from publisher.bulletins.water import common as wc
+from publisher.bulletins.water.sections.context import SectionRow
 from publisher.evaluate import water
 from publisher.periods import Period
 
@@ -175,7 +176,7 @@ def _groups(sec_values: pl.DataFrame, sec_meta: pl.DataFrame, by: str,
 
 
 # --------------------------------------------------------------------------------------------- rows
-def _section_rows(sections: list, snaps: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _section_rows(sections: list, snaps: dict[str, dict[str, Any]]) -> list[SectionRow]:
     cur, prev, ly = snaps["current"]["by_id"], snaps["previous"]["by_id"], snaps["last_year"]["by_id"]
     rows = []
     for seq, s in enumerate(sections, 1):
@@ -187,21 +188,21 @@ def _section_rows(sections: list, snaps: dict[str, dict[str, Any]]) -> list[dict
             compliance = wc.DASH
         else:
             compliance = "达标" if c["compliant"] else "不达标"
-        rows.append({
-            "seq": seq, "station_id": s.id, "name": s.name, "river": s.river, "basin": s.basin,
-            "level_zh": wc.LEVEL_ZH.get(s.kind, s.kind), "kind": s.kind, "target": s.target_class,
-            "target_zh": s.target_class or wc.DASH,
-            "basis_zh": "5+X" if s.kind == "national_section" else "21项",
-            "water_class": c["water_class"], "class_zh": wc.DASH if missing else wc.class_plain(c["water_class"]),
-            "prev_class": p["water_class"], "prev_zh": wc.class_plain(p["water_class"]),
-            "ly_class": y["water_class"], "ly_zh": wc.class_plain(y["water_class"]),
-            "status": c["status"], "compliant": c["compliant"], "compliance_zh": compliance,
-            "exceedances": c["exceedances"],
-            "exceedances_zh": wc.DASH if missing or c["compliant"] or not c["exceedances"]
+        rows.append(SectionRow(
+            seq=seq, station_id=s.id, name=s.name, river=s.river, basin=s.basin,
+            level_zh=wc.LEVEL_ZH.get(s.kind, s.kind), kind=s.kind, target=s.target_class,
+            target_zh=s.target_class or wc.DASH,
+            basis_zh="5+X" if s.kind == "national_section" else "21项",
+            water_class=c["water_class"], class_zh=wc.DASH if missing else wc.class_plain(c["water_class"]),
+            prev_class=p["water_class"], prev_zh=wc.class_plain(p["water_class"]),
+            ly_class=y["water_class"], ly_zh=wc.class_plain(y["water_class"]),
+            status=c["status"], compliant=c["compliant"], compliance_zh=compliance,
+            exceedances=c["exceedances"],
+            exceedances_zh=wc.DASH if missing or c["compliant"] or not c["exceedances"]
             else wc.exceedance_cell(c["exceedances"]),
-            "main_pollutants": c["main_pollutants"], "items_evaluated": c["items_evaluated"],
-            "missing": missing, "reason": c["reason"],
-        })
+            main_pollutants=c["main_pollutants"], items_evaluated=c["items_evaluated"],
+            missing=missing, reason=c["reason"],
+        ))
     return rows
 
 

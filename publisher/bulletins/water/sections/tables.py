@@ -7,16 +7,17 @@ from typing import Any
 import polars as pl
 
 from publisher.bulletins.water import common as wc
+from publisher.bulletins.water.sections.context import SectionRow
 from publisher.bulletins.water import sources
 
 
 # --------------------------------------------------------------------------------------------- tables
-def _sections_table(rows: list[dict[str, Any]]) -> pl.DataFrame:
+def _sections_table(rows: list[SectionRow]) -> pl.DataFrame:
     schema = {"序号": pl.Int64, "河流": pl.String, "流域": pl.String, "断面名称": pl.String, "断面级别": pl.String,
               "评价指标": pl.String, "水质目标": pl.String, "本月水质类别": pl.String, "上月水质类别": pl.String,
               "上年同期水质类别": pl.String, "达标情况": pl.String, "超标指标及超标倍数": pl.String}
-    data = [[r["seq"], r["river"], r["basin"], r["name"], r["level_zh"], r["basis_zh"], r["target_zh"], r["class_zh"],
-             r["prev_zh"], r["ly_zh"], r["compliance_zh"], r["exceedances_zh"]] for r in rows]
+    data = [[r.seq, r.river, r.basin, r.name, r.level_zh, r.basis_zh, r.target_zh, r.class_zh,
+             r.prev_zh, r.ly_zh, r.compliance_zh, r.exceedances_zh] for r in rows]
     return pl.DataFrame(data, schema=schema, orient="row")
 
 

@@ -8,6 +8,7 @@ import polars as pl
 
 from publisher.bulletins.base import ReviewNote
 from publisher.bulletins.water import common as wc
+from publisher.bulletins.water.sections.context import SectionRow
 from publisher.evaluate import water
 from publisher.periods import Period
 
@@ -40,10 +41,10 @@ def _x_items_text(period: Period, sections: list, values: pl.DataFrame, meta: pl
 
 
 # --------------------------------------------------------------------------------------------- words
-def _findings(period: Period, region: str, sections: list, cur: dict[str, Any], rows: list[dict[str, Any]],
+def _findings(period: Period, region: str, sections: list, cur: dict[str, Any], rows: list[SectionRow],
               changes: dict[str, Any], day: dt.date) -> list[str]:
     s = cur["summary"]
-    names = {r["station_id"]: r["name"] for r in rows}
+    names = {r.station_id: r.name for r in rows}
     out = []
     scope = (f"{region}{_small(s['n_basins'])}大水系{s['n_rivers']}条主要河流{s['n_registered']}个国控、省控断面"
              f"（国控{s['n_national']}个、省控{s['n_provincial']}个）")
@@ -51,7 +52,7 @@ def _findings(period: Period, region: str, sections: list, cur: dict[str, Any], 
         return [f"{period.label_zh}，{scope}均未收到监测数据，本月不作评价。"]
     head = f"{period.label_zh}，{scope}"
     if s["n_missing"]:
-        absent = [r["name"] for r in rows if r["missing"]]
+        absent = [r.name for r in rows if r.missing]
         head += f"中，监测{s['n_monitored']}个（{wc.join_names(absent)}未监测）"
     counts = {k: n for k, n in s["class_counts"].items()}
     good = [f"{k}类{counts[k]}个" for k in ("Ⅰ", "Ⅱ", "Ⅲ") if counts.get(k)]
@@ -79,20 +80,20 @@ def _findings(period: Period, region: str, sections: list, cur: dict[str, Any], 
 
     rates = s["rates"]
     if rates:
-        failed = [r for r in rows if r["compliant"] is False]
+        failed = [r for r in rows if r.compliant is False]
         text = f"{rates['n_compliant']}个断面达到水质目标，达标率为{wc.pct(rates['count_rate'])}"
         if failed:
             details = []
             for r in failed:
-                words = wc.exceedance_words(r["exceedances"])
-                details.append(f"{r['name']}（水质目标{r['target']}类）为{wc.class_zh(r['water_class'])}，"
+                words = wc.exceedance_words(r.exceedances)
+                details.append(f"{r.name}（水质目标{r.target}类）为{wc.class_zh(r.water_class)}，"
                                f"未达到水质目标" + (f"，{words}" if words else ""))
             text += "；" + "；".join(details)
         out.append(text + "。")
-    polluted = [r for r in rows if not r["missing"] and r["main_pollutants"] and r["compliant"] is not False]
+    polluted = [r for r in rows if not r.missing and r.main_pollutants and r.compliant is not False]
     if polluted:
-        out.append("；".join(f"{r['name']}为{wc.class_zh(r['water_class'])}（{r['status']}），"
-                            f"主要污染指标为{_pollutant_words(r['main_pollutants'])}" for r in polluted) + "。")
+        out.append("；".join(f"{r.name}为{wc.class_zh(r.water_class)}（{r.status}），"
+                            f"主要污染指标为{_pollutant_words(r.main_pollutants)}" for r in polluted) + "。")
 
     by_status: dict[str, list[str]] = {}
     for g in cur["rivers"]:
@@ -165,7 +166,7 @@ def _change_sentence(change: dict[str, Any], names: dict[str, str]) -> str:
 
 
 # --------------------------------------------------------------------------------------------- 监测情况
-def _monitoring(period: Period, sections: list, lakes: list, cur_samples: pl.DataFrame, rows: list[dict[str, Any]],
+def _monitoring(period: Period, sections: list, lakes: list, cur_samples: pl.DataFrame, rows: list[SectionRow],
                 points: list[dict[str, Any]], monitored: list[dict[str, str]]) -> list[dict[str, str]]:
     """一、监测情况: 监测断面, 监测项目, 监测频次 and 采样日期, 监测单位, 数据上报情况."""
     n_national = sum(1 for s in sections if s.kind == "national_section")
@@ -191,7 +192,7 @@ def _monitoring(period: Period, sections: list, lakes: list, cur_samples: pl.Dat
     units = wc.units_of(stations)
     if units:
         out.append({"label": "监测单位", "text": "、".join(units) + "。"})
-    absent = [r["name"] for r in rows if r["missing"]] + [p["name"] for p in points if p["missing"]]
+    absent = [r.name for r in rows if r.missing] + [p["name"] for p in points if p["missing"]]
     n = len(stations) - len(absent)
     report = (f"{period.label_zh}，{len(sections)}个断面和{len(lakes)}个湖库点位均按要求开展监测并上报数据。" if not absent
               else f"{period.label_zh}，{n}个断面（点位）上报了监测数据，{wc.join_names(absent)}未上报本月监测数据。")
@@ -199,21 +200,22 @@ def _monitoring(period: Period, sections: list, lakes: list, cur_samples: pl.Dat
     return out
 
 
-def _notes(period: Period, stations: list, rows: list[dict[str, Any]], cur: dict[str, Any],
+def _notes(period: Period, stations: list, rows: list[SectionRow], cur: dict[str, Any],
            inputs: list[dict[str, Any]]) -> tuple[list[str], list[ReviewNote]]:
     """说明 (data source, completeness of sections and lake points, sections not evaluated) and the notes for
     the reviewers (caveats on the rivers' and basins' wording, sample registry entries, provenance)."""
     notes = [wc.data_source_note(stations)]
     points = cur["lake_points"]
-    if points and not any(r["missing"] for r in rows + points):
+    if points and not any(r.missing for r in rows) and not any(p["missing"] for p in points):
         notes.append(f"数据完整性：本月应监测断面{len(rows)}个、湖库点位{len(points)}个，均有监测数据。")
     else:
-        notes.append(wc.completeness_note(rows, "断面", "本月"))
+        notes.append(wc.completeness_note(len(rows), [r.name for r in rows if r.missing], "断面", "本月"))
         if points:
-            notes.append(wc.completeness_note(points, "湖库点位", "本月", left_out="不参与湖库平均"))
+            notes.append(wc.completeness_note(len(points), [p["name"] for p in points if p["missing"]], "湖库点位",
+                                              "本月", left_out="不参与湖库平均"))
     for row in rows:
-        if row["missing"] and row["reason"] != wc.NO_DATA_REASON:
-            notes.append(f"{row['name']}断面本月未评价：{row['reason']}，不参与本月统计。")
+        if row.missing and row.reason != wc.NO_DATA_REASON:
+            notes.append(f"{row.name}断面本月未评价：{row.reason}，不参与本月统计。")
     review = []
     for group in cur["rivers"] + cur["basins"]:
         if group.get("notes"):   # a caveat on the method's wording: for the reviewers, the status stands as printed

@@ -265,7 +265,7 @@ def _notes(scope: Scope, period: Period, stations: list, rows: list[dict[str, An
     charts' notes) and the notes for the reviewers (sample registry entries, missing intake reports,
     provenance)."""
     reported = any(r["volume_source"] == REPORTED for r in rows)
-    notes = [wc.data_source_note(stations, intake=reported), wc.completeness_note(rows, "水源", scope.this_zh)]
+    notes = [wc.data_source_note(stations, intake=reported), wc.completeness_note(len(rows), [r["name"] for r in rows if r["missing"]], "水源", scope.this_zh)]
     for row in rows:
         if row["missing"] and row["reason"] != wc.NO_DATA_REASON:
             notes.append(f"{row['name']}{scope.this_zh}未评价：{row['reason']}，不参与达标率统计。")
