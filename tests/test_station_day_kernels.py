@@ -72,3 +72,12 @@ def test_any_other_arrangement_goes_to_the_group_by_with_the_same_result(hours, 
                                    .otherwise(pl.col("time")).alias("time"))
     assert _kernels._station_days_blocks(frame.lazy()) is None
     assert _kept(_kernels._station_days(frame.lazy())).equals(_by_groups(frame))
+
+
+@pytest.mark.parametrize("batch", [24 * 7 + 5, 1_000])
+def test_batches_that_cut_station_days_give_the_same_result(hours, monkeypatch, batch):
+    """The hours are read in batches whose ends fall inside station-days: what is left is carried over."""
+    monkeypatch.setattr(_kernels, "_BATCH_ROWS", batch)
+    blocks = _kernels._station_days_blocks(hours.lazy())
+    assert blocks is not None
+    assert _kept(blocks).equals(_by_groups(hours))

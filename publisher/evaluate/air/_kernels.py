@@ -85,10 +85,42 @@ def _station_days_blocks(lf: pl.LazyFrame) -> pl.DataFrame | None:
         return None
     scaled = [(pl.col(p).cast(pl.Float64) * MILLI).round(0).alias(f"_{p}") for p in _SUMMED]
     o3 = (pl.col("o3").cast(pl.Float64) * MILLI).round(0).cast(pl.Int32).alias("_o3")  # strict: as narrow
-    rows = lf.select("station_id", "time", *scaled, o3).collect()
-    n, rest = divmod(rows.height, 24)
-    if rest or n == 0:
+    # read in batches (a year of hours is never held at once); each batch's whole blocks are reshaped and
+    # the rest carried to the next (blocks are fixed by the row number, so they line up across batches)
+    days, carry = [], None
+    for batch in lf.select("station_id", "time", *scaled, o3).collect_batches(chunk_size=_BATCH_ROWS):
+        rows = batch if carry is None else pl.concat([carry, batch])
+        whole = rows.height - rows.height % 24
+        if whole == 0:
+            carry = rows
+            continue
+        day = _blocks_of(rows.slice(0, whole))
+        if day is None:
+            return None
+        days.append(day)
+        carry = rows.slice(whole)
+    if carry is not None and carry.height or not days:
         return None
+    day = pl.concat(days)
+    if not day.select(pl.struct("station_id", "date").is_unique().all()).item():
+        return None
+    hours = [pl.col(f"_o3h{h}") for h in range(1, 25)]
+    day = day.with_columns(pl.max_horizontal(hours).alias("_max_o3"),
+                           pl.sum_horizontal([c.is_not_null().cast(pl.UInt32) for c in hours]).alias("hours_o3"))
+    sums = [pl.col(f"_sum_{p}") for p in _SUMMED]
+    if day.select(pl.any_horizontal([c.abs() >= 2.0 ** 53 for c in sums]).any()).item():
+        return None
+    day = day.with_columns([c.cast(pl.Int64) for c in sums])
+    return _join_flags(day, _nm_flags(lf).collect())
+
+
+_BATCH_ROWS = 24 * 50_000
+
+
+def _blocks_of(rows: pl.DataFrame) -> pl.DataFrame | None:
+    """The station-days of `rows` (24k of them, checked to be whole station-days in order, see
+    :func:`_station_days_blocks`): keys, sums, counts and hourly O3 slots; ``None`` when they are not."""
+    n = rows.height // 24
     pos = pl.int_range(pl.len(), dtype=pl.Int64) % 24 + 1
     epoch, station = pl.col("time").dt.epoch("us"), pl.col("station_id")
     whole = ((epoch % _DAY_US == (pos % 24) * _HOUR_US)
@@ -98,25 +130,14 @@ def _station_days_blocks(lf: pl.LazyFrame) -> pl.DataFrame | None:
     heads = rows.select(station.gather_every(24),
                         ((pl.col("time").gather_every(24).dt.epoch("us") - _HOUR_US) // _DAY_US)
                         .cast(pl.Int32).cast(pl.Date).alias("date"))
-    if not heads.select(pl.struct("station_id", "date").is_unique().all()).item():
-        return None
-    columns: dict[str, pl.Series] = {}
+    columns: list[pl.Series] = []
     for p in _SUMMED:
         values = rows.get_column(f"_{p}")
-        columns[f"_sum_{p}"] = values.fill_null(0).reshape((n, 24)).arr.sum().alias(f"_sum_{p}")
-        columns[f"hours_{p}"] = values.is_not_null().cast(pl.UInt32).reshape((n, 24)).arr.sum().alias(f"hours_{p}")
+        columns += [values.fill_null(0).reshape((n, 24)).arr.sum().alias(f"_sum_{p}"),
+                    values.is_not_null().cast(pl.UInt32).reshape((n, 24)).arr.sum().alias(f"hours_{p}")]
     o3_values = rows.get_column("_o3")
     slots = [o3_values.gather_every(24, offset=h - 1).cast(pl.Int64).alias(f"_o3h{h}") for h in range(1, 25)]
-    del rows
-    day = heads.with_columns(*columns.values(), *slots)
-    hours = [pl.col(f"_o3h{h}") for h in range(1, 25)]
-    day = day.with_columns(pl.max_horizontal(hours).alias("_max_o3"),
-                           pl.sum_horizontal([c.is_not_null().cast(pl.UInt32) for c in hours]).alias("hours_o3"))
-    sums = [pl.col(f"_sum_{p}") for p in _SUMMED]
-    if day.select(pl.any_horizontal([c.abs() >= 2.0 ** 53 for c in sums]).any()).item():
-        return None
-    day = day.with_columns([c.cast(pl.Int64) for c in sums])
-    return _join_flags(day, _nm_flags(lf).collect())
+    return heads.with_columns(*columns, *slots)
 
 
 def _station_days_narrow(lf: pl.LazyFrame) -> pl.DataFrame:
