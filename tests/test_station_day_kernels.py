@@ -81,3 +81,11 @@ def test_batches_that_cut_station_days_give_the_same_result(hours, monkeypatch, 
     blocks = _kernels._station_days_blocks(hours.lazy())
     assert blocks is not None
     assert _kept(blocks).equals(_by_groups(hours))
+
+
+def test_hours_without_a_not_monitored_column(hours):
+    frame = hours.drop("not_monitored")
+    blocks = _kernels._station_days_blocks(frame.lazy())
+    assert blocks is not None
+    expected = _by_groups(frame)
+    assert _kept(blocks).equals(expected) and not expected.get_column("_nm_so2").any()

@@ -87,8 +87,14 @@ def _station_days_blocks(lf: pl.LazyFrame) -> pl.DataFrame | None:
     o3 = (pl.col("o3").cast(pl.Float64) * MILLI).round(0).cast(pl.Int32).alias("_o3")  # strict: as narrow
     # read in batches (a year of hours is never held at once); each batch's whole blocks are reshaped and
     # the rest carried to the next (blocks are fixed by the row number, so they line up across batches)
-    days, carry = [], None
-    for batch in lf.select("station_id", "time", *scaled, o3).collect_batches(chunk_size=_BATCH_ROWS):
+    # the rows that list "/" codes (few) are kept for the flags, so the hours are read once
+    listed = ["not_monitored"] if "not_monitored" in schema.names() else []
+    listing = pl.col("not_monitored").cast(pl.String).str.len_bytes() > 0
+    days, flagged, carry = [], [], None
+    for batch in lf.select("station_id", "time", *scaled, o3, *listed).collect_batches(chunk_size=_BATCH_ROWS):
+        if listed:
+            flagged.append(batch.filter(listing).select("station_id", "time", "not_monitored"))
+            batch = batch.drop("not_monitored")
         rows = batch if carry is None else pl.concat([carry, batch])
         whole = rows.height - rows.height % 24
         if whole == 0:
@@ -111,7 +117,8 @@ def _station_days_blocks(lf: pl.LazyFrame) -> pl.DataFrame | None:
     if day.select(pl.any_horizontal([c.abs() >= 2.0 ** 53 for c in sums]).any()).item():
         return None
     day = day.with_columns([c.cast(pl.Int64) for c in sums])
-    return _join_flags(day, _nm_flags(lf).collect())
+    rows_listing = pl.concat(flagged) if flagged else pl.DataFrame(schema={"station_id": pl.String})
+    return _join_flags(day, _nm_flags(rows_listing.lazy()).collect())
 
 
 _BATCH_ROWS = 24 * 50_000
