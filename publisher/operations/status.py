@@ -118,11 +118,17 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
     min_hours = int(standards.in_force("gb3095", period.start)["validity"]["daily_min_hours"])
     air = pl.DataFrame()
     if store.exists():
-        air = store.air_hourly(period.start, period.end)
-        has_value = pl.any_horizontal([pl.col(c).is_not_null() for c in ("so2", "no2", "co", "o3", "pm10", "pm2_5")])
-        valid = air.filter(has_value).with_columns(day=(pl.col("time") - pl.duration(hours=1)).dt.date())
-        daily_hours = valid.group_by("station_id", "day").agg(pl.len().cast(pl.UInt32).alias("hours"))
-        air_counts = (valid.group_by("station_id").agg(pl.len().cast(pl.UInt32).alias("received"))
+        # completeness counts hours with a value of any pollutant: the station-days keep counts per
+        # pollutant, which cannot tell them, so the hours are read, but only the columns used here
+        hours = store.air_scan(period.start, period.end, columns=("station_id", "time", *_POLLUTANTS,
+                                                                   "not_monitored", "platform_aqi"))
+        has_value = pl.any_horizontal([pl.col(c).is_not_null() for c in _POLLUTANTS])
+        daily_hours = (hours.filter(has_value)
+                       .group_by("station_id", (pl.col("time") - pl.duration(hours=1)).dt.date().alias("day"))
+                       .agg(pl.len().cast(pl.UInt32).alias("hours")).collect())
+        if aqi_check:   # the platform AQI check reads only the hours that carry one
+            air = hours.filter(pl.col("platform_aqi").is_not_null()).collect()
+        air_counts = (daily_hours.group_by("station_id").agg(pl.col("hours").sum().cast(pl.UInt32).alias("received"))
                       .join(daily_hours.filter(pl.col("hours") >= min_hours).group_by("station_id")
                             .agg(pl.len().cast(pl.UInt32).alias("days_ok")), on="station_id", how="left"))
     water_months = pl.DataFrame(schema={"station_id": pl.String, "months": pl.UInt32, "quarters": pl.UInt32})
@@ -239,6 +245,9 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
     if aqi_check:
         result["aqi_check"] = aqi_differences(air)
     return result
+
+
+_POLLUTANTS = ("so2", "no2", "co", "o3", "pm10", "pm2_5")
 
 
 def aqi_differences(air: pl.DataFrame, limit: int = 50) -> dict[str, Any]:

@@ -57,9 +57,94 @@ def _station_days(lf: pl.LazyFrame) -> pl.DataFrame:
     2,147 mg/m³); a value beyond that (or not finite) fails the strict cast, and the general path is
     taken instead (which fails on a value that is not finite, as before)."""
     try:
-        return _station_days_narrow(lf)
+        day = _station_days_blocks(lf)
+        return _station_days_narrow(lf) if day is None else day
     except pl.exceptions.InvalidOperationError:
         return _station_days_general(lf.unique(["station_id", "time"], keep="last", maintain_order=True))
+
+
+_HOUR_US, _DAY_US = 3_600_000_000, 86_400_000_000
+_SUMMED = ("so2", "no2", "co", "pm10", "pm2_5")
+
+
+def _station_days_blocks(lf: pl.LazyFrame) -> pl.DataFrame | None:
+    """:func:`_station_days_narrow` for hours that come as whole station-days in order, as the store
+    keeps them (each month part sorted by station and time, every station reporting every hour): rows
+    24k+1 .. 24k+24 are the hours 01:00 .. 24:00 of one station-day. Then no rows are grouped: the
+    hourly columns are reshaped to (station-day × 24), the sums and counts are taken along the rows
+    and hour h's O3 is every 24th value. ``None`` when the rows are not so (then the group-by path runs).
+
+    The check, on every row i (position ``i mod 24 + 1`` in its block): its time is that hour of a day
+    (naive wall-clock labels), and but for the first row of a block its station is the previous row's
+    and its time one hour after it; so a block is the 24 hours of one station-day. The blocks'
+    (station, day) must also be unique. The sums and counts are those of the group-by (sums of
+    integer-valued floats, exact below 2**53: a larger one goes to the general path as there)."""
+    schema = lf.collect_schema()
+    time_type = schema.get("time")
+    if not isinstance(time_type, pl.Datetime) or time_type.time_zone is not None:
+        return None
+    scaled = [(pl.col(p).cast(pl.Float64) * MILLI).round(0).alias(f"_{p}") for p in _SUMMED]
+    o3 = (pl.col("o3").cast(pl.Float64) * MILLI).round(0).cast(pl.Int32).alias("_o3")  # strict: as narrow
+    # read in batches (a year of hours is never held at once); each batch's whole blocks are reshaped and
+    # the rest carried to the next (blocks are fixed by the row number, so they line up across batches)
+    # the rows that list "/" codes (few) are kept for the flags, so the hours are read once
+    listed = ["not_monitored"] if "not_monitored" in schema.names() else []
+    listing = pl.col("not_monitored").cast(pl.String).str.len_bytes() > 0
+    days, flagged, carry = [], [], None
+    for batch in lf.select("station_id", "time", *scaled, o3, *listed).collect_batches(chunk_size=_BATCH_ROWS):
+        if listed:
+            flagged.append(batch.filter(listing).select("station_id", "time", "not_monitored"))
+            batch = batch.drop("not_monitored")
+        rows = batch if carry is None else pl.concat([carry, batch])
+        whole = rows.height - rows.height % 24
+        if whole == 0:
+            carry = rows
+            continue
+        day = _blocks_of(rows.slice(0, whole))
+        if day is None:
+            return None
+        days.append(day)
+        carry = rows.slice(whole)
+    if carry is not None and carry.height or not days:
+        return None
+    day = pl.concat(days)
+    if not day.select(pl.struct("station_id", "date").is_unique().all()).item():
+        return None
+    hours = [pl.col(f"_o3h{h}") for h in range(1, 25)]
+    day = day.with_columns(pl.max_horizontal(hours).alias("_max_o3"),
+                           pl.sum_horizontal([c.is_not_null().cast(pl.UInt32) for c in hours]).alias("hours_o3"))
+    sums = [pl.col(f"_sum_{p}") for p in _SUMMED]
+    if day.select(pl.any_horizontal([c.abs() >= 2.0 ** 53 for c in sums]).any()).item():
+        return None
+    day = day.with_columns([c.cast(pl.Int64) for c in sums])
+    rows_listing = pl.concat(flagged) if flagged else pl.DataFrame(schema={"station_id": pl.String})
+    return _join_flags(day, _nm_flags(rows_listing.lazy()).collect())
+
+
+_BATCH_ROWS = 24 * 50_000
+
+
+def _blocks_of(rows: pl.DataFrame) -> pl.DataFrame | None:
+    """The station-days of `rows` (24k of them, checked to be whole station-days in order, see
+    :func:`_station_days_blocks`): keys, sums, counts and hourly O3 slots; ``None`` when they are not."""
+    n = rows.height // 24
+    pos = pl.int_range(pl.len(), dtype=pl.Int64) % 24 + 1
+    epoch, station = pl.col("time").dt.epoch("us"), pl.col("station_id")
+    whole = ((epoch % _DAY_US == (pos % 24) * _HOUR_US)
+             & ((pos == 1) | ((epoch - epoch.shift(1) == _HOUR_US) & (station == station.shift(1))))).all()
+    if not rows.select(whole.fill_null(False)).item():
+        return None
+    heads = rows.select(station.gather_every(24),
+                        ((pl.col("time").gather_every(24).dt.epoch("us") - _HOUR_US) // _DAY_US)
+                        .cast(pl.Int32).cast(pl.Date).alias("date"))
+    columns: list[pl.Series] = []
+    for p in _SUMMED:
+        values = rows.get_column(f"_{p}")
+        columns += [values.fill_null(0).reshape((n, 24)).arr.sum().alias(f"_sum_{p}"),
+                    values.is_not_null().cast(pl.UInt32).reshape((n, 24)).arr.sum().alias(f"hours_{p}")]
+    o3_values = rows.get_column("_o3")
+    slots = [o3_values.gather_every(24, offset=h - 1).cast(pl.Int64).alias(f"_o3h{h}") for h in range(1, 25)]
+    return heads.with_columns(*columns, *slots)
 
 
 def _station_days_narrow(lf: pl.LazyFrame) -> pl.DataFrame:
