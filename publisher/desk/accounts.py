@@ -2,8 +2,8 @@
 login attempts that rate-limits them.
 
 Roles are those of the review workflow (``approval.yaml``) plus :data:`UPLOADER` (may hand in data
-files) and :data:`ADMIN` (may publish and sees everything). Tables (created on first use in
-``<home>/store/ledger.sqlite``)::
+files) and :data:`ADMIN` (may publish and sees everything). Tables of the ledger
+``<home>/store/ledger.sqlite``, made by its migration 5 (:mod:`publisher.store.migrations`)::
 
     desk_accounts (name PRIMARY KEY, roles JSON, password_hash, created_at, created_by, disabled)
     desk_logins   (id, name, remote, ok, at)          every login attempt
@@ -34,23 +34,6 @@ PASSWORD_MAX = 1024
 MAX_FAILURES_PER_NAME = 5
 MAX_FAILURES_PER_REMOTE = 20
 WINDOW = dt.timedelta(minutes=15)
-
-TABLE_SQL = (
-    """CREATE TABLE IF NOT EXISTS desk_accounts (
-        name           TEXT PRIMARY KEY,
-        roles          TEXT NOT NULL,
-        password_hash  TEXT NOT NULL,
-        created_at     TEXT NOT NULL,
-        created_by     TEXT,
-        disabled       INTEGER NOT NULL DEFAULT 0)""",
-    """CREATE TABLE IF NOT EXISTS desk_logins (
-        id      INTEGER PRIMARY KEY,
-        name    TEXT NOT NULL,
-        remote  TEXT,
-        ok      INTEGER NOT NULL,
-        at      TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS desk_logins_by_name ON desk_logins(name, at)",
-)
 
 _hasher = PasswordHasher()   # argon2id, the library's current parameters (64 MiB, 3 passes)
 
@@ -93,12 +76,9 @@ def _write(ws: Workspace):
     return store.connect(write=True)
 
 
-def _tables(conn: sqlite3.Connection) -> None:
-    for sql in TABLE_SQL:
-        conn.execute(sql)
-
-
 def _has_tables(store: Store) -> bool:
+    """Whether the ledger has the desk's tables (a new or migrated one has; a ledger of an older version
+    that could not be migrated, being read-only, has not: it has no accounts)."""
     if not store.exists():
         return False
     with store.connect() as conn:
@@ -125,7 +105,6 @@ def add_user(ws: Workspace, name: str, roles: list[str] | tuple[str, ...], passw
         raise AccountError(f"密码须为 {PASSWORD_MIN} 至 {PASSWORD_MAX} 个字符", "weak_password")
     digest = _hasher.hash(password)
     with _write(ws) as conn:
-        _tables(conn)
         existing = [r[0] for r in conn.execute("SELECT name FROM desk_accounts")]
         same = [n for n in existing if same_name(n, clean)]
         if same and not replace:
@@ -174,7 +153,6 @@ def login(ws: Workspace, name: str, password: str, remote: str | None) -> Accoun
     remote = (remote or "")[:64]
     password = password or ""
     with _write(ws) as conn:
-        _tables(conn)
         since = (_now() - WINDOW).isoformat()
         blocked = (_failures(conn, "name", clean, since) >= MAX_FAILURES_PER_NAME
                    or (remote and _failures(conn, "remote", remote, since) >= MAX_FAILURES_PER_REMOTE))

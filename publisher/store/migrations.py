@@ -208,12 +208,42 @@ def _v4_alerts_notifications_site(conn: sqlite3.Connection, store: Any) -> None:
                 conn.execute(statement)
 
 
+#: 5: the review desk's accounts and the record of its login attempts (publisher/desk/accounts.py)
+DESK_SQL = """
+CREATE TABLE IF NOT EXISTS desk_accounts (
+    name           TEXT PRIMARY KEY,
+    roles          TEXT NOT NULL,          -- JSON list of role names
+    password_hash  TEXT NOT NULL,          -- argon2id
+    created_at     TEXT NOT NULL,
+    created_by     TEXT,
+    disabled       INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS desk_logins (
+    id      INTEGER PRIMARY KEY,
+    name    TEXT NOT NULL,
+    remote  TEXT,
+    ok      INTEGER NOT NULL,
+    at      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS desk_logins_by_name ON desk_logins(name, at);
+"""
+
+
+def _v5_desk(conn: sqlite3.Connection, store: Any) -> None:
+    """5: the review desk's ``desk_accounts`` and ``desk_logins`` (IF NOT EXISTS: a ledger whose desk made
+    them on first use, before this migration, keeps its accounts)."""
+    for statement in DESK_SQL.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
 #: version -> the step that brings a ledger of version - 1 to it, in order
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Any], None]] = {
     1: _v1_tables,
     2: _v2_relative_folders,
     3: _v3_station_days,
     4: _v4_alerts_notifications_site,
+    5: _v5_desk,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 
