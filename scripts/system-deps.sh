@@ -3,14 +3,13 @@
 #   fonts-noto-cjk       Chinese glyphs for charts, pages and PDFs
 #   libharfbuzz-subset0  fast font subsetting in WeasyPrint (PDF in ~0.4 s instead of ~7 s)
 #   libpango-1.0-0       WeasyPrint's text layout
-#   chromium             the headless browser the page tests look through
-#   chromium-driver      lets the review desk's browser test drive that chromium (selenium)
+#   chromium             the headless browser the page tests look through (driven by Playwright)
 #   poppler-utils        pdftoppm, to turn PDFs into PNGs for looking at them
 # Installs with apt-get when run as root (or with sudo); otherwise says what is missing.
 set -u
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 chromium chromium-driver poppler-utils; do
+for pkg in fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 chromium poppler-utils; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

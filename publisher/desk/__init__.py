@@ -151,12 +151,29 @@ def create_app(ws: Workspace, *, portal: str | None = None, max_upload_mb: int =
     @app.context_processor
     def common() -> dict[str, Any]:
         pages = [(e, label) for e, label in PAGES if e != "alerts" or alerts_module() is not None]
-        return {"account": g.get("account"), "pages": pages, "csrf": session.get("csrf", "")}
+        return {"account": g.get("account"), "pages": pages, "csrf": session.get("csrf", ""), "when": when}
 
     from publisher.desk import views
 
     views.register(app)
     return app
+
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def when(value: Any) -> str:
+    """A ledger time (ISO 8601, UTC) as people at the bureau read it: Beijing time to the minute,
+    ``2026-09-03 16:05``; anything else as it is, nothing as ``—``."""
+    if not value:
+        return "—"
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(BEIJING)
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def refuse(status: int, message: str, code: str):

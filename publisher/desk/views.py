@@ -179,7 +179,20 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
                 "account": account.name, "files": [{"name": r.name, "status": r.status, "sha256": r.sha256}
                                                    for r in results]})
         return render_template("upload.html", results=results, quarantine=_quarantine(), files=_recent_files(),
+                               raised=_raised_by(results),
                                max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
+
+    def _raised_by(results) -> dict[int, list[dict[str, Any]]]:
+        """ingest id -> the alerts that ingest raised (the upload's result names them)."""
+        module = alerts_module()
+        ids = {r.ingest_id for r in results if r.ingest_id is not None}
+        if module is None or not ids:
+            return {}
+        out: dict[int, list[dict[str, Any]]] = {}
+        for a in module.listing(_ws()):
+            if a.get("ingest_id") in ids:
+                out.setdefault(a["ingest_id"], []).append(a)
+        return out
 
     @app.route("/upload/quarantine/<path:name>")
     def quarantined(name: str):
@@ -339,18 +352,108 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
         steps = _policy().workflow(kind)
         return {ADMIN, *steps[-1].roles} if steps else {ADMIN}
 
+    def _withdrawal_roles(kind: str) -> list[str]:
+        """The roles that sign the steps of withdrawing a `kind` (approval.yaml's ``withdrawal``, else
+        the kind's workflow): the rule ``publisher withdraw`` applies."""
+        from publisher.publishing.site import withdrawal
+
+        return [r for s in withdrawal.steps(_policy(), kind) for r in s.roles]
+
+    def _withdrawals(account, everything: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One entry per published item (kind, period, area): its newest published revision, the state of
+        its withdrawal and what the account may do about it."""
+        from publisher.publishing.site import withdrawal
+
+        policy = _policy()
+        items: dict[tuple, dict[str, Any]] = {}
+        for h in everything:
+            if any(p["status"] == "ok" for p in h["publications"]):
+                items[(h["kind"], h["period"], h["area"])] = h
+        out = []
+        for (kind, period, area), h in items.items():
+            st = withdrawal.state(_ws(), kind, period, area, policy)
+            pending = next((s for s, state, _ in st.steps if state != withdrawal.APPROVED), None)
+            roles = [r for r in (pending.roles if pending else []) if r in account.roles]
+            out.append({"h": h, "state": st, "roles": roles, "first": bool(st.steps) and st.steps[0][0] is pending,
+                        "may_carry_out": bool(st.owed) and account.has(ADMIN, *_withdrawal_roles(kind)),
+                        "steps": [{"name": s.name, "state": state, "by": (d or {}).get("signer"),
+                                   "at": (d or {}).get("at"), "reason": (d or {}).get("reason")}
+                                  for s, state, d in st.steps]})
+        return sorted(out, key=lambda w: (w["state"].decided, w["h"]["period"]), reverse=False)
+
     @app.route("/publishing")
     def publishing():
         account = require()
         from publisher.publishing.approval import history
 
-        rows = [h for h in history(_ws()) if h["latest"] and h["state"] == "approved"]
-        done = [h for h in history(_ws()) if h["publications"]]
+        everything = history(_ws())
+        rows = [h for h in everything if h["latest"] and h["state"] == "approved"]
+        done = [h for h in everything if h["publications"]]
         for h in rows:
             h["may_publish"] = account.has(*_publishers(h["kind"]))
         return render_template("publishing.html", rows=rows, done=list(reversed(done)),
+                               withdrawals=_withdrawals(account, everything),
                                portal=current_app.config["PORTAL"], flash=session.pop("flash", None),
                                detail=json_detail, title=_title)
+
+    def _carry_out(row: dict[str, Any]) -> tuple[list[str], bool]:
+        """Tell the portals the item was published to that its withdrawal is decided (as ``publisher
+        withdraw`` does): the messages, and whether every portal confirmed."""
+        from publisher.publishing.site import withdrawal
+
+        try:
+            done = withdrawal.carry_out(_ws(), row["kind"], row["period"], row.get("area"))
+        except PublisherError as exc:
+            return [str(exc)], False
+        return [d.message for d in done], all(d.ok for d in done)
+
+    @app.route("/publishing/<int:bulletin_id>/withdraw", methods=["POST"])
+    def withdraw(bulletin_id: int):
+        """One decision on withdrawing a published item, signed by the account in a role of the
+        withdrawal's steps (``publisher.publishing.site.withdrawal.decide``, as ``publisher withdraw``);
+        once the last step agrees, the portals are told at once."""
+        account = require()
+        from publisher.publishing.site import withdrawal
+        from publisher.store import Store
+
+        row = _bulletin_row(bulletin_id)
+        role = request.form.get("role", "")
+        if not account.has(*_withdrawal_roles(row["kind"])):
+            abort(403)
+        if role not in account.roles:
+            return refuse(403, f"账户 {account.name} 不具有角色“{role}”，不能以该角色签署", "role_not_held")
+        reject = request.form.get("decision") == "reject"
+        try:
+            result = withdrawal.decide(_ws(), row["kind"], row["period"], by=account.name, role=role,
+                                       area=row.get("area"), reason=request.form.get("reason") or None,
+                                       reject=reject, via="desk")
+        except PublisherError as exc:
+            return refuse(400, str(exc), _error_code(exc))
+        messages, ok = [result.message], True
+        if result.state.decided and not reject:
+            carried, ok = _carry_out(row)
+            messages += carried
+        Store(_ws()).record_event("desk.withdrawal", result.state.subject, {
+            "account": account.name, "role": role, "decision": "rejected" if reject else "approved",
+            "decided": result.state.decided, "carried_out": ok if result.state.decided else None,
+            "remote": request.remote_addr})
+        session["flash"] = "；".join(messages)
+        return redirect(url_for("publishing"))
+
+    @app.route("/publishing/<int:bulletin_id>/withdraw/carry-out", methods=["POST"])
+    def withdraw_carry_out(bulletin_id: int):
+        """Tell the portals not yet told of a decided withdrawal (``publisher withdraw --carry-out``)."""
+        account = require()
+        from publisher.store import Store
+
+        row = _bulletin_row(bulletin_id)
+        if not account.has(ADMIN, *_withdrawal_roles(row["kind"])):
+            abort(403)
+        messages, ok = _carry_out(row)
+        Store(_ws()).record_event("desk.withdrawal_carry_out", f"{row['kind']}/{row['period']}", {
+            "account": account.name, "ok": ok, "remote": request.remote_addr})
+        session["flash"] = "；".join(messages) or "没有需要通知的门户"
+        return redirect(url_for("publishing"))
 
     @app.route("/publishing/<int:bulletin_id>", methods=["POST"])
     def publish(bulletin_id: int):
