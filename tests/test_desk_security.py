@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 
 from publisher.desk import COOKIE, accounts, create_app
+from publisher.store import Store
 from tests import desk_helpers as dh
 from tests import publishing_helpers as ph
 
@@ -290,3 +291,113 @@ def test_a_new_password_ends_the_accounts_sessions(app, ws):
     before = _state(ws)
     assert _approve(client, _bulletin_id(ws), "保密审查员", "whatever").status_code in (400, 401)
     assert _state(ws) == before
+
+
+# --------------------------------------------------------------------------- withdrawing on 发布
+@pytest.fixture(scope="module")
+def published(built, tmp_path_factory):
+    """`built` with its bulletin approved by both steps and published to a reference portal (stopped
+    since: a withdrawal decided here cannot reach it)."""
+    from publisher.publishing import approval, portal
+
+    ws = ph.clone(built, tmp_path_factory.mktemp("desk-published") / "home")
+    for name, role in ((dh.REVIEWER, "保密审查员"), (dh.LEADER, "分管局领导")):
+        approval.decide(ws, ph.KIND, ph.PERIOD, by=name, role=role, via="desk")
+    with ph.running_portal(ws.home.parent / "portal", ws) as server:
+        done = portal.publish(ws, ph.KIND, ph.PERIOD, None, server.url, token=ph.TOKEN, attempts=1)
+    assert done.ok, done.message
+    return ws
+
+
+@pytest.fixture
+def pws(published, tmp_path):
+    return ph.clone(published, tmp_path / "home")
+
+
+def _withdrawal_state(ws) -> dict:
+    conn = sqlite3.connect(ws.store / "ledger.sqlite")
+    try:
+        return {"withdrawals": conn.execute("SELECT * FROM withdrawals ORDER BY id").fetchall(),
+                "events": conn.execute("SELECT * FROM events WHERE kind LIKE 'withdrawal%' OR kind LIKE 'desk.withdrawal%'"
+                                       ).fetchall(),
+                **_state(ws)}
+    finally:
+        conn.close()
+
+
+def _withdraw(client, bulletin_id: int, role: str, csrf: str | None, reason: str | None = "数据有误", **extra):
+    data = {"role": role, "decision": "approve", **extra}
+    if reason is not None:
+        data["reason"] = reason
+    if csrf is not None:
+        data["csrf"] = csrf
+    return client.post(f"/publishing/{bulletin_id}/withdraw", data=data)
+
+
+def test_withdrawal_without_a_session_or_csrf_is_refused(pws):
+    app = create_app(pws)
+    before = _withdrawal_state(pws)
+    bid = _bulletin_id(pws)
+    assert _withdraw(app.test_client(), bid, "保密审查员", "anything").status_code in (400, 401)
+    client = _signed_in(app, dh.REVIEWER)
+    for token in (None, "", "wrong-token"):
+        response = _withdraw(client, bid, "保密审查员", token)
+        assert response.status_code == 400 and "csrf_failed" in response.get_data(as_text=True)
+    response = client.post(f"/publishing/{bid}/withdraw/carry-out", data={})
+    assert response.status_code == 400
+    assert _withdrawal_state(pws) == before
+
+
+def test_withdrawal_without_the_role_is_refused(pws):
+    app = create_app(pws)
+    bid = _bulletin_id(pws)
+    before = _withdrawal_state(pws)
+    # an uploader and an administrator hold no role of the withdrawal's steps (as for publisher withdraw)
+    for name, role in ((dh.UPLOADER, "数据报送员"), (dh.ADMIN, "管理员"), (dh.UPLOADER, "保密审查员")):
+        client = _signed_in(app, name)
+        assert _withdraw(client, bid, role, _csrf(client, "/publishing")).status_code == 403, name
+        assert "form class=\"withdraw\"" not in client.get("/publishing").get_data(as_text=True)
+    # a reviewer signing as the leader
+    client = _signed_in(app, dh.REVIEWER)
+    response = _withdraw(client, bid, "分管局领导", _csrf(client, "/publishing"))
+    assert response.status_code == 403 and "role_not_held" in response.get_data(as_text=True)
+    # the leader cannot skip the first step, and the first step needs the reason
+    leader = _signed_in(app, dh.LEADER)
+    response = _withdraw(leader, bid, "分管局领导", _csrf(leader, "/publishing"))
+    assert response.status_code == 400 and "step_out_of_order" in response.get_data(as_text=True)
+    response = _withdraw(client, bid, "保密审查员", _csrf(client, "/publishing"), reason="  ")
+    assert response.status_code == 400 and "reason_required" in response.get_data(as_text=True)
+    assert _withdrawal_state(pws) == before
+
+
+def test_withdrawal_steps_are_signed_by_the_accounts_and_one_person_signs_one_step(pws):
+    from publisher.publishing.site import withdrawal
+
+    app = create_app(pws)
+    bid = _bulletin_id(pws)
+    both = _signed_in(app, "兼职甲")
+    note = "<script>alert('撤回')</script>数据有误"
+    assert _withdraw(both, bid, "保密审查员", _csrf(both, "/publishing"), reason=note).status_code == 302
+    page = both.get("/publishing").get_data(as_text=True)
+    assert "<script>alert(" not in page and "&lt;script&gt;alert(" in page
+    before = _withdrawal_state(pws)
+    response = _withdraw(both, bid, "分管局领导", _csrf(both, "/publishing"))
+    assert response.status_code == 400 and "same_person" in response.get_data(as_text=True)
+    assert _withdrawal_state(pws) == before
+    # the leader decides it; the portal is down, so the decision stands and the page says who was not told
+    leader = _signed_in(app, dh.LEADER)
+    response = _withdraw(leader, bid, "分管局领导", _csrf(leader, "/publishing"), reason=None)
+    assert response.status_code == 302
+    page = leader.get("/publishing").get_data(as_text=True)
+    assert "撤回已决定" in page and "portal_unreachable" in page and "再次通知门户" in page
+    assert [(d["signer"], d["role"], d["via"]) for d in withdrawal.decisions(Store(pws))] == [
+        ("兼职甲", "保密审查员", "desk"), (dh.LEADER, "分管局领导", "desk")]
+    state = withdrawal.state(pws, ph.KIND, ph.PERIOD)
+    assert state.decided and state.owed
+    # the uploader may not retry the portals; the leader may (still down: still owed)
+    uploader = _signed_in(app, dh.UPLOADER)
+    assert uploader.post(f"/publishing/{bid}/withdraw/carry-out",
+                         data={"csrf": _csrf(uploader, "/publishing")}).status_code == 403
+    assert leader.post(f"/publishing/{bid}/withdraw/carry-out",
+                       data={"csrf": _csrf(leader, "/publishing")}).status_code == 302
+    assert withdrawal.state(pws, ph.KIND, ph.PERIOD).owed

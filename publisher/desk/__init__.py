@@ -151,7 +151,8 @@ def create_app(ws: Workspace, *, portal: str | None = None, max_upload_mb: int =
     @app.context_processor
     def common() -> dict[str, Any]:
         pages = [(e, label) for e, label in PAGES if e != "alerts" or alerts_module() is not None]
-        return {"account": g.get("account"), "pages": pages, "csrf": session.get("csrf", ""), "when": when}
+        return {"account": g.get("account"), "pages": pages, "csrf": session.get("csrf", ""), "when": when,
+                "size": size}
 
     from publisher.desk import views
 
@@ -174,6 +175,17 @@ def when(value: Any) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(BEIJING)
     return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def size(value: Any) -> str:
+    """A file size as people read it: ``73 字节``, ``1.3 KB``, ``2.0 MB``."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return "—"
+    if n < 1024:
+        return f"{n} 字节"
+    return f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
 
 
 def refuse(status: int, message: str, code: str):

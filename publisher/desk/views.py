@@ -13,6 +13,7 @@ from publisher.desk import accounts, alerts_module, json_detail, refuse, require
 from publisher.desk.accounts import ADMIN, UPLOADER
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
+from publisher.vocabulary import FILE_KINDS, STATION_KINDS
 
 #: upload names: one plain file name (no folder, no leading dot, no control characters), with a data suffix
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xls", ".csv.gz", ".txt")
@@ -68,13 +69,20 @@ def _latest_rows() -> list[dict[str, Any]]:
 
 
 def _title(row: dict[str, Any]) -> str:
-    from publisher.bulletins import module
+    """A bulletin as staff name it: ``2026年8月 主要河流（湖库）国控、省控断面水质状况（area）``, from the
+    bulletin catalogue (the kind's code only when the catalogue cannot be read)."""
+    from publisher.bulletins import catalogue
+    from publisher.periods import Period
 
     try:
-        label = str(module(row["kind"]).TITLE_ZH)
-    except (PublisherError, AttributeError, ImportError):
+        label = catalogue.get(row["kind"], _ws().home).title_zh
+    except PublisherError:
         label = row["kind"]
-    return f"{row['period']} {label}" + (f"（{row['area']}）" if row.get("area") else "")
+    try:
+        period = Period.parse(row["period"]).label_zh
+    except (PublisherError, ValueError):
+        period = row["period"]
+    return f"{period} {label}" + (f"（{row['area']}）" if row.get("area") else "")
 
 
 def _error_code(exc: Exception) -> str:
@@ -179,7 +187,7 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
                 "account": account.name, "files": [{"name": r.name, "status": r.status, "sha256": r.sha256}
                                                    for r in results]})
         return render_template("upload.html", results=results, quarantine=_quarantine(), files=_recent_files(),
-                               raised=_raised_by(results),
+                               raised=_raised_by(results), file_kind=lambda k: FILE_KINDS.get(k, k or "—"),
                                max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
 
     def _raised_by(results) -> dict[int, list[dict[str, Any]]]:
@@ -232,7 +240,7 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
                              aqi_check=False)
         except PublisherError as exc:
             return refuse(400, str(exc), _error_code(exc))
-        return render_template("completeness.html", report=report)
+        return render_template("completeness.html", report=report, kind_zh=lambda k: STATION_KINDS.get(k, k))
 
     # ------------------------------------------------------------------ 公报
     @app.route("/bulletins")
@@ -391,6 +399,11 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
         done = [h for h in everything if h["publications"]]
         for h in rows:
             h["may_publish"] = account.has(*_publishers(h["kind"]))
+            h["published"] = any(p["status"] == "ok" for p in h["publications"])
+            # an earlier revision is on the portal: publishing this one is a correction (更正)
+            h["corrects"] = any(o["revision"] < h["revision"] and any(p["status"] == "ok" for p in o["publications"])
+                                for o in everything if (o["kind"], o["period"], o["area"]) ==
+                                (h["kind"], h["period"], h["area"]))
         return render_template("publishing.html", rows=rows, done=list(reversed(done)),
                                withdrawals=_withdrawals(account, everything),
                                portal=current_app.config["PORTAL"], flash=session.pop("flash", None),

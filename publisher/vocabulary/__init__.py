@@ -29,6 +29,15 @@ STATION_KINDS: dict[str, str] = {
     "noise_road_point": "道路交通声环境监测点位",
     "noise_grid_point": "区域声环境监测点位",
 }
+#: The kinds of data file the ingest tells apart (the ledger's ``files.kind``) and their Chinese names.
+FILE_KINDS: dict[str, str] = {
+    "air": "空气质量监测数据",
+    "water": "水质监测数据",
+    "intake": "水源取水量",
+    "forecast": "空气质量预报",
+    "noise": "声环境监测数据",
+    "supervisory": "监督性监测数据",
+}
 AIR_KINDS: frozenset[str] = frozenset({"air_station"})
 SOURCE_KINDS: frozenset[str] = frozenset({"city_source", "county_source"})
 SECTION_KINDS: frozenset[str] = frozenset({"national_section", "provincial_section", "lake_point"})
