@@ -18,6 +18,8 @@ from publisher.vocabulary import FILE_KINDS, STATION_KINDS
 #: upload names: one plain file name (no folder, no leading dot, no control characters), with a data suffix
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xls", ".csv.gz", ".txt")
 NAME_MAX_BYTES = 200
+#: the 日志 page shows at most this many events, newest first
+LOG_ROWS = 500
 
 
 def _ws() -> Workspace:
@@ -83,6 +85,29 @@ def _title(row: dict[str, Any]) -> str:
     except (PublisherError, ValueError):
         period = row["period"]
     return f"{period} {label}" + (f"（{row['area']}）" if row.get("area") else "")
+
+
+#: the ledger's events as the 日志 page names them (an event not listed shows its code)
+EVENT_ZH = {
+    "desk.login": "审核台登录", "desk.account": "开设/修改账户", "desk.upload": "审核台上传数据",
+    "desk.decision": "审核台签署", "desk.publish": "审核台发布", "desk.withdrawal": "审核台签署撤回",
+    "desk.withdrawal_carry_out": "审核台再次通知门户撤回",
+    "approval": "审核签署", "explanation": "超标情况说明", "publication_signed": "发布（已签名）",
+    "publish_refused": "发布被拒绝", "withdrawal_decision": "撤回签署", "withdrawal_signed": "撤回通知（已签名）",
+    "withdrawal_done": "门户已撤回", "withdrawal_failed": "门户撤回失败", "site_built": "生成网站",
+    "alerts.recorded": "预警记录", "alerts.evaluation_failed": "预警检查失败", "ledger.migrated": "台账升级",
+    "schedule.ingest": "定时入库", "schedule.build": "定时编制", "schedule.overdue": "逾期提醒",
+    "schedule.pass": "定时任务运行", "schedule.remind": "催报提醒", "schedule.alerts_failed": "定时预警检查失败",
+    "schedule.notify_failed": "通知发送失败",
+}
+
+
+def _actor(detail: dict[str, Any]) -> str:
+    """Who acted, as the event's detail names them (a desk account, a signer, an OS user)."""
+    for key in ("account", "by", "signer"):
+        if detail.get(key):
+            return str(detail[key])
+    return f"系统账户 {detail['os_user']}" if detail.get("os_user") else ""
 
 
 def _error_code(exc: Exception) -> str:
@@ -243,13 +268,25 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
         return render_template("completeness.html", report=report, kind_zh=lambda k: STATION_KINDS.get(k, k))
 
     # ------------------------------------------------------------------ 公报
+    def _withdrawn() -> set[tuple]:
+        """(kind, period, area) of every item whose withdrawal is decided."""
+        from publisher.publishing.site import withdrawal
+
+        return {(s.kind, s.period, s.area) for s in withdrawal.withdrawn(_ws()).values()}
+
     @app.route("/bulletins")
     def bulletins():
         require()
         from publisher.publishing.approval import history
 
-        rows = history(_ws())
-        return render_template("bulletins.html", rows=list(reversed(rows)), title=_title)
+        every = request.args.get("all") == "1"
+        rows = [h for h in history(_ws()) if every or h["latest"]]
+        gone = _withdrawn()
+        for h in rows:
+            h["withdrawn"] = (h["kind"], h["period"], h["area"]) in gone
+            h["published"] = any(p["status"] == "ok" for p in h["publications"])
+        rows.sort(key=lambda h: (h["period"], h["built_at"]), reverse=True)
+        return render_template("bulletins.html", rows=rows, every=every, title=_title)
 
     @app.route("/bulletins/<int:bulletin_id>")
     def bulletin(bulletin_id: int):
@@ -264,7 +301,11 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
         gate = explanations.gate(Store(_ws()), row) if entry["latest"] else []
         may_explain = account.has(ADMIN, *workflow_roles())
         diff = revisions.diff(_ws(), row["kind"], row["period"], row.get("area"), int(row["revision"]))
+        others = [h for h in history(_ws(), row["kind"], row["period"], row.get("area"))
+                  if h["area"] == row.get("area")]
+        withdrawn = (row["kind"], row["period"], row.get("area")) in _withdrawn()
         return render_template("bulletin.html", row=row, h=entry, title=_title(row), gate=gate,
+                               others=others, withdrawn=withdrawn,
                                may_explain=may_explain, diff=diff, flash=session.pop("flash", None))
 
     @app.route("/bulletins/<int:bulletin_id>/files/<path:rel>")
@@ -509,4 +550,19 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
         if text:
             rows = [r for r in rows if text in (r.get("subject") or "") or text in (r.get("detail") or "")]
         kinds = sorted({r["kind"] for r in store.events()}) if store.exists() else []
-        return render_template("log.html", rows=list(reversed(rows))[:500], kinds=kinds, kind=kind, q=text)
+        shown = []
+        for r in list(reversed(rows))[:LOG_ROWS]:
+            detail = json_detail(r.get("detail"))
+            shown.append({**r, "label": EVENT_ZH.get(r["kind"], r["kind"]), "actor": _actor(detail),
+                          "subject_zh": _subject_zh(r.get("subject"))})
+        return render_template("log.html", rows=shown, total=len(rows), limit=LOG_ROWS, kinds=kinds, kind=kind,
+                               q=text, labels=EVENT_ZH)
+
+    def _subject_zh(subject: str | None) -> str:
+        """``water-sections/2026-08[/area]`` as the bulletin's title; anything else as it is."""
+        from publisher.bulletins import KINDS
+
+        parts = (subject or "").split("/")
+        if len(parts) in (2, 3) and parts[0] in KINDS:
+            return _title({"kind": parts[0], "period": parts[1], "area": parts[2] if len(parts) == 3 else None})
+        return subject or ""
