@@ -341,7 +341,9 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
             return refuse(400, str(exc), _error_code(exc))
         latest = next((r for r in _latest_rows() if (r["kind"], r["period"], r["area"]) ==
                        (row["kind"], row["period"], row["area"])), row)
-        session["flash"] = result.message
+        session["flash"] = (f"已记录 {_title(row)} 的一项超标说明；" +
+                            (f"公报已重新编制为第{result.revision}版，说明已印入网页和 PDF，需重新审核"
+                             if result.revision else "公报未能重新编制，说明印入公报前不能审核，请联系管理员运行 publisher build"))
         return redirect(url_for("bulletin", bulletin_id=int(latest["id"])))
 
     # ------------------------------------------------------------------ 审核
@@ -453,13 +455,16 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
     def _carry_out(row: dict[str, Any]) -> tuple[list[str], bool]:
         """Tell the portals the item was published to that its withdrawal is decided (as ``publisher
         withdraw`` does): the messages, and whether every portal confirmed."""
+        from publisher.publishing.portal import redact_url
         from publisher.publishing.site import withdrawal
 
         try:
             done = withdrawal.carry_out(_ws(), row["kind"], row["period"], row.get("area"))
         except PublisherError as exc:
-            return [str(exc)], False
-        return [d.message for d in done], all(d.ok for d in done)
+            return [f"未能通知门户：{exc}"], False
+        return [f"已在门户 {redact_url(d.target)} 撤回" if d.ok else
+                f"门户 {redact_url(d.target)} 撤回失败（{d.status}），可稍后点“再次通知门户”" for d in done], \
+            all(d.ok for d in done)
 
     @app.route("/publishing/<int:bulletin_id>/withdraw", methods=["POST"])
     def withdraw(bulletin_id: int):
@@ -483,10 +488,16 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
                                        reject=reject, via="desk")
         except PublisherError as exc:
             return refuse(400, str(exc), _error_code(exc))
-        messages, ok = [result.message], True
-        if result.state.decided and not reject:
+        title, ok = _title(row), True
+        following = next((s.name for s, state, _ in result.state.steps if state != withdrawal.APPROVED), None)
+        if reject:
+            messages = [f"{title}：您不同意撤回，已记录"]
+        elif result.state.decided:
+            messages = [f"{title}：撤回已决定，网站下次生成时以撤回说明替换该公报"]
             carried, ok = _carry_out(row)
             messages += carried
+        else:
+            messages = [f"{title}：您已同意撤回，待“{following}”签署" if following else result.message]
         Store(_ws()).record_event("desk.withdrawal", result.state.subject, {
             "account": account.name, "role": role, "decision": "rejected" if reject else "approved",
             "decided": result.state.decided, "carried_out": ok if result.state.decided else None,
@@ -525,7 +536,11 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
             return refuse(400, str(exc), _error_code(exc))
         Store(_ws()).record_event("desk.publish", f"{row['kind']}/{row['period']}", {
             "account": account.name, "ok": result.ok, "message": result.message})
-        session["flash"] = result.message
+        if result.ok:
+            session["flash"] = (f"{_title(row)} 第{row['revision']}版已发布（门户第{result.version}版）"
+                                if result.status != "already_published" else f"{_title(row)} 第{row['revision']}版此前已发布")
+        else:
+            session["flash"] = f"{_title(row)} 第{row['revision']}版发布失败：{result.message}"
         return redirect(url_for("publishing"))
 
     # ------------------------------------------------------------------ 预警
