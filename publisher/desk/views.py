@@ -568,8 +568,10 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
         shown = []
         for r in list(reversed(rows))[:LOG_ROWS]:
             detail = json_detail(r.get("detail"))
-            shown.append({**r, "label": EVENT_ZH.get(r["kind"], r["kind"]), "actor": _actor(detail),
-                          "subject_zh": _subject_zh(r.get("subject"))})
+            label, actor = EVENT_ZH.get(r["kind"], r["kind"]), _actor(detail)
+            if r["kind"] == "desk.login":
+                label, actor = label + ("" if detail.get("ok") else "（失败）"), r.get("subject") or ""
+            shown.append({**r, "label": label, "actor": actor, "subject_zh": _subject_zh(r.get("subject"))})
         return render_template("log.html", rows=shown, total=len(rows), limit=LOG_ROWS, kinds=kinds, kind=kind,
                                q=text, labels=EVENT_ZH)
 
