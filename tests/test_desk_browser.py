@@ -192,6 +192,7 @@ def test_desk_end_to_end(tmp_path, built, chromium, monkeypatch):
             assert "未能完成" not in leader.page.title()
             if name == "10-bulletin":   # the fourth revision: the differences from the third are shown
                 assert "与上一版的差异" in leader.text() and leader.page.query_selector("pre.diff .add")
+                assert "超标情况说明有变化" in leader.text() and "“右甸河田园”的超标说明已加入" in leader.text()
             leader.shot(name)
         admin = Desk(chromium, base, shots).sign_in(dh.ADMIN)
         admin.go("/upload")

@@ -18,6 +18,9 @@ from publisher.vocabulary import FILE_KINDS, STATION_KINDS
 #: upload names: one plain file name (no folder, no leading dot, no control characters), with a data suffix
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xls", ".csv.gz", ".txt")
 NAME_MAX_BYTES = 200
+#: the parts of a revision the 公报 page compares with the previous one, and their names
+REVISION_PARTS = (("title", "标题"), ("figures", "数据与评价结果"), ("exceedances", "超标情况"),
+                  ("explanations", "超标情况说明"), ("inputs", "所用数据文件"), ("standards", "执行的标准"))
 #: the 日志 page shows at most this many events, newest first
 LOG_ROWS = 500
 
@@ -301,12 +304,32 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
         gate = explanations.gate(Store(_ws()), row) if entry["latest"] else []
         may_explain = account.has(ADMIN, *workflow_roles())
         diff = revisions.diff(_ws(), row["kind"], row["period"], row.get("area"), int(row["revision"]))
+        changes = _changes(row)
         others = [h for h in history(_ws(), row["kind"], row["period"], row.get("area"))
                   if h["area"] == row.get("area")]
         withdrawn = (row["kind"], row["period"], row.get("area")) in _withdrawn()
         return render_template("bulletin.html", row=row, h=entry, title=_title(row), gate=gate,
-                               others=others, withdrawn=withdrawn,
+                               others=others, withdrawn=withdrawn, changes=changes,
                                may_explain=may_explain, diff=diff, flash=session.pop("flash", None))
+
+    def _changes(row: dict[str, Any]) -> list[str] | None:
+        """What changed from the previous revision, part by part, in words (None: nothing to compare)."""
+        from publisher.publishing import revisions
+
+        revision = int(row["revision"])
+        if revision <= 1:
+            return None
+        old = revisions.load(_ws(), row["kind"], row["period"], row.get("area"), revision - 1)
+        new = revisions.load(_ws(), row["kind"], row["period"], row.get("area"), revision)
+        if old is None or new is None:
+            return None
+        out = [f"{label}有变化" for key, label in REVISION_PARTS if old.get(key) != new.get(key)]
+        before = {e.get("key"): e for e in old.get("explanations") or [] if isinstance(e, dict)}
+        for e in new.get("explanations") or []:
+            if isinstance(e, dict) and before.get(e.get("key")) != e:
+                out.append(f"“{e.get('subject') or e.get('key')}”的超标说明"
+                           + ("已修改" if e.get("key") in before else "已加入"))
+        return out
 
     @app.route("/bulletins/<int:bulletin_id>/files/<path:rel>")
     def bulletin_file(bulletin_id: int, rel: str):
