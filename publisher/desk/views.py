@@ -11,6 +11,7 @@ from flask import Flask, abort, current_app, g, redirect, render_template, reque
 
 from publisher.desk import accounts, alerts_module, json_detail, refuse, require, start_session
 from publisher.desk.accounts import ADMIN, UPLOADER
+from publisher.desk.words import EVENT_ZH, REVISION_PARTS, actor
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
 from publisher.vocabulary import FILE_KINDS, STATION_KINDS
@@ -18,9 +19,6 @@ from publisher.vocabulary import FILE_KINDS, STATION_KINDS
 #: upload names: one plain file name (no folder, no leading dot, no control characters), with a data suffix
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xls", ".csv.gz", ".txt")
 NAME_MAX_BYTES = 200
-#: the parts of a revision the 公报 page compares with the previous one, and their names
-REVISION_PARTS = (("title", "标题"), ("figures", "数据与评价结果"), ("exceedances", "超标情况"),
-                  ("explanations", "超标情况说明"), ("inputs", "所用数据文件"), ("standards", "执行的标准"))
 #: the 日志 page shows at most this many events, newest first
 LOG_ROWS = 500
 
@@ -88,29 +86,6 @@ def _title(row: dict[str, Any]) -> str:
     except (PublisherError, ValueError):
         period = row["period"]
     return f"{period} {label}" + (f"（{row['area']}）" if row.get("area") else "")
-
-
-#: the ledger's events as the 日志 page names them (an event not listed shows its code)
-EVENT_ZH = {
-    "desk.login": "审核台登录", "desk.account": "开设/修改账户", "desk.upload": "审核台上传数据",
-    "desk.decision": "审核台签署", "desk.publish": "审核台发布", "desk.withdrawal": "审核台签署撤回",
-    "desk.withdrawal_carry_out": "审核台再次通知门户撤回",
-    "approval": "审核签署", "explanation": "超标情况说明", "publication_signed": "发布（已签名）",
-    "publish_refused": "发布被拒绝", "withdrawal_decision": "撤回签署", "withdrawal_signed": "撤回通知（已签名）",
-    "withdrawal_done": "门户已撤回", "withdrawal_failed": "门户撤回失败", "site_built": "生成网站",
-    "alerts.recorded": "预警记录", "alerts.evaluation_failed": "预警检查失败", "ledger.migrated": "台账升级",
-    "schedule.ingest": "定时入库", "schedule.build": "定时编制", "schedule.overdue": "逾期提醒",
-    "schedule.pass": "定时任务运行", "schedule.remind": "催报提醒", "schedule.alerts_failed": "定时预警检查失败",
-    "schedule.notify_failed": "通知发送失败",
-}
-
-
-def _actor(detail: dict[str, Any]) -> str:
-    """Who acted, as the event's detail names them (a desk account, a signer, an OS user)."""
-    for key in ("account", "by", "signer"):
-        if detail.get(key):
-            return str(detail[key])
-    return f"系统账户 {detail['os_user']}" if detail.get("os_user") else ""
 
 
 def _error_code(exc: Exception) -> str:
@@ -591,10 +566,10 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
         shown = []
         for r in list(reversed(rows))[:LOG_ROWS]:
             detail = json_detail(r.get("detail"))
-            label, actor = EVENT_ZH.get(r["kind"], r["kind"]), _actor(detail)
+            label, who = EVENT_ZH.get(r["kind"], r["kind"]), actor(detail)
             if r["kind"] == "desk.login":
-                label, actor = label + ("" if detail.get("ok") else "（失败）"), r.get("subject") or ""
-            shown.append({**r, "label": label, "actor": actor, "subject_zh": _subject_zh(r.get("subject"))})
+                label, who = label + ("" if detail.get("ok") else "（失败）"), r.get("subject") or ""
+            shown.append({**r, "label": label, "actor": who, "subject_zh": _subject_zh(r.get("subject"))})
         return render_template("log.html", rows=shown, total=len(rows), limit=LOG_ROWS, kinds=kinds, kind=kind,
                                q=text, labels=EVENT_ZH)
 
