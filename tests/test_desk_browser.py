@@ -137,6 +137,7 @@ def test_desk_end_to_end(tmp_path, built, chromium, monkeypatch):
         reviewer.page.click("form.decide button[value=approve]")
         body = reviewer.text("section.refused")
         assert "unexplained_exceedance" in body and "东河河图" in body
+        assert "请回到审核页" in body and "没有做任何改动" in body     # said plainly, above the detail
         reviewer.shot("03-refused")
         for n, key in enumerate(dh.EXCEEDANCES):
             reviewer.go("/review")
@@ -193,6 +194,9 @@ def test_desk_end_to_end(tmp_path, built, chromium, monkeypatch):
             if name == "10-bulletin":   # the fourth revision: the differences from the third are shown
                 assert "与上一版的差异" in leader.text() and leader.page.query_selector("pre.diff .add")
                 assert "超标情况说明有变化" in leader.text() and "“右甸河田园”的超标说明已加入" in leader.text()
+                # the preview frame shows the bulletin's page (sandboxed, framed by the desk only)
+                preview = leader.page.frame_locator("iframe.preview").locator("body").inner_text()
+                assert "超标情况说明" in preview and "截污纳管" in preview
             leader.shot(name)
         admin = Desk(chromium, base, shots).sign_in(dh.ADMIN)
         admin.go("/upload")

@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from publisher.desk import accounts
 from publisher.desk.accounts import Account
+from publisher.desk.words import REFUSAL_HINTS
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
 
@@ -191,9 +192,12 @@ def size(value: Any) -> str:
     return f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
 
 
-def refuse(status: int, message: str, code: str):
-    """An error page (HTML) with the Chinese message and the stable code; nothing was changed."""
-    return render_template("error.html", message=message, code=code, status=status), status
+def refuse(status: int, message: str, code: str, back: str | None = None):
+    """An error page (HTML) with the Chinese message and the stable code; nothing was changed. A code the
+    desk knows gets a plain explanation above the message (:data:`publisher.desk.words.REFUSAL_HINTS`);
+    `back` is the page to return to."""
+    return render_template("error.html", message=message, code=code, status=status, back=back,
+                           hint=REFUSAL_HINTS.get(code)), status
 
 
 def start_session(account: Account) -> None:

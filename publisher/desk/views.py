@@ -336,7 +336,7 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
                                          cause=request.form.get("cause", ""), measures=request.form.get("measures", ""),
                                          by=account.name, via="desk", area=row.get("area"))
         except PublisherError as exc:
-            return refuse(400, str(exc), _error_code(exc))
+            return refuse(400, str(exc), _error_code(exc), back=url_for("bulletin", bulletin_id=bulletin_id))
         latest = next((r for r in _latest_rows() if (r["kind"], r["period"], r["area"]) ==
                        (row["kind"], row["period"], row["area"])), row)
         session["flash"] = (f"已记录 {_title(row)} 的一项超标说明；" +
@@ -389,7 +389,7 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
                                      area=row.get("area"), reject=reject, note=request.form.get("note") or None,
                                      via="desk")
         except PublisherError as exc:
-            return refuse(400, str(exc), _error_code(exc))
+            return refuse(400, str(exc), _error_code(exc), back=url_for("review"))
         Store(_ws()).record_event("desk.decision", f"{row['kind']}/{row['period']}", {
             "account": account.name, "role": role, "decision": result.decision, "approval_id": result.approval_id,
             "remote": request.remote_addr})
@@ -485,7 +485,7 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
                                        area=row.get("area"), reason=request.form.get("reason") or None,
                                        reject=reject, via="desk")
         except PublisherError as exc:
-            return refuse(400, str(exc), _error_code(exc))
+            return refuse(400, str(exc), _error_code(exc), back=url_for("publishing"))
         title, ok = _title(row), True
         following = next((s.name for s, state, _ in result.state.steps if state != withdrawal.APPROVED), None)
         if reject:
@@ -531,7 +531,7 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
             result = publish_one(_ws(), row["kind"], row["period"], row.get("area"), current_app.config["PORTAL"],
                                  note=request.form.get("note") or None, attempts=2, timeout=30)
         except PublisherError as exc:
-            return refuse(400, str(exc), _error_code(exc))
+            return refuse(400, str(exc), _error_code(exc), back=url_for("publishing"))
         Store(_ws()).record_event("desk.publish", f"{row['kind']}/{row['period']}", {
             "account": account.name, "ok": result.ok, "message": result.message})
         if result.ok:

@@ -29,3 +29,16 @@ def actor(detail: dict[str, Any]) -> str:
         if detail.get(key):
             return str(detail[key])
     return f"系统账户 {detail['os_user']}" if detail.get("os_user") else ""
+
+
+#: refusals of a review or withdrawal decision as the desk explains them, above the library's own message
+REFUSAL_HINTS = {
+    "unexplained_exceedance": "本版公报有超标项尚未填写超标原因和采取措施，第一步审核不能通过。"
+                              "请回到审核页，在“超标情况说明”中逐项填写并保存（公报将重新编制），再签署新版本。",
+    "explanation_not_printed": "超标情况说明已保存，但尚未印入本版公报。请联系管理员重新编制公报后再签署。",
+    "step_out_of_order": "前一审核步骤尚未完成，请等待前一步签署后再办理。",
+    "same_person": "同一公报（或同一撤回）的不同审核步骤须由不同的人签署，请交由另一位有权签署的人员办理。",
+    "manifest_mismatch": "公报文件与编制时记录的清单不一致，不能签署。请联系管理员核查或重新编制。",
+    "reason_required": "请写明理由：申请撤回须写明撤回原因，不同意撤回须写明意见。",
+    "not_published": "该公报尚未发布，无需撤回。",
+}
