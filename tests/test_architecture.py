@@ -21,7 +21,7 @@ MAX_LINES = 600
 #: modules over MAX_LINES until they are split (the bench is exempt)
 LONG_MODULES = {
     "publisher.bulletins.air.monthly", "publisher.bulletins.water.common", "publisher.bulletins.water.sections",
-    "publisher.bulletins.water.sources", "publisher.demo.sample", "publisher.operations.alerts",
+    "publisher.bulletins.water.sources", "publisher.demo.sample",
     "publisher.publishing.portal_server",
 }
 #: imports from a higher layer: (importer, imported)
@@ -35,7 +35,7 @@ LAYER_EXCEPTIONS = {
     # the store keeps station-day aggregates computed by the air method
     ("publisher.store.days", "publisher.evaluate.air"), ("publisher.store.days", "publisher.evaluate.air.station_days"),
     # the ingest records exceedance alerts in its transaction
-    ("publisher.ingest.pipeline", "publisher.operations"), ("publisher.ingest.pipeline", "publisher.operations.alerts"),
+    ("publisher.operations"), ("publisher.ingest.pipeline", "publisher.operations.alerts"),
     # the public site's hook in the build (QR code), status read by the site and the disclosure report
     ("publisher.bulletins.build", "publisher.publishing.site"), ("publisher.bulletins.build", "publisher.publishing.site.hooks"),
     ("publisher.publishing.disclosure_report", "publisher.operations.status"),
@@ -56,8 +56,6 @@ CYCLES = [
     ["publisher.evaluate.air", "publisher.evaluate.air.statistics"],
     ["publisher.ingest", "publisher.ingest.forecast", "publisher.ingest.intake", "publisher.ingest.layout",
      "publisher.ingest.noise", "publisher.ingest.readers", "publisher.ingest.supervisory", "publisher.ingest.tables"],
-    ["publisher.ingest.pipeline", "publisher.operations.alerts", "publisher.operations.notify",
-     "publisher.operations.scheduler"],
     ["publisher.store", "publisher.store.days", "publisher.store.ledger", "publisher.store.parts"],
 ]
 #: library modules that import the demo or the bench
@@ -74,7 +72,7 @@ LAZY_IMPORTS = {
     "publisher.bulletins.exceedances", "publisher.bulletins.supervisory", "publisher.evaluate.air._kernels",
     "publisher.ingest", "publisher.ingest.excel_worker", "publisher.ingest.forecast", "publisher.ingest.pipeline",
     "publisher.ingest.readers", "publisher.ingest.supervisory", "publisher.operations.alerts",
-    "publisher.operations.audit", "publisher.operations.notify", "publisher.operations.status", "publisher.polluters",
+    "publisher.operations.status", "publisher.polluters",
     "publisher.publishing.approval", "publisher.publishing.disclosure_report", "publisher.publishing.explanations",
     "publisher.publishing.portal", "publisher.publishing.portal_server", "publisher.publishing.site.config",
     "publisher.publishing.site.hooks", "publisher.publishing.site.model", "publisher.publishing.site.withdrawal",

@@ -42,7 +42,7 @@ from publisher.display import shown
 from publisher.errors import InputError
 from publisher.publishing import approval
 from publisher.paths import Workspace
-from publisher.periods import Period
+from publisher.periods import Period, beijing_now
 from publisher.bulletins import KINDS, catalogue
 from publisher.operations.status import deadline, status, workdays_between
 from publisher.store import Store
@@ -420,10 +420,6 @@ def _utc() -> str:
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_（）()" else "_" for c in name) or "unit"
-
-
-def beijing_now() -> dt.datetime:
-    return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=8)).replace(tzinfo=None)
 
 
 def serve(ws: Workspace, policy: Policy | None = None, passes: int | None = None,
