@@ -35,7 +35,7 @@ LAYER_EXCEPTIONS = {
     # the store keeps station-day aggregates computed by the air method
     ("publisher.store.days", "publisher.evaluate.air"), ("publisher.store.days", "publisher.evaluate.air.station_days"),
     # the ingest records exceedance alerts in its transaction
-    ("publisher.operations"), ("publisher.ingest.pipeline", "publisher.operations.alerts"),
+    ("publisher.ingest.pipeline", "publisher.operations"), ("publisher.ingest.pipeline", "publisher.operations.alerts"),
     # the public site's hook in the build (QR code), status read by the site and the disclosure report
     ("publisher.bulletins.build", "publisher.publishing.site"), ("publisher.bulletins.build", "publisher.publishing.site.hooks"),
     ("publisher.publishing.disclosure_report", "publisher.operations.status"),
@@ -70,7 +70,7 @@ LAZY_IMPORTS = {
     "publisher.bulletins.annual", "publisher.bulletins.annual.noise", "publisher.bulletins.annual.readiness",
     "publisher.bulletins.annual.water", "publisher.bulletins.batch", "publisher.bulletins.build",
     "publisher.bulletins.exceedances", "publisher.bulletins.supervisory", "publisher.evaluate.air._kernels",
-    "publisher.ingest", "publisher.ingest.excel_worker", "publisher.ingest.forecast", "publisher.ingest.pipeline",
+    "publisher.ingest", "publisher.ingest.excel_worker", "publisher.ingest.forecast",
     "publisher.ingest.readers", "publisher.ingest.supervisory", "publisher.operations.alerts",
     "publisher.operations.status", "publisher.polluters",
     "publisher.publishing.approval", "publisher.publishing.disclosure_report", "publisher.publishing.explanations",
