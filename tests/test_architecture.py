@@ -22,7 +22,6 @@ MAX_LINES = 600
 LONG_MODULES = {
     "publisher.bulletins.air.monthly", "publisher.bulletins.water.common", "publisher.bulletins.water.sections",
     "publisher.bulletins.water.sources", "publisher.demo.sample",
-    "publisher.publishing.portal_server",
 }
 #: imports from a higher layer: (importer, imported)
 LAYER_EXCEPTIONS = {
@@ -71,10 +70,9 @@ LAZY_IMPORTS = {
     "publisher.bulletins.annual.water", "publisher.bulletins.batch", "publisher.bulletins.build",
     "publisher.bulletins.exceedances", "publisher.bulletins.supervisory", "publisher.evaluate.air._kernels",
     "publisher.ingest", "publisher.ingest.excel_worker", "publisher.ingest.forecast",
-    "publisher.ingest.readers", "publisher.ingest.supervisory", "publisher.operations.alerts",
-    "publisher.operations.status", "publisher.polluters",
+    "publisher.ingest.readers", "publisher.ingest.supervisory", "publisher.operations.status", "publisher.polluters",
     "publisher.publishing.approval", "publisher.publishing.disclosure_report", "publisher.publishing.explanations",
-    "publisher.publishing.portal", "publisher.publishing.portal_server", "publisher.publishing.site.config",
+    "publisher.publishing.portal", "publisher.publishing.site.config",
     "publisher.publishing.site.hooks", "publisher.publishing.site.model", "publisher.publishing.site.withdrawal",
     "publisher.registry", "publisher.render.fonts", "publisher.render.printing",
 }
