@@ -21,7 +21,7 @@ MAX_LINES = 600
 #: modules over MAX_LINES until they are split (the bench is exempt)
 LONG_MODULES = {
     "publisher.bulletins.air.monthly", "publisher.bulletins.water.common", "publisher.bulletins.water.sections",
-    "publisher.bulletins.water.sources", "publisher.demo.sample",
+    "publisher.bulletins.water.sources",
 }
 #: imports from a higher layer: (importer, imported)
 LAYER_EXCEPTIONS = {
@@ -50,7 +50,6 @@ CYCLES = [
     ["publisher.bulletins.build", "publisher.publishing.approval", "publisher.publishing.explanations",
      "publisher.publishing.portal", "publisher.publishing.site.hooks", "publisher.publishing.site.model",
      "publisher.publishing.site.withdrawal"],
-    ["publisher.demo", "publisher.demo.sample"],
     ["publisher.desk", "publisher.desk.views"],
     ["publisher.evaluate.air", "publisher.evaluate.air.statistics"],
     ["publisher.ingest", "publisher.ingest.forecast", "publisher.ingest.intake", "publisher.ingest.layout",
