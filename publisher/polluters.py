@@ -19,6 +19,9 @@ from typing import Any
 
 import yaml
 
+from publisher import standards
+from publisher.errors import StandardNotFound
+from publisher.evaluate import discharge
 from publisher.periods import as_date
 
 #: 重点排污单位名录 list types (环境监管重点单位名录: 水环境、大气环境、土壤环境、声环境、其他)
@@ -195,10 +198,6 @@ def _items(node: yaml.Node | None) -> list[yaml.Node | None]:
 def parse_units(doc: dict[str, Any], root: yaml.Node | None, path: Path, area_names: set[str],
                 region: dict[str, Any]) -> tuple[list[PollutingUnit], list[str]]:
     """The ``units:`` section of a registry document: the units and every problem found (with its line)."""
-    from publisher.errors import StandardNotFound
-    from publisher.evaluate import discharge
-    from publisher import standards
-
     problems: list[str] = []
     raw_units = doc.get("units") or []
     if not isinstance(raw_units, list):

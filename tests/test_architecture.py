@@ -47,9 +47,6 @@ LAYER_EXCEPTIONS = {
 #: import cycles (sorted members), counting imports inside functions
 CYCLES = [
     ["publisher.bench.__main__", "publisher.bench.decade"],
-    ["publisher.bulletins.build", "publisher.publishing.approval", "publisher.publishing.explanations",
-     "publisher.publishing.portal", "publisher.publishing.site.hooks", "publisher.publishing.site.model",
-     "publisher.publishing.site.withdrawal"],
     ["publisher.desk", "publisher.desk.views"],
     ["publisher.evaluate.air", "publisher.evaluate.air.statistics"],
     ["publisher.ingest", "publisher.ingest.forecast", "publisher.ingest.intake", "publisher.ingest.layout",
@@ -61,19 +58,20 @@ IMPORTS_OF_OUTSIDE = {("publisher.bulletins.supervisory", "publisher.demo.sample
 #: modules that take a standards table by its position in versions(...) instead of by date
 POSITIONAL_VERSIONS: set[str] = set()
 #: where an import inside a function is the design: the scheduler's pass loads the build and the ingest
-#: only when it acts, so `schedule plan` starts without weasyprint and matplotlib
-LAZY_BY_DESIGN = {"publisher.operations.scheduler"}
+#: only when it acts, so `schedule plan` starts without weasyprint and matplotlib; and:
+LAZY_BY_DESIGN = {
+    "publisher.operations.scheduler",
+    # the XLSX worker process imports fastexcel and polars after it has capped its memory (RLIMIT_DATA)
+    "publisher.ingest.excel_worker",
+    # matplotlib and fontTools load only when a chart is drawn or a glyph checked: the pages and the chart
+    # specs import the fonts module
+    "publisher.render.fonts",
+}
 #: modules with imports inside functions, to be moved to module level (cli/, demo/ and bench/ aside)
 LAZY_IMPORTS = {
     "publisher.bulletins.annual", "publisher.bulletins.annual.noise", "publisher.bulletins.annual.readiness",
-    "publisher.bulletins.annual.water", "publisher.bulletins.batch", "publisher.bulletins.build",
-    "publisher.bulletins.exceedances", "publisher.bulletins.supervisory", "publisher.evaluate.air._kernels",
-    "publisher.ingest", "publisher.ingest.excel_worker", "publisher.ingest.forecast",
-    "publisher.ingest.readers", "publisher.ingest.supervisory", "publisher.operations.status", "publisher.polluters",
-    "publisher.publishing.approval", "publisher.publishing.disclosure_report", "publisher.publishing.explanations",
-    "publisher.publishing.portal", "publisher.publishing.site.config",
-    "publisher.publishing.site.hooks", "publisher.publishing.site.model", "publisher.publishing.site.withdrawal",
-    "publisher.registry", "publisher.render.fonts", "publisher.render.printing",
+    "publisher.bulletins.annual.water", "publisher.bulletins.supervisory", "publisher.evaluate.air._kernels",
+    "publisher.operations.status",
 }
 
 

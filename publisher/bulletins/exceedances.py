@@ -20,26 +20,22 @@ from __future__ import annotations
 from typing import Any
 
 from publisher.bulletins.base import Exceedance
+from publisher.bulletins.water.common import exceedance_parts, times
+from publisher.evaluate import water
 
 #: AQI levels of heavy pollution (HJ 633: 五级 重度污染, 六级 严重污染)
 HEAVY_LEVELS = (5, 6)
 
 
 def _parts(text: str | None) -> list[tuple[str, str | None]]:
-    from publisher.bulletins.water.common import exceedance_parts
-
     return exceedance_parts(text)
 
 
 def _times(multiple: str) -> str:
-    from publisher.bulletins.water.common import times
-
     return times(multiple)
 
 
 def _item_code(name: str) -> str:
-    from publisher.evaluate import water
-
     for code, item in water.catalogue().items():
         if item.get("name_zh") == name:
             return str(code)

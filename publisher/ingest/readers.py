@@ -36,6 +36,7 @@ from typing import BinaryIO, Callable, Iterator
 
 import polars as pl
 
+from publisher.ingest import excel_worker
 from publisher.ingest.findings import Findings
 
 MAX_BYTES = 1 << 30          # a file, and a gzip's content, at most 1 GiB
@@ -393,8 +394,6 @@ def check_workbook(source: Path | io.BytesIO, findings: Findings) -> None:
 def read_excel(path: Path, data: bytes | None, findings: Findings, batch_rows: int | None = None,
                work_dir: Path | None = None) -> Iterator[Sheet]:
     """The sheets of a workbook, read by a memory-capped worker process (see ``excel_worker``)."""
-    from publisher.ingest import excel_worker
-
     with (io.BytesIO(data) if data is not None else open(path, "rb")) as handle:
         magic = handle.read(4)
     if magic == b"PK\x03\x04":

@@ -33,6 +33,9 @@ from typing import Any
 
 import polars as pl
 
+from publisher import standards
+from publisher.errors import StandardNotFound
+from publisher.evaluate import discharge
 from publisher.ingest import aliases, values
 from publisher.ingest import tables
 from publisher.ingest.findings import Findings
@@ -100,8 +103,6 @@ def find_header(rows: pl.DataFrame) -> tuple[int, dict[str, tuple[str, str | Non
 
 def _items_by_name() -> dict[str, dict[str, str]]:
     """normalised name -> medium -> item code (names and aliases of discharge-items.yaml)."""
-    from publisher.evaluate import discharge
-
     found: dict[str, dict[str, str]] = {}
     for code, item in discharge.catalogue().items():
         for name in (code, item["name_zh"], *(item.get("aliases") or [])):
@@ -121,8 +122,6 @@ def _number(text: str | None) -> float | None | str:
 def parse_sheet(sheet: Sheet, header: tuple[int, dict[str, tuple[str, str | None]]], findings: Findings,
                 registry=None, now: dt.datetime | None = None) -> pl.DataFrame | None:
     """The supervisory frame of one sheet (:data:`SUPERVISORY_SCHEMA`), every problem recorded in `findings`."""
-    from publisher.evaluate import discharge
-
     index, roles = header
     h = tables.head(sheet, index)
     name, cols, head, label, header_row = h.name, h.cols, h.texts, h.label, h.row
@@ -291,10 +290,6 @@ def parse_sheet(sheet: Sheet, header: tuple[int, dict[str, tuple[str, str | None
 
 
 def _needs_o2(registry: Any, record: dict[str, Any]) -> bool:
-    from publisher import standards
-    from publisher.errors import StandardNotFound
-    from publisher.evaluate import discharge
-
     unit = registry.unit(record["unit_id"])
     outlet = unit.outlet(record["outlet_id"].split("/", 1)[1]) if unit else None
     found = outlet.assignment_on(record["sampled_at"].date()) if outlet else None

@@ -49,7 +49,7 @@ from publisher.display import shown
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
 from publisher.periods import beijing_now
-from publisher.publishing.portal import is_loopback
+from publisher.publishing.transport import is_loopback
 from publisher.store import Store, migrations
 
 log = logging.getLogger(__name__)

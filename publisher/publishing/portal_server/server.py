@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher.publishing.approval import load_policy
-from publisher.publishing.portal import is_loopback, normalize_target
+from publisher.publishing.transport import is_loopback, normalize_target
 from publisher.publishing.portal_server.common import (
     MAX_UPLOAD, MAX_UPLOADS, MIN_TOKEN_LENGTH, PortalConfigError, SERVER_TOKEN_ENV, SIGNATURE_MAX_AGE)
 from publisher.publishing.portal_server.handler import PortalHandler
