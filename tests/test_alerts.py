@@ -230,7 +230,7 @@ def test_publisher_check_validates_alerts_yaml_with_the_messages_of_loading(tmp_
     assert ok.exit_code == 0 and f"alerts: 6 of 7 rules enabled ({ws.home / 'alerts.yaml'})" in ok.output
     for text, word in (("rules:\n  nope: {}\n", "未知的规则"), ("rules:\n  air_city_day:\n    aqi_above: -1\n", "非负整数"),
                        ("rules:\n  silent_sampling:\n    due_day: 31\n", "1 到 28"), ("- a\n", "应为一个映射"),
-                       ("rules: [\n", "无法读取")):
+                       ("rules: [\n", "无法读取"), ("#" * 70_000 + "\n", "过大")):   # bounded like every config
         (ws.home / "alerts.yaml").write_text(text, encoding="utf-8")
         with pytest.raises(PublisherError) as err:
             alerts.Config.load(ws)

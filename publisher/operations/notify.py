@@ -40,11 +40,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import requests
-import yaml
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from publisher import safeparse
+from publisher import config
+from publisher.config import ConfigError
 from publisher.display import shown
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
@@ -93,9 +93,9 @@ class Config:
             return NotifyError(f"{path}：{reason}", "bad_notify_config")
 
         try:
-            raw = safeparse.load_yaml(path.read_text(encoding="utf-8")) or {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise bad(f"无法读取：{exc}") from None
+            raw = config.read(path, what_zh="通知配置文件", code="bad_notify_config")   # bounded in size and depth
+        except ConfigError as exc:
+            raise NotifyError(exc.reason, "bad_notify_config") from None
         if not isinstance(raw, dict):
             raise bad("应为一个映射")
         unknown = set(map(str, raw)) - {"email", "webhook", "retry"}

@@ -4,9 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
-from publisher import safeparse
+from publisher import config
 from publisher.display import shown
 from publisher.errors import InputError
 from publisher.paths import PACKAGE_DIR, Workspace
@@ -58,10 +56,7 @@ def read(path) -> dict[str, dict[str, Any]]:
     def bad(reason: str) -> InputError:
         return InputError(f"{path}：{reason} (bad_alerts_config)")
 
-    try:
-        raw = safeparse.load_yaml(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise bad(f"无法读取：{exc}") from None
+    raw = config.read(path, what_zh="预警规则文件", code="bad_alerts_config")   # bounded; ConfigError
     if not isinstance(raw, dict) or set(map(str, raw)) - {"rules"}:
         raise bad("应为一个映射，只有 rules 一项")
     rules = raw.get("rules") or {}
