@@ -20,6 +20,11 @@ _PATTERNS = (
 )
 
 
+def beijing_now() -> dt.datetime:
+    """The current time in Beijing (UTC+8, no daylight saving), naive."""
+    return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=8)).replace(tzinfo=None)
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     """A calendar period with inclusive start and end dates."""

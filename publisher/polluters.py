@@ -15,10 +15,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import yaml
 
+from publisher import standards
+from publisher.errors import StandardNotFound
+from publisher.evaluate import discharge
 from publisher.periods import as_date
 
 #: 重点排污单位名录 list types (环境监管重点单位名录: 水环境、大气环境、土壤环境、声环境、其他)
@@ -189,13 +192,16 @@ def _items(node: yaml.Node | None) -> list[yaml.Node | None]:
     return list(node.value) if isinstance(node, yaml.SequenceNode) else []
 
 
+def _fields(raw: dict[str, Any], required: Iterable[str], known: set[str], at: Callable[[str], str]) -> list[str]:
+    """The missing and the unknown fields of a unit or an outlet; `at(key)` names the line of a key (of the
+    item itself for a key it lacks)."""
+    return ([f"{at('')}: missing field {name!r}" for name in required if raw.get(name) in (None, "", [])]
+            + [f"{at(extra)}: unknown field {extra!r}" for extra in sorted(set(raw) - known)])
+
+
 def parse_units(doc: dict[str, Any], root: yaml.Node | None, path: Path, area_names: set[str],
                 region: dict[str, Any]) -> tuple[list[PollutingUnit], list[str]]:
     """The ``units:`` section of a registry document: the units and every problem found (with its line)."""
-    from publisher.errors import StandardNotFound
-    from publisher.evaluate import discharge
-    from publisher import standards
-
     problems: list[str] = []
     raw_units = doc.get("units") or []
     if not isinstance(raw_units, list):
@@ -217,11 +223,7 @@ def parse_units(doc: dict[str, Any], root: yaml.Node | None, path: Path, area_na
         def at(key: str, _k: dict[str, int] = key_lines, _l: int = line, _u: str = uid) -> str:
             return f"{path}:{_k.get(key, _l)}: unit {_u}"
 
-        for name in UNIT_REQUIRED:
-            if raw.get(name) in (None, "", []):
-                problems.append(f"{path}:{line}: unit {uid}: missing field {name!r}")
-        for extra in sorted(set(raw) - UNIT_FIELDS):
-            problems.append(f"{at(extra)}: unknown field {extra!r}")
+        problems += _fields(raw, UNIT_REQUIRED, UNIT_FIELDS, at)
         if raw.get("id") is not None and not str(raw["id"]).isascii():
             problems.append(f"{at('id')}: the id must be ASCII")
         for name in ("id", "name", "credit_code"):
@@ -283,11 +285,7 @@ def parse_units(doc: dict[str, Any], root: yaml.Node | None, path: Path, area_na
                      _u: str = uid) -> str:
                 return f"{path}:{_k.get(key, _l)}: unit {_u} outlet {_o}"
 
-            for name in OUTLET_REQUIRED:
-                if o_raw.get(name) in (None, "", []):
-                    problems.append(f"{path}:{o_line}: unit {uid} outlet {oid}: missing field {name!r}")
-            for extra in sorted(set(o_raw) - OUTLET_FIELDS):
-                problems.append(f"{o_at(extra)}: unknown field {extra!r}")
+            problems += _fields(o_raw, OUTLET_REQUIRED, OUTLET_FIELDS, o_at)
             for name in ("id", "name"):
                 value = o_raw.get(name)
                 if value in (None, ""):

@@ -17,7 +17,9 @@ from typing import Any
 import polars as pl
 import yaml
 
+from publisher import polluters
 from publisher.errors import RegistryError
+from publisher.evaluate import noise as noise_eval
 from publisher.paths import DEFAULT_STATIONS
 from publisher import vocabulary
 from publisher.vocabulary import water as vocabulary_water
@@ -381,7 +383,6 @@ def load(path: str | Path | None = None) -> Registry:
             if value not in STATION_FIELDS:
                 problems.append(f"{at('sample_fields')}: unknown field {value!r} in sample_fields")
         if kind == "noise_zone_point" and raw.get("zone_class") not in (None, ""):
-            from publisher.evaluate import noise as noise_eval
             try:
                 noise_eval.zone_class(raw.get("zone_class"), dt.date.today())
             except ValueError as exc:
@@ -426,8 +427,6 @@ def load(path: str | Path | None = None) -> Registry:
             zone_class=None if raw.get("zone_class") in (None, "") else str(raw.get("zone_class")),
             road_name=raw.get("road_name"), road_length_km=number("road_length_km"),
         ))
-    from publisher import polluters
-
     units, unit_problems = polluters.parse_units(doc, root, path, area_names, doc.get("region") or {})
     problems += unit_problems
     if problems:

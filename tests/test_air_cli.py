@@ -349,3 +349,46 @@ def test_default_area_mapping_is_the_registry_and_resolves_feed_codes(tmp_path):
     cols = ["valid_days", "so2", "no2", "pm10", "pm2_5", "co_p95", "o3_8h_p90", "good_days", "good_day_ratio",
             "composite_index"]
     assert codes.select(cols).row(0) == baoshan.select(cols).row(0)
+
+
+def test_printed_decimals_come_from_the_standards_tables(files, tmp_path, monkeypatch):
+    """The CLI writes each figure with the decimals its standards table gives (HJ 633
+    ``rounding.concentration``, HJ 663 statistics, good-day ratio and composite index), not with a literal
+    of its own: an overlay of HJ 663-2013 saying 3 decimals for the composite index and 2 for the
+    good-day ratio changes what is written, and nothing else."""
+    from publisher import standards
+    from publisher.standards import DATA_DIR
+
+    d = files["dir"]
+
+    def period_rows() -> list[dict[str, str]]:
+        out = d / "ps.csv"
+        result = run(str(files["in"]), "--areas", str(files["areas"]), "--period-stats", str(out), "--period", "month")
+        assert result.exit_code == 0, result.output
+        return pl.read_csv(out, infer_schema_length=0).to_dicts()
+
+    shipped = period_rows()
+    assert all(len(r["composite_index"].split(".")[1]) == 2 for r in shipped if r["composite_index"])
+    assert all(len(r["good_day_ratio"].split(".")[1]) == 1 for r in shipped if r["good_day_ratio"])
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    text = (DATA_DIR / "hj663-2013.yaml").read_text(encoding="utf-8")
+    assert "  ratio_decimals: 1\n" in text and "  decimals: 2\n  components:" in text
+    (overlay / "hj663-2013.yaml").write_text(text.replace("  ratio_decimals: 1\n", "  ratio_decimals: 2\n")
+                                             .replace("  decimals: 2\n  components:", "  decimals: 3\n  components:"),
+                                             encoding="utf-8")
+    monkeypatch.setenv(standards.EXTRA_ENV, str(overlay))
+    standards.reload()
+    try:
+        changed = period_rows()
+    finally:
+        monkeypatch.delenv(standards.EXTRA_ENV)
+        standards.reload()
+    assert [r["composite_index"] for r in changed if r["composite_index"]] and \
+        all(len(r["composite_index"].split(".")[1]) == 3 for r in changed if r["composite_index"])
+    assert all(len(r["good_day_ratio"].split(".")[1]) == 2 for r in changed if r["good_day_ratio"])
+    for before, after in zip(shipped, changed):
+        assert {k: v for k, v in before.items() if k not in ("composite_index", "good_day_ratio")} == \
+            {k: v for k, v in after.items() if k not in ("composite_index", "good_day_ratio")}
+        if before["composite_index"]:   # the same figure, one more decimal
+            assert abs(float(before["composite_index"]) - float(after["composite_index"])) <= 0.005

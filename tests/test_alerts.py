@@ -215,3 +215,26 @@ def test_a_broken_rules_file_never_costs_the_data(tmp_path):
     assert result.status == "accepted" and alerts.listing(ws) == []
     [event] = Store(ws).events("alerts.evaluation_failed")
     assert "bad_alerts_config" in json.loads(event["detail"])["error"]
+
+
+def test_publisher_check_validates_alerts_yaml_with_the_messages_of_loading(tmp_path, monkeypatch):
+    """``publisher check`` reads the workspace's alerts.yaml as an ingest would: each broken file fails the
+    check with the very message ``alerts.Config.load`` raises (file, reason, ``bad_alerts_config``)."""
+    ws = make_ws(tmp_path)
+    monkeypatch.setenv("PUBLISHER_HOME", str(ws.home))
+    ok = CliRunner().invoke(cli, ["check"])
+    assert ok.exit_code == 0, ok.output
+    n = len(alerts.RULES)
+    assert f"alerts: {n} of {n} rules enabled ({alerts.DEFAULT_CONFIG})" in ok.output
+    (ws.home / "alerts.yaml").write_text("rules:\n  air_episode:\n    enabled: false\n", encoding="utf-8")
+    ok = CliRunner().invoke(cli, ["check"])
+    assert ok.exit_code == 0 and f"alerts: {n - 1} of {n} rules enabled ({ws.home / 'alerts.yaml'})" in ok.output
+    for text, word in (("rules:\n  nope: {}\n", "未知的规则"), ("rules:\n  air_city_day:\n    aqi_above: -1\n", "非负整数"),
+                       ("rules:\n  silent_sampling:\n    due_day: 31\n", "1 到 28"), ("- a\n", "应为一个映射"),
+                       ("rules: [\n", "无法读取"), ("#" * 70_000 + "\n", "过大")):   # bounded like every config
+        (ws.home / "alerts.yaml").write_text(text, encoding="utf-8")
+        with pytest.raises(PublisherError) as err:
+            alerts.Config.load(ws)
+        bad = CliRunner().invoke(cli, ["check"])
+        assert bad.exit_code == 1, (text, bad.output)
+        assert f"alerts: {err.value}" in bad.output and word in bad.output and "bad_alerts_config" in bad.output

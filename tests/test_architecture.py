@@ -19,9 +19,7 @@ MAX_LINES = 600
 
 # ----------------------------------------------------------------------------------------- allowlists
 #: modules over MAX_LINES until they are split (the bench is exempt)
-LONG_MODULES = {
-    "publisher.demo.sample", "publisher.operations.alerts", "publisher.publishing.portal_server",
-}
+LONG_MODULES: set[str] = set()
 #: imports from a higher layer: (importer, imported)
 LAYER_EXCEPTIONS = {
     # the manifest check of a bulletin folder sits in publishing/ but is used by the store and the build
@@ -46,16 +44,10 @@ LAYER_EXCEPTIONS = {
 #: import cycles (sorted members), counting imports inside functions
 CYCLES = [
     ["publisher.bench.__main__", "publisher.bench.decade"],
-    ["publisher.bulletins.build", "publisher.publishing.approval", "publisher.publishing.explanations",
-     "publisher.publishing.portal", "publisher.publishing.site.hooks", "publisher.publishing.site.model",
-     "publisher.publishing.site.withdrawal"],
-    ["publisher.demo", "publisher.demo.sample"],
     ["publisher.desk", "publisher.desk.views"],
     ["publisher.evaluate.air", "publisher.evaluate.air.statistics"],
     ["publisher.ingest", "publisher.ingest.forecast", "publisher.ingest.intake", "publisher.ingest.layout",
      "publisher.ingest.noise", "publisher.ingest.readers", "publisher.ingest.supervisory", "publisher.ingest.tables"],
-    ["publisher.ingest.pipeline", "publisher.operations.alerts", "publisher.operations.notify",
-     "publisher.operations.scheduler"],
     ["publisher.store", "publisher.store.days", "publisher.store.ledger", "publisher.store.parts"],
 ]
 #: library modules that import the demo or the bench
@@ -63,20 +55,19 @@ IMPORTS_OF_OUTSIDE: set[tuple[str, str]] = set()
 #: modules that take a standards table by its position in versions(...) instead of by date
 POSITIONAL_VERSIONS: set[str] = set()
 #: where an import inside a function is the design: the scheduler's pass loads the build and the ingest
-#: only when it acts, so `schedule plan` starts without weasyprint and matplotlib
-LAZY_BY_DESIGN = {"publisher.operations.scheduler"}
+#: only when it acts, so `schedule plan` starts without weasyprint and matplotlib; and:
+LAZY_BY_DESIGN = {
+    "publisher.operations.scheduler",
+    # the XLSX worker process imports fastexcel and polars after it has capped its memory (RLIMIT_DATA)
+    "publisher.ingest.excel_worker",
+    # matplotlib and fontTools load only when a chart is drawn or a glyph checked: the pages and the chart
+    # specs import the fonts module
+    "publisher.render.fonts",
+}
 #: modules with imports inside functions, to be moved to module level (cli/, demo/ and bench/ aside)
 LAZY_IMPORTS = {
     "publisher.bulletins.annual", "publisher.bulletins.annual.noise", "publisher.bulletins.annual.readiness",
-    "publisher.bulletins.annual.water", "publisher.bulletins.batch", "publisher.bulletins.build",
-    "publisher.bulletins.exceedances", "publisher.evaluate.air._kernels",
-    "publisher.ingest", "publisher.ingest.excel_worker", "publisher.ingest.forecast", "publisher.ingest.pipeline",
-    "publisher.ingest.readers", "publisher.operations.alerts",
-    "publisher.operations.audit", "publisher.operations.notify", "publisher.operations.status", "publisher.polluters",
-    "publisher.publishing.approval", "publisher.publishing.disclosure_report", "publisher.publishing.explanations",
-    "publisher.publishing.portal", "publisher.publishing.portal_server", "publisher.publishing.site.config",
-    "publisher.publishing.site.hooks", "publisher.publishing.site.model", "publisher.publishing.site.withdrawal",
-    "publisher.registry", "publisher.render.fonts", "publisher.render.printing",
+    "publisher.bulletins.annual.water", "publisher.evaluate.air._kernels", "publisher.operations.status",
 }
 
 

@@ -220,3 +220,30 @@ def test_a_reminder_goes_to_its_unit_by_email(tmp_path, monkeypatch):
     [row] = [r for r in notify.listing(ws) if r["topic"] == "reminders"]
     assert row["channel"] == "email" and row["status"] == "sent"
     assert (ws.home / "outbox" / "reminders" / "2026-06-02" / f"{unit}.txt").exists()
+
+
+def test_publisher_check_validates_notify_yaml_with_the_messages_of_loading(tmp_path, monkeypatch):
+    """``publisher check`` reads the workspace's notify.yaml as the scheduler would: a broken file fails
+    the check with the very message ``notify.Config.load`` raises (file, reason, ``bad_notify_config``),
+    and a secret written in the file is refused without being printed."""
+    ws = make_ws(tmp_path)
+    monkeypatch.setenv("PUBLISHER_HOME", str(ws.home))
+    ok = CliRunner().invoke(cli, ["check"])
+    assert ok.exit_code == 0 and "notify: channels outbox (no notify.yaml: the outbox only)" in ok.output, ok.output
+    (ws.home / "notify.yaml").write_text("webhook:\n  url_env: TEST_HOOK\n  format: wecom\n", encoding="utf-8")
+    ok = CliRunner().invoke(cli, ["check"])
+    assert ok.exit_code == 0 and f"notify: channels outbox, webhook ({ws.home / 'notify.yaml'})" in ok.output
+    cases = (("email:\n  host: 127.0.0.1\n  security: none\n  from: a@b.example\n  to: c@d.example\n"
+              "  username: u\n  password_env: X\n", "不能不加密"),
+             ("email:\n  host: 127.0.0.1\n  from: a@b.example\n  to: c@d.example\n  password: hunter2-secret\n",
+              "password_env"),
+             ("webhook:\n  url: https://127.0.0.1/x\n  url_env: Y\n", "之一"),
+             ("smtp: {}\n", "未知的设置项"), ("- a\n", "应为一个映射"), ("email: [\n", "无法读取"))
+    for text, word in cases:
+        (ws.home / "notify.yaml").write_text(text, encoding="utf-8")
+        with pytest.raises(notify.NotifyError) as err:
+            notify.Config.load(ws)
+        bad = CliRunner().invoke(cli, ["check"])
+        assert bad.exit_code == 1, (text, bad.output)
+        assert f"notify: {err.value}" in bad.output and word in bad.output and "bad_notify_config" in bad.output
+        assert "hunter2-secret" not in bad.output

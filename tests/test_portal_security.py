@@ -361,7 +361,11 @@ def test_deeply_nested_approval_yaml_is_a_clean_error(ws):
 
 
 def test_deeply_nested_schedule_yaml_is_a_clean_error(ws):
+    # a huge document is refused unread (publisher.config's size bound), a small one nested too deep by the parser
     (ws.home / "schedule.yaml").write_text("kinds: " + "[" * DEEP + "]" * DEEP, encoding="utf-8")
+    with pytest.raises(PublisherError, match=r"过大.*bad_schedule_config"):
+        SchedulePolicy.load(ws)
+    (ws.home / "schedule.yaml").write_text("kinds: " + "[" * 1000 + "]" * 1000, encoding="utf-8")
     with pytest.raises(PublisherError, match=r"嵌套超过 64 层.*bad_schedule_config"):
         SchedulePolicy.load(ws)
     result = CliRunner().invoke(cli, ["schedule", "plan", "--now", "2026-09-02 09:00"],

@@ -7,13 +7,17 @@ from one bulletin to the next. One request, or one worker, builds in this proces
 """
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import pickle
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from publisher import registry as registry_mod, render
+from publisher.bulletins.build import build
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
 from publisher.store import output
@@ -51,8 +55,6 @@ _REGISTRIES: dict[tuple[str, float], Any] = {}
 
 
 def _registry(path: Path) -> Any:
-    from publisher import registry as registry_mod
-
     key = (str(path), path.stat().st_mtime if path.exists() else 0.0)
     if key not in _REGISTRIES:
         _REGISTRIES.clear()
@@ -62,8 +64,6 @@ def _registry(path: Path) -> Any:
 
 def _build(request: Request, force: bool, wait: float) -> tuple[Any, float]:
     """Build one request: its result and the CPU seconds this process spent on it."""
-    import time
-
     started = time.process_time()
     result = _build_one(request, force, wait)
     return result, time.process_time() - started
@@ -71,8 +71,6 @@ def _build(request: Request, force: bool, wait: float) -> tuple[Any, float]:
 
 def _build_one(request: Request, force: bool, wait: float) -> Any:
     """Build one request; an error comes back as a value (exceptions of other shapes may not unpickle)."""
-    from publisher.bulletins.build import build
-
     ws = Workspace(Path(request.home), None if request.output_dir is None else Path(request.output_dir))
     try:
         stations = Path(request.stations) if request.stations else ws.stations
@@ -87,8 +85,6 @@ def _build_one(request: Request, force: bool, wait: float) -> Any:
 
 
 def _worker_start() -> None:
-    from publisher import render
-
     render.CHART_WORKERS = 1   # the pool of bulletins is the parallelism
 
 
@@ -101,8 +97,6 @@ def build_many(requests: list[Request], *, workers: int | None = None, force: bo
     if n <= 1:
         done = [_build(r, force, wait) for r in requests]
     else:
-        import multiprocessing as mp
-
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["publisher.bulletins.build"])
         with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_start) as pool:

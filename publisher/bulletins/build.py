@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from publisher import __version__, render, standards
 from publisher.publishing import explanations, integrity, revisions
+from publisher.publishing.site import hooks as site_hooks
 from publisher.render import charts
 from publisher.store import output
 from publisher import registry as registry_mod
@@ -97,8 +98,6 @@ def render_bulletin(bulletin: Bulletin, out: Path, chart_cache: Path | None = No
         "rules": bulletin.rules,
     }
     if bulletin.public_url:
-        from publisher.publishing.site import hooks as site_hooks
-
         page["qr"] = {"src": site_hooks.write_qr(bulletin.public_url, out), "url": bulletin.public_url}
     render.write_html(bulletin.template, page, out / "index.html")
     render.write_pdf(out / "index.html", out / "bulletin.pdf")
@@ -169,8 +168,6 @@ def source_key(job: Job, templates: dict[str, str]) -> str:
 
 
 def _public_url(job: Job) -> str | None:
-    from publisher.publishing.site import hooks as site_hooks
-
     return site_hooks.bulletin_url(job.workspace, job.kind, job.period.label, job.area)
 
 

@@ -20,26 +20,14 @@ from __future__ import annotations
 from typing import Any
 
 from publisher.bulletins.base import Exceedance
+from publisher.bulletins.water.common import exceedance_parts, times
+from publisher.evaluate import water
 
 #: AQI levels of heavy pollution (HJ 633: 五级 重度污染, 六级 严重污染)
 HEAVY_LEVELS = (5, 6)
 
 
-def _parts(text: str | None) -> list[tuple[str, str | None]]:
-    from publisher.bulletins.water.common import exceedance_parts
-
-    return exceedance_parts(text)
-
-
-def _times(multiple: str) -> str:
-    from publisher.bulletins.water.common import times
-
-    return times(multiple)
-
-
 def _item_code(name: str) -> str:
-    from publisher.evaluate import water
-
     for code, item in water.catalogue().items():
         if item.get("name_zh") == name:
             return str(code)
@@ -58,12 +46,12 @@ def water_sources(context: dict[str, Any]) -> list[Exceedance]:
             continue
         sid, name = str(row["station_id"]), str(row.get("name") or row["station_id"])
         head = f"水质类别{_class(row.get('class_zh'))}类，水质目标{_class(row.get('target'))}类"
-        parts = _parts(row.get("exceedances"))
+        parts = exceedance_parts(row.get("exceedances"))
         if not parts:
             out.append(Exceedance(f"source:{sid}", name, f"{head}，未达到水质目标"))
             continue
         for item, multiple in parts:
-            what = f"{item}超标{_times(multiple)}" if multiple is not None else f"{item}超标"
+            what = f"{item}超标{times(multiple)}" if multiple is not None else f"{item}超标"
             out.append(Exceedance(f"source:{sid}:{_item_code(item)}", name, f"{head}；{what}"))
     return out
 
@@ -86,9 +74,9 @@ def water_sections(context: dict[str, Any]) -> list[Exceedance]:
         detail = f"水质类别{_class(row.get('class_zh'))}类"
         if target:
             detail += f"，水质目标{_class(target)}类" + ("，未达到目标" if row.get("compliant") is False else "")
-        items = _parts(row.get("exceedances") or row.get("main_pollutants"))
+        items = exceedance_parts(row.get("exceedances") or row.get("main_pollutants"))
         if items:
-            detail += "；超标指标：" + "、".join(f"{n}（{_times(m)}）" if m is not None else n for n, m in items)
+            detail += "；超标指标：" + "、".join(f"{n}（{times(m)}）" if m is not None else n for n, m in items)
         out.append(Exceedance(f"section:{sid}", str(row.get("name") or sid), detail))
     return out
 

@@ -6,6 +6,7 @@ docs/cli.md.
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -17,7 +18,9 @@ from publisher.vocabulary import air as vocabulary_air
 STANDARDS = ("auto", "2012", "2026")
 HOURLY_COLUMNS = ["station_id", "time", "aqi", "level", "category", "primary_pollutant",
                   "iaqi_so2", "iaqi_no2", "iaqi_co", "iaqi_o3", "iaqi_pm10", "iaqi_pm2_5"]
-UG = ("so2", "no2", "pm10", "pm2_5", "o3_8h", "o3_1h", "o3_8h_p90")
+#: the float columns the CLI writes as published figures (their decimals come from the standards)
+_PUBLISHED = ("so2", "no2", "co", "o3", "pm10", "pm2_5", "o3_8h", "o3_1h", "co_p95", "o3_8h_p90", "good_day_ratio",
+              "composite_index")
 
 
 def _indicators(frame: pl.DataFrame) -> list[str]:
@@ -31,17 +34,51 @@ def _indicators(frame: pl.DataFrame) -> list[str]:
     return codes
 
 
-def _text(frame: pl.DataFrame) -> pl.DataFrame:
-    """Numbers as published: μg/m³ integers, CO and ratios 1 decimal, composite index 2 decimals."""
+def _decimals(frame: pl.DataFrame) -> dict[str, int]:
+    """How many decimals each column is published with, as the standards tables behind `frame` say: the
+    HJ 633 tables its hours or days were judged by (its ``standard`` column; else those in force over its
+    dates) for concentrations (``rounding.concentration``), the HJ 663 tables in force over its dates for
+    the period statistics, the good-day ratio and the composite index. Tables that disagree on a
+    column within the frame are refused (a column has one format)."""
+    from publisher import standards
+
+    when = next((c for c in ("date", "time") if c in frame.columns), None)
+    if when is None or frame.height == 0 or frame.get_column(when).drop_nulls().len() == 0:
+        return {}
+    days = frame.get_column(when).drop_nulls()
+    first, last = days.min(), days.max()
+    if isinstance(first, dt.datetime):
+        first, last = first.date(), last.date()
+    ids = set(frame.get_column("standard").drop_nulls().unique()) if "standard" in frame.columns else set()
+    known = {t.id for t in standards.versions("hj633")}
+    aqi_tables = [standards.get(i) for i in sorted(ids & known)] or standards.covering("hj633", first, last)
+    found: dict[str, set[int]] = {}
+    for table in aqi_tables:
+        for column, places in table["rounding"]["concentration"]["decimals"].items():
+            found.setdefault(column, set()).add(int(places))
+    for table in standards.covering("hj663", first, last):
+        places = {**table["statistics"]["decimals"], "good_day_ratio": table["good_days"]["ratio_decimals"],
+                  "composite_index": table["composite_index"]["decimals"]}
+        for column, n in places.items():
+            found.setdefault(column, set()).add(int(n))
+    clash = sorted(c for c, n in found.items() if len(n) > 1)
+    if clash:
+        raise InputError(f"the standards tables of {first}..{last} round {', '.join(clash)} to different decimals: "
+                         f"evaluate the periods of each table apart (decimals_differ)")
+    return {column: n.pop() for column, n in found.items()}
+
+
+def _text(frame: pl.DataFrame, decimals: dict[str, int]) -> pl.DataFrame:
+    """Numbers as published, with the decimals of the standards (:func:`_decimals`): μg/m³ integers, CO,
+    its percentile and the good-day ratio 1 decimal, the composite index 2 decimals."""
     out = []
     for name, dtype in frame.schema.items():
         col = pl.col(name)
-        if name in UG and dtype.is_float():
-            out.append(col.round(0).cast(pl.Int64).cast(pl.String))
-        elif name in ("co", "co_p95", "good_day_ratio") and dtype.is_float():
-            out.append(_fixed(col, 1).alias(name))
-        elif name == "composite_index" and dtype.is_float():
-            out.append(_fixed(col, 2).alias(name))
+        places = decimals.get(name)
+        if places is not None and dtype.is_float():
+            out.append(col.round(0).cast(pl.Int64).cast(pl.String) if places == 0 else _fixed(col, places).alias(name))
+        elif dtype.is_float() and name in _PUBLISHED:
+            raise InputError(f"no standards table gives the decimals of {name} for these dates (no_decimals)")
         elif dtype == pl.Boolean:
             out.append(col.cast(pl.String))
         else:
@@ -59,11 +96,11 @@ def _fixed(col: pl.Expr, decimals: int) -> pl.Expr:
         pl.concat_str([sign, whole, pl.lit("."), frac]))
 
 
-def _write(frame: pl.DataFrame, path: str) -> None:
+def _write(frame: pl.DataFrame, path: str, decimals: dict[str, int]) -> None:
     target = Path(path)
     if target.parent and not target.parent.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-    _text(frame).write_csv(target, null_value="", datetime_format="%Y-%m-%d %H:%M", date_format="%Y-%m-%d")
+    _text(frame, decimals).write_csv(target, null_value="", datetime_format="%Y-%m-%d %H:%M", date_format="%Y-%m-%d")
 
 
 def _read_csv(path: str, columns: list[str], what: str) -> pl.DataFrame:
@@ -150,7 +187,7 @@ def air(inputs: tuple[str, ...], hourly_out: str | None, daily_out: str | None, 
     frame = ev.mark_not_monitored(_hourly_input(inputs, hour_label, reg))
     if hourly_out:
         hourly = ev.hourly_aqi(frame, standard=standard)
-        _write(hourly.select(HOURLY_COLUMNS), hourly_out)
+        _write(hourly.select(HOURLY_COLUMNS), hourly_out, _decimals(hourly))
         click.echo(f"{hourly_out}: {hourly.height} hours", err=True)
     if not (daily_out or area_daily_out or period_out):
         return
@@ -158,7 +195,7 @@ def air(inputs: tuple[str, ...], hourly_out: str | None, daily_out: str | None, 
     if daily_out:
         codes = _indicators(daily)
         _write(daily.select("station_id", "date", "aqi", "level", "category", "primary_pollutant", "valid",
-                            *codes, *[f"iaqi_{c}" for c in codes]), daily_out)
+                            *codes, *[f"iaqi_{c}" for c in codes]), daily_out, _decimals(daily))
         click.echo(f"{daily_out}: {daily.height} station-days", err=True)
     if not (area_daily_out or period_out):
         return
@@ -173,14 +210,14 @@ def air(inputs: tuple[str, ...], hourly_out: str | None, daily_out: str | None, 
         label = pl.col("standard").replace_strict(_labels(), default=pl.col("standard"))
         _write(area.with_columns(label.alias("standard")).select(
             "area", "date", "stations", *codes, "aqi", "level", "category", "primary_pollutant", "valid",
-            "standard"), area_daily_out)
+            "standard"), area_daily_out, _decimals(area))
         click.echo(f"{area_daily_out}: {area.height} area-days", err=True)
     if period_out:
         stats = [ev.period_stats(area, period, standard=standard)]
         if dust:
             stats.append(ev.period_stats(area, period, dust=_dust(dust), standard=standard))
         table = pl.concat(stats, how="vertical_relaxed")
-        _write(table.select(PERIOD_COLUMNS), period_out)
+        _write(table.select(PERIOD_COLUMNS), period_out, _decimals(area))
         click.echo(f"{period_out}: {table.height} rows ({period})", err=True)
 
 

@@ -35,6 +35,7 @@ def explain(kind: str, period: str, area: str | None, key: str | None, cause: st
       publisher explain --kind water-sections --period 2026-10 --key section:sec-donghe-hetu \\
           --cause "上游生活污水直排" --measures "已督促截污纳管，11月复测"
     """
+    from publisher.bulletins.build import build
     from publisher.publishing import explanations
     from publisher.publishing.approval import latest_revision, os_account
     from publisher.store import Store
@@ -55,7 +56,7 @@ def explain(kind: str, period: str, area: str | None, key: str | None, cause: st
     os_user, os_uid = os_account()
     result = explanations.record(ws, kind, period, key, cause=cause or "", measures=measures or "",
                                  by=by or os_user, via="cli", area=area, os_user=os_user, os_uid=os_uid,
-                                 rebuild=not no_build)
+                                 rebuild=None if no_build else build)
     click.echo(result.message)
 
 

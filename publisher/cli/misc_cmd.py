@@ -7,7 +7,8 @@ import click
 
 from publisher import registry as registry_mod
 from publisher import standards as std
-from publisher.paths import workspace
+from publisher.errors import PublisherError
+from publisher.paths import Workspace, workspace
 
 
 @click.group("standards")
@@ -35,7 +36,9 @@ def standards_show(table_id: str) -> None:
 @click.command()
 @click.option("--stations", type=click.Path(dir_okay=False), help="Registry file (default: the workspace's).")
 def check(stations: str | None) -> None:
-    """Check the registry, the standards tables and the air bulletins' settings; exit 1 on any problem."""
+    """Check the registry, the standards tables, the air bulletins' settings, the alert rules
+    (alerts.yaml) and the notification channels (notify.yaml); exit 1 on any problem."""
+    # the CLI loads a command's modules when it runs (`publisher --help` stays quick)
     from publisher.bulletins.air import common as air_common
     from publisher.errors import InputError
 
@@ -55,8 +58,32 @@ def check(stations: str | None) -> None:
     except InputError as exc:
         click.echo(f"air: {exc}", err=True)
         issues.append(str(exc))
+    for name, line in (("alerts", _alerts_line), ("notify", _notify_line)):
+        try:
+            click.echo(f"{name}: {line(ws)}")
+        except PublisherError as exc:   # the message the scheduler and the ingest would meet
+            click.echo(f"{name}: {exc}", err=True)
+            issues.append(str(exc))
     if issues:
         raise SystemExit(1)
+
+
+def _alerts_line(ws: Workspace) -> str:
+    """The alert rules as an ingest loads them (``alerts.yaml`` of the workspace over the shipped one)."""
+    from publisher.operations import alerts
+
+    cfg = alerts.Config.load(ws)
+    on = [rule for rule in alerts.RULES if cfg.on(rule)]
+    local = ws.home / "alerts.yaml"
+    return f"{len(on)} of {len(alerts.RULES)} rules enabled ({local if local.is_file() else alerts.DEFAULT_CONFIG})"
+
+
+def _notify_line(ws: Workspace) -> str:
+    """The notification channels as the scheduler loads them (``notify.yaml`` of the workspace)."""
+    from publisher.operations import notify
+
+    cfg = notify.Config.load(ws)
+    return f"channels {', '.join(cfg.channels)} ({cfg.path or 'no notify.yaml: the outbox only'})"
 
 
 @click.command()

@@ -82,7 +82,7 @@ def history(kind: str | None, period: str | None, area: str | None, as_json: boo
     """List built revisions with their review decisions and publications."""
     from publisher.publishing.approval import history as revisions
 
-    from publisher.publishing.portal import redact_url
+    from publisher.publishing.transport import redact_url
 
     rows = revisions(workspace(home), kind, period, area)
     for r in rows:   # ledgers written before addresses with credentials were refused may hold some
@@ -188,7 +188,7 @@ def serve(root: str, host: str, port: int, trusted_keys: tuple[str, ...], approv
     """
     from publisher.publishing import signing
     from publisher.publishing.approval import load_policy
-    from publisher.publishing.portal import TOKEN_ENV
+    from publisher.publishing.transport import TOKEN_ENV
     from publisher.publishing.portal_server import SERVER_TOKEN_ENV, PortalServer
 
     token = os.environ.get(SERVER_TOKEN_ENV) or None

@@ -328,13 +328,14 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
     @app.route("/bulletins/<int:bulletin_id>/explain", methods=["POST"])
     def explain(bulletin_id: int):
         account = require(ADMIN, *workflow_roles())
+        from publisher.bulletins.build import build
         from publisher.publishing import explanations
 
         row = _bulletin_row(bulletin_id)
         try:
             result = explanations.record(_ws(), row["kind"], row["period"], request.form.get("key", ""),
                                          cause=request.form.get("cause", ""), measures=request.form.get("measures", ""),
-                                         by=account.name, via="desk", area=row.get("area"))
+                                         by=account.name, via="desk", area=row.get("area"), rebuild=build)
         except PublisherError as exc:
             return refuse(400, str(exc), _error_code(exc), back=url_for("bulletin", bulletin_id=bulletin_id))
         latest = next((r for r in _latest_rows() if (r["kind"], r["period"], r["area"]) ==

@@ -28,6 +28,7 @@ import polars as pl
 
 from publisher.display import shown
 from publisher.errors import InputError
+from publisher.ingest import forecast, intake, noise, supervisory
 from publisher.ingest.findings import CODES, FileRejected, Finding, Findings
 from publisher.ingest.layout import (AIR_CODES, AIR_SCHEMA, CANON_KEY, WATER_SCHEMA, Chunk, Options, Parsed,
                                      SheetParser, _report)
@@ -91,8 +92,6 @@ class _Assembler:
         self.small_sheets = 0
 
     def sheet(self, index: int, sheet: Sheet, options: Options) -> None:
-        from publisher.ingest import forecast, intake, supervisory
-
         batches = iter(sheet.batches)
         try:
             first = next(batches, None)
@@ -167,8 +166,6 @@ class _Assembler:
 
     def _noise(self, index: int, sheet: Sheet, first: pl.DataFrame, batches, options: Options) -> bool:
         """A noise results table (publisher/ingest/noise.py), read whole; False when the sheet is not one."""
-        from publisher.ingest import noise
-
         found = noise.find_header(first)
         if found is None or options.kind not in (None, "noise"):
             return False
@@ -269,8 +266,6 @@ class _Assembler:
         self.frames, self.size = [], 0
 
     def result(self) -> pl.DataFrame | pl.LazyFrame:
-        from publisher.ingest import forecast, intake, noise, supervisory
-
         schema = {"air": AIR_SCHEMA, "water": WATER_SCHEMA, "intake": intake.INTAKE_SCHEMA,
                   "forecast": forecast.FORECAST_SCHEMA, "noise": noise.NOISE_SCHEMA,
                   "supervisory": supervisory.SUPERVISORY_SCHEMA}[self.kind]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -75,8 +76,6 @@ def _work(source: str, out_dir: str) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    import resource
-
     resource.setrlimit(resource.RLIMIT_DATA, (MEMORY_LIMIT, MEMORY_LIMIT))
     source, out_dir = argv
     answer = _work(source, out_dir)

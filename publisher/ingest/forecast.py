@@ -27,6 +27,8 @@ from typing import Any
 
 import polars as pl
 
+from publisher import standards
+from publisher.ingest import aliases
 from publisher.ingest.findings import Findings
 from publisher.ingest.readers import HEAD_ROWS, WholeSheet as Sheet
 
@@ -79,8 +81,6 @@ def _roles(header: list[str | None]) -> dict[str, int]:
 def header_of(sheet: Sheet) -> tuple[int, dict[str, int]] | None:
     """The header row index and column roles of a forecast sheet, or None when the sheet is not one
     (a forecast header names a date, an area and an AQI range)."""
-    from publisher.ingest import aliases
-
     cols = [c for c in sheet.rows.columns if c != "_row"]
     for index, row in enumerate(sheet.rows.head(HEAD_ROWS).select(cols).iter_rows()):
         roles = _roles(list(row))
@@ -115,8 +115,6 @@ def _level_of(aqi: int, items: list[dict[str, Any]]) -> int:
 
 def parse_forecast(sheet: Sheet, findings: Findings, registry, header: tuple[int, dict[str, int]]) -> pl.DataFrame:
     """The forecast frame of one sheet (``FORECAST_SCHEMA``); every problem becomes a finding."""
-    from publisher import standards
-
     index, roles = header
     name = sheet.name
     cols = [c for c in sheet.rows.columns if c != "_row"]

@@ -26,7 +26,7 @@ import polars as pl
 from publisher.ingest import aliases, values
 from publisher.ingest import tables
 from publisher.ingest.findings import Findings
-from publisher.ingest.readers import HEAD_ROWS, WholeSheet as Sheet
+from publisher.ingest.readers import WholeSheet as Sheet
 from publisher import vocabulary
 
 INTAKE_SCHEMA = {"station_id": pl.String, "period_start": pl.Datetime("us"), "unit": pl.String,
@@ -65,16 +65,8 @@ def _role(cell: str | None) -> tuple[str, str | None] | None:
 def find_header(rows: pl.DataFrame) -> tuple[int, dict[str, list[tuple[str, str | None]]]] | None:
     """(index of the header row, role -> [(column, unit)]) when the sheet is an intake table: a header row with a
     station column, a 月份 or 季度 column and a 取水量 column among the first rows; else None."""
-    cols = [c for c in rows.columns if c != "_row"]
-    for index, row in enumerate(rows.head(HEAD_ROWS).select(cols).iter_rows()):
-        found: dict[str, list[tuple[str, str | None]]] = {}
-        for column, cell in zip(cols, row):
-            role = _role(cell)
-            if role is not None:
-                found.setdefault(role[0], []).append((column, role[1]))
-        if "station" in found and "volume" in found and ({"month", "quarter"} & set(found)):
-            return index, found
-    return None
+    return tables.find_header(rows, _role, lambda roles: {"station", "volume"} <= roles
+                              and bool({"month", "quarter"} & roles))
 
 
 def parse_period(text: str | None, unit: str) -> dt.datetime | None:

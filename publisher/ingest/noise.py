@@ -32,7 +32,7 @@ from publisher import vocabulary
 from publisher.ingest import aliases, values
 from publisher.ingest import tables
 from publisher.ingest.findings import Findings
-from publisher.ingest.readers import HEAD_ROWS, WholeSheet as Sheet
+from publisher.ingest.readers import WholeSheet as Sheet
 
 NOISE_SCHEMA = {"station_id": pl.String, "date": pl.Datetime("us"), "period": pl.String, "ld": pl.Float64,
                 "ln": pl.Float64, "lmax_night": pl.Float64, "raw": pl.String, "source_row": pl.Int64,
@@ -82,16 +82,7 @@ def _role(cell: str | None) -> tuple[str, str | None] | None:
 def find_header(rows: pl.DataFrame) -> tuple[int, dict[str, list[tuple[str, str | None]]]] | None:
     """(index of the header row, role -> [(column, unit)]) when the sheet is a noise table: a header row with a
     point column, a date column and both level columns among the first rows; else None."""
-    cols = [c for c in rows.columns if c != "_row"]
-    for index, row in enumerate(rows.head(HEAD_ROWS).select(cols).iter_rows()):
-        found: dict[str, list[tuple[str, str | None]]] = {}
-        for column, cell in zip(cols, row):
-            role = _role(cell)
-            if role is not None:
-                found.setdefault(role[0], []).append((column, role[1]))
-        if {"station", "date", "ld", "ln"} <= set(found):
-            return index, found
-    return None
+    return tables.find_header(rows, _role, lambda roles: {"station", "date", "ld", "ln"} <= roles)
 
 
 def period_of(kind: str, day: dt.date) -> str:

@@ -41,11 +41,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from publisher import registry as registry_mod
 from publisher.display import needs_escaping, shown
 from publisher.errors import InputError
 from publisher.ingest import check_name, parse_file
 from publisher.ingest.findings import ERROR, WARNING, Findings
 from publisher.ingest.readers import MAX_BYTES, file_type
+from publisher.operations import alerts
 from publisher.paths import Workspace
 from publisher.store import Store
 
@@ -199,8 +201,6 @@ class Ingestor:
     """Runs the workflow over files; one instance per command run."""
 
     def __init__(self, ws: Workspace, registry=None, progress: Callable[[str], None] | None = None):
-        from publisher import registry as registry_mod
-
         self.ws = ws
         # without a registry, station names could not be resolved to ids: use the workspace's
         self.registry = registry if registry is not None else registry_mod.load(ws.stations)
@@ -395,8 +395,6 @@ class Ingestor:
                 findings.add("empty_file")
                 result.summary = findings.summary()
             return self._reject(path, result, findings, moving, staged=staged)
-        from publisher.operations import alerts
-
         found = alerts.evaluate_ingest(self.ws, self.registry, parsed.kind, parsed.frame, self.store)
         try:
             archived = self._archive(staged, sha, name, intent=True)

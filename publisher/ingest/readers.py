@@ -22,6 +22,7 @@ Memory stays bounded whatever the file holds:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import copy
 import csv
 import gzip
@@ -36,6 +37,7 @@ from typing import BinaryIO, Callable, Iterator
 
 import polars as pl
 
+from publisher.ingest import excel_worker
 from publisher.ingest.findings import Findings
 
 MAX_BYTES = 1 << 30          # a file, and a gzip's content, at most 1 GiB
@@ -393,8 +395,6 @@ def check_workbook(source: Path | io.BytesIO, findings: Findings) -> None:
 def read_excel(path: Path, data: bytes | None, findings: Findings, batch_rows: int | None = None,
                work_dir: Path | None = None) -> Iterator[Sheet]:
     """The sheets of a workbook, read by a memory-capped worker process (see ``excel_worker``)."""
-    from publisher.ingest import excel_worker
-
     with (io.BytesIO(data) if data is not None else open(path, "rb")) as handle:
         magic = handle.read(4)
     if magic == b"PK\x03\x04":
@@ -436,10 +436,11 @@ def _slices(frame: pl.DataFrame, batch_rows: int | None) -> Iterator[pl.DataFram
 
 
 # ============================================================================================ entry
-def _guarded(batches: Iterator[pl.DataFrame], findings: Findings) -> Iterator[pl.DataFrame]:
-    """`batches`, with the readers' own failures recorded as findings (then Unreadable)."""
+@contextlib.contextmanager
+def _recorded(findings: Findings) -> Iterator[None]:
+    """The readers' own failures, recorded as findings, then Unreadable."""
     try:
-        yield from batches
+        yield
     except _TooLarge as exc:
         findings.add("file_too_large", detail=str(exc))
         raise Unreadable from None
@@ -449,6 +450,13 @@ def _guarded(batches: Iterator[pl.DataFrame], findings: Findings) -> Iterator[pl
     except UnicodeDecodeError as exc:  # the file changed between detection and reading
         findings.add("bad_encoding", detail=str(exc)[:200])
         raise Unreadable from None
+
+
+def _guarded(batches: Iterator[pl.DataFrame], findings: Findings) -> Iterator[pl.DataFrame]:
+    """`batches`, with the readers' own failures recorded as findings (then Unreadable)."""
+    try:
+        with _recorded(findings):
+            yield from batches
     finally:
         close = getattr(batches, "close", None)
         if close:
@@ -464,7 +472,7 @@ def read_file(path: Path, findings: Findings, *, name: str | None = None, data: 
     if kind is None:
         findings.add("unknown_file_type", detail=f"“{Path(name or path.name).suffix or name or path.name}”")
         raise Unreadable
-    try:
+    with _recorded(findings):
         if data is not None:
             size = len(data)
         else:
@@ -481,12 +489,3 @@ def read_file(path: Path, findings: Findings, *, name: str | None = None, data: 
         for sheet in sheets:
             sheet.batches = _guarded(sheet.batches, findings)
             yield sheet
-    except _TooLarge as exc:
-        findings.add("file_too_large", detail=str(exc))
-        raise Unreadable from None
-    except _BadStream as exc:
-        findings.add("binary_file", detail=f"（不是有效的 gzip 文件：{exc}）")
-        raise Unreadable from None
-    except UnicodeDecodeError as exc:  # the file changed between detection and reading
-        findings.add("bad_encoding", detail=str(exc)[:200])
-        raise Unreadable from None

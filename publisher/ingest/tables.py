@@ -3,13 +3,13 @@ rows below it with blank rows dropped and formula cells reported, and the lookup
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import polars as pl
 
 from publisher.ingest import values
 from publisher.ingest.findings import Findings
-from publisher.ingest.readers import WholeSheet as Sheet
+from publisher.ingest.readers import HEAD_ROWS, WholeSheet as Sheet
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,27 @@ class Head:
 
     def text(self, column: str) -> str | None:
         return self.texts[self.cols.index(column)]
+
+
+#: a header's columns by role: role -> [(column, unit written in the header)]
+Roles = dict[str, list[tuple[str, str | None]]]
+
+
+def find_header(rows: pl.DataFrame, role_of: Callable[[Any], tuple[str, str | None] | None],
+                complete: Callable[[set[str]], bool]) -> tuple[int, Roles] | None:
+    """(index of the header row, its columns by role) for the first of the first rows whose cells' roles
+    (`role_of(cell)`: (role, unit) or None) make `complete` true; None when no row does (the sheet is
+    not such a table)."""
+    cols = [c for c in rows.columns if c != "_row"]
+    for index, row in enumerate(rows.head(HEAD_ROWS).select(cols).iter_rows()):
+        found: Roles = {}
+        for column, cell in zip(cols, row):
+            role = role_of(cell)
+            if role is not None:
+                found.setdefault(role[0], []).append((column, role[1]))
+        if complete(set(found)):
+            return index, found
+    return None
 
 
 def head(sheet: Sheet, index: int) -> Head:

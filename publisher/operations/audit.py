@@ -24,13 +24,21 @@ import os
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
 from publisher import registry as registry_mod
 from publisher.bulletins import catalogue
 from publisher.display import shown
 from publisher.errors import PublisherError
-from publisher.paths import Workspace
+from publisher.operations import alerts
+from publisher.operations.scheduler import Policy
+from publisher.operations.status import beijing_today, deadline, workdays_between
+from publisher.paths import TEMPLATES_DIR, Workspace
 from publisher.periods import Period
-from publisher.store import Store
+from publisher.publishing import approval
+from publisher.publishing.site import withdrawal
+from publisher.render import fonts
+from publisher.store import KEYS, Store
 
 #: a column is stale when not updated for more than this many days while something was due
 STALE_DAYS = 14
@@ -64,10 +72,6 @@ def periods_of(kind: str, year: int) -> list[Period]:
 
 def audit(ws: Workspace, year: int, today: dt.date | None = None, registry=None) -> dict[str, Any]:
     """The self-check of `year` as of `today` (Beijing date), JSON-ready."""
-    from publisher.operations.scheduler import Policy
-    from publisher.operations.status import beijing_today, deadline, workdays_between
-    from publisher.publishing import approval
-
     if not 2000 <= year <= 2100:
         raise PublisherError(f"年份 {year} 不在 2000–2100 之间 (bad_year)")
     today = today or beijing_today()
@@ -169,9 +173,6 @@ def _totals(owed: list[dict[str, Any]], today: dt.date) -> dict[str, dict[str, i
 def _withdrawals(ws: Workspace, store: Store, year: int, today: dt.date) -> list[dict[str, Any]]:
     """The withdrawals decided in the year or of its bulletins (``publisher withdraw``): when decided, when carried out on the
     last portal (event ``withdrawal_done``), and whether within 3 working days of the decision."""
-    from publisher.operations.status import workdays_between
-    from publisher.publishing.site import withdrawal
-
     if not store.exists():
         return []
     out = []
@@ -224,8 +225,6 @@ def _bulletin_exceedances(store: Store, latest: dict[str, Any], explained: set[t
 
 
 def _alert_exceedances(ws: Workspace, year: int, explained: set[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    from publisher.operations import alerts
-
     out = []
     for row in alerts.listing(ws):
         if row["rule"] not in ("source_exceedance", "section_below_target") or not row["time"].startswith(str(year)):
@@ -239,8 +238,6 @@ def _alert_exceedances(ws: Workspace, year: int, explained: set[tuple[Any, ...]]
 
 
 def _alerts_of(ws: Workspace, year: int) -> list[dict[str, Any]]:
-    from publisher.operations import alerts
-
     return [{k: row[k] for k in ("id", "rule", "rule_zh", "station_id", "station_name", "time", "value", "limit",
                                  "state", "message_zh", "note")}
             for row in alerts.listing(ws) if str(row["time"]).startswith(str(year))]
@@ -280,8 +277,6 @@ def _never_reported(store: Store, registry, year: int, today: dt.date) -> list[d
         return []
     seen: set[str] = set()
     if store.exists():
-        from publisher.store import KEYS
-
         for kind in [k for k, key in KEYS.items() if key[0] == "station_id"]:
             lo, hi = Store._range(first, last, hour_ending=(kind == "air"))
             seen |= set(store.scan(kind, lo, hi).select("station_id").unique().collect()
@@ -343,14 +338,8 @@ def render_text(report: dict[str, Any]) -> str:
 
 def write_page(ws: Workspace, report: dict[str, Any]) -> Path:
     """``output/audit/<year>/index.html`` and ``audit.json`` (written whole, then moved into place)."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    from publisher.paths import TEMPLATES_DIR
-
     folder = ws.output / "audit" / str(report["year"])
     folder.mkdir(parents=True, exist_ok=True)
-    from publisher.render import fonts
-
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]))
     env.globals["font_sans"] = fonts.css_stack("sans")
     page = env.get_template("audit.html").render(r=report, names={k: v.title_zh for k, v in catalogue.catalogue(ws.home).items()},

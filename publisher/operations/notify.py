@@ -39,13 +39,18 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
-from publisher import safeparse
-from publisher.store import migrations
+from publisher import config
+from publisher.config import ConfigError
 from publisher.display import shown
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
+from publisher.periods import beijing_now
+from publisher.publishing.transport import is_loopback
+from publisher.store import Store, migrations
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +93,9 @@ class Config:
             return NotifyError(f"{path}：{reason}", "bad_notify_config")
 
         try:
-            raw = safeparse.load_yaml(path.read_text(encoding="utf-8")) or {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise bad(f"无法读取：{exc}") from None
+            raw = config.read(path, what_zh="通知配置文件", code="bad_notify_config")   # bounded in size and depth
+        except ConfigError as exc:
+            raise NotifyError(exc.reason, "bad_notify_config") from None
         if not isinstance(raw, dict):
             raise bad("应为一个映射")
         unknown = set(map(str, raw)) - {"email", "webhook", "retry"}
@@ -189,9 +194,6 @@ def _stamp(moment: dt.datetime) -> str:
 def dispatch(ws: Workspace, now: dt.datetime | None = None, config: Config | None = None) -> list[dict[str, Any]]:
     """Send the notifications that are due at Beijing time `now`; returns one dict per attempt
     (id, topic, key, channel, status, error). A channel's failure never stops the others."""
-    from publisher.operations.scheduler import beijing_now
-    from publisher.store import Store
-
     store = Store(ws)
     if not store.exists():
         return []
@@ -243,8 +245,6 @@ def _describe(exc: BaseException, config: Config) -> str:
     if isinstance(exc, NotifyError):
         text = str(exc)
     else:
-        import requests
-
         if isinstance(exc, requests.RequestException):
             text = f"{type(exc).__name__}"   # requests' messages quote the URL, key included
         else:
@@ -302,8 +302,6 @@ def _outbox(ws: Workspace, topic: str, key: str, title: str, body: str, now: dt.
 
 
 def _require_host(host: str | None, what: str) -> None:
-    from publisher.publishing.portal import is_loopback
-
     if os.environ.get(LOOPBACK_ENV) == "1" and not is_loopback(host):
         raise NotifyError(f"{what} 的主机 {shown(str(host))} 不是本机回环地址，已拒绝连接"
                           f"（{LOOPBACK_ENV}=1）", "non_loopback_refused")
@@ -416,17 +414,11 @@ def _payload(fmt: str, title: str, body: str) -> dict[str, Any]:
 
 
 def send_webhook(webhook: dict[str, Any], title: str, body: str) -> str:
-    import requests
-    from requests.adapters import HTTPAdapter
-    from urllib3.util.retry import Retry
-
     url = _webhook_url(webhook)
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
         raise NotifyError("Webhook 地址无效（应为 http(s)://主机/路径，不含用户名密码）", "bad_webhook_url")
     _require_host(parts.hostname, "Webhook")
-    from publisher.publishing.portal import is_loopback
-
     if parts.scheme != "https" and not is_loopback(parts.hostname):
         raise NotifyError(f"Webhook 地址须用 HTTPS（主机 {parts.hostname}）", "insecure_transport")
     fmt = webhook.get("format", "json")
@@ -457,8 +449,6 @@ def send_webhook(webhook: dict[str, Any], title: str, body: str) -> str:
 
 # ------------------------------------------------------------------------------------------- reading
 def listing(ws: Workspace) -> list[dict[str, Any]]:
-    from publisher.store import Store
-
     store = Store(ws)
     if not store.exists():
         return []

@@ -34,15 +34,13 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import polars as pl
-import yaml
 
-from publisher import registry as registry_mod
-from publisher import safeparse
+from publisher import config, registry as registry_mod
 from publisher.display import shown
 from publisher.errors import InputError
 from publisher.publishing import approval
 from publisher.paths import Workspace
-from publisher.periods import Period
+from publisher.periods import Period, beijing_now
 from publisher.bulletins import KINDS, catalogue
 from publisher.operations.status import deadline, status, workdays_between
 from publisher.store import Store
@@ -74,10 +72,7 @@ class Policy:
         def bad(reason: str) -> InputError:
             return InputError(f"{path}：{reason} (bad_schedule_config)")
 
-        try:
-            raw = safeparse.load_yaml(path.read_text(encoding="utf-8")) or {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise bad(f"无法读取：{exc}") from None
+        raw = config.read(path, what_zh="调度配置文件", code="bad_schedule_config")   # bounded; ConfigError
         if not isinstance(raw, dict):
             raise bad("应为一个映射（设置项: 值）")
         known = {f.name for f in fields(cls)}
@@ -421,10 +416,6 @@ def _utc() -> str:
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_（）()" else "_" for c in name) or "unit"
-
-
-def beijing_now() -> dt.datetime:
-    return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=8)).replace(tzinfo=None)
 
 
 def serve(ws: Workspace, policy: Policy | None = None, passes: int | None = None,

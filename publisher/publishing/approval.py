@@ -26,14 +26,20 @@ step; ``via`` is ``cli`` for ``publisher approve``, with the operating-system ac
 """
 from __future__ import annotations
 
+import getpass
+import json
 import os
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+try:
+    import pwd
+except ImportError:   # no user database on this system: the account is named by its uid
+    pwd = None  # type: ignore[assignment]
 
-from publisher.publishing import integrity
+from publisher.publishing import explanations, integrity
 from publisher.store import output
 from publisher.errors import PublisherError
 from publisher import config
@@ -110,13 +116,9 @@ def os_account() -> tuple[str, int | None]:
     uid = os.getuid() if hasattr(os, "getuid") else None
     if uid is not None:
         try:
-            import pwd
-
             return pwd.getpwuid(uid).pw_name, uid
-        except (ImportError, KeyError):
+        except (AttributeError, KeyError):   # no user database here (pwd is None), or no entry for the uid
             return f"uid {uid}", uid
-    import getpass
-
     try:
         return getpass.getuser(), None
     except Exception:  # noqa: BLE001 - no account name can be found
@@ -377,8 +379,6 @@ def decide(ws: Workspace, kind: str, period: str, *, by: str, role: str, area: s
             return Decision(row, step, APPROVED, False, d.get("id"), before,
                             f"{name} 的“{step.name}”已于 {d.get('at')} 通过，无需重复 (already_approved)")
         if position == 0:   # the exceedance-explanation gate (publisher.publishing.explanations)
-            from publisher.publishing import explanations
-
             explanations.require(store, row)
         if policy.distinct_people:
             signed = [s for s in before.steps if s.state == APPROVED and s.decision
@@ -406,8 +406,6 @@ def review_notes(row: dict[str, Any]) -> list[dict[str, str]]:
     """The notes for the reviewers recorded in the revision's ``bulletin.json`` (``review``): caveats on
     the method, data gaps, provenance; they are part of what is signed but never on the public page.
     An unreadable document gives no notes (the folder check reports it)."""
-    import json
-
     try:
         document = json.loads((Path(row["output_dir"]) / "bulletin.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError, KeyError):

@@ -20,11 +20,21 @@ import json
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+import xlsxwriter
 import yaml
+from docx import Document as new_document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Mm, Pt
 
-from publisher import standards
+from publisher import registry as registry_mod, render, safeparse
+from publisher.bulletins import KINDS, catalogue
+from publisher.bulletins.annual.docx import FIXED, _cell_text, _run, _stable, _styles
 from publisher.errors import InputError
 from publisher.evaluate import disclosure
+from publisher.operations.status import deadline
+from publisher.periods import Period
+from publisher.store import Store
 
 #: findings that refuse a form (a blank cell is refused too: the office's form is filled in completely, 0 written)
 REFUSING = {"GIP_IDENTITY", "GIP_BAD_NUMBER", "GIP_UNKNOWN_CELL", "GIP_FORM_SHAPE", "GIP_CELL_BLANK"}
@@ -66,8 +76,6 @@ def template_yaml(year: int, organisation: str = "") -> str:
 
 def template_xlsx(year: int, path: Path, organisation: str = "") -> Path:
     """The form as a workbook: one row per cell (表, 行, 列, 数值 and the keys publisher reads back)."""
-    import xlsxwriter
-
     fmt = disclosure.report_format(year)
     layout = disclosure._layout(fmt)
     book = xlsxwriter.Workbook(str(path), {"in_memory": True})
@@ -95,8 +103,6 @@ def read_form(path: Path) -> tuple[dict[str, dict[str, dict[str, Any]]], dict[st
     if path.stat().st_size > MAX_FORM_BYTES:
         raise FormError(f"年报表格文件“{path.name}”过大（超过 2 MiB） (gip_form_too_large)")
     if path.suffix.lower() in (".yaml", ".yml"):
-        from publisher import safeparse
-
         try:
             doc = safeparse.load_yaml(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
@@ -112,8 +118,6 @@ def read_form(path: Path) -> tuple[dict[str, dict[str, dict[str, Any]]], dict[st
             raise FormError(f"年报表格“{path.name}”：{exc}") from exc
         return form, {"year": year, "organisation": doc.get("organisation") or ""}
     if path.suffix.lower() == ".xlsx":
-        import openpyxl
-
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same error for the office
@@ -150,11 +154,6 @@ def ledger_facts(ws, year: int) -> dict[str, Any]:
     """What the ledger knows of `year`'s proactive disclosure of monitoring information: per bulletin kind, the
     bulletins published (first publication in the year), on time or late by their deadline, corrections (a
     later revision published) and withdrawals."""
-    from publisher.bulletins import KINDS, catalogue
-    from publisher.operations.status import deadline
-    from publisher.periods import Period
-    from publisher.store import Store
-
     store = Store(ws)
     rows: dict[str, dict[str, Any]] = {}
     if store.exists():
@@ -298,8 +297,6 @@ def _occupancy(rows: list[list[dict[str, Any]]]) -> tuple[int, list[list[tuple[i
 # --------------------------------------------------------------------------------------------- writing
 def build(ws, year: int, form_path: Path | None = None, out: Path | None = None) -> Path:
     """Check the form, then write the report of `year` into ``output/disclosure-report/<year>/``."""
-    from publisher import render
-
     path = form_path or _default_form(ws, year)
     form, header = read_form(path)
     if header.get("year") not in (None, "", year) and str(header.get("year")) != str(year):
@@ -325,8 +322,6 @@ def build(ws, year: int, form_path: Path | None = None, out: Path | None = None)
 
 
 def _region(ws) -> str:
-    from publisher import registry as registry_mod
-
     return str(registry_mod.load(ws.stations).region.get("name") or "")
 
 
@@ -348,12 +343,6 @@ def _facts_sentence(year: int, facts: dict[str, Any]) -> str:
 
 
 def _write_docx(title: str, context: dict[str, Any], path: Path) -> Path:
-    from docx import Document as new_document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm, Pt
-
-    from publisher.bulletins.annual.docx import _cell_text, _run, _stable, _styles, FIXED
-
     doc = new_document()
     _styles(doc)
     section = doc.sections[0]

@@ -23,7 +23,7 @@ import json
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
@@ -86,6 +86,15 @@ def clean_text(text: str | None) -> str:
 
 def _subject(kind: str, period: str, area: str | None) -> str:
     return f"{kind}/{period}" + (f"/{area}" if area else "")
+
+
+def _latest_revision(store: Store, kind: str, label: str, area: str | None) -> dict[str, Any]:
+    """The ledger row of the bulletin's latest revision (as :func:`publisher.publishing.approval.latest_revision`,
+    which reads this module for its first step's gate)."""
+    rows = [] if not store.exists() else [r for r in store.bulletins(kind=kind, period=label) if r.get("area") == area]
+    if not rows:
+        raise ExplanationError(f"台账中没有 {_subject(kind, label, area)} 的公报（先运行 publisher build）", "not_built")
+    return rows[-1]
 
 
 def _has_table(store: Store) -> bool:
@@ -209,18 +218,17 @@ def require(store: Store, row: dict[str, Any]) -> None:
 
 
 def record(ws: Workspace, kind: str, period: str, key: str, *, cause: str, measures: str, by: str,
-           via: str, area: str | None = None, os_user: str | None = None, os_uid: int | None = None,
-           rebuild: bool = True) -> Recorded:
+           via: str, rebuild: Callable[..., Any] | None, area: str | None = None, os_user: str | None = None,
+           os_uid: int | None = None) -> Recorded:
     """Record the explanation of the exceedance `key` of the latest revision of a bulletin, then rebuild
-    the bulletin so that its page and PDF print it (a new revision).
+    the bulletin with `rebuild` (:func:`publisher.bulletins.build.build`, given by the caller: the build
+    reads this module) so that its page and PDF print it (a new revision); None records only.
 
     Refused: ``not_built``, ``unknown_exceedance`` (the revision reports no such key),
     ``missing_cause``/``missing_measures``, ``text_too_long`` (over :data:`TEXT_MAX` characters)."""
-    from publisher.publishing.approval import latest_revision
-
     store = Store(ws)
     label = Period.parse(period).label
-    row = latest_revision(store, kind, label, area)
+    row = _latest_revision(store, kind, label, area)
     cause, measures = clean_text(cause), clean_text(measures)
     if not cause:
         raise ExplanationError("请填写超标原因", "missing_cause")
@@ -249,11 +257,9 @@ def record(ws: Workspace, kind: str, period: str, key: str, *, cause: str, measu
         "revision_explained": row["revision"]})
     revision = None
     note = ""
-    if rebuild:
-        from publisher.bulletins.build import build
-
+    if rebuild is not None:
         try:
-            built = build(kind, label, ws, area=area)
+            built = rebuild(kind, label, ws, area=area)
             revision = built.revision
             note = f"；公报已重新编制为第{built.revision}版，超标情况说明已印入页面和 PDF，需重新审核"
         except PublisherError as exc:

@@ -19,6 +19,10 @@ import struct
 import threading
 from typing import Any
 
+import weasyprint
+from weasyprint import images
+from weasyprint.text.fonts import FontConfiguration
+
 _LOCK = threading.RLock()
 _STATE: dict[str, Any] = {}
 
@@ -27,8 +31,6 @@ def font_config() -> Any:
     """The process's WeasyPrint font configuration."""
     with _LOCK:
         if "fonts" not in _STATE:
-            from weasyprint.text.fonts import FontConfiguration
-
             _STATE["fonts"] = FontConfiguration()
         return _STATE["fonts"]
 
@@ -59,8 +61,6 @@ def _install_png_passthrough() -> None:
     with _LOCK:
         if _STATE.get("png"):
             return
-        from weasyprint import images
-
         original = images.RasterImage._get_png_data
 
         def png_data(pillow_image: Any) -> bytes:
@@ -86,8 +86,6 @@ def _shared_sheet(page: str) -> tuple[str, list[Any]]:
     with _LOCK:
         sheets = _STATE.setdefault("sheets", {})
         if css not in sheets:
-            import weasyprint
-
             if len(sheets) > 16:
                 sheets.clear()
             sheets[css] = weasyprint.CSS(string=css, font_config=font_config())
@@ -97,8 +95,6 @@ def _shared_sheet(page: str) -> tuple[str, list[Any]]:
 
 def print_pdf(page: str, base_url: str, url_fetcher: Any, identifier: bytes = b"") -> bytes:
     """The PDF of the HTML text `page` (see :func:`publisher.render.write_pdf`)."""
-    import weasyprint
-
     _install_png_passthrough()
     page, sheets = _shared_sheet(page)
     document = weasyprint.HTML(string=page, base_url=base_url, url_fetcher=url_fetcher)

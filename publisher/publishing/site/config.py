@@ -26,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from publisher import safeparse
+from publisher import registry as registry_mod
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
 
@@ -70,8 +71,6 @@ class SiteConfig:
 
 def _region(ws: Workspace) -> tuple[str, str]:
     try:
-        from publisher import registry as registry_mod
-
         reg = registry_mod.load(ws.stations)
         region = getattr(reg, "region", None) or {}
         name = region.get("name") if isinstance(region, dict) else getattr(region, "name", None)

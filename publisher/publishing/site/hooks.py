@@ -2,21 +2,21 @@
 after it, what ``publisher build`` needs for the QR code, what ``publisher status`` prints."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from pathlib import Path
 from typing import Any
 
 from publisher.paths import Workspace
+from publisher.publishing.site import archive, config, disclosure, model, qr, withdrawal
+from publisher.store import Store
 
 log = logging.getLogger(__name__)
 
 
 def upload_disclosure(ws: Workspace, row: dict[str, Any], contents: dict[str, bytes]) -> dict[str, Any]:
     """The disclosure metadata sent (and signed) with an upload; allocates the item's 索引号."""
-    from publisher.publishing.site import disclosure
-    from publisher.store import Store
-
     try:
         issued = json.loads(contents["bulletin.json"].decode("utf-8")).get("issued")
     except (KeyError, ValueError, AttributeError):
@@ -27,16 +27,12 @@ def upload_disclosure(ws: Workspace, row: dict[str, Any], contents: dict[str, by
             for p in Store(ws).publications(int(b["id"])):
                 if p["status"] == "ok" and (first is None or p["at"] < first):
                     first = p["at"]
-    import datetime as dt
-
     first = first or dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     return disclosure.metadata(ws, row["kind"], row["period"], row.get("area"), issued, first)
 
 
 def keep_published(ws: Workspace, row: dict[str, Any], check: Any, metadata: dict[str, Any], url: str) -> None:
     """Keep the files of a revision that was published (archive/published/…), with its correction note."""
-    from publisher.publishing.site import archive
-
     try:
         folder = archive.keep(ws, row, check.contents, check.manifest_bytes)
         record = folder / ".published.json"
@@ -51,8 +47,6 @@ def keep_published(ws: Workspace, row: dict[str, Any], check: Any, metadata: dic
 def bulletin_url(ws: Workspace, kind: str, period: str, area: str | None) -> str | None:
     """The public URL of a bulletin's page on the site (for its QR code), or None when the site's
     settings cannot be read (the build then goes on without a QR code and says so in the log)."""
-    from publisher.publishing.site import config, model
-
     try:
         return model.public_url(config.load(ws), kind, period, area)
     except Exception as exc:  # noqa: BLE001 - a bad site.yaml must not stop a bulletin's build
@@ -61,16 +55,12 @@ def bulletin_url(ws: Workspace, kind: str, period: str, area: str | None) -> str
 
 
 def write_qr(url: str, folder: Path) -> str:
-    from publisher.publishing.site import qr
-
     qr.write_png(url, folder / "qr.png")
     return "qr.png"
 
 
 def status_text(ws: Workspace) -> str:
     """The withdrawals still owed, for ``publisher status`` (empty when none)."""
-    from publisher.publishing.site import withdrawal
-
     try:
         return withdrawal.owed_text(withdrawal.owed(ws))
     except Exception as exc:  # noqa: BLE001 - the status report goes on

@@ -17,6 +17,7 @@ from publisher.paths import Workspace
 from publisher.periods import Period
 from publisher.publishing import integrity
 from publisher.publishing.site import archive, columns, disclosure, withdrawal
+from publisher.publishing.site import corrections
 from publisher.publishing.site.config import SiteConfig
 from publisher.store import Store
 
@@ -193,8 +194,6 @@ def _load_version(folder: Path, row: dict[str, Any], published_at: str, note: st
 
 def items(ws: Workspace, config: SiteConfig) -> tuple[list[Item], list[str]]:
     """Every published item (newest period first) and the problems met (a revision without its files)."""
-    from publisher.publishing.site import corrections
-
     store = Store(ws)
     if not store.exists():
         return [], []

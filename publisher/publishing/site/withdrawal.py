@@ -29,11 +29,14 @@ from typing import Any
 import requests
 
 from publisher import __version__, safeparse
+from publisher.operations.status import beijing_today, workdays_between
 from publisher.paths import Workspace
+from publisher.periods import Period
 from publisher.publishing import signing
 from publisher.publishing.approval import (ApprovalError, Policy, Step, _signer, load_policy, normalise_name,
                                            same_name)
 from publisher.publishing.site import ledger
+from publisher.publishing.transport import TOKEN_ENV, BearerAuth, normalize_target, redact_url, require_safe_transport
 from publisher.store import Store
 
 WITHDRAW_PATH = "api/v1/withdrawals"
@@ -120,8 +123,6 @@ def _published_targets(store: Store, kind: str, period: str, area: str | None) -
 
 
 def state(ws: Workspace, kind: str, period: str, area: str | None = None, policy: Policy | None = None) -> State:
-    from publisher.periods import Period
-
     period = Period.parse(period).label
     store = Store(ws)
     policy = policy or load_policy(ws=ws)
@@ -178,8 +179,6 @@ def decide(ws: Workspace, kind: str, period: str, *, by: str, role: str, area: s
            reason: str | None = None, reject: bool = False, via: str | None = None,
            os_user: str | None = None, os_uid: int | None = None) -> Decided:
     """Record one decision on withdrawing a published item (see the module's rules)."""
-    from publisher.periods import Period
-
     label = Period.parse(period).label
     store = Store(ws)
     policy = load_policy(ws=ws)
@@ -251,10 +250,6 @@ def carry_out(ws: Workspace, kind: str, period: str, area: str | None = None, po
     """Send the decided withdrawal to `portal` (default: every portal the item was published to that
     has not yet confirmed it). Each confirmed withdrawal is logged as the ledger event
     ``withdrawal_done``; a failure as ``withdrawal_failed``."""
-    from publisher.periods import Period
-    from publisher.publishing.portal import (TOKEN_ENV, BearerAuth, normalize_target, redact_url,
-                                             require_safe_transport)
-
     label = Period.parse(period).label
     current = state(ws, kind, label, area)
     if not current.decided:
@@ -308,8 +303,6 @@ def carry_out(ws: Workspace, kind: str, period: str, area: str | None = None, po
 def owed(ws: Workspace, today: dt.date | None = None) -> list[dict[str, Any]]:
     """Decided withdrawals not yet carried out on every portal, with the working days since the decision
     and whether they are past the :data:`DEADLINE_WORKDAYS` promise."""
-    from publisher.operations.status import beijing_today, workdays_between
-
     today = today or beijing_today()
     out = []
     for s in all_states(ws):
@@ -327,8 +320,6 @@ def owed_text(items: list[dict[str, Any]]) -> str:
     """The lines ``publisher status`` prints (empty when nothing is owed)."""
     if not items:
         return ""
-    from publisher.publishing.portal import redact_url
-
     lines = ["待执行的撤回："]
     for o in items:
         flag = (f"  ⚠ 已超过 {DEADLINE_WORKDAYS} 个工作日（已 {o['workdays']} 个工作日），须立即执行"
