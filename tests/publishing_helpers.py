@@ -18,9 +18,12 @@ import threading
 from pathlib import Path
 from typing import Any, Iterator
 
+import requests
+
 from publisher import registry as registry_mod
 from publisher.demo import sample
 from publisher.publishing import signing
+from publisher.publishing.approval import decide
 from publisher.paths import Workspace
 from publisher.publishing.portal_server import PortalHandler, PortalServer
 
@@ -136,3 +139,16 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def approve_both(ws: Workspace) -> None:
+    """The two approval steps of the sample bulletin, each by its own signer."""
+    decide(ws, KIND, PERIOD, by=REVIEWER, role=REVIEW_ROLE)
+    decide(ws, KIND, PERIOD, by=LEADER, role=LEADER_ROLE)
+
+
+def portal_listing(server) -> list[dict]:
+    """The portal's public list of bulletins (``/api/v1/bulletins``)."""
+    response = requests.get(f"{server.url}/api/v1/bulletins", timeout=5)
+    assert response.status_code == 200
+    return response.json()["bulletins"]

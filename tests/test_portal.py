@@ -20,7 +20,7 @@ from publisher.cli import cli
 from publisher.publishing.portal import encode_name, publish
 from publisher.publishing.portal_server import PortalHandler
 from publisher.store import Store
-from tests.publishing_helpers import (AUTH, KIND, LEADER, LEADER_ROLE, PERIOD, REVIEW_ROLE, REVIEWER, TOKEN,
+from tests.publishing_helpers import (approve_both, portal_listing, AUTH, KIND, LEADER, LEADER_ROLE, PERIOD, REVIEW_ROLE, REVIEWER, TOKEN,
                                       approvals, build_workspace, clone, closed_port, files_of, folder,
                                       rebuild_corrected, running_portal, sign_metadata)
 
@@ -43,15 +43,6 @@ def portal(built, tmp_path):
         yield server
 
 
-def _approve(ws):
-    decide(ws, KIND, PERIOD, by=REVIEWER, role=REVIEW_ROLE)
-    decide(ws, KIND, PERIOD, by=LEADER, role=LEADER_ROLE)
-
-
-def _listing(server) -> list[dict]:
-    response = requests.get(f"{server.url}/api/v1/bulletins", timeout=5)
-    assert response.status_code == 200
-    return response.json()["bulletins"]
 
 
 def _served(server, rel_folder: str, names) -> dict[str, bytes]:
@@ -67,7 +58,7 @@ def _refused(ws, server, code):
     with pytest.raises(ApprovalError) as excinfo:
         publish(ws, KIND, PERIOD, portal=server.url)
     assert excinfo.value.code == code and str(excinfo.value).endswith(f"[{code}]")
-    assert _listing(server) == [] and not list((server.store.root).glob("public/**/*.json"))
+    assert portal_listing(server) == [] and not list((server.store.root).glob("public/**/*.json"))
     assert Store(ws).publications() == []
     event = Store(ws).events("publish_refused")[-1]
     assert json.loads(event["detail"])["code"] == code
@@ -89,14 +80,14 @@ def test_refused_after_a_rejection(ws, portal):
 
 
 def test_refused_when_a_file_was_altered_after_approval(ws, portal):
-    _approve(ws)
+    approve_both(ws)
     pdf = folder(ws) / "bulletin.pdf"
     pdf.write_bytes(pdf.read_bytes().replace(b"%%EOF", b"%%EOF\n% edited", 1))
     assert "bulletin.pdf 内容已改变" in _refused(ws, portal, "files_changed")
 
 
 def test_refused_without_a_portal_address(ws):
-    _approve(ws)
+    approve_both(ws)
     with pytest.raises(ApprovalError) as excinfo:
         publish(ws, KIND, PERIOD)
     assert excinfo.value.code == "no_portal" and "PUBLISHER_PORTAL" in str(excinfo.value)
@@ -107,7 +98,7 @@ def test_refused_without_a_portal_address(ws):
 
 # ------------------------------------------------------------------------------------------- publishing
 def test_approved_bulletin_arrives_byte_identical(ws, portal):
-    _approve(ws)
+    approve_both(ws)
     result = publish(ws, KIND, PERIOD, portal=portal.url)
     assert result.status == "published" and result.version == 1
     assert result.url == f"{portal.url}/b/{KIND}/{PERIOD}/v1/index.html"
@@ -124,7 +115,7 @@ def test_approved_bulletin_arrives_byte_identical(ws, portal):
     assert detail["version"] == 1 and detail["revision"] == 1 and detail["attempts"] == [{"attempt": 1, "status": 201}]
 
     row = latest_revision(Store(ws), KIND, PERIOD)
-    [entry] = _listing(portal)
+    [entry] = portal_listing(portal)
     assert (entry["kind"], entry["period"], entry["current_version"]) == (KIND, PERIOD, 1)
     version = entry["versions"][0]
     assert version["manifest_sha256"] == row["manifest_sha256"] and version["revision"] == 1
@@ -142,7 +133,7 @@ def test_approved_bulletin_arrives_byte_identical(ws, portal):
 
 
 def test_publishing_the_same_revision_again_does_nothing(ws, portal, tmp_path):
-    _approve(ws)
+    approve_both(ws)
     first = publish(ws, KIND, PERIOD, portal=portal.url + "/")
     again = publish(ws, KIND, PERIOD, portal=portal.url)
     assert again.status == "already_published" and again.version == 1 and again.url == first.url
@@ -155,18 +146,18 @@ def test_publishing_the_same_revision_again_does_nothing(ws, portal, tmp_path):
     third = publish(other, KIND, PERIOD, portal=portal.url)
     assert third.status == "published" and third.version == 1 and "门户已有此版本" in third.message
     assert json.loads(Store(other).publications()[-1]["detail"])["portal_status"] == "already_published"
-    assert [len(b["versions"]) for b in _listing(portal)] == [1]
+    assert [len(b["versions"]) for b in portal_listing(portal)] == [1]
 
 
 def test_a_corrected_revision_is_published_as_version_2_and_version_1_stays(ws, portal):
-    _approve(ws)
+    approve_both(ws)
     publish(ws, KIND, PERIOD, portal=portal.url)
     v1 = files_of(folder(ws))
     assert rebuild_corrected(ws) == 2
     with pytest.raises(ApprovalError) as excinfo:
         publish(ws, KIND, PERIOD, portal=portal.url)
     assert excinfo.value.code == "not_approved"
-    _approve(ws)
+    approve_both(ws)
     result = publish(ws, KIND, PERIOD, portal=portal.url, note="北庙水库8月20日补测数据计入，<b>氨氮</b>均值更正")
     assert result.status == "published" and result.version == 2 and "更正第1版" in result.message
     v2 = files_of(folder(ws))
@@ -174,7 +165,7 @@ def test_a_corrected_revision_is_published_as_version_2_and_version_1_stays(ws, 
     assert _served(portal, f"{KIND}/{PERIOD}/v2", v2) == v2
     assert _served(portal, f"{KIND}/{PERIOD}/v1", v1) == v1
 
-    [entry] = _listing(portal)
+    [entry] = portal_listing(portal)
     assert entry["current_version"] == 2
     assert [(v["version"], v["revision"], v["replaces"], v["corrects"]) for v in entry["versions"]] == [
         (2, 2, 1, 1), (1, 1, None, None)]
@@ -189,7 +180,7 @@ def test_a_corrected_revision_is_published_as_version_2_and_version_1_stays(ws, 
 
 # ------------------------------------------------------------------------------------------- failures
 def test_an_unreachable_portal_is_recorded_as_failed(ws):
-    _approve(ws)
+    approve_both(ws)
     target = f"http://127.0.0.1:{closed_port()}"
     result = publish(ws, KIND, PERIOD, portal=target, attempts=3, backoff=0.05, timeout=2)
     assert result.status == "failed" and result.error == "portal_unreachable"
@@ -224,7 +215,7 @@ class FlakyHandler(PortalHandler):
 
 
 def test_transient_failures_are_retried_with_backoff(ws, tmp_path):
-    _approve(ws)
+    approve_both(ws)
     with running_portal(tmp_path / "flaky", ws, handler=FlakyHandler) as server:
         try:
             result = publish(ws, KIND, PERIOD, portal=server.url, attempts=3, backoff=0.2, timeout=0.7)
@@ -239,7 +230,7 @@ def test_transient_failures_are_retried_with_backoff(ws, tmp_path):
 
 
 def test_a_portal_with_a_token_refuses_uploads_without_it(ws, tmp_path, monkeypatch):
-    _approve(ws)
+    approve_both(ws)
     monkeypatch.delenv("PUBLISHER_PORTAL_TOKEN")
     with running_portal(tmp_path / "guarded", ws) as server:
         refused = publish(ws, KIND, PERIOD, portal=server.url, attempts=3, backoff=0.01)
@@ -285,7 +276,7 @@ def test_the_portal_checks_every_upload(ws, portal, kw, status, code):
     assert response.status_code == status
     body = response.json()
     assert body["error"] == code and body["message"]
-    assert _listing(portal) == []
+    assert portal_listing(portal) == []
     assert not (portal.store.root / "escape.csv").exists() and not (portal.store.public / KIND).exists()
 
 
@@ -332,7 +323,7 @@ def test_the_portal_refuses_other_content_under_a_published_revision_and_older_r
     assert (newer.status_code, newer.json()["version"]) == (201, 2)
     older = post(_variant(ws, parts, 2, "second build"))
     assert (older.status_code, older.json()["error"]) == (409, "older_revision")
-    [entry] = _listing(portal)
+    [entry] = portal_listing(portal)
     assert [(v["version"], v["revision"]) for v in entry["versions"]] == [(2, 3), (1, 1)]
 
 
@@ -377,7 +368,7 @@ def test_commands_end_to_end_with_the_portal_in_a_subprocess(ws, tmp_path):
 
 
 def test_cli_publish_failure_exits_1_and_is_in_the_history(ws):
-    _approve(ws)
+    approve_both(ws)
     url = f"http://127.0.0.1:{closed_port()}"
     result = _cli(ws, "publish", "--kind", KIND, "--period", PERIOD, "--portal", url, "--attempts", "1")
     assert result.exit_code == 1 and "发布失败" in result.output and "[portal_unreachable]" in result.output
@@ -414,7 +405,7 @@ def test_the_portal_keeps_areas_apart_and_checks_the_manifest_names_the_bulletin
     assert post(parts).json()["version"] == 1                      # the bulletin without area is another one
     served = requests.get(f"{portal.url}/{area.json()['path']}", timeout=5)
     assert served.content == (folder(ws) / "index.html").read_bytes()
-    entries = _listing(portal)
+    entries = portal_listing(portal)
     assert [(e["area"], e["current_version"]) for e in entries] == [(None, 1), ("腾冲市", 1)]
     text = requests.get(portal.url + "/", timeout=5).text
     assert "<td>腾冲市</td>" in text and "<td>—</td>" in text

@@ -34,7 +34,7 @@ from publisher.publishing.portal import publish
 from publisher.publishing.portal_server import PortalConfigError, PortalServer
 from publisher.operations.scheduler import Policy as SchedulePolicy
 from publisher.store import Store
-from tests.publishing_helpers import (AUTH, KIND, LEADER, LEADER_ROLE, PERIOD, REVIEW_ROLE, REVIEWER, TOKEN,
+from tests.publishing_helpers import (approve_both, portal_listing, AUTH, KIND, LEADER, LEADER_ROLE, PERIOD, REVIEW_ROLE, REVIEWER, TOKEN,
                                       approvals, build_workspace, clone, files_of, folder, rebuild_corrected,
                                       running_portal, sign_metadata, trusted)
 
@@ -60,17 +60,10 @@ def portal(built, tmp_path):
         yield server
 
 
-def _approve(ws):
-    decide(ws, KIND, PERIOD, by=REVIEWER, role=REVIEW_ROLE)
-    decide(ws, KIND, PERIOD, by=LEADER, role=LEADER_ROLE)
-
-
-def _listing(server) -> list[dict]:
-    return requests.get(f"{server.url}/api/v1/bulletins", timeout=5).json()["bulletins"]
 
 
 def _nothing_stored(server) -> None:
-    assert _listing(server) == []
+    assert portal_listing(server) == []
     assert not (server.store.public).exists() or not any(server.store.public.rglob("*"))
     assert not server.store.staging.exists() or not any(server.store.staging.iterdir())
 
@@ -138,7 +131,7 @@ def test_forged_upload_without_a_token_is_refused(ws, portal):
     _refused(wrong, 401, "unauthorized")
     assert wrong.headers["WWW-Authenticate"] == "Bearer"
     _nothing_stored(portal)
-    _approve(ws)
+    approve_both(ws)
     assert publish(ws, KIND, PERIOD, portal=portal.url).version == 1   # the real upload is unaffected
 
 
@@ -199,10 +192,10 @@ def test_forged_upload_with_the_token_but_no_valid_signature_is_refused(ws, port
     _refused(_post(portal, _parts(ws, metadata=swapped)), 403, "bad_signature")
     _nothing_stored(portal)
     # the real publication then goes through as version 1 (no fake revision 99 blocks it)
-    _approve(ws)
+    approve_both(ws)
     result = publish(ws, KIND, PERIOD, portal=portal.url)
     assert (result.status, result.version) == ("published", 1)
-    assert [v["revision"] for v in _listing(portal)[0]["versions"]] == [1]
+    assert [v["revision"] for v in portal_listing(portal)[0]["versions"]] == [1]
 
 
 @pytest.mark.parametrize("change,needle", [
@@ -246,22 +239,22 @@ def test_a_replayed_older_signed_upload_never_becomes_current(ws, tmp_path):
     staging portal and captured there), is refused; the revision number alone decides nothing."""
     staging_ws = clone(ws, tmp_path / "staging-home")          # the same instance key
     assert rebuild_corrected(staging_ws) == 2
-    _approve(staging_ws)
+    approve_both(staging_ws)
     with running_portal(tmp_path / "staging-portal", ws) as staging:
         assert publish(staging_ws, KIND, PERIOD, portal=staging.url).version == 1
         captured = _captured(staging)
     assert json.loads(captured)["revision"] == 2
-    _approve(ws)
+    approve_both(ws)
     with running_portal(tmp_path / "portal", ws) as production:
         assert publish(ws, KIND, PERIOD, portal=production.url).version == 1   # revision 1, signed later
         replay = _post(production, _parts(staging_ws, metadata=captured))
         assert "疑为重放" in _refused(replay, 409, "replayed_upload")
-        [entry] = _listing(production)
+        [entry] = portal_listing(production)
         assert entry["current_version"] == 1 and [v["revision"] for v in entry["versions"]] == [1]
         # replaying the current upload itself changes nothing
         again = _post(production, _parts(ws, metadata=_captured(production)))
         assert again.status_code == 200 and again.json()["status"] == "already_published"
-        assert len(_listing(production)[0]["versions"]) == 1
+        assert len(portal_listing(production)[0]["versions"]) == 1
 
 
 def test_an_old_or_future_signature_is_refused(ws, portal):
@@ -277,7 +270,7 @@ def test_an_old_or_future_signature_is_refused(ws, portal):
 
 
 def test_the_signature_covers_what_publish_sends_and_the_key_stays_private(ws, portal):
-    _approve(ws)
+    approve_both(ws)
     result = publish(ws, KIND, PERIOD, portal=portal.url)
     [record_path] = portal.store.public.rglob(".publication.json")
     record = json.loads(record_path.read_text("utf-8"))
@@ -380,7 +373,7 @@ def test_deeply_nested_schedule_yaml_is_a_clean_error(ws):
 
 # ------------------------------------------------------------------------------------------- credentials
 def test_credentials_in_the_portal_address_are_refused_and_never_shown_or_stored(ws, portal):
-    _approve(ws)
+    approve_both(ws)
     secret = "s3cret-passw0rd"
     target = portal.url.replace("http://", f"http://admin:{secret}@")
     with no_socket_opened() as opened:
@@ -419,12 +412,12 @@ def test_the_bearer_token_is_never_replaced_by_netrc_credentials(ws, portal, tmp
     (tmp_path / ".netrc").write_bytes(netrc.read_bytes())
     (tmp_path / ".netrc").chmod(0o600)
     assert requests.get(portal.url + "/", timeout=5).request.headers.get("Authorization", "").startswith("Basic")
-    _approve(ws)
+    approve_both(ws)
     assert publish(ws, KIND, PERIOD, portal=portal.url).status == "published"    # the portal got the Bearer
 
 
 def test_a_token_is_never_sent_over_plain_http_to_a_remote_host(ws):
-    _approve(ws)
+    approve_both(ws)
     with no_socket_opened() as opened:        # the guard sees a connection attempt when there is one
         with pytest.raises(requests.ConnectionError):
             requests.get("http://127.0.0.1:9/", timeout=2)
@@ -446,7 +439,7 @@ def test_a_token_is_never_sent_over_plain_http_to_a_remote_host(ws):
 
 # ------------------------------------------------------------------------------------------- served pages
 def test_served_pages_carry_the_security_headers_and_no_server_version(ws, portal):
-    _approve(ws)
+    approve_both(ws)
     publish(ws, KIND, PERIOD, portal=portal.url)
     for path in ("/", "/api/v1/bulletins", "/portal.css", "/no-such-page"):
         response = requests.get(portal.url + path, timeout=5)
@@ -469,7 +462,7 @@ def test_served_pages_carry_the_security_headers_and_no_server_version(ws, porta
 
 
 def test_the_public_url_comes_from_configuration_never_from_the_host_header(ws, built, tmp_path):
-    _approve(ws)
+    approve_both(ws)
     with running_portal(tmp_path / "portal", built, public_url="https://portal.example.gov.cn/gb/") as server:
         response = _post(server, _parts(ws), headers={**AUTH, "Host": "evil.example"})
         assert response.status_code == 201
@@ -525,7 +518,7 @@ def test_a_bulletin_page_still_renders_under_the_sandbox(ws, portal, tmp_path):
     from tests.browser import ink_fraction, require_chromium
 
     browser = require_chromium()
-    _approve(ws)
+    approve_both(ws)
     result = publish(ws, KIND, PERIOD, portal=portal.url)
 
     def shot(url: str, name: str) -> Path:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import ipaddress
 import json
 import os
 import secrets
@@ -26,6 +25,7 @@ from publisher.desk.accounts import Account
 from publisher.desk.words import REFUSAL_HINTS
 from publisher.errors import PublisherError
 from publisher.paths import Workspace
+from publisher.publishing.transport import is_loopback  # noqa: F401 - the desk CLI checks --host with it
 
 PACKAGE = Path(__file__).resolve().parent
 #: how long a session lasts after signing in
@@ -72,15 +72,6 @@ def alerts_module():
     except ImportError:
         return None
     return alerts if hasattr(alerts, "listing") else None
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def create_app(ws: Workspace, *, portal: str | None = None, max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB,

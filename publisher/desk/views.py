@@ -454,7 +454,7 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
     def _carry_out(row: dict[str, Any]) -> tuple[list[str], bool]:
         """Tell the portals the item was published to that its withdrawal is decided (as ``publisher
         withdraw`` does): the messages, and whether every portal confirmed."""
-        from publisher.publishing.portal import redact_url
+        from publisher.publishing.transport import redact_url
         from publisher.publishing.site import withdrawal
 
         try:

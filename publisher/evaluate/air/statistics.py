@@ -75,13 +75,7 @@ def _sorted_units(values: pl.Expr, unit: int) -> pl.Expr:
 def _percentile_of_sorted(length: pl.Expr, get: Any, p: int, unit: int) -> pl.Expr:
     """:func:`percentile` of ascending integer values given by their count and an element getter (the
     same arithmetic on a group's values or on a list column of them)."""
-    n = length.cast(pl.Int64)
-    pos = (n - 1) * p
-    s0 = pos // 100
-    s1 = pl.min_horizontal(s0 + 1, n - 1)
-    frac = pos % 100
-    lo, hi = get(s0), get(s1)
-    return pl.when(n > 0).then((lo * 100 + (hi - lo) * frac) / (100 * unit))
+    return _percentile_numerator(length, get, p) / (100 * unit)
 
 
 def _percentile_numerator(length: pl.Expr, get: Any, p: int) -> pl.Expr:
