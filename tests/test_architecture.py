@@ -66,8 +66,7 @@ LAZY_BY_DESIGN = {
 }
 #: modules with imports inside functions, to be moved to module level (cli/, demo/ and bench/ aside)
 LAZY_IMPORTS = {
-    "publisher.bulletins.annual", "publisher.bulletins.annual.noise", "publisher.bulletins.annual.readiness",
-    "publisher.bulletins.annual.water", "publisher.evaluate.air._kernels", "publisher.operations.status",
+    "publisher.evaluate.air._kernels", "publisher.operations.status",
 }
 
 

@@ -2,9 +2,9 @@
 
 GB 3095 表4 (2012 and 2026 texts alike): an annual mean needs at least 324 daily values in the year,
 at least 27 in each month and at least 25 in February. HJ 663-2013 holds the annual CO 95th and O3 8-h
-90th percentiles to the same counts. The numbers are read from ``gb3095-*.yaml › validity`` (with
-``annual_validity`` saying which pollutants the row covers) and ``hj663-2013.yaml ›
-annual_percentile_validity``; nothing is written here.
+90th percentiles to the same counts. The numbers are read by :func:`publisher.evaluate.air.validity.minimums`
+(the one reading of the rule, from ``gb3095-*.yaml › validity`` with ``annual_validity`` saying which pollutants
+the row covers, and ``hj663-2013.yaml › annual_percentile_validity``); nothing is written here.
 
 Which table judges: each month by the GB 3095 table in force in that month (the 2026-03-01 switch
 falls on a month boundary), the annual count by the table in force on 31 December. A year that
@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 import polars as pl
 
-from publisher import standards
+from publisher.evaluate.air import validity
 from publisher.vocabulary import air as vocabulary_air
 
 AIR_POLLUTANTS = ("so2", "no2", "pm10", "pm2_5", "co", "o3_8h")
@@ -26,18 +26,10 @@ RULE_ZH = {"annual": "全年日均值个数", "monthly": "月日均值个数", "
 
 
 def _rule_source(pollutant: str, day: dt.date) -> tuple[str, dict[str, int]]:
-    """(table id, {annual, monthly, february}) of the rule that holds `pollutant` on `day`."""
-    gb = standards.in_force("gb3095", day)
-    if pollutant in gb["annual_validity"]["pollutants"]:
-        v = gb["validity"]
-        return gb.id, {"annual": int(v["annual_min_days"]), "monthly": int(v["monthly_min_days"]),
-                       "february": int(v["february_min_days"])}
-    hj = standards.in_force("hj663", day)
-    rule = hj["annual_percentile_validity"]
-    if pollutant in rule["pollutants"]:
-        return hj.id, {"annual": int(rule["annual_min_days"]), "monthly": int(rule["monthly_min_days"]),
-                       "february": int(rule["february_min_days"])}
-    raise ValueError(f"no annual validity rule for pollutant {pollutant!r}")
+    """(table id, {annual, monthly, february}) of the rule that holds `pollutant` on `day`
+    (:func:`publisher.evaluate.air.validity.minimums`, the one reading of the rule)."""
+    m = validity.minimums(pollutant, day)
+    return m.table, {"annual": m.annual, "monthly": m.monthly, "february": m.february}
 
 
 def _checked(daily: pl.DataFrame, year: int, keys: list[str], pollutants: list[str]) -> pl.DataFrame:

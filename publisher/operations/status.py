@@ -27,7 +27,7 @@ from publisher.display import shown
 from publisher.bulletins import catalogue
 from publisher.bulletins.supervisory import KIND as SUPERVISORY, results as supervisory_results
 from publisher.errors import PublisherError
-from publisher.evaluate.air import hourly_aqi
+from publisher.evaluate.air import hourly_aqi, validity
 from publisher.paths import Workspace
 from publisher.periods import Period
 from publisher.store import Store
@@ -214,8 +214,8 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
                        for st in needed if hours.get(st.station_id, 0) < min_hours]
         elif kind == "air-monthly":
             target = period
-            need_days = int(standards.in_force("gb3095", period.start)["validity"][
-                "february_min_days" if period.start.month == 2 and period.unit == "month" else "monthly_min_days"])
+            need_days = (validity.month_minimum(period.start) if period.unit == "month"
+                         else validity.minimums("pm2_5", period.start).monthly)
             if period.unit == "quarter":
                 need_days = need_days * 3
             waiting = [{"station_id": st.station_id, "name": st.name,

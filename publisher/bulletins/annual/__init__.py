@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher.bulletins.annual import air as air_chapter
+from publisher.bulletins.annual import docx as docx_writer
 from publisher.bulletins.annual import noise as noise_chapter
 from publisher.bulletins.annual import water as water_chapter
 from publisher.bulletins.annual.document import Document
@@ -82,7 +83,5 @@ def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def render_extra(bulletin: Bulletin, out: Path) -> list[str]:
     """Write the DOCX of the chapters beside the page (its figures are the page's charts in ``out/charts``)."""
-    from publisher.bulletins.annual import docx as docx_writer
-
     docx_writer.write(bulletin, out / DOCX, out / "charts")
     return [DOCX]

@@ -13,6 +13,7 @@ import polars as pl
 from publisher import standards
 from publisher.bulletins.annual.document import DASH, Document, fmt
 from publisher.bulletins.base import Exceedance, Job
+from publisher.bulletins.water import common as wc
 from publisher.evaluate import noise
 from publisher.periods import Period
 
@@ -37,8 +38,6 @@ def chapter(doc: Document, job: Job, number: str) -> dict[str, Any]:
     if results.height == 0:
         chap.para(f"{year}年没有噪声监测结果。")
         return out
-    from publisher.bulletins.water import common as wc
-
     out["inputs"] = wc.provenance(results, job.store, time="date")
     sample = any(points[p].sample for p in results["station_id"].unique().to_list())
     if sample:

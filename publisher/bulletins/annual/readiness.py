@@ -10,17 +10,18 @@ from typing import Any
 
 import polars as pl
 
+from publisher import standards
+from publisher.bulletins.air import common as ac
+from publisher.evaluate.air import validity
 from publisher.periods import Period
+from publisher.store import Store
 
 
 def waiting_for(ws, registry, year: Period) -> list[dict[str, Any]]:
     """``[{station_id, name, missing}]`` of the stations and points of the region whose `year` is incomplete:
     a water station with fewer than 12 months (a county source fewer than 4 quarters) sampled, an air station of the
-    region or its counties with fewer than 324 days of at least 20 hours, a functional-zone noise point with fewer
+    region or its counties with fewer than 324 days (GB 3095 表4, :func:`validity.minimums`) of at least 20 hours, a functional-zone noise point with fewer
     than 4 quarters, a road or grid point without a result."""
-    from publisher.bulletins.air import common as ac
-    from publisher.store import Store
-
     store = Store(ws)
     first, last = year.start, year.end
     out: list[dict[str, Any]] = []
@@ -48,14 +49,16 @@ def waiting_for(ws, registry, year: Period) -> list[dict[str, Any]]:
     days: dict[str, int] = {}
     if hourly.height:
         has = pl.any_horizontal([pl.col(c).is_not_null() for c in ("so2", "no2", "co", "o3", "pm10", "pm2_5")])
+        min_hours = int(standards.in_force("gb3095", last)["validity"]["daily_min_hours"])
         per_day = (hourly.filter(has).with_columns(day=(pl.col("time") - pl.duration(hours=1)).dt.date())
-                   .group_by("station_id", "day").len().filter(pl.col("len") >= 20))
+                   .group_by("station_id", "day").len().filter(pl.col("len") >= min_hours))
         days = dict(per_day.group_by("station_id").len().iter_rows())
+    need = validity.minimums("pm2_5", last).annual
     for sid in ids:
         n = days.get(sid, 0)
-        if n < 324:
+        if n < need:
             out.append({"station_id": sid, "name": registry.get(sid).name,
-                        "missing": f"{year.label}年有效日 {n} 天（需 ≥324）"})
+                        "missing": f"{year.label}年有效日 {n} 天（需 ≥{need}）"})
     noise = store.noise(first, last)
     quarters = dict(noise.group_by("station_id").agg(pl.col("period").n_unique()).iter_rows()) if noise.height else {}
     for s in active:

@@ -21,6 +21,7 @@ from publisher.bulletins.base import Exceedance, Job, ReviewNote
 from publisher.bulletins.water import common as wc
 from publisher.evaluate import water
 from publisher.periods import Period
+from publisher.render.charts import ChartSpec
 
 SECTION_KINDS = ("national_section", "provincial_section")
 SOURCE_KINDS = ("city_source", "county_source")
@@ -145,15 +146,10 @@ def _sections(chap, job: Job, year: int, reg, meta: pl.DataFrame, samples: pl.Da
 # --------------------------------------------------------------------------------------------- lakes
 def _lakes(chap, year: int, reg, meta: pl.DataFrame, samples: pl.DataFrame, out: dict[str, Any],
            period: Period) -> None:
-    points = wc.stations_in(reg, ("lake_point",), period)
-    if not points:
+    found = _section_part(chap, reg, ("lake_point",), period, samples, "（二）湖库", "湖库点位")
+    if found is None:
         return
-    chap.heading("（二）湖库")
-    ids = [s.id for s in points]
-    part = samples.filter(pl.col("station_id").is_in(ids) & (pl.col("sampled_at").dt.year() == year))
-    if part.height == 0:
-        chap.para(f"{year}年没有湖库点位的水质监测数据。")
-        return
+    points, ids, part = found
     lake_meta = meta.filter(pl.col("station_id").is_in(ids))
     yearly = water.period_values(part, "year")
     lakes = water.lake_summary(yearly, lake_meta)
@@ -183,9 +179,24 @@ def _lakes(chap, year: int, reg, meta: pl.DataFrame, samples: pl.DataFrame, out:
 
 
 def wc_chart(name: str, kind: str, data: dict[str, Any]) -> Any:
-    from publisher.render.charts import ChartSpec
-
     return ChartSpec(name, kind, data)
+
+
+def _section_part(chap, reg, kinds: tuple[str, ...], period: Period, samples: pl.DataFrame, heading: str,
+                  what: str) -> tuple[list[registry_mod.Station], list[str], pl.DataFrame] | None:
+    """The stations of `kinds` in the registry, their ids and their samples of the year, under `heading`; None
+    (after a sentence saying so when the stations exist) when there is nothing to write."""
+    stations = wc.stations_in(reg, kinds, period)
+    if not stations:
+        return None
+    chap.heading(heading)
+    ids = [s.id for s in stations]
+    year = period.start.year
+    part = samples.filter(pl.col("station_id").is_in(ids) & (pl.col("sampled_at").dt.year() == year))
+    if part.height == 0:
+        chap.para(f"{year}年没有{what}的水质监测数据。")
+        return None
+    return stations, ids, part
 
 
 # --------------------------------------------------------------------------------------------- sources
@@ -205,15 +216,10 @@ def _volume(job: Job, station: registry_mod.Station, year: int) -> tuple[float |
 
 def _sources(chap, job: Job, year: int, reg, meta: pl.DataFrame, samples: pl.DataFrame, out: dict[str, Any],
              period: Period) -> None:
-    sources = wc.stations_in(reg, SOURCE_KINDS, period)
-    if not sources:
+    found = _section_part(chap, reg, SOURCE_KINDS, period, samples, "（三）集中式生活饮用水水源", "集中式饮用水水源")
+    if found is None:
         return
-    chap.heading("（三）集中式生活饮用水水源")
-    ids = [s.id for s in sources]
-    part = samples.filter(pl.col("station_id").is_in(ids) & (pl.col("sampled_at").dt.year() == year))
-    if part.height == 0:
-        chap.para(f"{year}年没有集中式饮用水水源的水质监测数据。")
-        return
+    sources, ids, part = found
     src_meta = meta.filter(pl.col("station_id").is_in(ids))
     unit_of = {s.id: ("month" if s.kind == "city_source" else "quarter") for s in sources}
     rows, table_rows, full_rows = [], [], []

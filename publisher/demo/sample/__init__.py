@@ -27,12 +27,15 @@ file                                              layout
 ``样例数据_YYYY-MM_取水量_县级水源_第N季度.xlsx``      the suppliers' quarterly intake, XLSX with a title row
 ``样例数据_YYYY-MM_空气_县城站.csv``                  English wide air CSV, hour-ending times
 ``样例数据_YYYY-MM_空气_腾冲市城区站.csv``             Chinese air CSV, GBK, ``--`` = missing
+``样例数据_2025-MM_空气_市国控站.csv``                 the city's national stations in 2025 (``city_air``)
 ``样例数据_2025-MM_噪声_功能区_第N季度.csv``            noise: functional-zone points' Ld/Ln, once a quarter
 ``样例数据_2025-05_噪声_道路交通.csv``                  noise: the road-traffic survey (Ld/Ln per point)
 ``样例数据_2025-10_噪声_区域.xlsx``                     noise: the regional grid survey, XLSX with a title row
 ================================================  ==========================================
 
-Air data is generated only for the sample county stations: the real national stations come from the
+Air data is generated for the sample county stations, and for the city's own national stations in 2025 only
+(:mod:`publisher.demo.city_air`: the annual bulletin's city chapter, before the feed starts); otherwise the
+real national stations come from the
 national feed copies (``sample/air_cnemc_seed_cities_2026.csv.gz``, the six seed cities, and
 ``sample/air_cnemc_yunnan_2026.csv.gz``, the 16 州（市） of 云南省), copied next to the files when
 ``with_real_air`` is set.

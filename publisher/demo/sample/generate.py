@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from publisher import registry as registry_mod
+from publisher.demo.city_air import write as write_city_air
 from publisher.demo.supervisory import write as write_supervisory
 from publisher.demo.sample.air import _air_frame, _write_air
 from publisher.demo.sample.common import (
@@ -127,6 +128,7 @@ def generate(out: str | Path, start: str = WINDOW[0], end: str = WINDOW[1], *,
     air_parts = [_air_frame(reg, early, ("early",)), _air_frame(reg, later)]
     if all(part is not None for part in air_parts):
         written += _write_air(pl.concat(air_parts), reg, out, wanted)
+    written += [Written(path, rows, "air") for path, rows in write_city_air(reg, out, wanted)]
     # forecasts start with the first window (2025-08): the annual bulletin does not read them
     written += _write_forecasts(reg, out, [m for m in wanted if m >= later[0]])
     written += _write_noise(reg, out, wanted)

@@ -1,10 +1,18 @@
-"""Validity counts of period statistics (GB 3095 表4): months and years with too few valid daily values."""
+"""The minimum counts of valid daily values (GB 3095 表4; HJ 663-2013 for the annual percentiles), in one place.
+
+:func:`minimums` is the one reading of the rule: at least 324 daily values a year, 27 each month, 25 in
+February, from ``gb3095-*.yaml › validity`` (SO2, NO2, PM10, PM2.5: ``annual_validity``) and ``hj663-2013.yaml
+› annual_percentile_validity`` (CO 95th, O3 8-h 90th percentiles). The period statistics' notes below, the annual
+validity (:mod:`publisher.evaluate.annual`), the annual bulletin's readiness and ``publisher status`` all call it.
+"""
 from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
 
 import polars as pl
 
 from publisher import standards
-from publisher.evaluate.air.tables import _AUTO, _gb_value
 from publisher.vocabulary import air as vocabulary_air
 
 
@@ -19,22 +27,67 @@ def _shortfall() -> pl.Expr:
                      pl.col("_n").cast(pl.Int64).alias("days"), pl.col("_need").cast(pl.Int64).alias("need"))
 
 
+class Minimums(NamedTuple):
+    """Valid daily values needed: ``annual`` in the year, ``monthly`` each month, ``february`` in February;
+    ``table`` is the id of the table that sets them."""
+    table: str
+    annual: int
+    monthly: int
+    february: int
+
+    def month(self, month: int) -> int:
+        """The minimum of calendar month `month` (1–12): February's own, else the monthly one."""
+        return self.february if month == 2 else self.monthly
+
+
+def minimums(pollutant: str, day: dt.date, gb3095: str | None = None) -> Minimums:
+    """The counts that hold `pollutant` (``so2, no2, pm10, pm2_5, co, o3_8h``; ``o3`` = ``o3_8h``) on `day`.
+
+    SO2, NO2, PM10 and PM2.5 by the GB 3095 table in force on `day` (or the table `gb3095` names, when the
+    daily values were judged by a chosen table), CO and O3 by HJ 663-2013's rule for the annual percentiles.
+    """
+    gb = standards.get(gb3095) if gb3095 else standards.in_force("gb3095", day)
+    if pollutant in gb["annual_validity"]["pollutants"]:
+        v = gb["validity"]
+        return Minimums(gb.id, int(v["annual_min_days"]), int(v["monthly_min_days"]), int(v["february_min_days"]))
+    hj = standards.in_force("hj663", day)
+    rule = hj["annual_percentile_validity"]
+    if {"o3": "o3_8h"}.get(pollutant, pollutant) in rule["pollutants"]:
+        return Minimums(hj.id, int(rule["annual_min_days"]), int(rule["monthly_min_days"]),
+                        int(rule["february_min_days"]))
+    raise ValueError(f"no annual validity rule for pollutant {pollutant!r}")
+
+
+def month_minimum(day: dt.date, pollutant: str = "pm2_5") -> int:
+    """Valid daily values the month of `day` needs (27; 25 in February)."""
+    return minimums(pollutant, day).month(day.month)
+
+
+def _needs(pairs: pl.DataFrame, codes: tuple[str, ...], annual: bool) -> pl.DataFrame:
+    """(table id, month, code) -> the minimum, for the distinct (gb3095, _ym) pairs of the period frame."""
+    rows = []
+    for table_id, ym in pairs.iter_rows():
+        first = dt.date(int(ym[:4]), int(ym[5:7]), 1)
+        for code in codes:
+            m = minimums(code, first, table_id)
+            rows.append({"gb3095": table_id, "_ym": ym, "_code": code,
+                         "_need": m.annual if annual else m.month(first.month)})
+    return pl.DataFrame(rows, schema={"gb3095": pl.String, "_ym": pl.String, "_code": pl.String, "_need": pl.Int64})
+
+
 def _notes(df: pl.DataFrame, period: str, rules: standards.Standard) -> pl.DataFrame:
     """Validity notes per area and period: months or years with too few valid daily values, as text
     (``_notes``) and as data (``_shortfalls``, a list of :data:`SHORTFALL`, in the same order)."""
     codes = ("so2", "no2", "co", "pm10", "pm2_5", "o3_8h")
-    monthly = (df.with_columns(pl.col("date").dt.strftime("%Y-%m").alias("_ym"),
-                               pl.col("date").dt.month().alias("_mo"))
-               .group_by("area", "period", "_ym", "_mo", "gb3095")
-               .agg([pl.col(c).count().alias(c) for c in codes] + [pl.len().alias("_rows")]))
-    min_month = _gb_value("gb3095", "monthly_min_days", _AUTO)
-    min_feb = _gb_value("gb3095", "february_min_days", _AUTO)
-    monthly = monthly.with_columns(pl.when(pl.col("_mo") == 2).then(min_feb).otherwise(min_month).alias("_need"))
-    # months split by the 2026-03-01 switch cannot be: the switch falls on a month boundary
-    monthly = monthly.group_by("area", "period", "_ym").agg(
-        [pl.col(c).sum() for c in codes] + [pl.col("_need").max()])
-    long = monthly.unpivot(index=["area", "period", "_ym", "_need"], on=list(codes), variable_name="_code",
-                           value_name="_n")
+    monthly = (df.with_columns(pl.col("date").dt.strftime("%Y-%m").alias("_ym"))
+               .group_by("area", "period", "_ym", "gb3095")
+               .agg([pl.col(c).count().alias(c) for c in codes]))
+    needs = _needs(monthly.select("gb3095", "_ym").unique().drop_nulls(), codes, annual=False)
+    long = (monthly.unpivot(index=["area", "period", "_ym", "gb3095"], on=list(codes), variable_name="_code",
+                            value_name="_n")
+            .join(needs, on=["gb3095", "_ym", "_code"], how="left")
+            # months split by the 2026-03-01 switch cannot be: the switch falls on a month boundary
+            .group_by("area", "period", "_ym", "_code").agg(pl.col("_n").sum(), pl.col("_need").max()))
     long = long.with_columns(pl.col("_code").replace_strict(_ZH, default=pl.col("_code")).alias("_zh"))
     per_month = (long.filter(pl.col("_n") < pl.col("_need"))
                  .sort("_ym", "_code")
@@ -48,9 +101,12 @@ def _notes(df: pl.DataFrame, period: str, rules: standards.Standard) -> pl.DataF
         # annual_min_days of the GB 3095 table in force on the year's last day with data (gb3095-2026.yaml ›
         # annual_validity.decision)
         yearly = (df.group_by("area", "period").agg([pl.col(c).count().alias(c) for c in codes]
-                                                    + [pl.col("gb3095").sort_by("date").last().alias("_gbl")])
-                  .with_columns(_gb_value("_gbl", "annual_min_days", _AUTO).alias("_need"))
-                  .unpivot(index=["area", "period", "_need"], on=list(codes), variable_name="_code", value_name="_n")
+                                                    + [pl.col("gb3095").sort_by("date").last().alias("gb3095"),
+                                                       pl.col("date").max().dt.strftime("%Y-%m").alias("_ym")]))
+        needs = _needs(yearly.select("gb3095", "_ym").unique().drop_nulls(), codes, annual=True)
+        yearly = (yearly.unpivot(index=["area", "period", "gb3095", "_ym"], on=list(codes), variable_name="_code",
+                                 value_name="_n")
+                  .join(needs, on=["gb3095", "_ym", "_code"], how="left")
                   .filter(pl.col("_n") < pl.col("_need"))
                   .with_columns(pl.col("_code").replace_strict(_ZH, default=pl.col("_code")).alias("_zh"))
                   .sort("_code")
