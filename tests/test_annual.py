@@ -9,10 +9,12 @@ prints them, and a form that does not add up refused with its cell named.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import json
 import math
+from fractions import Fraction
 from pathlib import Path
 
 import polars as pl
@@ -23,7 +25,7 @@ from docx import Document
 from publisher import registry as registry_mod
 from publisher.bulletins.annual import air as annual_air
 from publisher.cli import cli
-from publisher.demo import sample
+from publisher.demo import city_air, sample
 from publisher.ingest import parse_file
 from publisher.paths import PROJECT_DIR, Workspace
 from publisher.store import Store
@@ -35,7 +37,7 @@ def run(*args: str, home: Path) -> "CliRunner.Result":
 
 @pytest.fixture(scope="module")
 def year_ws(tmp_path_factory) -> Workspace:
-    """A workspace holding the sample year 2025 (water, county air, noise), ingested through the CLI."""
+    """A workspace holding the sample year 2025 (water, city and county air, noise), ingested through the CLI."""
     home = tmp_path_factory.mktemp("annual")
     sample.generate(home / "inbox", "2025-01", "2025-12", with_real_air=False)
     result = run("ingest", home=home)
@@ -159,6 +161,59 @@ def test_the_planned_faults_of_the_sample_year_are_reported(built):
     assert figures["noise"]["regional"]["night_points"] == 23     # ng-17 has no night value
 
 
+def _city_recomputed(files: list[Path]) -> dict[str, object]:
+    """The city's 2025 figures recomputed from the sample files alone, by the documented method with exact
+    fractions: a station's daily value is the mean of its hourly values on a day with ≥ 20 of them (GB 3095 表4),
+    the city's daily value the mean of its stations' valid daily values (HJ 663: city = mean of its stations), the
+    annual mean the mean of the city's daily values, the CO 95th percentile HJ 663's k = 1 + (n − 1)·p/100,
+    each rounded once, half to even (GB/T 8170)."""
+    hours: dict[tuple[str, dt.date, str], list[Fraction]] = {}
+    for path in files:
+        with path.open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                assert row["备注"] == "样例数据"
+                day = (dt.datetime.fromisoformat(row["time"]) - dt.timedelta(hours=1)).date()
+                for code in ("so2", "no2", "pm10", "pm2_5", "co"):
+                    if row[code] != "":
+                        hours.setdefault((row["station_id"], day, code), []).append(Fraction(row[code]))
+    city: dict[tuple[dt.date, str], list[Fraction]] = {}
+    for (station, day, code), values in hours.items():
+        if len(values) >= 20:
+            city.setdefault((day, code), []).append(sum(values) / len(values))
+    daily = {key: sum(v) / len(v) for key, v in city.items()}
+    out: dict[str, object] = {}
+    for code in ("so2", "no2", "pm10", "pm2_5"):
+        values = [v for (day, c), v in daily.items() if c == code]
+        out[code] = round(sum(values) / len(values))          # Fraction.__round__ rounds half to even
+    co = sorted(v for (day, c), v in daily.items() if c == "co")
+    k = 1 + Fraction(len(co) - 1) * 95 / 100
+    s = int(k)
+    p95 = co[s - 1] + (co[s] - co[s - 1]) * (k - s) if s < len(co) else co[-1]
+    out["co_p95"] = float(round(p95, 1))
+    out["valid_days"] = {code: sum(1 for (day, c) in daily if c == code) for code in ("so2", "no2", "pm10", "pm2_5")}
+    return out
+
+
+def test_the_city_comes_first_and_its_figures_are_recomputed_from_the_sample_files(built, tmp_path):
+    """The city's 2025 air (sample hours of its two national stations) is listed before the counties, says it is
+    sample data, and its figures equal a recomputation from the files by the monthly method."""
+    doc = json.loads((built / "bulletin.json").read_text(encoding="utf-8"))
+    areas = [a["area"] for a in doc["figures"]["air"]]
+    # 隆阳区 (the central district) is measured by the same two national stations
+    assert areas[0] == "保山市" and set(areas[1:]) == {"隆阳区", "施甸县", "龙陵县", "昌宁县", "腾冲市"}
+    files = [path for path, _ in city_air.write(registry_mod.load(), tmp_path, [f"2025-{m:02d}" for m in range(1, 13)])]
+    assert len(files) == 12 and all(p.name.startswith("样例数据_2025-") for p in files)
+    expected = _city_recomputed(files)
+    city = doc["figures"]["air"][0]
+    assert {k: city[k] for k in ("so2", "no2", "pm10", "pm2_5", "co_p95")} == \
+        {k: expected[k] for k in ("so2", "no2", "pm10", "pm2_5", "co_p95")}
+    assert {p: city["validity"][p]["valid_days"] for p in ("so2", "no2", "pm10", "pm2_5")} == expected["valid_days"]
+    assert all(v["valid"] for v in city["validity"].values())
+    words = [b["text"] for c in doc["figures"]["chapters"] for b in c["blocks"] if b["type"] in ("p", "note")]
+    assert any("保山市" in w and "样例数据" in w for w in words)
+    assert not any("没有可用的空气监测数据" in w for w in words)
+
+
 def test_the_lake_tli_is_the_tli_of_the_annual_means_worked_by_hand(built, year_ws):
     """TLI(Σ) of 北海湖 from the annual means of its three points (总站生字〔2001〕090号: TLI(j) = 10(a + b ln C),
     W_j = r_j² / Σ r_j², r = chla 1, TP 0.84, TN 0.82, SD −0.83, CODMn 0.83), worked here from the stored samples."""
@@ -232,7 +287,7 @@ def test_the_annual_bulletin_is_due_by_5_june(year_ws):
     entry = next(b for b in report["bulletins"] if b["kind"] == "annual")
     assert entry["period"] == "2025" and entry["deadline"] == "2026-06-05"
     waiting = {w["station_id"] for w in entry["waiting_for"]}
-    assert "air-2594A" in waiting                      # the city's national stations hold no 2025 data
+    assert not {"air-2594A", "air-2595A"} & waiting    # the city's national stations hold a sample year 2025
     assert not any(w.startswith(("sec-", "src-", "nz-", "nr-", "ng-")) for w in waiting)
     later = status(year_ws, registry_mod.load(), Period.parse("2026-09"), today=dt.date(2026, 10, 2), aqi_check=False)
     assert not any(b["kind"] == "annual" for b in later["bulletins"])
