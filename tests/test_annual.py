@@ -263,6 +263,41 @@ def test_tables_and_figures_are_numbered_alike_in_the_page_and_the_docx(built):
     assert runs and all(r._element.rPr.rFonts.get(qn("w:eastAsia")) in ("宋体", "黑体") for r in runs)
 
 
+def test_the_docx_is_laid_out_as_a_bureau_edits_it(built):
+    """Header (bureau, title) and footer (第N页 共M页 as fields) on the page; every table in fixed columns that
+    add up to the text width (A4 less the GB/T 9704 margins: 210 − 28 − 26 = 156 mm), numbers never narrower than
+    their digits; every table and figure named in the text before it (见表N / 见图N)."""
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+    from publisher.bulletins.annual import docx as docx_writer
+
+    word = Document(str(built / "bulletin.docx"))
+    section = word.sections[0]
+    assert section.header.paragraphs[0].text == "保山市生态环境局　保山市2025年环境状况公报（环境质量部分）"
+    footer = section.footer.paragraphs[0]._p.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer and section.footer.paragraphs[0].text.startswith("第")
+    for table in word.tables:
+        grid = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+        assert abs(sum(grid) - Mm(156).twips) <= len(grid)                     # twentieths of a point
+        assert table._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+    doc = json.loads((built / "bulletin.json").read_text(encoding="utf-8"))
+    for chapter in doc["figures"]["chapters"]:
+        seen = ""
+        for block in chapter["blocks"]:
+            if block["type"] in ("p", "note"):
+                seen += block["text"]
+            elif block["type"] in ("table", "figure"):
+                assert f"{'表' if block['type'] == 'table' else '图'}{block['no']}" in seen
+    # widths: a 3-digit column keeps 3 digits + slack at the table's size; 11 columns of air levels fit at ≥ 7.5 pt
+    header = ["区域", "有效天数", "优", "良", "轻度污染", "中度污染", "重度污染", "严重污染", "优良天数比例（%）",
+              "重污染天数", "首要污染物天数"]
+    rows = [["保山市", "365", "228", "135", "2", "0", "0", "0", "99.5", "0", "O₃-8h 76天、PM₁₀ 51天、PM₂.₅ 12天"]]
+    widths, size = docx_writer.column_widths(header, rows, Mm(156))
+    assert sum(widths) == Mm(156) and 7.5 <= size <= 9
+    assert widths[2] >= 4 * docx_writer.Pt(size / 2) + 2 * docx_writer.CELL_MARGIN
+    assert widths[-1] == max(widths)                                        # the long text takes the room
+
+
 def test_rebuilding_gives_the_same_docx_bytes(built, year_ws):
     first = (built / "bulletin.docx").read_bytes()
     result = run("build", "--period", "2025", "--kind", "annual", "--force", home=year_ws.home)

@@ -34,6 +34,11 @@ class Chapter:
     doc: Document
     data: dict[str, Any]
 
+    def _refer(self, label: str, caption: str) -> None:
+        named = any(b["type"] in ("p", "note") and label in b["text"] for b in self.data["blocks"])
+        if not named:
+            self.data["blocks"].append({"type": "p", "text": f"{caption}见{label}。"})
+
     def heading(self, text: str) -> None:
         self.data["blocks"].append({"type": "heading", "text": text})
 
@@ -48,8 +53,11 @@ class Chapter:
 
     def table(self, caption: str, header: list[str], rows: list[list[Any]], notes: list[str] | None = None,
               widths: list[float] | None = None) -> int:
-        """Add 表N (returned) with its caption above it; cells are printed as given (None prints —)."""
+        """Add 表N (returned) with its caption above it; cells are printed as given (None prints —). The text
+        refers to every table: unless a paragraph of the chapter already names 表N, one saying “<caption>见表N。”
+        goes before it."""
         self.doc.tables += 1
+        self._refer(f"表{self.doc.tables}", caption)
         cells = [[DASH if c is None or c == "" else str(c) for c in row] for row in rows]
         self.data["blocks"].append({"type": "table", "no": self.doc.tables, "caption": caption, "header": header,
                                     "rows": cells, "notes": [n for n in (notes or []) if n],
@@ -57,8 +65,10 @@ class Chapter:
         return self.doc.tables
 
     def figure(self, chart: str, caption: str) -> int:
-        """Add 图N (returned) showing the chart file ``charts/<chart>.png``, its caption below it."""
+        """Add 图N (returned) showing the chart file ``charts/<chart>.png``, its caption below it (referred to in
+        the text as tables are)."""
         self.doc.figures += 1
+        self._refer(f"图{self.doc.figures}", caption)
         self.data["blocks"].append({"type": "figure", "no": self.doc.figures, "chart": chart, "caption": caption})
         return self.doc.figures
 
