@@ -214,6 +214,21 @@ def test_the_city_comes_first_and_its_figures_are_recomputed_from_the_sample_fil
     assert not any("没有可用的空气监测数据" in w for w in words)
 
 
+def test_areas_resting_on_sample_files_are_named(year_ws):
+    """The city's stations are real, its 2025 hours come from sample files: the city (and 隆阳区, the same stations)
+    rest on sample data in 2025, so the chapter says so and the monthly bulletins of 2026 do not compare measured
+    months with them; without those hours only the areas of invented stations do."""
+    from publisher.bulletins.air import common as ac
+
+    reg, store = registry_mod.load(), Store(year_ws)
+    names = ["保山市", "隆阳区", "施甸县"]
+    ids = sorted(set(reg.air_areas().filter(pl.col("area").is_in(names))["station_id"].to_list()))
+    first, last = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+    hourly = ac.read_hourly(store, first, last, ids)
+    assert ac.sample_areas(reg, names, hourly, store, first, last) == names
+    assert ac.sample_areas(reg, names, hourly.clear(), store, first, last) == ["施甸县"]
+
+
 def test_the_lake_tli_is_the_tli_of_the_annual_means_worked_by_hand(built, year_ws):
     """TLI(Σ) of 北海湖 from the annual means of its three points (总站生字〔2001〕090号: TLI(j) = 10(a + b ln C),
     W_j = r_j² / Σ r_j², r = chla 1, TP 0.84, TN 0.82, SD −0.83, CODMn 0.83), worked here from the stored samples."""

@@ -350,6 +350,23 @@ def inputs_of(hourly: pl.DataFrame, store: Any = None) -> list[dict[str, Any]]:
     return rows
 
 
+def sample_areas(registry: Registry, names: Sequence[str], hourly: pl.DataFrame, store: Any, first: dt.date,
+                 last: dt.date) -> list[str]:
+    """The areas among `names` whose days `first`..`last` rest on sample data: an invented station, or hours of a
+    real station read from a sample file (name starting ``样例数据_``: the demo's city year 2025, before the national
+    feed copies start)."""
+    from_samples: set[str] = set()
+    if hourly.height and "source_sha256" in hourly.columns:
+        sample_files = [sha for sha, name in file_names(store).items() if name.startswith(vocabulary.SAMPLE_PREFIX)]
+        if sample_files:
+            start, end = hour_bounds(first, last)
+            from_samples = set(hourly.filter(pl.col("time").is_between(start, end)
+                                             & pl.col("source_sha256").is_in(sample_files))
+                               .get_column("station_id").unique().to_list())
+    return [name for name in names
+            if any(s.sample or s.id in from_samples for s in area_stations(registry, name))]
+
+
 def file_names(store: Any) -> dict[str, str]:
     """sha256 → original file name, from the store's ledger when it offers it."""
     if store is None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from publisher import standards, vocabulary
+from publisher import standards
 from publisher.bulletins.air import common as ac
 from publisher.bulletins.annual.document import DASH, Document, fmt
 from publisher.bulletins.base import Exceedance, Job, ReviewNote
@@ -105,7 +105,7 @@ def chapter(doc: Document, job: Job, number: str) -> dict[str, Any]:
     validity = _validity(adaily, year)
     chap = doc.chapter(f"{number}、环境空气质量")
     levels = ac.levels_table(last)
-    sample_areas = _sample_areas(reg, names, hourly, job.store, year)
+    sample_areas = ac.sample_areas(reg, names, hourly, job.store, dt.date(year, 1, 1), last)
     missing = [n for n in names if n not in now]
 
     # --- words
@@ -216,28 +216,6 @@ def chapter(doc: Document, job: Job, number: str) -> dict[str, Any]:
     return {"summary": summary, "charts": charts, "tables": tables, "inputs": ac.inputs_of(hourly, job.store),
             "standards": ids, "exceedances": exceed, "review": review, "sample": bool(sample_areas),
             "table_no": t_conc, "combination": combination_sentence(year)}
-
-
-def _sample_areas(reg: Any, names: list[str], hourly: pl.DataFrame, store: Any, year: int) -> list[str]:
-    """The areas whose figures of `year` rest on sample data: an invented station, or hours of a real station
-    read from a sample file (name starting ``样例数据_``, e.g. the city's national stations in 2025, before the
-    national feed copies start)."""
-    sample_files: set[str] = set()
-    if hourly.height and "source_sha256" in hourly.columns:
-        names_of = ac.file_names(store)
-        sample_files = {sha for sha, name in names_of.items() if name.startswith(vocabulary.SAMPLE_PREFIX)}
-    stations_from_samples: set[str] = set()
-    if sample_files:
-        start, end = ac.hour_bounds(dt.date(year, 1, 1), dt.date(year, 12, 31))
-        stations_from_samples = set(
-            hourly.filter(pl.col("time").is_between(start, end) & pl.col("source_sha256").is_in(list(sample_files)))
-            .get_column("station_id").unique().to_list())
-    out = []
-    for name in names:
-        stations = ac.area_stations(reg, name)
-        if any(s.sample or s.id in stations_from_samples for s in stations):
-            out.append(name)
-    return out
 
 
 def _validity_tables(year: int) -> list[standards.Standard]:

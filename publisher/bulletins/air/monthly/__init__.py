@@ -70,7 +70,15 @@ def assemble(job: Job) -> Bulletin:
 
     ytd = ytd_label(period)
     last_year = period.same_period_last_year()
-    stats = _month_stats(adaily, reg, group, [c for c in counties if c not in group], period, dust)
+    # a measured month is not compared with a sample last year (the demo's city year 2025): no 同比 for such areas
+    ly_end = last_year.end
+    ly_first = dt.date(ly_end.year, 1, 1)
+    not_compared = frozenset(
+        set(ac.sample_areas(reg, region_areas, ac.read_provenance(store, ly_first, ly_end, station_ids), store,
+                            ly_first, ly_end))
+        - set(ac.sample_areas(reg, region_areas, ac.read_provenance(store, period.start, period.end, station_ids),
+                              store, period.start, period.end)))
+    stats = _month_stats(adaily, reg, group, [c for c in counties if c not in group], period, dust, not_compared)
     month = stats.month
 
     if not any(month.get(a) for a in region_areas):

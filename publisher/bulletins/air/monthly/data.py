@@ -13,6 +13,7 @@ from publisher.bulletins.air import common as ac
 from publisher.bulletins.air.monthly.context import AreaMonth, ComparisonRow, CountyRow
 from publisher.bulletins.base import Job, Note, jsonable
 from publisher.evaluate import air
+from publisher.evaluate.air import validity
 from publisher.periods import Period
 from publisher.bulletins.air.monthly.words import STAT_INDICATOR, STAT_LABEL_ZH, _change_text, _span, ytd_label
 
@@ -85,8 +86,9 @@ class MonthStats:
 
 
 def _month_stats(adaily: pl.DataFrame, reg, group: list[str], counties: list[str], period: Period,
-                 dust: pl.DataFrame | None) -> MonthStats:
-    """:class:`MonthStats` of the group's areas and the `counties` outside it for the month `period`."""
+                 dust: pl.DataFrame | None, not_compared: frozenset[str] = frozenset()) -> MonthStats:
+    """:class:`MonthStats` of the group's areas and the `counties` outside it for the month `period`; the areas
+    `not_compared` (a measured month against a sample last year) get no last-year figures."""
     last_year = period.same_period_last_year()
 
     def rows_of(period_kind: str, period_label: str, dust_flags: pl.DataFrame | None = None,
@@ -98,8 +100,9 @@ def _month_stats(adaily: pl.DataFrame, reg, group: list[str], counties: list[str
     shortfalls: dict[str, list[Note]] = {}
     month = rows_of("month", period.label, shortfalls=shortfalls)
     ytd = rows_of("ytd", ytd_label(period))
-    ly_month = rows_of("month", last_year.label)
-    ly_ytd = rows_of("ytd", f"{last_year.start.year}-01~{last_year.start.month:02d}")
+    ly_month = {k: v for k, v in rows_of("month", last_year.label).items() if k not in not_compared}
+    ly_ytd = {k: v for k, v in rows_of("ytd", f"{last_year.start.year}-01~{last_year.start.month:02d}").items()
+              if k not in not_compared}
     previous = rows_of("month", period.previous().label)
     return MonthStats(month=month, ytd=ytd, last_year=ly_month, last_year_ytd=ly_ytd, previous=previous,
                       dust=rows_of("month", period.label, dust) if dust is not None else {},
@@ -120,8 +123,7 @@ def _changes(current: dict[str, dict[str, Any]], previous: dict[str, dict[str, A
 # validity: what a month lacks, in the bureau's words
 # --------------------------------------------------------------------------------------------------
 def _month_need(period: Period) -> int:
-    v = standards.in_force("gb3095", period.end)["validity"]
-    return int(v["february_min_days"] if period.start.month == 2 else v["monthly_min_days"])
+    return validity.month_minimum(period.end)
 
 
 def _shortfalls(row: dict[str, Any] | None, period: Period) -> dict[str, dict[str, Any]]:
