@@ -70,14 +70,12 @@ def assemble(job: Job) -> Bulletin:
 
     ytd = ytd_label(period)
     last_year = period.same_period_last_year()
+    # the window's provenance, read once: the inputs, and which areas rest on sample files
+    provenance = ac.read_provenance(store, first, period.end, station_ids)
     # a measured month is not compared with a sample last year (the demo's city year 2025): no 同比 for such areas
-    ly_end = last_year.end
-    ly_first = dt.date(ly_end.year, 1, 1)
     not_compared = frozenset(
-        set(ac.sample_areas(reg, region_areas, ac.read_provenance(store, ly_first, ly_end, station_ids), store,
-                            ly_first, ly_end))
-        - set(ac.sample_areas(reg, region_areas, ac.read_provenance(store, period.start, period.end, station_ids),
-                              store, period.start, period.end)))
+        set(ac.sample_areas(reg, region_areas, provenance, store, first, last_year.end))
+        - set(ac.sample_areas(reg, region_areas, provenance, store, period.start, period.end)))
     stats = _month_stats(adaily, reg, group, [c for c in counties if c not in group], period, dust, not_compared)
     month = stats.month
 
@@ -155,7 +153,7 @@ def assemble(job: Job) -> Bulletin:
     return Bulletin(
         kind=KIND, period=period, title=f"{region}{period.label_zh}{listed.title_zh}", template=TEMPLATE,
         context=context, tables=tables, charts=charts,
-        inputs=ac.inputs_of(ac.read_provenance(store, first, period.end, station_ids), store), standards=ids, issued=issued, review=review,
+        inputs=ac.inputs_of(provenance, store), standards=ids, issued=issued, review=review,
         exceedances=exceeding.air_monthly(jsonable(context)),
         rules=_page_rules(period),
     )
