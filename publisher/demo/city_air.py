@@ -24,10 +24,11 @@ import polars as pl
 
 from publisher import registry as registry_mod
 from publisher import vocabulary
+from publisher.vocabulary.air import POLLUTANTS
 
 YEAR = 2025
 SEED = 20251231
-CODES = ("so2", "no2", "co", "o3", "pm10", "pm2_5")
+CODES = POLLUTANTS
 #: monthly typical PM2.5 and O3 (1-h, daytime) of the central city, μg/m³
 PM25_MONTH = (27, 31, 38, 36, 22, 12, 9, 9, 11, 15, 20, 25)
 O3_MONTH = (55, 70, 88, 95, 80, 58, 48, 48, 55, 56, 50, 46)

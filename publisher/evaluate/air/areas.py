@@ -7,7 +7,7 @@ from publisher import rounding
 from publisher.evaluate.air._kernels import MILLI, _abs_max, _big, _check_exact, _lcm_of, _scaled
 from publisher.evaluate.air.daily import _by_version, _daily_indices
 from publisher.evaluate.air.tables import _AUTO, _by_table, _tables, _version_expr
-from publisher.vocabulary.air import DAILY_INDICATORS
+from publisher.vocabulary.air import DAILY_INDICATORS, POLLUTANTS
 
 
 # --------------------------------------------------------------------------------------------------
@@ -116,9 +116,6 @@ def area_daily(daily: pl.DataFrame, areas: pl.DataFrame, standard: str = _AUTO) 
     return out.drop([c for c in out.columns if c.startswith("hours_") or c == "o3_8h_windows"])
 
 
-_FLAGGED = ("so2", "no2", "co", "o3", "pm10", "pm2_5")
-
-
 def _fits_int64(largest: int, common: int, most: int) -> bool:
     """Whether the exact sums of at most `most` station values ``num · (L / den)`` (|num| ≤ `largest`,
     den ≥ 1, L = `common`) and their rounding stay inside Int64.
@@ -155,7 +152,7 @@ def _area_groups(df: pl.DataFrame, common: dict[str, int], dtype: pl.DataType, o
     listed = pl.concat_str([pl.lit(","), pl.col("not_monitored"), pl.lit(",")])
     flagged = (df.filter(pl.col("not_monitored").str.len_bytes() > 0)
                .group_by("_area", "date")
-               .agg([listed.str.contains(f",{p},", literal=True).sum().alias(f"_f_{p}") for p in _FLAGGED]))
+               .agg([listed.str.contains(f",{p},", literal=True).sum().alias(f"_f_{p}") for p in POLLUTANTS]))
     day = day.join(flagged, on=["_area", "date"], how="left", nulls_equal=True)
-    return day.with_columns([(pl.col(f"_f_{p}").fill_null(0) == pl.col("_rows")).alias(f"_nm_{p}") for p in _FLAGGED]) \
-        .drop("_rows", *[f"_f_{p}" for p in _FLAGGED])
+    return day.with_columns([(pl.col(f"_f_{p}").fill_null(0) == pl.col("_rows")).alias(f"_nm_{p}") for p in POLLUTANTS]) \
+        .drop("_rows", *[f"_f_{p}" for p in POLLUTANTS])
