@@ -30,3 +30,13 @@ def test_the_air_page_reads_the_primary_pollutant_threshold_and_the_tables_start
     assert _page_rules(Period.parse("2025-05"))["hj633_from_zh"] == "2016年1月1日"   # HJ 633-2012 in force then
     text = (TEMPLATES_DIR / "air_monthly.html").read_text(encoding="utf-8")
     assert "AQI≤{{ rules.primary_aqi_above }}" in text and "AQI≤50" not in text and "2026年3月1日" not in text
+
+
+def test_a_title_breaks_before_its_trailing_bracket_not_inside_it():
+    from publisher.render.filters import FILTERS
+
+    keep = FILTERS["keep_bracket"]
+    assert str(keep("保山市2025年环境状况公报（环境质量部分）")) == \
+        '保山市2025年环境状况公报<span class="keep-together">（环境质量部分）</span>'
+    assert str(keep("主要河流（湖库）国控、省控断面水质状况")) == "主要河流（湖库）国控、省控断面水质状况"  # not trailing
+    assert str(keep("<b>（x）")) == '&lt;b&gt;<span class="keep-together">（x）</span>'                     # escaped

@@ -112,6 +112,16 @@ def citation(table_id: str) -> str:
     return standards.get(table_id).citation
 
 
+def keep_bracket(text: Any) -> Markup:
+    """A page title with its trailing parenthetical (``…公报（环境质量部分）``) kept on one line, so that a long
+    title breaks before the bracket rather than inside it."""
+    text = str(text)
+    start = text.rfind("（")
+    if start <= 0 or not text.endswith("）"):
+        return Markup(escape(text))
+    return Markup(f'{escape(text[:start])}<span class="keep-together">{escape(text[start:])}</span>')
+
+
 #: Filters available in every template, by name.
 FILTERS: dict[str, Any] = {
     "num": fmt_num,
@@ -124,4 +134,5 @@ FILTERS: dict[str, Any] = {
     "zh_ordinal": zh_ordinal,
     "pollutant": pollutant,
     "citation": citation,
+    "keep_bracket": keep_bracket,
 }
