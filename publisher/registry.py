@@ -268,11 +268,34 @@ def _strings(value: Any) -> tuple[str, ...]:
     return (str(value),)
 
 
+#: (path as given, sha256 of the text, day) -> the registry loaded from it; a registry is immutable, and
+#: a build reads the same file several times (its stations, the site's region, the batch worker's cache)
+_LOADED: dict[tuple[str, str, dt.date], Registry] = {}
+_KEEP_LOADED = 8
+
+
 def load(path: str | Path | None = None) -> Registry:
-    """Load and validate ``stations.yaml``; raise RegistryError listing every problem with its line."""
+    """Load and validate ``stations.yaml``; raise RegistryError listing every problem with its line.
+
+    The same text at the same path (on the same day: a zone class is checked against today's tables)
+    gives the registry loaded before, without parsing the file again."""
     path = Path(path) if path else DEFAULT_STATIONS
     try:
         text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot read the registry: {exc}") from exc
+    key = (str(path), hashlib.sha256(text.encode("utf-8")).hexdigest(), dt.date.today())
+    found = _LOADED.get(key)
+    if found is None:
+        found = _load(path, text)
+        if len(_LOADED) >= _KEEP_LOADED:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = found
+    return found
+
+
+def _load(path: Path, text: str) -> Registry:
+    try:
         doc, root = _parse(text)
         doc = doc or {}
     except (OSError, yaml.YAMLError) as exc:

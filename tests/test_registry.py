@@ -118,6 +118,28 @@ def test_a_small_valid_file_loads(tmp_path):
     assert reg.air_areas().rows() == [("a1", "乙县"), ("a1", "甲市")]
 
 
+def test_the_same_file_is_parsed_once_and_a_changed_one_again(tmp_path):
+    """A build reads the registry several times; the same text at the same path gives the registry
+    loaded before, a changed text a new one, and a broken text its problems every time."""
+    station = """
+      - {id: a1, code: "1001A", name: 一号站, kind: air_station, city: 甲市, area: 乙县,
+         cadence: hourly, unit: 站, active_from: 2025-01-01}
+    """
+    path = write(tmp_path, GOOD_HEAD + station)
+    first = registry.load(path)
+    assert registry.load(path) is first
+    path.write_text(path.read_text(encoding="utf-8").replace("一号站", "二号站"), encoding="utf-8")
+    changed = registry.load(path)
+    assert changed is not first and changed.get("a1").name == "二号站" and first.get("a1").name == "一号站"
+    path.write_text(path.read_text(encoding="utf-8").replace("kind: air_station", "kind: nonsense"), encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(RegistryError, match="nonsense"):
+            registry.load(path)
+    path.unlink()
+    with pytest.raises(RegistryError, match="cannot read"):
+        registry.load(path)
+
+
 # ------------------------------------------------------------------------------------------------
 # the shipped registry
 # ------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from publisher import render
 from publisher.demo import sample as sample_data
 from publisher.ingest import pipeline
 from publisher.paths import Workspace
-from publisher.render import printing
+from publisher.render import fonts, printing
 from tests import render_sample
 from tests.publishing_helpers import files_of
 
@@ -75,6 +75,36 @@ def test_the_pdf_draws_the_same_pages_as_weasyprint_alone(page, tmp_path):
     charts = sorted((page / "charts").glob("*.png"))
     assert charts and all(printing.png_image_data(c.read_bytes()) in data for c in charts)
     assert not any(printing.png_image_data(c.read_bytes()) in plain.read_bytes() for c in charts)
+
+
+def test_a_font_file_is_copied_once_per_process_and_streams_deflate_at_level_6(page, tmp_path):
+    """Printing takes each font's bytes from HarfBuzz once (the same bytes WeasyPrint would copy) and
+    pydyf deflates at level 6; what a stream holds is unchanged."""
+    import pydyf
+    from weasyprint.pdf import fonts as pdf_fonts
+    from weasyprint.text import fonts as text_fonts
+
+    render.write_pdf(page / "index.html", tmp_path / "one.pdf")
+    assert printing._FACE_DATA, "the page's fonts were kept"
+    assert pdf_fonts.get_hb_object_data is not text_fonts.get_hb_object_data
+    kept = dict(printing._FACE_DATA)
+    render.write_pdf(page / "index.html", tmp_path / "two.pdf")
+    assert all(printing._FACE_DATA[k] is v for k, v in kept.items())   # not copied again
+    files = {}
+    for style in ("sans", "serif"):
+        if fonts.available(style):
+            face = fonts.find(style)
+            for path in (face.path, face.bold_path):
+                if path is not None:
+                    files[len(Path(path).read_bytes())] = Path(path)
+    # the kept bytes are whole font files, as WeasyPrint reads them (the bulletin's CJK faces among them)
+    matched = [files[len(data)] for data in kept.values() if len(data) in files
+               and files[len(data)].read_bytes() == data]
+    assert matched, sorted(len(d) for d in kept.values())
+    raw = bytes(range(256)) * 64
+    deflate = pydyf.zlib.compressobj(9)
+    packed = deflate.compress(raw) + deflate.flush()
+    assert zlib.decompress(packed) == raw and packed == zlib.compress(raw, printing.STREAM_LEVEL)
 
 
 def test_a_page_with_its_own_stylesheets_is_printed_as_it_is():
