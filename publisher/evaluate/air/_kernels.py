@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from publisher import rounding
@@ -88,13 +89,19 @@ def _station_days_blocks(lf: pl.LazyFrame) -> pl.DataFrame | None:
     # read in batches (a year of hours is never held at once); each batch's whole blocks are reshaped and
     # the rest carried to the next (blocks are fixed by the row number, so they line up across batches)
     # the rows that list "/" codes (few) are kept for the flags, so the hours are read once
+    # (by the row's place in the stream: row r belongs to the station-day r // 24, so no join is needed)
     listed = ["not_monitored"] if "not_monitored" in schema.names() else []
-    listing = pl.col("not_monitored").cast(pl.String).str.len_bytes() > 0
-    days, flagged, carry = [], [], None
+    listing = (pl.col("not_monitored").cast(pl.String).str.len_bytes() > 0).arg_true()
+    days, flagged, carry, seen = [], [], None, 0
     for batch in lf.select("station_id", "time", *scaled, o3, *listed).collect_batches(chunk_size=_BATCH_ROWS):
         if listed:
-            flagged.append(batch.filter(listing).select("station_id", "time", "not_monitored"))
+            where = batch.select(listing).to_series()
+            if where.len():
+                flagged.append(pl.DataFrame({"_day": (where.cast(pl.Int64) + seen) // 24,
+                                             "not_monitored": batch.get_column("not_monitored").gather(where)
+                                             .cast(pl.String)}))
             batch = batch.drop("not_monitored")
+        seen += batch.height
         rows = batch if carry is None else pl.concat([carry, batch])
         whole = rows.height - rows.height % 24
         if whole == 0:
@@ -110,15 +117,22 @@ def _station_days_blocks(lf: pl.LazyFrame) -> pl.DataFrame | None:
     day = pl.concat(days)
     if not day.select(pl.struct("station_id", "date").is_unique().all()).item():
         return None
-    hours = [pl.col(f"_o3h{h}") for h in range(1, 25)]
-    day = day.with_columns(pl.max_horizontal(hours).alias("_max_o3"),
-                           pl.sum_horizontal([c.is_not_null().cast(pl.UInt32) for c in hours]).alias("hours_o3"))
     sums = [pl.col(f"_sum_{p}") for p in _SUMMED]
     if day.select(pl.any_horizontal([c.abs() >= 2.0 ** 53 for c in sums]).any()).item():
         return None
     day = day.with_columns([c.cast(pl.Int64) for c in sums])
-    rows_listing = pl.concat(flagged) if flagged else pl.DataFrame(schema={"station_id": pl.String})
-    return _join_flags(day, _nm_flags(rows_listing.lazy()).collect())
+    names = [f"_nm_{p}" for p in POLLUTANTS]
+    if not flagged:
+        return day.with_columns([pl.lit(False).alias(c) for c in names])
+    listed_text = pl.concat_str([pl.lit(","), pl.col("not_monitored").str.replace_all(" ", "", literal=True), pl.lit(",")])
+    flags = (pl.concat(flagged).group_by("_day")
+             .agg([listed_text.str.contains(f",{p},", literal=True).any().alias(f"_nm_{p}") for p in POLLUTANTS]))
+    columns = []
+    for name in names:
+        marked = flags.filter(pl.col(name)).get_column("_day")
+        column = pl.Series(name, [False] * 0, pl.Boolean).extend_constant(False, day.height)
+        columns.append(column.scatter(marked, True) if marked.len() else column)
+    return day.with_columns(columns)
 
 
 _BATCH_ROWS = 24 * 50_000
@@ -126,25 +140,38 @@ _BATCH_ROWS = 24 * 50_000
 
 def _blocks_of(rows: pl.DataFrame) -> pl.DataFrame | None:
     """The station-days of `rows` (24k of them, checked to be whole station-days in order, see
-    :func:`_station_days_blocks`): keys, sums, counts and hourly O3 slots; ``None`` when they are not."""
+    :func:`_station_days_blocks`): keys, sums, counts, hourly O3 slots and the O3 maximum and count;
+    ``None`` when they are not.
+
+    The times are checked on their integer microseconds as a (station-day × 24) array: the first hour
+    of every block is 01:00 of a day and each next one an hour later; the station on the run ids of
+    the station column (the same id across each block). The columns are then taken in one ``select``,
+    so polars computes them side by side."""
     n = rows.height // 24
-    pos = pl.int_range(pl.len(), dtype=pl.Int64) % 24 + 1
-    epoch, station = pl.col("time").dt.epoch("us"), pl.col("station_id")
-    whole = ((epoch % _DAY_US == (pos % 24) * _HOUR_US)
-             & ((pos == 1) | ((epoch - epoch.shift(1) == _HOUR_US) & (station == station.shift(1))))).all()
-    if not rows.select(whole.fill_null(False)).item():
+    rows = rows.rechunk()   # the reader's batches come in many chunks: one copy, not one per reshape
+    time = rows.get_column("time")
+    if time.null_count():
         return None
-    heads = rows.select(station.gather_every(24),
-                        ((pl.col("time").gather_every(24).dt.epoch("us") - _HOUR_US) // _DAY_US)
-                        .cast(pl.Int32).cast(pl.Date).alias("date"))
-    columns: list[pl.Series] = []
+    epoch = time.dt.epoch("us").to_numpy().reshape(n, 24)
+    if not ((epoch[:, 0] % _DAY_US == _HOUR_US).all() and (np.diff(epoch, axis=1) == _HOUR_US).all()):
+        return None
+    station = pl.col("station_id")
+    runs = rows.select(station.rle_id()).to_series().to_numpy().reshape(n, 24)   # a new id where the station changes
+    if not (runs == runs[:, :1]).all():
+        return None
+    columns: list[pl.Expr] = [
+        station.gather_every(24),
+        ((pl.col("time").gather_every(24).dt.epoch("us") - _HOUR_US) // _DAY_US).cast(pl.Int32).cast(pl.Date)
+        .alias("date")]
     for p in _SUMMED:
-        values = rows.get_column(f"_{p}")
+        values = pl.col(f"_{p}")
         columns += [values.fill_null(0).reshape((n, 24)).arr.sum().alias(f"_sum_{p}"),
                     values.is_not_null().cast(pl.UInt32).reshape((n, 24)).arr.sum().alias(f"hours_{p}")]
-    o3_values = rows.get_column("_o3")
-    slots = [o3_values.gather_every(24, offset=h - 1).cast(pl.Int64).alias(f"_o3h{h}") for h in range(1, 25)]
-    return heads.with_columns(*columns, *slots)
+    o3 = pl.col("_o3").cast(pl.Int64)
+    columns += [o3.gather_every(24, offset=h - 1).alias(f"_o3h{h}") for h in range(1, 25)]
+    columns += [o3.reshape((n, 24)).arr.max().alias("_max_o3"),
+                o3.is_not_null().cast(pl.UInt32).reshape((n, 24)).arr.sum().alias("hours_o3")]
+    return rows.select(columns)
 
 
 def _station_days_narrow(lf: pl.LazyFrame) -> pl.DataFrame:
