@@ -80,7 +80,9 @@ def test_a_corrected_hour_updates_its_station_day_and_every_period_figure(tmp_pa
     shutil.copytree(fed.home, ws.home)
     store = Store(ws)
     areas = _areas(reg)
-    before = _period_figures(sd.daily_columns(store.air_days(FIRST, LAST)), areas)
+    kept = store.air_days(FIRST, LAST)
+    assert store.air_days(FIRST, LAST) is kept   # read once while the files are the same (a province's month)
+    before = _period_figures(sd.daily_columns(kept), areas)
     old = store.air_hourly(HOUR, HOUR, stations=[STATION]).row(0, named=True)
     (ws.inbox / "correction.csv").write_text(
         HEAD + f"{STATION},{HOUR:%Y-%m-%d %H:%M},{old['so2']},{old['no2']},{old['co']},900,{old['pm10']},480\n",
@@ -89,6 +91,7 @@ def test_a_corrected_hour_updates_its_station_day_and_every_period_figure(tmp_pa
     # aggregates and daily values equal those of the current hours
     hours = store.air_hourly(FIRST, LAST)
     rows = store.air_days(FIRST, LAST)
+    assert rows is not kept   # the month's file changed: read again
     assert rows.select(list(sd.AGGREGATES)).equals(sd.sort(sd.aggregate(hours)))
     recomputed = air.daily_values(hours)
     assert sd.daily_columns(rows).equals(recomputed)

@@ -1,9 +1,9 @@
-"""Several bulletins built at once, in a pool of processes bounded by the cores.
+"""Several bulletins built at once: this process and worker processes, as many in all as the cores.
 
 Each bulletin is built by :func:`publisher.bulletins.build.build` as when built alone (its lock, staging
-folder, swap and ledger record); a worker process renders its bulletin's charts itself (the pool is
+folder, swap and ledger record); every worker renders its bulletin's charts itself (the bulletins are
 the parallelism) and keeps what printing a PDF can reuse (fonts, stylesheet: ``render/printing.py``)
-from one bulletin to the next. One request, or one worker, builds in this process.
+from one bulletin to the next. One request, or one worker, builds in this process alone.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import gc
 import multiprocessing as mp
 import os
 import pickle
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -102,16 +103,58 @@ def build_many(requests: list[Request], *, workers: int | None = None, force: bo
                wait: float = output.DEFAULT_WAIT, cpu: list[float] | None = None) -> list[Any]:
     """Build every request; returns, in request order, each one's :class:`Built` or the exception that
     stopped it (the others are built all the same). `workers` defaults to the cores. `cpu`, when given,
-    receives the CPU seconds each build took in the process that built it."""
+    receives the CPU seconds each build took in the process that built it.
+
+    With several workers, this process is one of them: it builds from the first request on while the
+    other worker processes start (a fork server loads the program once, about a second and a half),
+    and every worker, this one included, takes the next request not yet taken."""
     n = min(workers or cores(), len(requests))
     if n <= 1:
         done = [_build(r, force, wait) for r in requests]
     else:
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(_PRELOAD)
-        with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_start) as pool:
-            futures = [pool.submit(_build, r, force, wait) for r in requests]
-            done = [f.result() for f in futures]
+        done = _side_by_side(requests, n, force, wait)
     if cpu is not None:
         cpu.extend(seconds for _, seconds in done)
     return [result for result, _ in done]
+
+
+def _side_by_side(requests: list[Request], n: int, force: bool, wait: float) -> list[tuple[Any, float]]:
+    """`requests` built by this process and ``n - 1`` worker processes, each taking the next one free."""
+    done: list[tuple[Any, float] | None] = [None] * len(requests)
+    order = iter(range(len(requests)))
+    lock = threading.Lock()
+
+    def take() -> int | None:
+        with lock:
+            return next(order, None)
+
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(_PRELOAD)
+    with ProcessPoolExecutor(max_workers=n - 1, mp_context=ctx, initializer=_worker_start) as pool:
+        def feed() -> None:
+            while (i := take()) is not None:
+                try:
+                    done[i] = pool.submit(_build, requests[i], force, wait).result()
+                except Exception as exc:  # noqa: BLE001 - a worker lost: the request's own result
+                    done[i] = (PublisherError(f"{requests[i].kind} {requests[i].period}: {exc}"), 0.0)
+
+        feeders = [threading.Thread(target=feed, name=f"build-feed-{k}", daemon=True) for k in range(n - 1)]
+        for thread in feeders:
+            thread.start()
+        charts_before = render.CHART_WORKERS
+        render.CHART_WORKERS = 1   # here too the bulletins are the parallelism
+        gc.collect()
+        gc.freeze()                # as in a worker (see _build), undone below: this process lives on
+        try:
+            while (i := take()) is not None:
+                started = time.process_time()
+                result = _build_one(requests[i], force, wait)
+                gc.collect()
+                gc.freeze()
+                done[i] = (result, time.process_time() - started)
+        finally:
+            gc.unfreeze()
+            render.CHART_WORKERS = charts_before
+            for thread in feeders:
+                thread.join()
+    return [d if d is not None else (PublisherError("not built"), 0.0) for d in done]

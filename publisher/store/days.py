@@ -30,6 +30,13 @@ def _date_of(time: pl.Expr) -> pl.Expr:
     return (time - pl.duration(hours=1)).dt.date()
 
 
+#: the last station-day reads of this process (key: :meth:`StationDays._read_key`): the air bulletins of a
+#: province's month read the same months of the same stations one after another
+_READ: dict[tuple, pl.DataFrame] = {}
+_KEEP_READS = 4
+_KEEP_ROWS = 200_000   # a national year (657,000 station-days) is not kept
+
+
 class StationDays:
     """The station-day side of :class:`publisher.store.Store`."""
 
@@ -182,6 +189,40 @@ class StationDays:
                 hour_paths = {m: self._month_parts(conn, *m) for m in months if m in parts and m not in listed}
         station_list = None if stations is None else list(stations)
         wanted = None if columns is None else list(dict.fromkeys(["station_id", "date", *columns]))
+        key = self._read_key(first, last, months, listed, parts, hour_paths if parts else {}, station_list, wanted,
+                             mark_absent)
+        found = _READ.get(key)
+        if found is not None:
+            return found
+        out = self._read_days(first, last, months, listed, parts, hour_paths if parts else {}, station_list, wanted,
+                              mark_absent)
+        if out.height <= _KEEP_ROWS:
+            while len(_READ) >= _KEEP_READS:
+                _READ.pop(next(iter(_READ)))
+            _READ[key] = out
+        return out
+
+    def _read_key(self, first: dt.date, last: dt.date, months: list[tuple[int, int]], listed: dict, parts: set,
+                  hour_paths: dict, station_list: list[str] | None, wanted: list[str] | None,
+                  mark_absent: bool) -> tuple:
+        """What a read depends on: the files it reads (each month's station-day file, or the hour parts of
+        a month without one: every file is written once under a new name, and its size and time are
+        taken too), the days, stations and columns asked for, and the rules the daily values follow."""
+        sources: list[tuple] = []
+        for month in months:
+            if month in listed:
+                path, rules = listed[month]
+                stat = (self.root / path).stat()
+                sources.append((month, path, rules, stat.st_size, stat.st_mtime_ns))
+            elif month in parts:
+                sources.append((month, tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns)
+                                             for p in hour_paths[month])))
+        return (str(self.root), first, last, tuple(sources), None if station_list is None else tuple(station_list),
+                None if wanted is None else tuple(wanted), mark_absent, sd.rules_key())
+
+    def _read_days(self, first: dt.date, last: dt.date, months: list[tuple[int, int]], listed: dict, parts: set,
+                   hour_paths: dict, station_list: list[str] | None, wanted: list[str] | None,
+                   mark_absent: bool) -> pl.DataFrame:
         need_all = mark_absent or wanted is None
         frames: list[pl.DataFrame] = []
         for month in months:

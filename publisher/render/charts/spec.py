@@ -96,12 +96,17 @@ def _fonts() -> dict[str, Any]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _libraries() -> dict[str, str]:
+    """The versions of the libraries loaded in this process (read once: the code that draws is the code
+    imported, whatever is installed later)."""
+    return {**{name: importlib.metadata.version(name) for name in _LIBRARIES}, "zlib": zlib.ZLIB_RUNTIME_VERSION}
+
+
 def key_basis() -> dict[str, Any]:
     """Everything a picture depends on besides its spec: the source of the chart code, the font files
     and the library versions (including the zlib that deflates the PNG)."""
-    return {"code": _code(), "fonts": _fonts(),
-            "libs": {**{name: importlib.metadata.version(name) for name in _LIBRARIES},
-                     "zlib": zlib.ZLIB_RUNTIME_VERSION}}
+    return {"code": _code(), "fonts": _fonts(), "libs": dict(_libraries())}
 
 
 def spec_key(spec: ChartSpec, basis: dict[str, Any] | None = None) -> str:
