@@ -218,7 +218,12 @@ class Registry:
         That is the station's ``area`` plus its ``extra_areas``. A county station does not count in
         its city's figure unless the city is listed in ``extra_areas``: a city's ambient air quality is
         assessed on the city's own (national) stations, the counties are reported on their own.
+        (Made once per registry: a bulletin asks for it many times.)
         """
+        return self._air_areas
+
+    @functools.cached_property
+    def _air_areas(self) -> pl.DataFrame:
         pairs = [
             {"station_id": station.id, "area": self.area(name).name}
             for station in self.by_kind("air_station")
