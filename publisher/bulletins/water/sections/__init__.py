@@ -55,11 +55,14 @@ def assemble(job: Job) -> Bulletin:
         return ev, {key: _snapshot(p, sections, lakes, meta, values, ev, day, places)
                     for key, p in (("current", period), ("previous", previous), ("last_year", last_year))}
 
-    evaluated, snaps = evaluate_all(None)
-    # one precision for every 超标倍数 the bulletin prints (sections, rivers, basins, lakes)
-    places = wc.multiple_places(_multiple_texts(snaps["current"]))
-    if places is not None:
-        evaluated, snaps = evaluate_all(places)
+    # one precision for every 超标倍数 the bulletin prints (sections, rivers, basins, lakes), found from the
+    # month's texts: the month is evaluated alone for it (a section-month is evaluated on its own values),
+    # then every month once with that precision
+    start = wc.period_start(period)
+    month_values = values.filter(pl.col("sampled_at") == start) if values.height else values
+    month_ev = water.evaluate(month_values, meta) if month_values.height else water.evaluate(month_values)
+    places = wc.multiple_places(_multiple_texts(_snapshot(period, sections, lakes, meta, month_values, month_ev, day)))
+    evaluated, snaps = evaluate_all(places)
     cur = snaps["current"]
     changes = {key: _changes(cur, snaps[key], word, p) for key, word, p in
                (("previous", "上月", previous), ("last_year", "上年同期", last_year))}
