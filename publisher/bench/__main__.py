@@ -126,7 +126,7 @@ def stage_air(data: Path, runs: int, info: dict[str, Any]) -> dict[str, Any]:
     shape: dict[str, Any] = {}
     # one untimed scan first: the first read of a stage process pays for pages and allocations the later
     # ones find ready (0.6-0.7 s against 1.1-1.5 s at scale 1), and the scan is the yardstick of a target
-    del pl.scan_parquet(parts).select(cols).collect()
+    pl.scan_parquet(parts).select(cols).collect()
     for run in range(runs):
         seconds, frame = timed(lambda: pl.scan_parquet(parts).select(cols).collect())
         scans.append(seconds)
