@@ -590,9 +590,10 @@ def verdicts(results: dict[str, Any]) -> list[str]:
         out.append(_verdict("air peak memory ≤ 6 GiB", peak, 6, "GiB"))
         kept = _get(results, "air", "from kept station-days: total")
         if kept:
+            # "from kept station-days: total" is timed from before the read: the read is in it
             read = _get(results, "air", "kept station-days read from the store")["median"]
             out.append(_verdict("the year's area days, monthly and annual statistics and ranks from the store ≤ 1 s",
-                                kept["median"] + read, 1))
+                                kept["median"], 1, extra=f"the read {read:.2f} s included"))
             passed = _get(results, "air", "station-days: hours → aggregates (the ingest's pass, whole year)")["median"]
             out.append(_verdict("the hours-to-station-days pass within 2× the bare scan", passed / scan, 2, "×",
                                 extra=f"{passed:.2f} s against {scan:.2f} s"))
