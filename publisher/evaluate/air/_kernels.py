@@ -130,7 +130,7 @@ def _station_days_blocks(lf: pl.LazyFrame) -> pl.DataFrame | None:
     columns = []
     for name in names:
         marked = flags.filter(pl.col(name)).get_column("_day")
-        column = pl.Series(name, [False] * 0, pl.Boolean).extend_constant(False, day.height)
+        column = pl.Series(name, [], pl.Boolean).extend_constant(False, day.height)
         columns.append(column.scatter(marked, True) if marked.len() else column)
     return day.with_columns(columns)
 
