@@ -57,16 +57,17 @@ def cores() -> int:
 _IN_POOL = False
 
 
-def _build(request: Request, force: bool, wait: float) -> tuple[Any, float]:
+def _build(request: Request, force: bool, wait: float, settle: bool | None = None) -> tuple[Any, float]:
     """Build one request: its result and the CPU seconds this process spent on it.
 
-    In a pool worker, what is still alive after a bulletin (fonts, stylesheets, caches, modules) is
-    then moved out of the garbage collector's view (``gc.freeze``): the next bulletin's charts and
-    pages make many short-lived objects, and every full pass of the collector would walk all of it
-    again (about a tenth of a bulletin's time). The worker ends with the batch."""
+    In a worker of a batch (`settle`; by default in a pool worker), what is still alive after a bulletin
+    (fonts, stylesheets, caches, modules) is then moved out of the garbage collector's view
+    (``gc.freeze``): the next bulletin's charts and pages make many short-lived objects, and every full
+    pass of the collector would walk all of it again (about a tenth of a bulletin's time). A pool
+    worker ends with the batch; :func:`_side_by_side` gives its own process's objects back."""
     started = time.process_time()
     result = _build_one(request, force, wait)
-    if _IN_POOL:
+    if (_IN_POOL if settle is None else settle):
         gc.collect()
         gc.freeze()
     return result, time.process_time() - started
@@ -147,11 +148,7 @@ def _side_by_side(requests: list[Request], n: int, force: bool, wait: float) -> 
         gc.freeze()                # as in a worker (see _build), undone below: this process lives on
         try:
             while (i := take()) is not None:
-                started = time.process_time()
-                result = _build_one(requests[i], force, wait)
-                gc.collect()
-                gc.freeze()
-                done[i] = (result, time.process_time() - started)
+                done[i] = _build(requests[i], force, wait, settle=True)
         finally:
             gc.unfreeze()
             render.CHART_WORKERS = charts_before

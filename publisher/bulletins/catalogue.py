@@ -11,6 +11,7 @@ entry in ``KINDS``."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib
 import os
 from dataclasses import dataclass
@@ -130,7 +131,29 @@ def _check(data: Any, path: Path, allowed: tuple[str, ...], problems: list[str])
     return out
 
 
+#: (path, keys allowed, sha256 of the text) -> the checked entries: a build, the status report and the
+#: desk's lists (a bulletin's title per row) ask for the catalogue many times; the file is parsed once
+_READ: dict[tuple[str, tuple[str, ...], str], dict[str, dict[str, Any]]] = {}
+
+
 def _read(path: Path, allowed: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """The checked entries of the catalogue file `path` (read again only when its text changes)."""
+    try:
+        key = (str(path), allowed, hashlib.sha256(path.read_bytes()).hexdigest()) \
+            if path.stat().st_size <= config.MAX_BYTES else None
+    except OSError:
+        key = None   # config.read says what is wrong with the file
+    if key is not None and key in _READ:
+        return _READ[key]
+    entries = _check_file(path, allowed)
+    if key is not None:
+        if len(_READ) >= 8:
+            _READ.pop(next(iter(_READ)))
+        _READ[key] = entries
+    return entries
+
+
+def _check_file(path: Path, allowed: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     problems: list[str] = []
     entries = _check(config.read(path, what_zh=WHAT_ZH, code=CODE), path, allowed, problems)
     for kind, entry in entries.items():

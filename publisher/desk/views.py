@@ -23,6 +23,11 @@ NAME_MAX_BYTES = 200
 LOG_ROWS = 500
 
 
+def _on_portal(entry: dict[str, Any]) -> bool:
+    """Whether a revision of the history was published to a portal that confirmed it."""
+    return any(p["status"] == "ok" for p in entry["publications"])
+
+
 def _ws() -> Workspace:
     return current_app.config["WS"]
 
@@ -262,7 +267,7 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
         gone = _withdrawn()
         for h in rows:
             h["withdrawn"] = (h["kind"], h["period"], h["area"]) in gone
-            h["published"] = any(p["status"] == "ok" for p in h["publications"])
+            h["published"] = _on_portal(h)
         rows.sort(key=lambda h: (h["period"], h["built_at"]), reverse=True)
         return render_template("bulletins.html", rows=rows, every=every, title=_title)
 
@@ -417,7 +422,7 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
         policy = _policy()
         items: dict[tuple, dict[str, Any]] = {}
         for h in everything:
-            if any(p["status"] == "ok" for p in h["publications"]):
+            if _on_portal(h):
                 items[(h["kind"], h["period"], h["area"])] = h
         out = []
         for (kind, period, area), h in items.items():
@@ -441,9 +446,9 @@ def register(app: Flask) -> None:  # noqa: C901 - one function keeps the routes 
         done = [h for h in everything if h["publications"]]
         for h in rows:
             h["may_publish"] = account.has(*_publishers(h["kind"]))
-            h["published"] = any(p["status"] == "ok" for p in h["publications"])
+            h["published"] = _on_portal(h)
             # an earlier revision is on the portal: publishing this one is a correction (更正)
-            h["corrects"] = any(o["revision"] < h["revision"] and any(p["status"] == "ok" for p in o["publications"])
+            h["corrects"] = any(o["revision"] < h["revision"] and _on_portal(o)
                                 for o in everything if (o["kind"], o["period"], o["area"]) ==
                                 (h["kind"], h["period"], h["area"]))
         return render_template("publishing.html", rows=rows, done=list(reversed(done)),

@@ -31,6 +31,7 @@ from publisher.evaluate.air import hourly_aqi, validity
 from publisher.paths import Workspace
 from publisher.periods import Period
 from publisher.store import Store
+from publisher.vocabulary.air import POLLUTANTS
 
 
 
@@ -120,12 +121,9 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
     if store.exists():
         # completeness counts hours with a value of any pollutant: the station-days keep counts per
         # pollutant, which cannot tell them, so the hours are read, but only the columns used here
-        hours = store.air_scan(period.start, period.end, columns=("station_id", "time", *_POLLUTANTS,
+        hours = store.air_scan(period.start, period.end, columns=("station_id", "time", *POLLUTANTS,
                                                                    "not_monitored", "platform_aqi"))
-        has_value = pl.any_horizontal([pl.col(c).is_not_null() for c in _POLLUTANTS])
-        daily_hours = (hours.filter(has_value)
-                       .group_by("station_id", (pl.col("time") - pl.duration(hours=1)).dt.date().alias("day"))
-                       .agg(pl.len().cast(pl.UInt32).alias("hours")).collect())
+        daily_hours = validity.hours_with_a_value(hours)
         if aqi_check:   # the platform AQI check reads only the hours that carry one
             air = hours.filter(pl.col("platform_aqi").is_not_null()).collect()
         air_counts = (daily_hours.group_by("station_id").agg(pl.col("hours").sum().cast(pl.UInt32).alias("received"))
@@ -184,6 +182,7 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
     for kind, entry in catalogue.catalogue(ws.home).items():
         cadence, title = entry.cadence, entry.title_zh
         needed = [st for st in stations if st.kind in entry.station_kinds]
+        counted = len(needed)
         if kind == SUPERVISORY:
             # the key polluting units' outlets of the registry, not stations, are what it waits for
             if entry.deadline is None or not getattr(registry, "units", None):
@@ -194,7 +193,7 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
                 found, registry, quarter.start, quarter.end)}
             target = quarter
             waiting = supervisory["waiting"] if quarter.start <= today else []
-            needed = [None] * supervisory["outlets"]
+            counted = supervisory["outlets"]
         elif not needed or entry.deadline is None:
             continue
         elif cadence == "yearly":
@@ -227,7 +226,7 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
                         "missing": f"缺 {st.missing} 次采样（{st.window}）"} for st in needed if st.missing > 0]
         due, provisional = deadline(kind, target, ws.home)
         built = [b for b in built_by_kind.get((kind, target.label), [])]
-        bulletins.append({"kind": kind, "title": title, "period": target.label, "stations": len(needed),
+        bulletins.append({"kind": kind, "title": title, "period": target.label, "stations": counted,
                           "counted": "排放口" if kind == SUPERVISORY else "站点",
                           "ready": not waiting, "waiting_for": waiting, "deadline": due.isoformat(),
                           "deadline_provisional": provisional, "workdays_left": workdays_between(today, due),
@@ -245,9 +244,6 @@ def status(ws: Workspace, registry, period: Period | None = None, today: dt.date
     if aqi_check:
         result["aqi_check"] = aqi_differences(air)
     return result
-
-
-_POLLUTANTS = ("so2", "no2", "co", "o3", "pm10", "pm2_5")
 
 
 def aqi_differences(air: pl.DataFrame, limit: int = 50) -> dict[str, Any]:

@@ -180,6 +180,7 @@ class StationDays:
         months = _months(first, last)
         listed: dict[tuple[int, int], tuple[str, str]] = {}
         parts: set[tuple[int, int]] = set()
+        hour_paths: dict[tuple[int, int], list[Path]] = {}
         if self.exists():
             with self.connect() as conn:
                 with contextlib.suppress(sqlite3.OperationalError):   # a ledger before version 3, read-only
@@ -189,12 +190,12 @@ class StationDays:
                 hour_paths = {m: self._month_parts(conn, *m) for m in months if m in parts and m not in listed}
         station_list = None if stations is None else list(stations)
         wanted = None if columns is None else list(dict.fromkeys(["station_id", "date", *columns]))
-        key = self._read_key(first, last, months, listed, parts, hour_paths if parts else {}, station_list, wanted,
+        key = self._read_key(first, last, months, listed, parts, hour_paths, station_list, wanted,
                              mark_absent)
         found = _READ.get(key)
         if found is not None:
             return found
-        out = self._read_days(first, last, months, listed, parts, hour_paths if parts else {}, station_list, wanted,
+        out = self._read_days(first, last, months, listed, parts, hour_paths, station_list, wanted,
                               mark_absent)
         if out.height <= _KEEP_ROWS:
             while len(_READ) >= _KEEP_READS:
@@ -215,8 +216,8 @@ class StationDays:
                 stat = (self.root / path).stat()
                 sources.append((month, path, rules, stat.st_size, stat.st_mtime_ns))
             elif month in parts:
-                sources.append((month, tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns)
-                                             for p in hour_paths[month])))
+                stats = [(str(p), p.stat()) for p in hour_paths[month]]
+                sources.append((month, tuple((name, st.st_size, st.st_mtime_ns) for name, st in stats)))
         return (str(self.root), first, last, tuple(sources), None if station_list is None else tuple(station_list),
                 None if wanted is None else tuple(wanted), mark_absent, sd.rules_key())
 

@@ -48,10 +48,8 @@ def waiting_for(ws, registry, year: Period) -> list[dict[str, Any]]:
     hourly = ac.read_hourly(store, first, last, ids)
     days: dict[str, int] = {}
     if hourly.height:
-        has = pl.any_horizontal([pl.col(c).is_not_null() for c in ("so2", "no2", "co", "o3", "pm10", "pm2_5")])
         min_hours = int(standards.in_force("gb3095", last)["validity"]["daily_min_hours"])
-        per_day = (hourly.filter(has).with_columns(day=(pl.col("time") - pl.duration(hours=1)).dt.date())
-                   .group_by("station_id", "day").len().filter(pl.col("len") >= min_hours))
+        per_day = validity.hours_with_a_value(hourly).filter(pl.col("hours") >= min_hours)
         days = dict(per_day.group_by("station_id").len().iter_rows())
     need = validity.minimums("pm2_5", last).annual
     for sid in ids:

@@ -170,7 +170,7 @@ def _daily_indices(day: pl.DataFrame, tables: list[standards.Standard], decimals
         values.append(_by_table("standard", parts, pl.Float64).alias(code))
     day = day.with_columns(values)
     # not monitored on this day: flagged "/" and no value at all
-    nm = [pl.when(pl.col(f"_nm_{p}")).then(pl.lit(p)) for p in ("so2", "no2", "co", "o3", "pm10", "pm2_5")]
+    nm = [pl.when(pl.col(f"_nm_{p}")).then(pl.lit(p)) for p in POLLUTANTS]
     day = day.with_columns(pl.concat_str(nm, separator=",", ignore_nulls=True).alias("not_monitored"))
 
     def outside(p: str) -> pl.Expr:  # the day's "/" flag (what the not_monitored list says)

@@ -58,6 +58,16 @@ def minimums(pollutant: str, day: dt.date, gb3095: str | None = None) -> Minimum
     raise ValueError(f"no annual validity rule for pollutant {pollutant!r}")
 
 
+def hours_with_a_value(hours: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """``station_id, day, hours``: per station and natural day, the hours (hour-END labels: the hour ending
+    D+1 00:00 is of day D) with a value of any pollutant, as completeness counts them (``publisher status``,
+    the annual bulletin's readiness)."""
+    has_value = pl.any_horizontal([pl.col(c).is_not_null() for c in vocabulary_air.POLLUTANTS])
+    return (hours.lazy().filter(has_value)
+            .group_by("station_id", (pl.col("time") - pl.duration(hours=1)).dt.date().alias("day"))
+            .agg(pl.len().cast(pl.UInt32).alias("hours")).collect())
+
+
 def month_minimum(day: dt.date, pollutant: str = "pm2_5") -> int:
     """Valid daily values the month of `day` needs (27; 25 in February)."""
     return minimums(pollutant, day).month(day.month)

@@ -17,7 +17,7 @@ from publisher.bulletins.water.common.wording import (
 )
 from publisher.bulletins.water.common.pages import (
     page_head, class_shares_chart, class_charts, month_periods, period_start, date_zh, period_range_zh, QUARTERS_ZH,
-    quarter_zh, tick_label, sample_note, sample_banner, class_colours, class_ink, jsonable, frame_rows,
+    quarter_zh, tick_label, summary_head, sample_note, sample_banner, class_colours, class_ink, jsonable, frame_rows,
 )
 from publisher.bulletins.water.common.stations import (
     SOURCE_TYPE_ZH, LEVEL_ZH, NO_DATA_REASON, NOT_MONITORED, stations_in, station_meta, read_samples,

@@ -72,6 +72,13 @@ def period_start(period: Period) -> dt.datetime:
     return dt.datetime.combine(period.start, dt.time())
 
 
+def summary_head(period: Period, registered: int, monitored: int) -> dict[str, Any]:
+    """The first keys of a water bulletin's summary: the period and how many stations are registered,
+    monitored and missing."""
+    return {"period": period.label, "period_zh": period.label_zh, "n_registered": registered,
+            "n_monitored": monitored, "n_missing": registered - monitored}
+
+
 def date_zh(day: dt.date | dt.datetime) -> str:
     """``2026年6月5日``: how every date is printed."""
     return f"{day.year}年{day.month}月{day.day}日"

@@ -86,11 +86,7 @@ def _snapshot(period: Period, sections: list, lakes: list, meta: pl.DataFrame, v
             "count_rate": wc.share(sum(1 for c in judged if c), len(judged), day),
         }
     summary = {
-        "period": period.label,
-        "period_zh": period.label_zh,
-        "n_registered": len(sections),
-        "n_monitored": len(classes),
-        "n_missing": len(sections) - len(classes),
+        **wc.summary_head(period, len(sections), len(classes)),
         "n_rivers": len({s.river for s in sections}),
         "n_basins": len({s.basin for s in sections}),
         "n_national": sum(1 for s in sections if s.kind == "national_section"),

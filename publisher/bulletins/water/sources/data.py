@@ -108,11 +108,7 @@ def _snapshot(period: Period, stations: list, evaluated: pl.DataFrame, day: dt.d
     target_default = int(wc.eval_rules(day)["drinking_source"]["default_target_class"])
     classes = [r["water_class"] for r in monitored]
     summary = {
-        "period": period.label,
-        "period_zh": period.label_zh,
-        "n_registered": len(rows),
-        "n_monitored": len(monitored),
-        "n_missing": len(rows) - len(monitored),
+        **wc.summary_head(period, len(rows), len(monitored)),
         "n_surface": sum(1 for r in monitored if r["type"] in ("river", "lake")),
         "n_lake": sum(1 for r in monitored if r["type"] == "lake"),
         "n_river": sum(1 for r in monitored if r["type"] == "river"),
